@@ -1,0 +1,101 @@
+package org.twinsign.appliance.demo;
+
+import java.io.PrintWriter;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.twinsign.testkit.MariaDbReplicaPair;
+import org.twinsign.testkit.SoftHsm2Token;
+import org.twinsign.testkit.ZooKeeperEnsemble;
+
+/**
+ * The local components of a demo pair: a SoftHSM2 token, a MariaDB primary/replica pair with GTID
+ * and semi-sync, and a one-server ZooKeeper, each on free loopback ports in its own temporary
+ * directory.
+ *
+ * <p>Lifecycle: {@link #start} starts everything or, if one part fails, stops what already runs
+ * and rethrows; {@link #close} stops in reverse order and is safe to call twice (from the main
+ * thread and from a Ctrl-C shutdown hook).
+ */
+public final class DemoWorkspace implements AutoCloseable {
+  private final Deque<AutoCloseable> started = new ArrayDeque<>();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private SoftHsm2Token token;
+  private MariaDbReplicaPair database;
+  private ZooKeeperEnsemble zooKeeper;
+
+  private DemoWorkspace() {}
+
+  /** Starts every component, reporting progress to {@code out}. */
+  public static DemoWorkspace start(PrintWriter out) {
+    DemoWorkspace workspace = new DemoWorkspace();
+    try {
+      out.println("starting SoftHSM2 token ...");
+      out.flush();
+      workspace.token = workspace.keep(SoftHsm2Token.create("twinsign-demo"));
+      out.println("starting MariaDB primary and replica (GTID, semi-sync AFTER_SYNC) ...");
+      out.flush();
+      workspace.database = workspace.keep(MariaDbReplicaPair.start());
+      out.println("starting ZooKeeper ...");
+      out.flush();
+      workspace.zooKeeper = workspace.keep(ZooKeeperEnsemble.processes(1));
+      return workspace;
+    } catch (RuntimeException e) {
+      workspace.close();
+      throw e;
+    }
+  }
+
+  public SoftHsm2Token token() {
+    return token;
+  }
+
+  public MariaDbReplicaPair database() {
+    return database;
+  }
+
+  public ZooKeeperEnsemble zooKeeper() {
+    return zooKeeper;
+  }
+
+  /** What runs where, for the operator. */
+  public void describe(PrintWriter out) {
+    out.println("Twinsign demo workspace is up:");
+    out.printf("  HSM        %s%n", token);
+    out.printf("             library %s, user PIN in %s%n", token.library(), token.userPinFile());
+    out.printf("  DB primary %s%n", database.primary());
+    out.printf("             error log %s%n", database.primary().errorLog());
+    out.printf("  DB replica %s%n", database.replica());
+    out.printf("             error log %s%n", database.replica().errorLog());
+    out.printf("  ZooKeeper  %s%n", zooKeeper);
+    out.println("Connect: mariadb -h 127.0.0.1 -P " + database.primary().port() + " -u root");
+    out.println("Press Ctrl-C to stop everything and remove the workspace.");
+    out.flush();
+  }
+
+  /** Stops every component in reverse start order and removes their directories. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    RuntimeException failure = null;
+    while (!started.isEmpty()) {
+      try {
+        started.pop().close();
+      } catch (Exception e) {
+        if (failure == null) {
+          failure = new IllegalStateException("demo workspace did not stop cleanly: " + e.getMessage(), e);
+        }
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  private <T extends AutoCloseable> T keep(T component) {
+    started.push(component);
+    return component;
+  }
+}

@@ -1,0 +1,172 @@
+package org.twinsign.testkit;
+
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A MariaDB primary and a replica joined by GTID replication ({@code MASTER_USE_GTID=slave_pos})
+ * with semi-sync at wait point AFTER_SYNC: a commit on the primary returns only after the replica
+ * has the transaction in its relay log.
+ *
+ * <p>{@link #start()} returns once the replica's I/O and SQL threads run and the primary reports
+ * semi-sync ON with one semi-sync client.
+ */
+public final class MariaDbReplicaPair implements AutoCloseable {
+  /** The replication account; its password lives only in this object and the replica's master.info. */
+  public static final String REPLICATION_USER = "repl";
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
+
+  private final MariaDbServer primary;
+  private final MariaDbServer replica;
+
+  private MariaDbReplicaPair(MariaDbServer primary, MariaDbServer replica) {
+    this.primary = primary;
+    this.replica = replica;
+  }
+
+  /** Starts both servers in temporary directories with a 10 s semi-sync timeout. */
+  public static MariaDbReplicaPair start() {
+    return start(Duration.ofSeconds(10));
+  }
+
+  public static MariaDbReplicaPair start(Duration semiSyncTimeout) {
+    MariaDbServer primary = MariaDbServer.builder().name("primary").replicationReady(1).semiSyncPrimary()
+        .semiSyncTimeout(semiSyncTimeout).start();
+    MariaDbServer replica = null;
+    try {
+      replica = MariaDbServer.builder().name("replica").replicationReady(2).semiSyncTimeout(semiSyncTimeout).start();
+      MariaDbReplicaPair pair = new MariaDbReplicaPair(primary, replica);
+      pair.connect();
+      return pair;
+    } catch (SQLException | RuntimeException e) {
+      if (replica != null) {
+        replica.close();
+      }
+      primary.close();
+      if (e instanceof RuntimeException) {
+        throw (RuntimeException) e;
+      }
+      throw new IllegalStateException("cannot set up replication: " + e.getMessage(), e);
+    }
+  }
+
+  public MariaDbServer primary() {
+    return primary;
+  }
+
+  public MariaDbServer replica() {
+    return replica;
+  }
+
+  /** The primary's semi-sync state as it reports it. */
+  public SemiSyncStatus semiSyncStatus() throws SQLException {
+    return new SemiSyncStatus(
+        "ON".equalsIgnoreCase(primary.globalStatus("Rpl_semi_sync_master_status")),
+        Long.parseLong(primary.globalStatus("Rpl_semi_sync_master_clients")),
+        Long.parseLong(primary.globalStatus("Rpl_semi_sync_master_yes_tx")),
+        Long.parseLong(primary.globalStatus("Rpl_semi_sync_master_no_tx")),
+        primary.queryString("SELECT @@rpl_semi_sync_master_wait_point"));
+  }
+
+  /** The primary's binary log position as a GTID list ({@code @@gtid_binlog_pos}). */
+  public String primaryGtidPosition() throws SQLException {
+    return primary.queryString("SELECT @@gtid_binlog_pos");
+  }
+
+  /** The replica's {@code SHOW SLAVE STATUS} as column name → value. */
+  public Map<String, String> replicaStatus() throws SQLException {
+    try (Connection connection = replica.rootConnection(); Statement statement = connection.createStatement();
+        ResultSet rows = statement.executeQuery("SHOW SLAVE STATUS")) {
+      Map<String, String> status = new LinkedHashMap<>();
+      if (rows.next()) {
+        for (int i = 1; i <= rows.getMetaData().getColumnCount(); i++) {
+          status.put(rows.getMetaData().getColumnLabel(i), rows.getString(i));
+        }
+      }
+      return status;
+    }
+  }
+
+  /** The GTID position the replica has received into its relay log (not necessarily applied yet). */
+  public String replicaReceivedGtidPosition() throws SQLException {
+    return replicaStatus().get("Gtid_IO_Pos");
+  }
+
+  /** Waits until the replica has applied everything the primary has logged. */
+  public void awaitReplicaApplied(Duration timeout) throws SQLException {
+    String position = primaryGtidPosition();
+    try (Connection connection = replica.rootConnection();
+        var statement = connection.prepareStatement("SELECT MASTER_GTID_WAIT(?, ?)")) {
+      statement.setString(1, position);
+      statement.setDouble(2, timeout.toMillis() / 1000.0);
+      try (ResultSet rows = statement.executeQuery()) {
+        rows.next();
+        if (rows.getInt(1) != 0) {
+          throw new IllegalStateException("replica did not apply GTID position " + position + " within " + timeout
+              + "; replica status: " + replicaStatus());
+        }
+      }
+    }
+  }
+
+  /** Stops the replica, then the primary, and removes their directories. */
+  @Override
+  public void close() {
+    try {
+      replica.close();
+    } finally {
+      primary.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "MariaDB pair: primary " + primary + ", replica " + replica;
+  }
+
+  private void connect() throws SQLException {
+    byte[] secret = new byte[16];
+    new SecureRandom().nextBytes(secret);
+    String password = HexFormat.of().formatHex(secret);
+    // not written to the binary log: both servers get the account before replication starts
+    for (MariaDbServer server : new MariaDbServer[] {primary, replica}) {
+      server.execute("SET SESSION sql_log_bin = 0",
+          "CREATE USER '" + REPLICATION_USER + "'@'127.0.0.1' IDENTIFIED BY '" + password + "'",
+          "GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO '" + REPLICATION_USER + "'@'127.0.0.1'");
+    }
+    replica.execute("CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = " + primary.port()
+        + ", MASTER_USER = '" + REPLICATION_USER + "', MASTER_PASSWORD = '" + password + "'"
+        + ", MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1",
+        "START SLAVE");
+    awaitConnected();
+  }
+
+  private void awaitConnected() throws SQLException {
+    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+    while (System.nanoTime() < deadline) {
+      Map<String, String> status = replicaStatus();
+      if (!status.getOrDefault("Last_IO_Error", "").isEmpty() && "No".equals(status.get("Slave_IO_Running"))) {
+        throw new IllegalStateException("replica cannot connect to the primary: " + status.get("Last_IO_Error"));
+      }
+      SemiSyncStatus semiSync = semiSyncStatus();
+      if ("Yes".equals(status.get("Slave_IO_Running")) && "Yes".equals(status.get("Slave_SQL_Running"))
+          && semiSync.on() && semiSync.clients() >= 1) {
+        return;
+      }
+      MariaDbServer.sleep(50);
+    }
+    throw new IllegalStateException("replication did not come up within " + READY_TIMEOUT + ": replica status "
+        + replicaStatus() + ", primary semi-sync " + semiSyncStatus());
+  }
+
+  /** What the primary says of semi-sync. */
+  public record SemiSyncStatus(boolean on, long clients, long yesTransactions, long noTransactions,
+      String waitPoint) {}
+}
