@@ -23,12 +23,14 @@ public final class MariaDbReplicaPair implements AutoCloseable {
   public static final String REPLICATION_USER = "repl";
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
 
-  private final MariaDbServer primary;
-  private final MariaDbServer replica;
+  private final MariaDb primary;
+  private final MariaDb replica;
+  private final AutoCloseable network;
 
-  private MariaDbReplicaPair(MariaDbServer primary, MariaDbServer replica) {
+  private MariaDbReplicaPair(MariaDb primary, MariaDb replica, AutoCloseable network) {
     this.primary = primary;
     this.replica = replica;
+    this.network = network;
   }
 
   /** Starts both servers in temporary directories with a 10 s semi-sync timeout. */
@@ -36,20 +38,50 @@ public final class MariaDbReplicaPair implements AutoCloseable {
     return start(Duration.ofSeconds(10));
   }
 
+  /**
+   * Starts both servers: containers where a Docker engine answers ({@link DockerEngine}),
+   * otherwise local {@code mariadbd} processes in temporary directories.
+   */
   public static MariaDbReplicaPair start(Duration semiSyncTimeout) {
+    return DockerEngine.available() ? startContainers(semiSyncTimeout) : startLocal(semiSyncTimeout);
+  }
+
+  /** Starts both servers as local {@code mariadbd} processes, whatever the host has. */
+  public static MariaDbReplicaPair startLocal(Duration semiSyncTimeout) {
     MariaDbServer primary = MariaDbServer.builder().name("primary").replicationReady(1).semiSyncPrimary()
         .semiSyncTimeout(semiSyncTimeout).start();
     MariaDbServer replica = null;
     try {
       replica = MariaDbServer.builder().name("replica").replicationReady(2).semiSyncTimeout(semiSyncTimeout).start();
-      MariaDbReplicaPair pair = new MariaDbReplicaPair(primary, replica);
+    } catch (RuntimeException e) {
+      primary.close();
+      throw e;
+    }
+    return connected(new MariaDbReplicaPair(primary, replica, () -> { }));
+  }
+
+  private static MariaDbReplicaPair startContainers(Duration semiSyncTimeout) {
+    org.testcontainers.containers.Network network = org.testcontainers.containers.Network.newNetwork();
+    MariaDbContainer primary = null;
+    try {
+      primary = MariaDbContainer.start("primary", network, 1, true, semiSyncTimeout);
+      MariaDbContainer replica = MariaDbContainer.start("replica", network, 2, false, semiSyncTimeout);
+      return connected(new MariaDbReplicaPair(primary, replica, network::close));
+    } catch (RuntimeException e) {
+      if (primary != null) {
+        primary.close();
+      }
+      network.close();
+      throw e;
+    }
+  }
+
+  private static MariaDbReplicaPair connected(MariaDbReplicaPair pair) {
+    try {
       pair.connect();
       return pair;
     } catch (SQLException | RuntimeException e) {
-      if (replica != null) {
-        replica.close();
-      }
-      primary.close();
+      pair.close();
       if (e instanceof RuntimeException) {
         throw (RuntimeException) e;
       }
@@ -57,11 +89,11 @@ public final class MariaDbReplicaPair implements AutoCloseable {
     }
   }
 
-  public MariaDbServer primary() {
+  public MariaDb primary() {
     return primary;
   }
 
-  public MariaDbServer replica() {
+  public MariaDb replica() {
     return replica;
   }
 
@@ -122,7 +154,15 @@ public final class MariaDbReplicaPair implements AutoCloseable {
     try {
       replica.close();
     } finally {
-      primary.close();
+      try {
+        primary.close();
+      } finally {
+        try {
+          network.close();
+        } catch (Exception e) {
+          // the network goes with the containers; nothing else to release
+        }
+      }
     }
   }
 
@@ -136,12 +176,14 @@ public final class MariaDbReplicaPair implements AutoCloseable {
     new SecureRandom().nextBytes(secret);
     String password = HexFormat.of().formatHex(secret);
     // not written to the binary log: both servers get the account before replication starts
-    for (MariaDbServer server : new MariaDbServer[] {primary, replica}) {
+    for (MariaDb server : new MariaDb[] {primary, replica}) {
+      String account = "'" + REPLICATION_USER + "'@'" + server.replicationClientHost() + "'";
       server.execute("SET SESSION sql_log_bin = 0",
-          "CREATE USER '" + REPLICATION_USER + "'@'127.0.0.1' IDENTIFIED BY '" + password + "'",
-          "GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO '" + REPLICATION_USER + "'@'127.0.0.1'");
+          "CREATE USER " + account + " IDENTIFIED BY '" + password + "'",
+          "GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO " + account);
     }
-    replica.execute("CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = " + primary.port()
+    replica.execute("CHANGE MASTER TO MASTER_HOST = '" + primary.replicationHost() + "', MASTER_PORT = "
+        + primary.replicationPort()
         + ", MASTER_USER = '" + REPLICATION_USER + "', MASTER_PASSWORD = '" + password + "'"
         + ", MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1",
         "START SLAVE");

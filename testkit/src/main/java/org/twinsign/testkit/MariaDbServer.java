@@ -4,9 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,7 +19,7 @@ import java.util.Map;
  * instance. Binary logging with GTID and semi-sync (wait point AFTER_SYNC) is switched on by
  * {@link Builder#replicationReady(int)}; {@link MariaDbReplicaPair} wires two such servers.
  */
-public final class MariaDbServer implements AutoCloseable {
+public final class MariaDbServer implements MariaDb {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
   private final String name;
@@ -49,12 +47,34 @@ public final class MariaDbServer implements AutoCloseable {
     return builder().start();
   }
 
+  @Override
   public String name() {
     return name;
   }
 
+  @Override
   public int port() {
     return port;
+  }
+
+  @Override
+  public String replicationHost() {
+    return "127.0.0.1";
+  }
+
+  @Override
+  public int replicationPort() {
+    return port;
+  }
+
+  @Override
+  public String replicationClientHost() {
+    return "127.0.0.1";
+  }
+
+  @Override
+  public String errorLogLocation() {
+    return errorLog().toString();
   }
 
   public int serverId() {
@@ -81,39 +101,14 @@ public final class MariaDbServer implements AutoCloseable {
     return process;
   }
 
-  /** A JDBC URL for {@code database} (empty for none). */
+  @Override
   public String jdbcUrl(String database) {
     return "jdbc:mariadb://127.0.0.1:" + port + "/" + database;
   }
 
-  /** A new connection as root. */
+  @Override
   public Connection rootConnection() throws SQLException {
     return DriverManager.getConnection(jdbcUrl("") + "?user=root&connectTimeout=5000");
-  }
-
-  /** Runs statements as root in one session, in order. */
-  public void execute(String... statements) throws SQLException {
-    try (Connection connection = rootConnection(); Statement statement = connection.createStatement()) {
-      for (String sql : statements) {
-        statement.execute(sql);
-      }
-    }
-  }
-
-  /** The first column of the first row of {@code query}, or null. */
-  public String queryString(String query) throws SQLException {
-    try (Connection connection = rootConnection(); Statement statement = connection.createStatement();
-        ResultSet rows = statement.executeQuery(query)) {
-      return rows.next() ? rows.getString(1) : null;
-    }
-  }
-
-  /** A global status variable, such as {@code Rpl_semi_sync_master_yes_tx}. */
-  public String globalStatus(String variable) throws SQLException {
-    try (Connection connection = rootConnection(); Statement statement = connection.createStatement();
-        ResultSet rows = statement.executeQuery("SHOW GLOBAL STATUS LIKE '" + variable.replace("'", "") + "'")) {
-      return rows.next() ? rows.getString(2) : null;
-    }
   }
 
   /** Stops the server (SIGTERM: a clean InnoDB shutdown) and removes its temporary directory. */

@@ -1,5 +1,6 @@
 package org.twinsign.testkit;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,6 +26,14 @@ class MariaDbServerTest {
     }
     assertFalse(server.process().isAlive(), "mariadbd must have exited");
     assertFalse(Files.exists(dir), "the temporary directory must be gone");
+  }
+
+  @Test
+  void theDefaultServerIsLocalWhenNoDockerEngineAnswers() throws Exception {
+    try (MariaDb server = MariaDb.start()) {
+      assertTrue(server.queryString("SELECT VERSION()").startsWith("10.11"), "MariaDB 10.11 on both paths");
+      assertEquals(DockerEngine.available(), server instanceof MariaDbContainer);
+    }
   }
 
   @Test

@@ -1,6 +1,7 @@
 package org.twinsign.appliance.demo;
 
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -35,7 +36,7 @@ public final class DemoWorkspace implements AutoCloseable {
       workspace.token = workspace.keep(SoftHsm2Token.create("twinsign-demo"));
       out.println("starting MariaDB primary and replica (GTID, semi-sync AFTER_SYNC) ...");
       out.flush();
-      workspace.database = workspace.keep(MariaDbReplicaPair.start());
+      workspace.database = workspace.keep(MariaDbReplicaPair.startLocal(Duration.ofSeconds(10)));
       out.println("starting ZooKeeper ...");
       out.flush();
       workspace.zooKeeper = workspace.keep(ZooKeeperEnsemble.processes(1));
@@ -64,9 +65,9 @@ public final class DemoWorkspace implements AutoCloseable {
     out.printf("  HSM        %s%n", token);
     out.printf("             library %s, user PIN in %s%n", token.library(), token.userPinFile());
     out.printf("  DB primary %s%n", database.primary());
-    out.printf("             error log %s%n", database.primary().errorLog());
+    out.printf("             error log %s%n", database.primary().errorLogLocation());
     out.printf("  DB replica %s%n", database.replica());
-    out.printf("             error log %s%n", database.replica().errorLog());
+    out.printf("             error log %s%n", database.replica().errorLogLocation());
     out.printf("  ZooKeeper  %s%n", zooKeeper);
     out.println("Connect: mariadb -h 127.0.0.1 -P " + database.primary().port() + " -u root");
     out.println("Press Ctrl-C to stop everything and remove the workspace.");
