@@ -40,18 +40,8 @@ public final class MariaDbContainer implements MariaDb {
   @SuppressWarnings("resource") // closed by close()
   static MariaDbContainer start(String name, Network network, int serverId, boolean semiSyncPrimary,
       Duration semiSyncTimeout) {
-    List<String> options = new ArrayList<>(List.of(
-        "--server-id=" + serverId,
-        "--log-bin=binlog",
-        "--binlog-format=ROW",
-        "--log-slave-updates=ON",
-        "--gtid-strict-mode=ON",
-        "--sync-binlog=1",
-        "--rpl-semi-sync-master-enabled=" + (semiSyncPrimary ? "ON" : "OFF"),
-        "--rpl-semi-sync-slave-enabled=ON",
-        "--rpl-semi-sync-master-wait-point=AFTER_SYNC",
-        "--rpl-semi-sync-master-timeout=" + semiSyncTimeout.toMillis(),
-        "--skip-name-resolve"));
+    List<String> options = new ArrayList<>(List.of("--server-id=" + serverId, "--skip-name-resolve"));
+    options.addAll(ReplicationOptions.of("binlog", semiSyncPrimary, semiSyncTimeout.toMillis()));
     MariaDBContainer<?> container = new MariaDBContainer<>(IMAGE)
         .withNetwork(network)
         .withNetworkAliases(name)

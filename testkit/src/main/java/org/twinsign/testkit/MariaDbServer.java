@@ -242,17 +242,9 @@ public final class MariaDbServer implements MariaDb {
           "--performance-schema=OFF",
           "--max-connections=200"));
       if (binlog) {
-        command.addAll(List.of(
-            "--log-bin=" + home.resolve("binlog"),
-            "--relay-log=" + home.resolve("relay"),
-            "--binlog-format=ROW",
-            "--log-slave-updates=ON",
-            "--gtid-strict-mode=ON",
-            "--sync-binlog=1",
-            "--rpl-semi-sync-master-enabled=" + (semiSyncPrimary ? "ON" : "OFF"),
-            "--rpl-semi-sync-slave-enabled=ON",
-            "--rpl-semi-sync-master-wait-point=AFTER_SYNC",
-            "--rpl-semi-sync-master-timeout=" + semiSyncTimeoutMillis));
+        command.add("--relay-log=" + home.resolve("relay"));
+        command.addAll(ReplicationOptions.of(home.resolve("binlog").toString(), semiSyncPrimary,
+            semiSyncTimeoutMillis));
       }
       if (HostTool.runningAsRoot()) {
         command.add("--user=root");
