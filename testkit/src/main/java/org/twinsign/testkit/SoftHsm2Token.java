@@ -59,7 +59,11 @@ public final class SoftHsm2Token implements AutoCloseable {
     }
   }
 
-  /** Creates a token in {@code dir} (kept by {@link #close()}), with the given PKCS#11 library. */
+  /**
+   * Creates a token in {@code dir} (kept by {@link #close()}), with the given PKCS#11 library.
+   * Several tokens may be made in one directory: they share its {@code softhsm2.conf}, so one
+   * process sees them all, as a node sees the slots of its HSM.
+   */
   public static SoftHsm2Token create(Path dir, String label, Path library) {
     return create(dir, false, label, library);
   }
@@ -78,15 +82,18 @@ public final class SoftHsm2Token implements AutoCloseable {
     TempDirs.ensure(dir);
     Path tokens = TempDirs.ensure(dir.resolve("tokens"));
     Path config = dir.resolve("softhsm2.conf");
-    writeConfig(config, tokens);
+    if (!Files.exists(config)) {
+      writeConfig(config, tokens);
+    }
 
     String soPin = randomPin();
     String userPin = randomPin();
-    Path soPinFile = TempDirs.writeSecret(dir.resolve("so.pin"), soPin);
-    Path userPinFile = TempDirs.writeSecret(dir.resolve("user.pin"), userPin);
+    // named by label: several tokens may share one directory (and so one SOFTHSM2_CONF)
+    Path soPinFile = TempDirs.writeSecret(dir.resolve(label + ".so.pin"), soPin);
+    Path userPinFile = TempDirs.writeSecret(dir.resolve(label + ".user.pin"), userPin);
 
     // softhsm2-util reads PINs only from a terminal: give it one with script(1)
-    Path log = dir.resolve("init-token.log");
+    Path log = dir.resolve("init-token-" + label + ".log");
     String stdin = soPin + "\n" + soPin + "\n" + userPin + "\n" + userPin + "\n";
     int exit = LocalProcess.run("softhsm2-util --init-token",
         List.of(script.toString(), "-qec", util + " --init-token --free --label " + label + " --module " + library,

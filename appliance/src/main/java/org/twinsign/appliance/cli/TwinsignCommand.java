@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionCommand.Provider.class,
     description = "DNSSEC signer appliance for a master/standby pair.",
-    subcommands = {VersionCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {VersionCommand.class, HsmCommand.class, SignCommand.class, DemoCommand.class,
+        CommandLine.HelpCommand.class})
 public final class TwinsignCommand implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

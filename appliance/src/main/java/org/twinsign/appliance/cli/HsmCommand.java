@@ -1,0 +1,122 @@
+package org.twinsign.appliance.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import org.twinsign.appliance.dnssec.DnssecAlgorithm;
+import org.twinsign.appliance.dnssec.KeyRole;
+import org.twinsign.appliance.dnssec.ZoneKey;
+import org.twinsign.appliance.hsm.HsmConfig;
+import org.twinsign.appliance.hsm.HsmKey;
+import org.twinsign.appliance.hsm.HsmToken;
+import org.xbill.DNS.Name;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code twinsign hsm ...}: keys on a PKCS#11 token, as OpenDNSSEC's {@code ods-hsmutil}. */
+@Command(name = "hsm", description = "Generate, list and delete keys in an HSM repository.",
+    subcommands = {HsmCommand.Generate.class, HsmCommand.ListKeys.class, HsmCommand.Delete.class})
+final class HsmCommand implements Runnable {
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** Options every hsm subcommand takes. */
+  static final class HsmOption {
+    @Option(names = "--hsm", required = true, paramLabel = "HSM.conf",
+        description = "HSM config file (library=, token=, pin.file= or pin.env=).")
+    Path config;
+
+    HsmToken open(int sessions) {
+      return HsmToken.open(HsmConfig.load(config), sessions);
+    }
+  }
+
+  @Command(name = "generate", description = "Generate a key pair on the token; prints its locator.")
+  static final class Generate implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Mixin
+    HsmOption hsm;
+
+    @Option(names = "--algorithm", required = true, paramLabel = "ALG",
+        description = "RSASHA256, RSASHA512, ECDSAP256SHA256, ECDSAP384SHA384 or ED25519.")
+    String algorithm;
+
+    @Option(names = "--bits", paramLabel = "N", description = "RSA modulus size, 2048..4096 (default ${DEFAULT-VALUE}).",
+        defaultValue = "2048")
+    int bits;
+
+    @Option(names = "--label", required = true, paramLabel = "NAME", description = "CKA_LABEL of the key.")
+    String label;
+
+    @Option(names = "--ksk", description = "Show the key's DNSKEY with the SEP flag (257).")
+    boolean ksk;
+
+    @Override
+    public void run() {
+      DnssecAlgorithm chosen = CliArguments.algorithm("--algorithm", algorithm, spec);
+      try (HsmToken token = hsm.open(1)) {
+        HsmKey key = token.generate(chosen, bits, label);
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(key.locator());
+        ZoneKey shown = ZoneKey.of(key.locator().hex(), ksk ? KeyRole.KSK : KeyRole.ZSK, Name.root, 3600,
+            key.algorithm(), key.publicKey(), data -> new byte[0]);
+        spec.commandLine().getErr().println("generated " + chosen + " key " + key.locator() + " '" + label
+            + "' on " + token + ", key tag " + shown.keyTag() + (ksk ? " (as KSK)" : " (as ZSK)"));
+      }
+    }
+  }
+
+  @Command(name = "list", description = "List the DNSSEC keys on the token.")
+  static final class ListKeys implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Mixin
+    HsmOption hsm;
+
+    @Override
+    public void run() {
+      try (HsmToken token = hsm.open(1)) {
+        List<HsmKey> keys = token.list();
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf("%-34s %-16s %5s  %s%n", "Locator", "Algorithm", "Bits", "Label");
+        for (HsmKey key : keys) {
+          String algorithm = key.algorithm().family() == DnssecAlgorithm.KeyFamily.RSA ? "RSA" : key.algorithm().name();
+          out.printf("%-34s %-16s %5d  %s%n", key.locator(), algorithm, key.bits(), key.label());
+        }
+        out.println(keys.size() + " key(s) on " + token);
+      }
+    }
+  }
+
+  @Command(name = "delete", description = "Delete a key pair from the token.")
+  static final class Delete implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Mixin
+    HsmOption hsm;
+
+    @Option(names = "--locator", required = true, paramLabel = "LOCATOR")
+    String locator;
+
+    @Override
+    public void run() {
+      try (HsmToken token = hsm.open(1)) {
+        var which = CliArguments.locator("--locator", locator, spec);
+        if (!token.delete(which)) {
+          throw new IllegalStateException("no key with locator " + which + " on " + token);
+        }
+        spec.commandLine().getOut().println("deleted " + which);
+      }
+    }
+  }
+}

@@ -1,0 +1,217 @@
+package org.twinsign.appliance.dnssec;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import org.twinsign.appliance.zone.Zone;
+import org.twinsign.appliance.zone.ZoneChecks;
+import org.twinsign.appliance.zone.ZoneCuts;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.DNSKEYRecord;
+import org.xbill.DNS.NSEC3Record;
+import org.xbill.DNS.NSECRecord;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.RRSIGRecord;
+import org.xbill.DNS.RRset;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.SOARecord;
+import org.xbill.DNS.Type;
+
+/**
+ * Signs a zone: sets the SOA serial, publishes the keys' DNSKEY RRset, builds the NSEC or NSEC3
+ * chain, and signs every authoritative RRset (RFC 4035 §2) — DNSKEY, CDS and CDNSKEY with the
+ * KSKs (or CSKs), everything else with the ZSKs (or CSKs); at delegations only DS and NSEC; glue
+ * and occluded data not at all. Given the previous signed zone it signs incrementally
+ * ({@link SignatureReuse}). Signatures are made on several threads; the HSM is the bottleneck.
+ */
+public final class ZoneSigner {
+  private static final Set<Integer> KEY_TYPES = Set.of(Type.DNSKEY, Type.CDS, Type.CDNSKEY);
+  private static final Set<Integer> REBUILT_TYPES = Set.of(Type.NSEC, Type.NSEC3, Type.NSEC3PARAM);
+
+  private ZoneSigner() {}
+
+  /** What to sign, with what, and how. */
+  public record Request(Zone unsigned, String source, List<ZoneKey> keys, DenialPolicy denial,
+      SignatureTiming timing, SerialPolicy serialPolicy, long dnskeyTtl, Zone previous, Instant now, int threads,
+      Random random) {}
+
+  /** The signed zone, what the sanity checks reported, and counts. */
+  public record Result(Zone zone, List<String> warnings, long signaturesMade, long signaturesReused,
+      long serial, Duration signingTime) {}
+
+  public static Result sign(Request request) {
+    checkKeys(request.keys());
+    Zone zone = request.unsigned().copy();
+    Name origin = zone.origin();
+    zone.stripDnssec(REBUILT_TYPES);
+    ZoneCuts cuts = ZoneCuts.of(zone);
+    ZoneChecks checks = ZoneChecks.check(zone, cuts, request.source());
+    checks.throwIfErrors();
+
+    SOARecord soa = zone.soa();
+    Long previousSerial = request.previous() == null || request.previous().soa() == null
+        ? null : request.previous().soa().getSerial();
+    long serial = request.serialPolicy().next(soa.getSerial(), previousSerial, request.now());
+    SOARecord newSoa = new SOARecord(origin, DClass.IN, soa.getTTL(), soa.getHost(), soa.getAdmin(), serial,
+        soa.getRefresh(), soa.getRetry(), soa.getExpire(), soa.getMinimum());
+    zone.put(origin, Type.SOA, new RRset(newSoa));
+    zone.put(origin, Type.DNSKEY, dnskeys(zone, request));
+
+    long denialTtl = DenialTtl.of(newSoa);
+    if (request.denial().isNsec3()) {
+      Nsec3Chain.Result chain = Nsec3Chain.build(zone, cuts, request.denial().nsec3(), denialTtl);
+      for (NSEC3Record record : chain.records()) {
+        zone.put(record.getName(), Type.NSEC3, new RRset(record));
+      }
+      zone.put(origin, Type.NSEC3PARAM, new RRset(chain.param()));
+    } else {
+      for (NSECRecord record : NsecChain.build(zone, cuts, denialTtl)) {
+        zone.put(record.getName(), Type.NSEC, new RRset(record));
+      }
+    }
+
+    SignatureReuse reuse = new SignatureReuse(request.previous(), request.now(), request.timing().refresh());
+    List<Job> jobs = new ArrayList<>();
+    long reused = 0;
+    for (Map.Entry<Name, Map<Integer, RRset>> node : zone.nodes().entrySet()) {
+      Name name = node.getKey();
+      for (Map.Entry<Integer, RRset> entry : node.getValue().entrySet()) {
+        int type = entry.getKey();
+        RRset rrset = entry.getValue();
+        if (rrset.size() == 0 || !cuts.isSigned(name, type)) {
+          continue;
+        }
+        boolean keyset = KEY_TYPES.contains(type);
+        for (ZoneKey key : request.keys()) {
+          if (keyset ? !key.role().signsKeys() : !key.role().signsZone()) {
+            continue;
+          }
+          RRSIGRecord kept = reuse.find(rrset, key, origin);
+          if (kept != null) {
+            rrset.addRR(kept);
+            reused++;
+          } else {
+            jobs.add(new Job(rrset, key, validity(request.timing(), type)));
+          }
+        }
+      }
+    }
+    long started = System.nanoTime();
+    List<RRSIGRecord> made = run(jobs, request, origin);
+    for (int i = 0; i < jobs.size(); i++) {
+      jobs.get(i).rrset.addRR(made.get(i));
+    }
+    Duration signingTime = Duration.ofNanos(System.nanoTime() - started);
+    return new Result(zone, checks.warnings(), made.size(), reused, serial, signingTime);
+  }
+
+  private static Duration validity(SignatureTiming timing, int type) {
+    if (KEY_TYPES.contains(type)) {
+      return timing.validityKeyset();
+    }
+    if (type == Type.NSEC || type == Type.NSEC3) {
+      return timing.validityDenial();
+    }
+    return timing.validity();
+  }
+
+  /** The zone's own DNSKEYs (from the input, e.g. another signer's) and ours, all at the DNSKEY TTL. */
+  private static RRset dnskeys(Zone zone, Request request) {
+    Name origin = zone.origin();
+    RRset rrset = new RRset();
+    RRset existing = zone.get(origin, Type.DNSKEY);
+    if (existing != null) {
+      for (Record record : existing.rrs(false)) {
+        DNSKEYRecord key = (DNSKEYRecord) record;
+        rrset.addRR(new DNSKEYRecord(origin, DClass.IN, request.dnskeyTtl(), key.getFlags(), key.getProtocol(),
+            key.getAlgorithm(), key.getKey()));
+      }
+    }
+    for (ZoneKey key : request.keys()) {
+      DNSKEYRecord dnskey = key.dnskey();
+      rrset.addRR(new DNSKEYRecord(origin, DClass.IN, request.dnskeyTtl(), dnskey.getFlags(),
+          dnskey.getProtocol(), dnskey.getAlgorithm(), dnskey.getKey()));
+    }
+    return rrset;
+  }
+
+  /** RFC 6840 §5.11: every algorithm in the DNSKEY RRset must sign both the keys and the zone. */
+  private static void checkKeys(List<ZoneKey> keys) {
+    if (keys.stream().noneMatch(k -> k.role().signsKeys()) || keys.stream().noneMatch(k -> k.role().signsZone())) {
+      throw new IllegalArgumentException("signing needs a KSK and a ZSK (--ksk and --zsk), or a CSK (--csk)");
+    }
+    Set<Integer> keyAlgorithms = keys.stream().filter(k -> k.role().signsKeys()).map(ZoneKey::algorithm)
+        .collect(Collectors.toCollection(TreeSet::new));
+    Set<Integer> zoneAlgorithms = keys.stream().filter(k -> k.role().signsZone()).map(ZoneKey::algorithm)
+        .collect(Collectors.toCollection(TreeSet::new));
+    if (!keyAlgorithms.equals(zoneAlgorithms)) {
+      throw new IllegalArgumentException("the KSKs use algorithms " + keyAlgorithms + " but the ZSKs use "
+          + zoneAlgorithms + ": each algorithm must have both (RFC 6840 §5.11)");
+    }
+  }
+
+  private record Job(RRset rrset, ZoneKey key, Duration validity) {}
+
+  private static List<RRSIGRecord> run(List<Job> jobs, Request request, Name signer) {
+    Instant inception = request.now().minus(request.timing().inceptionOffset());
+    long jitter = request.timing().jitter().getSeconds();
+    Instant[] expirations = new Instant[jobs.size()];
+    for (int i = 0; i < jobs.size(); i++) {
+      long spread = jitter == 0 ? 0 : (long) (request.random().nextDouble() * 2 * jitter) - jitter;
+      expirations[i] = request.now().plus(jobs.get(i).validity()).plusSeconds(spread);
+    }
+    RRSIGRecord[] out = new RRSIGRecord[jobs.size()];
+    int threads = Math.max(1, Math.min(request.threads(), 1 + jobs.size() / 64));
+    if (threads == 1) {
+      for (int i = 0; i < jobs.size(); i++) {
+        Job job = jobs.get(i);
+        out[i] = RrsigFactory.sign(job.rrset(), job.key(), signer, inception, expirations[i]);
+      }
+      return List.of(out);
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(threads, runnable -> {
+      Thread thread = new Thread(runnable, "twinsign-signer");
+      thread.setDaemon(true);
+      return thread;
+    });
+    try {
+      int chunk = 512;
+      List<Future<?>> futures = new ArrayList<>();
+      for (int start = 0; start < jobs.size(); start += chunk) {
+        int from = start;
+        int to = Math.min(jobs.size(), start + chunk);
+        futures.add(pool.submit(() -> {
+          for (int i = from; i < to; i++) {
+            Job job = jobs.get(i);
+            out[i] = RrsigFactory.sign(job.rrset(), job.key(), signer, inception, expirations[i]);
+          }
+        }));
+      }
+      for (Future<?> future : futures) {
+        future.get();
+      }
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException) {
+        throw (RuntimeException) cause;
+      }
+      throw new IllegalStateException("signing failed: " + cause.getMessage(), cause);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("signing interrupted", e);
+    } finally {
+      pool.shutdownNow();
+    }
+    return List.of(out);
+  }
+}

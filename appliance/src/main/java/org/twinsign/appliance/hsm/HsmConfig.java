@@ -1,0 +1,65 @@
+package org.twinsign.appliance.hsm;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * One HSM repository, read from a Java properties file:
+ *
+ * <pre>
+ * library=/usr/lib/softhsm/libsofthsm2.so
+ * token=&lt;token label&gt;                   # resolved to its slot
+ * pin.file=&lt;file holding the user PIN&gt;  # or pin.env=&lt;variable name&gt;
+ * </pre>
+ *
+ * The PIN itself is never held here: only where to read it from.
+ */
+public record HsmConfig(Path source, Path library, String tokenLabel, Pin pin) {
+  private static final Set<String> KEYS = Set.of("library", "token", "pin.file", "pin.env");
+
+  /** Reads and checks {@code file}; every error names the file and the key. */
+  public static HsmConfig load(Path file) {
+    Properties properties = new Properties();
+    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      properties.load(reader);
+    } catch (NoSuchFileException e) {
+      throw new HsmException("HSM config " + file + " does not exist: pass the file that names library, token and"
+          + " pin.file");
+    } catch (IOException | IllegalArgumentException e) {
+      throw new HsmException("cannot read HSM config " + file + ": " + e.getMessage());
+    }
+    Set<String> unknown = new TreeSet<>(properties.stringPropertyNames());
+    unknown.removeAll(KEYS);
+    if (!unknown.isEmpty()) {
+      throw new HsmException("HSM config " + file + ": unknown key(s) " + unknown + "; known keys are " + KEYS);
+    }
+    String library = required(file, properties, "library");
+    String token = required(file, properties, "token");
+    String pinFile = properties.getProperty("pin.file");
+    String pinEnv = properties.getProperty("pin.env");
+    if ((pinFile == null) == (pinEnv == null)) {
+      throw new HsmException("HSM config " + file + ": give exactly one of pin.file (a file holding the user PIN)"
+          + " or pin.env (the name of an environment variable holding it)");
+    }
+    Path base = file.toAbsolutePath().getParent();
+    Pin pin = pinFile != null
+        ? Pin.fromFile(base.resolve(pinFile.trim()))
+        : Pin.fromEnvironment(pinEnv.trim());
+    return new HsmConfig(file, base.resolve(library.trim()), token.trim(), pin);
+  }
+
+  private static String required(Path file, Properties properties, String key) {
+    String value = properties.getProperty(key);
+    if (value == null || value.isBlank()) {
+      throw new HsmException("HSM config " + file + ": '" + key + "' is missing");
+    }
+    return value;
+  }
+}

@@ -1,0 +1,50 @@
+package org.twinsign.appliance.hsm;
+
+/** The PKCS#11 v2.40 numbers Twinsign uses, named as in the standard. */
+final class Pkcs11Constants {
+  private Pkcs11Constants() {}
+
+  static final long CKF_RW_SESSION = 0x2;
+  static final long CKF_SERIAL_SESSION = 0x4;
+  static final long CKF_OS_LOCKING_OK = 0x2;
+  static final long CKF_TOKEN_INITIALIZED = 0x400;
+  static final long CKU_USER = 1;
+
+  static final long CKO_PUBLIC_KEY = 2;
+  static final long CKO_PRIVATE_KEY = 3;
+
+  static final long CKK_RSA = 0x0;
+  static final long CKK_EC = 0x3;
+  static final long CKK_EC_EDWARDS = 0x40;
+
+  static final long CKA_CLASS = 0x0;
+  static final long CKA_TOKEN = 0x1;
+  static final long CKA_PRIVATE = 0x2;
+  static final long CKA_LABEL = 0x3;
+  static final long CKA_KEY_TYPE = 0x100;
+  static final long CKA_ID = 0x102;
+  static final long CKA_SENSITIVE = 0x103;
+  static final long CKA_SIGN = 0x108;
+  static final long CKA_VERIFY = 0x10A;
+  static final long CKA_MODULUS = 0x120;
+  static final long CKA_MODULUS_BITS = 0x121;
+  static final long CKA_PUBLIC_EXPONENT = 0x122;
+  static final long CKA_EXTRACTABLE = 0x162;
+  static final long CKA_EC_PARAMS = 0x180;
+  static final long CKA_EC_POINT = 0x181;
+
+  static final long CKM_RSA_PKCS_KEY_PAIR_GEN = 0x0;
+  static final long CKM_RSA_PKCS = 0x1;
+  static final long CKM_EC_KEY_PAIR_GEN = 0x1040;
+  static final long CKM_ECDSA = 0x1041;
+  static final long CKM_EC_EDWARDS_KEY_PAIR_GEN = 0x1055;
+  static final long CKM_EDDSA = 0x1057;
+
+  static final long CKR_PIN_INCORRECT = 0xA0;
+  static final long CKR_PIN_LOCKED = 0xA4;
+  static final long CKR_USER_ALREADY_LOGGED_IN = 0x100;
+  static final long CKR_MECHANISM_INVALID = 0x70;
+  static final long CKR_TEMPLATE_INCONSISTENT = 0xD1;
+  static final long CKR_ATTRIBUTE_VALUE_INVALID = 0x13;
+  static final long CKR_CURVE_NOT_SUPPORTED = 0x140;
+}

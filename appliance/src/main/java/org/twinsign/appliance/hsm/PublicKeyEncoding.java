@@ -1,0 +1,71 @@
+package org.twinsign.appliance.hsm;
+
+import java.util.Arrays;
+import org.twinsign.appliance.dnssec.DnssecAlgorithm;
+
+/** Turns PKCS#11 public key attributes into DNSKEY public key fields. */
+final class PublicKeyEncoding {
+  private PublicKeyEncoding() {}
+
+  /** RFC 3110: exponent length (1 byte, or 0 and 2 bytes), exponent, modulus. */
+  static byte[] rsa(byte[] exponent, byte[] modulus) {
+    int header = exponent.length < 256 ? 1 : 3;
+    byte[] out = new byte[header + exponent.length + modulus.length];
+    if (header == 1) {
+      out[0] = (byte) exponent.length;
+    } else {
+      out[1] = (byte) (exponent.length >> 8);
+      out[2] = (byte) exponent.length;
+    }
+    System.arraycopy(exponent, 0, out, header, exponent.length);
+    System.arraycopy(modulus, 0, out, header + exponent.length, modulus.length);
+    return out;
+  }
+
+  static DnssecAlgorithm algorithmOfCurve(byte[] ecParams, boolean edwards) {
+    for (DnssecAlgorithm algorithm : DnssecAlgorithm.values()) {
+      if (algorithm.curveOid() != null && Arrays.equals(algorithm.curveOid(), ecParams)
+          && (algorithm.family() == DnssecAlgorithm.KeyFamily.EDWARDS) == edwards) {
+        return algorithm;
+      }
+    }
+    throw new HsmException("the key's curve is not one DNSSEC signs with here");
+  }
+
+  /**
+   * CKA_EC_POINT is a DER OCTET STRING holding, for ECDSA, the uncompressed point 04||X||Y (RFC 6605
+   * wants X||Y) and, for Ed25519, the 32-byte public key (RFC 8080 wants it as is).
+   */
+  static byte[] ecPoint(DnssecAlgorithm algorithm, byte[] der) {
+    byte[] raw = unwrapOctetString(der);
+    int n = algorithm.coordinateLength();
+    if (algorithm.family() == DnssecAlgorithm.KeyFamily.EC) {
+      if (raw.length == 2 * n + 1 && raw[0] == 0x04) {
+        return Arrays.copyOfRange(raw, 1, raw.length);
+      }
+    } else if (raw.length == n) {
+      return raw;
+    }
+    throw new HsmException("unexpected public key encoding for " + algorithm + " (" + raw.length + " bytes)");
+  }
+
+  private static byte[] unwrapOctetString(byte[] der) {
+    if (der.length < 2 || der[0] != 0x04) {
+      return der;
+    }
+    int length = der[1] & 0xff;
+    int offset = 2;
+    if ((length & 0x80) != 0) {
+      int count = length & 0x7f;
+      length = 0;
+      for (int i = 0; i < count; i++) {
+        length = (length << 8) | (der[2 + i] & 0xff);
+      }
+      offset = 2 + count;
+    }
+    if (offset + length != der.length) {
+      return der;
+    }
+    return Arrays.copyOfRange(der, offset, der.length);
+  }
+}

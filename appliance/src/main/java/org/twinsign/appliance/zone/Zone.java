@@ -1,0 +1,138 @@
+package org.twinsign.appliance.zone;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.RRSIGRecord;
+import org.xbill.DNS.RRset;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.SOARecord;
+import org.xbill.DNS.Type;
+
+/**
+ * A zone's data: owner names in canonical order (RFC 4034 §6.1), each with its RRsets by type.
+ * RRSIG records are kept with the RRset they cover (dnsjava's {@link RRset#sigs()}), not as an
+ * RRset of their own. Not thread-safe.
+ */
+public final class Zone {
+  private final Name origin;
+  private final NavigableMap<Name, Map<Integer, RRset>> nodes = new TreeMap<>();
+
+  public Zone(Name origin) {
+    this.origin = origin;
+  }
+
+  public Name origin() {
+    return origin;
+  }
+
+  /** Adds a record: to its RRset, or for an RRSIG to the signatures of the RRset it covers. */
+  public void add(Record record) {
+    int type = record.getType() == Type.RRSIG ? ((RRSIGRecord) record).getTypeCovered() : record.getType();
+    Map<Integer, RRset> node = nodes.computeIfAbsent(record.getName(), name -> new TreeMap<>());
+    RRset rrset = node.computeIfAbsent(type, t -> new RRset());
+    rrset.addRR(record);
+  }
+
+  /** Replaces (or with null removes) the RRset of {@code type} at {@code name}. */
+  public void put(Name name, int type, RRset rrset) {
+    if (rrset == null) {
+      Map<Integer, RRset> node = nodes.get(name);
+      if (node != null) {
+        node.remove(type);
+        if (node.isEmpty()) {
+          nodes.remove(name);
+        }
+      }
+      return;
+    }
+    nodes.computeIfAbsent(name, n -> new TreeMap<>()).put(type, rrset);
+  }
+
+  /** The RRset, or null. An RRset with only signatures (size 0) counts as absent. */
+  public RRset get(Name name, int type) {
+    Map<Integer, RRset> node = nodes.get(name);
+    if (node == null) {
+      return null;
+    }
+    RRset rrset = node.get(type);
+    return rrset == null || rrset.size() == 0 ? null : rrset;
+  }
+
+  /** The RRsets at {@code name} by type (empty map if none); the live map, type-ordered. */
+  public Map<Integer, RRset> node(Name name) {
+    Map<Integer, RRset> node = nodes.get(name);
+    return node == null ? Map.of() : node;
+  }
+
+  /** Every owner name with data, in canonical order. */
+  public NavigableMap<Name, Map<Integer, RRset>> nodes() {
+    return nodes;
+  }
+
+  public SOARecord soa() {
+    RRset rrset = get(origin, Type.SOA);
+    return rrset == null ? null : (SOARecord) rrset.first();
+  }
+
+  /** All records (not signatures), in canonical name order, types ascending. */
+  public List<Record> records() {
+    List<Record> records = new ArrayList<>();
+    for (Map<Integer, RRset> node : nodes.values()) {
+      for (RRset rrset : node.values()) {
+        records.addAll(rrset.rrs(false));
+      }
+    }
+    return records;
+  }
+
+  /** How many records and signatures the zone holds. */
+  public long recordCount() {
+    long count = 0;
+    for (Map<Integer, RRset> node : nodes.values()) {
+      for (RRset rrset : node.values()) {
+        count += rrset.size() + rrset.sigs().size();
+      }
+    }
+    return count;
+  }
+
+  /** A copy with fresh RRset objects (records are immutable and shared). */
+  public Zone copy() {
+    Zone copy = new Zone(origin);
+    for (Map.Entry<Name, Map<Integer, RRset>> node : nodes.entrySet()) {
+      Map<Integer, RRset> target = new TreeMap<>();
+      for (Map.Entry<Integer, RRset> entry : node.getValue().entrySet()) {
+        target.put(entry.getKey(), new RRset(entry.getValue()));
+      }
+      copy.nodes.put(node.getKey(), target);
+    }
+    return copy;
+  }
+
+  /** Removes every RRset of these types (and their signatures), and all signatures. */
+  public void stripDnssec(Collection<Integer> types) {
+    var names = nodes.entrySet().iterator();
+    while (names.hasNext()) {
+      Map<Integer, RRset> node = names.next().getValue();
+      node.keySet().removeAll(types);
+      var rrsets = node.entrySet().iterator();
+      while (rrsets.hasNext()) {
+        Map.Entry<Integer, RRset> entry = rrsets.next();
+        RRset rrset = entry.getValue();
+        if (rrset.size() == 0) {
+          rrsets.remove();
+        } else if (!rrset.sigs().isEmpty()) {
+          entry.setValue(new RRset(rrset.rrs(false)));
+        }
+      }
+      if (node.isEmpty()) {
+        names.remove();
+      }
+    }
+  }
+}

@@ -1,0 +1,61 @@
+package org.twinsign.appliance;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.twinsign.testkit.SoftHsm2Token;
+import org.twinsign.testkit.TempDirs;
+
+/**
+ * The SoftHSM tokens of this test JVM. SoftHSM reads {@code SOFTHSM2_CONF} once, when the module
+ * is first loaded, and sees only the tokens that exist then: so every token the tests use is made
+ * here, on first use, before any test loads the module.
+ */
+public final class TestHsm {
+  public static final String PRIMARY = "twinsign-a";
+  public static final String SECONDARY = "twinsign-b";
+  private static final Map<String, Path> CONFIGS = new LinkedHashMap<>();
+
+  private TestHsm() {}
+
+  /** The HSM config file (library, token, pin.file) of token {@code label}. */
+  public static synchronized Path config(String label) {
+    if (CONFIGS.isEmpty()) {
+      createTokens();
+    }
+    Path config = CONFIGS.get(label);
+    if (config == null) {
+      throw new IllegalArgumentException("no test token " + label + "; there are " + CONFIGS.keySet());
+    }
+    return config;
+  }
+
+  /** The directory holding the tokens, the config files and the PIN files. */
+  public static Path directory() {
+    String conf = System.getenv("SOFTHSM2_CONF");
+    if (conf == null) {
+      throw new IllegalStateException("SOFTHSM2_CONF is not set: run the tests with Maven (the appliance pom sets it)");
+    }
+    return Path.of(conf).getParent();
+  }
+
+  private static void createTokens() {
+    Path dir = directory();
+    TempDirs.deleteRecursively(dir);
+    TempDirs.ensure(dir);
+    for (String label : new String[] {PRIMARY, SECONDARY}) {
+      SoftHsm2Token token = SoftHsm2Token.create(dir, label, SoftHsm2Token.DEFAULT_LIBRARY);
+      Path config = dir.resolve(label + ".conf");
+      try {
+        Files.writeString(config, "library=" + token.library() + "\ntoken=" + label + "\npin.file="
+            + token.userPinFile().getFileName() + "\n");
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      CONFIGS.put(label, config);
+    }
+  }
+}
