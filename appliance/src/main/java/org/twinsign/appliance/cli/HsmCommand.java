@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
 
 /** {@code twinsign hsm ...}: keys on a PKCS#11 token, as OpenDNSSEC's {@code ods-hsmutil}. */
 @Command(name = "hsm", description = "Generate, list and delete keys in an HSM repository.",
-    subcommands = {HsmCommand.Generate.class, HsmCommand.ListKeys.class, HsmCommand.Delete.class})
+    subcommands = {HsmCommand.Generate.class, HsmCommand.ListKeys.class, HsmCommand.Export.class,
+        HsmCommand.Delete.class})
 final class HsmCommand implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -93,6 +94,72 @@ final class HsmCommand implements Runnable {
           out.printf("%-34s %-16s %5d  %s%n", key.locator(), algorithm, key.bits(), key.label());
         }
         out.println(keys.size() + " key(s) on " + token);
+      }
+    }
+  }
+
+  @Command(name = "export", description = "Print a key's DNSKEY record, or its DS records, in BIND format.")
+  static final class Export implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Mixin
+    HsmOption hsm;
+
+    @Option(names = "--locator", required = true, paramLabel = "LOCATOR")
+    String locator;
+
+    @Option(names = "--zone", required = true, paramLabel = "ZONE")
+    String zone;
+
+    @Option(names = "--ksk", description = "The key is a KSK or CSK (SEP flag, 257).")
+    boolean ksk;
+
+    @Option(names = "--ds", description = "Print DS records instead of the DNSKEY.")
+    boolean ds;
+
+    @Option(names = "--digest", paramLabel = "SHA-256|SHA-384", split = ",",
+        description = "DS digest types (default: SHA-256).")
+    List<String> digests = List.of("SHA-256");
+
+    @Option(names = "--ttl", paramLabel = "SECONDS", defaultValue = "3600")
+    long ttl;
+
+    @Option(names = "--algorithm", paramLabel = "ALG", description = "For RSA keys: RSASHA256 (default) or RSASHA512.")
+    String rsaAlgorithm;
+
+    @Override
+    public void run() {
+      Name origin;
+      try {
+        origin = Name.fromString(zone.endsWith(".") ? zone : zone + ".");
+      } catch (org.xbill.DNS.TextParseException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--zone: '" + zone + "' is not a domain name");
+      }
+      java.util.List<Integer> digestTypes = new java.util.ArrayList<>();
+      for (String digest : digests) {
+        try {
+          digestTypes.add(org.twinsign.appliance.dnssec.DelegationSigner.digestType(digest));
+        } catch (IllegalArgumentException e) {
+          throw new CommandLine.ParameterException(spec.commandLine(), "--digest: " + e.getMessage());
+        }
+      }
+      try (HsmToken token = hsm.open(1)) {
+        HsmKey key = token.require(CliArguments.locator("--locator", locator, spec));
+        if (rsaAlgorithm != null && key.algorithm().family() == DnssecAlgorithm.KeyFamily.RSA) {
+          key = key.withAlgorithm(CliArguments.algorithm("--algorithm", rsaAlgorithm, spec));
+        }
+        ZoneKey zoneKey = ZoneKey.of(key.locator().hex(), ksk ? KeyRole.KSK : KeyRole.ZSK, origin, ttl,
+            key.algorithm(), key.publicKey(), data -> new byte[0]);
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("; " + (ksk ? "KSK" : "ZSK") + " " + key.locator() + ", key tag " + zoneKey.keyTag());
+        if (!ds) {
+          out.println(zoneKey.dnskey());
+          return;
+        }
+        for (int digestType : digestTypes) {
+          out.println(org.twinsign.appliance.dnssec.DelegationSigner.of(zoneKey.dnskey(), digestType, ttl));
+        }
       }
     }
   }

@@ -1,18 +1,20 @@
 package org.twinsign.appliance.demo;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.twinsign.testkit.MariaDbReplicaPair;
 import org.twinsign.testkit.SoftHsm2Token;
+import org.twinsign.testkit.TempDirs;
 import org.twinsign.testkit.ZooKeeperEnsemble;
 
 /**
  * The local components of a demo pair: a SoftHSM2 token, a MariaDB primary/replica pair with GTID
  * and semi-sync, and a one-server ZooKeeper, each on free loopback ports in its own temporary
- * directory.
+ * directory; and the example zone, signed with keys generated in the token.
  *
  * <p>Lifecycle: {@link #start} starts everything or, if one part fails, stops what already runs
  * and rethrows; {@link #close} stops in reverse order and is safe to call twice (from the main
@@ -24,6 +26,8 @@ public final class DemoWorkspace implements AutoCloseable {
   private SoftHsm2Token token;
   private MariaDbReplicaPair database;
   private ZooKeeperEnsemble zooKeeper;
+  private Path zones;
+  private Path signedZone;
 
   private DemoWorkspace() {}
 
@@ -40,6 +44,12 @@ public final class DemoWorkspace implements AutoCloseable {
       out.println("starting ZooKeeper ...");
       out.flush();
       workspace.zooKeeper = workspace.keep(ZooKeeperEnsemble.processes(1));
+      Path zones = TempDirs.create("demo-zones");
+      workspace.zones = zones;
+      workspace.keep(() -> TempDirs.deleteRecursively(zones));
+      out.println("generating keys and signing the example zone ...");
+      out.flush();
+      workspace.signedZone = DemoSigning.run(workspace.token, zones, out);
       return workspace;
     } catch (RuntimeException e) {
       workspace.close();
@@ -69,6 +79,7 @@ public final class DemoWorkspace implements AutoCloseable {
     out.printf("  DB replica %s%n", database.replica());
     out.printf("             error log %s%n", database.replica().errorLogLocation());
     out.printf("  ZooKeeper  %s%n", zooKeeper);
+    out.printf("  Zones      %s (signed: %s)%n", zones, signedZone);
     out.println("Connect: mariadb -h 127.0.0.1 -P " + database.primary().port() + " -u root");
     out.println("Press Ctrl-C to stop everything and remove the workspace.");
     out.flush();

@@ -51,8 +51,10 @@ class DemoLauncherIT {
       assertTrue(output.contains("mariadbd 'primary' on 127.0.0.1:"), output);
       assertTrue(output.contains("mariadbd 'replica' on 127.0.0.1:"), output);
       assertTrue(output.contains("ZooKeeper (1 server processes) at 127.0.0.1:"), output);
+      assertTrue(output.contains("dnssec-verify says (exit 0)"), output);
+      assertTrue(output.contains("Zone fully signed"), output);
       List<String> dirs = workspaceDirectories(output);
-      assertTrue(dirs.size() >= 3, "the demo names its directories: " + output);
+      assertTrue(dirs.size() >= 4, "the demo names its directories: " + output);
       for (String dir : dirs) {
         assertFalse(ProcessRegistry.hostProcessesMentioning(dir).isEmpty() && dir.contains("mariadb"),
             "a mariadbd runs in " + dir);
@@ -91,7 +93,7 @@ class DemoLauncherIT {
 
   private static List<String> workspaceDirectories(String output) {
     List<String> dirs = new ArrayList<>();
-    Matcher matcher = Pattern.compile("(/[^\\s,)]*/ts-(?:softhsm|mariadb|zookeeper)-\\d+)").matcher(output);
+    Matcher matcher = Pattern.compile("(/[^\\s,)]*/ts-(?:softhsm|mariadb|zookeeper|demo-zones)-\\d+)").matcher(output);
     while (matcher.find()) {
       if (!dirs.contains(matcher.group(1))) {
         dirs.add(matcher.group(1));

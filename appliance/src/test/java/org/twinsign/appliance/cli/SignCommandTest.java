@@ -49,6 +49,31 @@ class SignCommandTest {
   }
 
   @Test
+  void exportPrintsTheDnskeyAndItsDsAsBindDoes(@TempDir Path dir) throws Exception {
+    Result dnskey = run("hsm", "export", "--hsm", hsm(), "--locator", ksk, "--zone", "example.test", "--ksk");
+    assertEquals(0, dnskey.exit, dnskey.err);
+    Path keyFile = dir.resolve("Kexample.test.key");
+    Files.writeString(keyFile, dnskey.out);
+    Result ds = run("hsm", "export", "--hsm", hsm(), "--locator", ksk, "--zone", "example.test", "--ksk", "--ds",
+        "--digest", "SHA-256,SHA-384");
+    assertEquals(0, ds.exit, ds.err);
+    // BIND's own DS computation from the same DNSKEY must agree
+    for (String digest : new String[] {"SHA-256", "SHA-384"}) {
+      Path log = dir.resolve("dsfromkey-" + digest + ".log");
+      int exit = org.twinsign.testkit.LocalProcess.run("dnssec-dsfromkey", List.of(
+          org.twinsign.testkit.HostTool.require("dnssec-dsfromkey", "bind9-utils").toString(), "-a", digest,
+          "-f", keyFile.toString(), "example.test"), java.util.Map.of(), dir, log, null,
+          java.time.Duration.ofMinutes(1));
+      String bind = Files.readString(log).strip();
+      assertEquals(0, exit, bind);
+      String[] fields = bind.split("\\s+");
+      String digestHex = String.join("", java.util.Arrays.copyOfRange(fields, 6, fields.length)).toLowerCase();
+      assertTrue(ds.out.toLowerCase().replace(" ", "").contains(fields[3] + "13" + fields[5] + digestHex),
+          "DS " + digest + " must match BIND's: " + bind + " vs " + ds.out);
+    }
+  }
+
+  @Test
   void signsAGoodZone() throws Exception {
     Result result = sign(zone(GOOD));
     assertEquals(0, result.exit, result.err);

@@ -55,7 +55,8 @@ class SigningMatrixTest {
 
   static Stream<Arguments> matrix() {
     List<Arguments> cases = new ArrayList<>();
-    for (String[] zone : new String[][] {{"example.test.zone", "example.test."}, {"minimal.test.zone", "minimal.test."}}) {
+    for (String[] zone : new String[][] {{"example.test.zone", "example.test."}, {"minimal.test.zone", "minimal.test."},
+        {"occluded.test.zone", "occluded.test."}}) {
       for (String denial : List.of("nsec", "nsec3", "nsec3-optout")) {
         for (DnssecAlgorithm algorithm : List.of(DnssecAlgorithm.ECDSAP256SHA256, DnssecAlgorithm.ECDSAP384SHA384,
             DnssecAlgorithm.RSASHA256)) {
