@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 /** {@code twinsign hsm ...}: keys on a PKCS#11 token, as OpenDNSSEC's {@code ods-hsmutil}. */
 @Command(name = "hsm", description = "Generate, list and delete keys in an HSM repository.",
     subcommands = {HsmCommand.Generate.class, HsmCommand.ListKeys.class, HsmCommand.Export.class,
-        HsmCommand.Delete.class})
+        HsmCommand.Delete.class, HsmCommand.Speed.class})
 final class HsmCommand implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -159,6 +159,63 @@ final class HsmCommand implements Runnable {
         }
         for (int digestType : digestTypes) {
           out.println(org.twinsign.appliance.dnssec.DelegationSigner.of(zoneKey.dnskey(), digestType, ttl));
+        }
+      }
+    }
+  }
+
+  @Command(name = "speed", description = {
+      "Measure the token's signing rate, as OpenDNSSEC's ods-hsmspeed: a temporary key signs",
+      "RRSIG-sized data on N threads; the key is deleted afterwards."})
+  static final class Speed implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Mixin
+    HsmOption hsm;
+
+    @Option(names = "--algorithm", paramLabel = "ALG", defaultValue = "ECDSAP256SHA256") String algorithm;
+    @Option(names = "--bits", paramLabel = "N", defaultValue = "2048") int bits;
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "1") int threads;
+    @Option(names = "--count", paramLabel = "N", defaultValue = "20000", description = "Signatures in all.")
+    int count;
+
+    @Override
+    public void run() {
+      DnssecAlgorithm chosen = CliArguments.algorithm("--algorithm", algorithm, spec);
+      if (threads < 1 || count < threads) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be >= 1 and <= --count");
+      }
+      try (HsmToken token = hsm.open(threads)) {
+        HsmKey key = token.generate(chosen, bits, "twinsign-speed");
+        try {
+          byte[] data = new byte[180]; // RRSIG RDATA header plus a typical A/AAAA RRset
+          new java.util.Random(1).nextBytes(data);
+          for (int i = 0; i < 200; i++) {
+            token.sign(key, data); // warm up the JIT and the sessions
+          }
+          java.util.concurrent.atomic.AtomicInteger left = new java.util.concurrent.atomic.AtomicInteger(count);
+          List<Thread> workers = new java.util.ArrayList<>();
+          long start = System.nanoTime();
+          for (int t = 0; t < threads; t++) {
+            Thread worker = new Thread(() -> {
+              while (left.getAndDecrement() > 0) {
+                token.sign(key, data);
+              }
+            });
+            workers.add(worker);
+            worker.start();
+          }
+          for (Thread worker : workers) {
+            worker.join();
+          }
+          double seconds = (System.nanoTime() - start) / 1e9;
+          spec.commandLine().getOut().printf("%s on %s, %d thread(s): %d signatures in %.3f s = %.0f signatures/s%n",
+              chosen, token, threads, count, seconds, count / seconds);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        } finally {
+          token.delete(key.locator());
         }
       }
     }
