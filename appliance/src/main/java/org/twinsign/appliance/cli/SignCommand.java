@@ -123,23 +123,31 @@ final class SignCommand implements Runnable {
     }
     DnssecAlgorithm rsa = rsaAlgorithm == null ? null : CliArguments.algorithm("--algorithm", rsaAlgorithm, spec);
 
+    long t0 = System.nanoTime();
     Zone unsigned = ZoneFileReader.read(input, origin);
     Zone previousZone = previous == null ? null : ZoneFileReader.read(previous, origin);
+    long read = System.nanoTime() - t0;
     HsmConfig config = HsmConfig.load(hsm.config);
     try (HsmToken token = HsmToken.open(config, threadCount)) {
       List<ZoneKey> keys = new ArrayList<>();
       addKeys(keys, token, ksks, KeyRole.KSK, "--ksk", origin, rsa);
       addKeys(keys, token, zsks, KeyRole.ZSK, "--zsk", origin, rsa);
       addKeys(keys, token, csks, KeyRole.CSK, "--csk", origin, rsa);
+      long t1 = System.nanoTime();
       ZoneSigner.Result result = ZoneSigner.sign(new ZoneSigner.Request(unsigned, input.toString(), keys, denial,
           timing, serialPolicy, dnskeyTtl, previousZone, signingTime, threadCount, new SecureRandom()));
+      long signed = System.nanoTime() - t1;
+      long t2 = System.nanoTime();
       ZoneFileWriter.write(result.zone(), output);
+      long written = System.nanoTime() - t2;
       PrintWriter err = spec.commandLine().getErr();
       result.warnings().forEach(warning -> err.println("warning: " + warning));
       double seconds = result.signingTime().toNanos() / 1e9;
       err.printf("signed %s: serial %d, %d signatures made, %d reused, %.3f s signing (%.0f signatures/s), "
               + "written to %s%n", origin, result.serial(), result.signaturesMade(), result.signaturesReused(),
           seconds, seconds > 0 ? result.signaturesMade() / seconds : 0.0, output);
+      err.printf("time: read %.3f s, prepare %.3f s, sign %.3f s, write %.3f s%n", read / 1e9,
+          (signed - result.signingTime().toNanos()) / 1e9, seconds, written / 1e9);
     }
   }
 
