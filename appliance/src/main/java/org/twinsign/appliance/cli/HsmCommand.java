@@ -8,14 +8,15 @@ import org.twinsign.appliance.dnssec.KeyRole;
 import org.twinsign.appliance.dnssec.ZoneKey;
 import org.twinsign.appliance.hsm.HsmConfig;
 import org.twinsign.appliance.hsm.HsmKey;
-import org.twinsign.appliance.hsm.HsmToken;
+import org.twinsign.appliance.hsm.KeyRepositories;
+import org.twinsign.appliance.hsm.KeyRepository;
 import org.xbill.DNS.Name;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code twinsign hsm ...}: keys on a PKCS#11 token, as OpenDNSSEC's {@code ods-hsmutil}. */
-@Command(name = "hsm", description = "Generate, list and delete keys in an HSM repository.",
+@Command(name = "hsm", description = "Generate, list, export and delete keys in a key repository (HSM or soft).",
     subcommands = {HsmCommand.Generate.class, HsmCommand.ListKeys.class, HsmCommand.Export.class,
         HsmCommand.Delete.class, HsmCommand.Speed.class})
 final class HsmCommand implements Runnable {
@@ -30,11 +31,11 @@ final class HsmCommand implements Runnable {
   /** Options every hsm subcommand takes. */
   static final class HsmOption {
     @Option(names = "--hsm", required = true, paramLabel = "HSM.conf",
-        description = "HSM config file (library=, token=, pin.file= or pin.env=).")
+        description = "Repository config file (library=, token=, pin.file= or pin.env=; or type=soft, directory=).")
     Path config;
 
-    HsmToken open(int sessions) {
-      return HsmToken.open(HsmConfig.load(config), sessions);
+    KeyRepository open(int sessions) {
+      return KeyRepositories.open(HsmConfig.load(config), sessions);
     }
   }
 
@@ -63,7 +64,7 @@ final class HsmCommand implements Runnable {
     @Override
     public void run() {
       DnssecAlgorithm chosen = CliArguments.algorithm("--algorithm", algorithm, spec);
-      try (HsmToken token = hsm.open(1)) {
+      try (KeyRepository token = hsm.open(1)) {
         HsmKey key = token.generate(chosen, bits, label);
         PrintWriter out = spec.commandLine().getOut();
         out.println(key.locator());
@@ -85,7 +86,7 @@ final class HsmCommand implements Runnable {
 
     @Override
     public void run() {
-      try (HsmToken token = hsm.open(1)) {
+      try (KeyRepository token = hsm.open(1)) {
         List<HsmKey> keys = token.list();
         PrintWriter out = spec.commandLine().getOut();
         out.printf("%-34s %-16s %5s  %s%n", "Locator", "Algorithm", "Bits", "Label");
@@ -144,7 +145,7 @@ final class HsmCommand implements Runnable {
           throw new CommandLine.ParameterException(spec.commandLine(), "--digest: " + e.getMessage());
         }
       }
-      try (HsmToken token = hsm.open(1)) {
+      try (KeyRepository token = hsm.open(1)) {
         HsmKey key = token.require(CliArguments.locator("--locator", locator, spec));
         if (rsaAlgorithm != null && key.algorithm().family() == DnssecAlgorithm.KeyFamily.RSA) {
           key = key.withAlgorithm(CliArguments.algorithm("--algorithm", rsaAlgorithm, spec));
@@ -186,7 +187,7 @@ final class HsmCommand implements Runnable {
       if (threads < 1 || count < threads) {
         throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be >= 1 and <= --count");
       }
-      try (HsmToken token = hsm.open(threads)) {
+      try (KeyRepository token = hsm.open(threads)) {
         HsmKey key = token.generate(chosen, bits, "twinsign-speed");
         try {
           byte[] data = new byte[180]; // RRSIG RDATA header plus a typical A/AAAA RRset
@@ -234,7 +235,7 @@ final class HsmCommand implements Runnable {
 
     @Override
     public void run() {
-      try (HsmToken token = hsm.open(1)) {
+      try (KeyRepository token = hsm.open(1)) {
         var which = CliArguments.locator("--locator", locator, spec);
         if (!token.delete(which)) {
           throw new IllegalStateException("no key with locator " + which + " on " + token);

@@ -21,7 +21,9 @@ import org.twinsign.appliance.dnssec.ZoneKey;
 import org.twinsign.appliance.dnssec.ZoneSigner;
 import org.twinsign.appliance.hsm.HsmConfig;
 import org.twinsign.appliance.hsm.HsmKey;
-import org.twinsign.appliance.hsm.HsmToken;
+import org.twinsign.appliance.hsm.KeyLocator;
+import org.twinsign.appliance.hsm.KeyRepositories;
+import org.twinsign.appliance.hsm.KeyRepository;
 import org.twinsign.appliance.zone.Zone;
 import org.twinsign.appliance.zone.ZoneFileReader;
 import org.twinsign.appliance.zone.ZoneFileWriter;
@@ -44,8 +46,9 @@ final class SignCommand implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
-  @CommandLine.Mixin
-  HsmCommand.HsmOption hsm;
+  @Option(names = "--hsm", required = true, paramLabel = "HSM.conf",
+      description = "Key repository config (repeatable: e.g. KSKs in an HSM, ZSKs in a soft key store).")
+  List<Path> repositories = new ArrayList<>();
 
   @Option(names = "--zone", required = true, paramLabel = "ZONE", description = "The zone's apex, e.g. example.test.")
   String zoneName;
@@ -127,12 +130,19 @@ final class SignCommand implements Runnable {
     Zone unsigned = ZoneFileReader.read(input, origin);
     Zone previousZone = previous == null ? null : ZoneFileReader.read(previous, origin);
     long read = System.nanoTime() - t0;
-    HsmConfig config = HsmConfig.load(hsm.config);
-    try (HsmToken token = HsmToken.open(config, threadCount)) {
+    List<HsmConfig> configs = new ArrayList<>();
+    for (Path repository : repositories) {
+      configs.add(HsmConfig.load(repository));
+    }
+    List<KeyRepository> opened = new ArrayList<>();
+    try {
+      for (HsmConfig config : configs) {
+        opened.add(KeyRepositories.open(config, threadCount));
+      }
       List<ZoneKey> keys = new ArrayList<>();
-      addKeys(keys, token, ksks, KeyRole.KSK, "--ksk", origin, rsa);
-      addKeys(keys, token, zsks, KeyRole.ZSK, "--zsk", origin, rsa);
-      addKeys(keys, token, csks, KeyRole.CSK, "--csk", origin, rsa);
+      addKeys(keys, opened, ksks, KeyRole.KSK, "--ksk", origin, rsa);
+      addKeys(keys, opened, zsks, KeyRole.ZSK, "--zsk", origin, rsa);
+      addKeys(keys, opened, csks, KeyRole.CSK, "--csk", origin, rsa);
       long t1 = System.nanoTime();
       ZoneSigner.Result result = ZoneSigner.sign(new ZoneSigner.Request(unsigned, input.toString(), keys, denial,
           timing, serialPolicy, dnskeyTtl, previousZone, signingTime, threadCount, new SecureRandom()));
@@ -148,19 +158,37 @@ final class SignCommand implements Runnable {
           seconds, seconds > 0 ? result.signaturesMade() / seconds : 0.0, output);
       err.printf("time: read %.3f s, prepare %.3f s, sign %.3f s, write %.3f s%n", read / 1e9,
           (signed - result.signingTime().toNanos()) / 1e9, seconds, written / 1e9);
+    } finally {
+      opened.forEach(KeyRepository::close);
     }
   }
 
-  private void addKeys(List<ZoneKey> keys, HsmToken token, List<String> locators, KeyRole role, String option,
-      Name origin, DnssecAlgorithm rsa) {
+  private void addKeys(List<ZoneKey> keys, List<KeyRepository> opened, List<String> locators, KeyRole role,
+      String option, Name origin, DnssecAlgorithm rsa) {
     for (String text : locators) {
-      HsmKey key = token.require(CliArguments.locator(option, text, spec));
+      KeyLocator locator = CliArguments.locator(option, text, spec);
+      KeyRepository token = null;
+      HsmKey key = null;
+      for (KeyRepository repository : opened) {
+        var found = repository.find(locator);
+        if (found.isPresent()) {
+          token = repository;
+          key = found.get();
+          break;
+        }
+      }
+      if (key == null) {
+        throw new IllegalStateException("no key with locator " + locator + " (" + option + ") in "
+            + opened.stream().map(KeyRepository::describe).collect(java.util.stream.Collectors.joining(", "))
+            + ": 'twinsign hsm list' shows the keys there");
+      }
+      KeyRepository holder = token;
       if (rsa != null && key.algorithm().family() == DnssecAlgorithm.KeyFamily.RSA) {
         key = key.withAlgorithm(rsa);
       }
       HsmKey signingKey = key;
       keys.add(ZoneKey.of(key.locator().hex(), role, origin, dnskeyTtl, key.algorithm(), key.publicKey(),
-          data -> token.sign(signingKey, data)));
+          data -> holder.sign(signingKey, data)));
     }
   }
 

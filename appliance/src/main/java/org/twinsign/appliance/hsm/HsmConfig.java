@@ -11,7 +11,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * One HSM repository, read from a Java properties file:
+ * One key repository, read from a Java properties file. A PKCS#11 token (the default type):
  *
  * <pre>
  * library=/usr/lib/softhsm/libsofthsm2.so
@@ -19,10 +19,16 @@ import java.util.TreeSet;
  * pin.file=&lt;file holding the user PIN&gt;  # or pin.env=&lt;variable name&gt;
  * </pre>
  *
+ * or a soft key store ({@code type=soft}, {@code directory=}, and a PIN that encrypts the keys).
  * The PIN itself is never held here: only where to read it from.
  */
-public record HsmConfig(Path source, Path library, String tokenLabel, Pin pin) {
-  private static final Set<String> KEYS = Set.of("library", "token", "pin.file", "pin.env");
+public record HsmConfig(Path source, Path library, String tokenLabel, Path directory, Pin pin) {
+  private static final Set<String> KEYS = Set.of("type", "library", "token", "directory", "pin.file", "pin.env");
+
+  /** Whether this is a soft key store rather than a PKCS#11 token. */
+  public boolean isSoft() {
+    return directory != null;
+  }
 
   /** Reads and checks {@code file}; every error names the file and the key. */
   public static HsmConfig load(Path file) {
@@ -40,8 +46,10 @@ public record HsmConfig(Path source, Path library, String tokenLabel, Pin pin) {
     if (!unknown.isEmpty()) {
       throw new HsmException("HSM config " + file + ": unknown key(s) " + unknown + "; known keys are " + KEYS);
     }
-    String library = required(file, properties, "library");
-    String token = required(file, properties, "token");
+    String type = properties.getProperty("type", "pkcs11").trim();
+    if (!type.equals("pkcs11") && !type.equals("soft")) {
+      throw new HsmException("HSM config " + file + ": type '" + type + "' is unknown: use pkcs11 (the default) or soft");
+    }
     String pinFile = properties.getProperty("pin.file");
     String pinEnv = properties.getProperty("pin.env");
     if ((pinFile == null) == (pinEnv == null)) {
@@ -52,7 +60,21 @@ public record HsmConfig(Path source, Path library, String tokenLabel, Pin pin) {
     Pin pin = pinFile != null
         ? Pin.fromFile(base.resolve(pinFile.trim()))
         : Pin.fromEnvironment(pinEnv.trim());
-    return new HsmConfig(file, base.resolve(library.trim()), token.trim(), pin);
+    if (type.equals("soft")) {
+      for (String key : new String[] {"library", "token"}) {
+        if (properties.containsKey(key)) {
+          throw new HsmException("HSM config " + file + ": '" + key + "' does not apply to type=soft");
+        }
+      }
+      String directory = required(file, properties, "directory");
+      return new HsmConfig(file, null, null, base.resolve(directory.trim()), pin);
+    }
+    if (properties.containsKey("directory")) {
+      throw new HsmException("HSM config " + file + ": 'directory' applies to type=soft only");
+    }
+    String library = required(file, properties, "library");
+    String token = required(file, properties, "token");
+    return new HsmConfig(file, base.resolve(library.trim()), token.trim(), null, pin);
   }
 
   private static String required(Path file, Properties properties, String key) {

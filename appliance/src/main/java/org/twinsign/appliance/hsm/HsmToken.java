@@ -29,7 +29,7 @@ import sun.security.pkcs11.wrapper.PKCS11Exception;
  * {@code CKM_ECDSA} returns r||s, which is already the DNS wire form. Lifecycle: {@link #open}
  * → use → {@link #close}.
  */
-public final class HsmToken implements AutoCloseable {
+public final class HsmToken implements KeyRepository {
   private static final byte[] RSA_EXPONENT = {0x01, 0x00, 0x01};
 
   private final HsmConfig config;
@@ -81,6 +81,11 @@ public final class HsmToken implements AutoCloseable {
     }
   }
 
+  @Override
+  public String describe() {
+    return toString();
+  }
+
   public String tokenLabel() {
     return config.tokenLabel();
   }
@@ -90,6 +95,7 @@ public final class HsmToken implements AutoCloseable {
   }
 
   /** Generates a key pair for {@code algorithm} on the token; {@code bits} matters for RSA only. */
+  @Override
   public HsmKey generate(DnssecAlgorithm algorithm, int bits, String label) {
     checkOpen();
     if (algorithm.family() == DnssecAlgorithm.KeyFamily.RSA && (bits < 2048 || bits > 4096)) {
@@ -147,6 +153,7 @@ public final class HsmToken implements AutoCloseable {
   }
 
   /** The key pair with this locator, if the token holds its private key. */
+  @Override
   public Optional<HsmKey> find(KeyLocator locator) {
     checkOpen();
     List<Long> handles = findObjects(new CK_ATTRIBUTE[] {
@@ -157,13 +164,8 @@ public final class HsmToken implements AutoCloseable {
     return Optional.of(describe(handles.get(0)));
   }
 
-  /** The key pair with this locator, or an error that names it and the token. */
-  public HsmKey require(KeyLocator locator) {
-    return find(locator).orElseThrow(() -> new HsmException("no key with locator " + locator + " on token '"
-        + config.tokenLabel() + "': 'twinsign hsm list' shows the keys there"));
-  }
-
   /** Every DNSSEC-usable key pair on the token, in locator order. */
+  @Override
   public List<HsmKey> list() {
     checkOpen();
     List<HsmKey> keys = new ArrayList<>();
@@ -179,6 +181,7 @@ public final class HsmToken implements AutoCloseable {
   }
 
   /** Deletes both halves of the key pair; false if there was none. */
+  @Override
   public boolean delete(KeyLocator locator) {
     checkOpen();
     List<Long> handles = findObjects(new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_ID, locator.bytes())});
@@ -199,6 +202,7 @@ public final class HsmToken implements AutoCloseable {
    * digest made here (so only the digest crosses into the token), Ed25519 over the data itself.
    * Returns the signature in DNS wire form. Thread-safe: each call borrows a session.
    */
+  @Override
   public byte[] sign(HsmKey key, byte[] data) {
     DnssecAlgorithm algorithm = key.algorithm();
     byte[] input;
