@@ -2,6 +2,7 @@ package org.twinsign.appliance.dnssec;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -30,17 +31,20 @@ public final class Nsec3Chain {
   public static Result build(Zone zone, ZoneCuts cuts, Nsec3Parameters parameters, long ttl) {
     Name origin = zone.origin();
     Set<Name> included = new HashSet<>();
+    Map<Name, Map<Integer, RRset>> nodesOf = new HashMap<>();
     List<Name> names = new ArrayList<>();
     for (Map.Entry<Name, Map<Integer, RRset>> node : zone.nodes().entrySet()) {
       Name name = node.getKey();
       if (!cuts.isChained(name)) {
         continue;
       }
-      if (parameters.optOut() && cuts.kind(name) == ZoneCuts.Kind.DELEGATION && zone.get(name, Type.DS) == null) {
+      RRset ds = node.getValue().get(Type.DS);
+      if (parameters.optOut() && cuts.kind(name) == ZoneCuts.Kind.DELEGATION && (ds == null || ds.size() == 0)) {
         continue;
       }
       if (included.add(name)) {
         names.add(name);
+        nodesOf.put(name, node.getValue());
       }
       // empty non-terminals between this name and the apex
       for (Name parent = parentOf(name); parent != null && !parent.equals(origin) && parent.subdomain(origin);
@@ -67,9 +71,8 @@ public final class Nsec3Chain {
       int i = order[k];
       int next = order[(k + 1) % count];
       Name name = names.get(i);
-      int[] types = zone.nodes().containsKey(name)
-          ? TypeBitmap.of(name, zone.node(name), cuts, 0, name.equals(origin))
-          : new int[0];
+      Map<Integer, RRset> data = nodesOf.get(name);
+      int[] types = data != null ? TypeBitmap.of(name, data, cuts, 0, name.equals(origin)) : new int[0];
       records.add(new NSEC3Record(ownerName(hashes[i], origin), DClass.IN, ttl, Nsec3Parameters.SHA1,
           parameters.flags(), parameters.iterations(), parameters.salt(), hashes[next], types));
     }

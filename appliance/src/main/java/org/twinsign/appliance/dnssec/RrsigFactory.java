@@ -2,7 +2,6 @@ package org.twinsign.appliance.dnssec;
 
 import java.time.Instant;
 import org.xbill.DNS.DClass;
-import org.xbill.DNS.DNSSEC;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.RRSIGRecord;
 import org.xbill.DNS.RRset;
@@ -16,7 +15,7 @@ public final class RrsigFactory {
     RRSIGRecord unsigned = new RRSIGRecord(rrset.getName(), DClass.IN, ttl, rrset.getType(), key.algorithm(), ttl,
         expiration, inception, key.keyTag(), signer, new byte[0]);
     // RRSIG RDATA without the signature, then the RRset in canonical form and order (RFC 4034 §3.1.8.1)
-    byte[] data = DNSSEC.digestRRset(unsigned, rrset);
+    byte[] data = SignedData.of(unsigned, rrset.rrs(false));
     byte[] signature = key.maker().sign(data);
     return new RRSIGRecord(rrset.getName(), DClass.IN, ttl, rrset.getType(), key.algorithm(), ttl, expiration,
         inception, key.keyTag(), signer, signature);

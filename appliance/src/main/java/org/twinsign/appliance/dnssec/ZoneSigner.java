@@ -75,8 +75,14 @@ public final class ZoneSigner {
       }
       zone.put(origin, Type.NSEC3PARAM, new RRset(chain.param()));
     } else {
-      for (NSECRecord record : NsecChain.build(zone, cuts, denialTtl)) {
-        zone.put(record.getName(), Type.NSEC, new RRset(record));
+      // the chain is in the zone's own order: walk both together instead of looking names up
+      var chain = NsecChain.build(zone, cuts, denialTtl).iterator();
+      NSECRecord next = chain.hasNext() ? chain.next() : null;
+      for (Map.Entry<Name, Map<Integer, RRset>> node : zone.nodes().entrySet()) {
+        if (next != null && node.getKey().equals(next.getName())) {
+          node.getValue().put(Type.NSEC, new RRset(next));
+          next = chain.hasNext() ? chain.next() : null;
+        }
       }
     }
 

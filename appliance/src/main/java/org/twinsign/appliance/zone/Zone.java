@@ -21,6 +21,9 @@ import org.xbill.DNS.Type;
 public final class Zone {
   private final Name origin;
   private final NavigableMap<Name, Map<Integer, RRset>> nodes = new TreeMap<>();
+  // records of one name usually come together: spare the tree lookup for them
+  private Name lastName;
+  private Map<Integer, RRset> lastNode;
 
   public Zone(Name origin) {
     this.origin = origin;
@@ -33,13 +36,22 @@ public final class Zone {
   /** Adds a record: to its RRset, or for an RRSIG to the signatures of the RRset it covers. */
   public void add(Record record) {
     int type = record.getType() == Type.RRSIG ? ((RRSIGRecord) record).getTypeCovered() : record.getType();
-    Map<Integer, RRset> node = nodes.computeIfAbsent(record.getName(), name -> new TreeMap<>());
+    Map<Integer, RRset> node;
+    if (lastNode != null && record.getName().equals(lastName)) {
+      node = lastNode;
+    } else {
+      node = nodes.computeIfAbsent(record.getName(), name -> new TreeMap<>());
+      lastName = record.getName();
+      lastNode = node;
+    }
     RRset rrset = node.computeIfAbsent(type, t -> new RRset());
     rrset.addRR(record);
   }
 
   /** Replaces (or with null removes) the RRset of {@code type} at {@code name}. */
   public void put(Name name, int type, RRset rrset) {
+    lastName = null;
+    lastNode = null;
     if (rrset == null) {
       Map<Integer, RRset> node = nodes.get(name);
       if (node != null) {
@@ -71,6 +83,8 @@ public final class Zone {
 
   /** Every owner name with data, in canonical order. */
   public NavigableMap<Name, Map<Integer, RRset>> nodes() {
+    lastName = null;
+    lastNode = null;
     return nodes;
   }
 
@@ -116,6 +130,8 @@ public final class Zone {
 
   /** Removes every RRset of these types (and their signatures), and all signatures. */
   public void stripDnssec(Collection<Integer> types) {
+    lastName = null;
+    lastNode = null;
     var names = nodes.entrySet().iterator();
     while (names.hasNext()) {
       Map<Integer, RRset> node = names.next().getValue();

@@ -2,6 +2,7 @@ package org.twinsign.appliance.zone;
 
 import java.util.HashMap;
 import java.util.Map;
+import org.xbill.DNS.RRset;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Type;
 
@@ -32,7 +33,9 @@ public final class ZoneCuts {
     ZoneCuts cuts = new ZoneCuts();
     Name cut = null;
     Name dname = null;
-    for (Name name : zone.nodes().keySet()) {
+    for (Map.Entry<Name, Map<Integer, RRset>> entry : zone.nodes().entrySet()) {
+      Name name = entry.getKey();
+      Map<Integer, RRset> node = entry.getValue();
       if (cut != null && name.subdomain(cut) && !name.equals(cut)) {
         cuts.kinds.put(name, Kind.BELOW_CUT);
         continue;
@@ -43,17 +46,22 @@ public final class ZoneCuts {
         continue;
       }
       dname = null;
-      if (!name.equals(zone.origin()) && zone.get(name, Type.NS) != null) {
+      if (present(node, Type.NS) && !name.equals(zone.origin())) {
         cuts.kinds.put(name, Kind.DELEGATION);
         cut = name;
         continue;
       }
       cuts.kinds.put(name, Kind.AUTHORITATIVE);
-      if (zone.get(name, Type.DNAME) != null) {
+      if (present(node, Type.DNAME)) {
         dname = name;
       }
     }
     return cuts;
+  }
+
+  private static boolean present(Map<Integer, RRset> node, int type) {
+    RRset rrset = node.get(type);
+    return rrset != null && rrset.size() > 0;
   }
 
   /** The kind of a name with data; names without data (empty non-terminals) are AUTHORITATIVE. */

@@ -44,6 +44,10 @@ public final class ZoneFileWriter {
         out.flush();
         channel.force(true);
       }
+      // a zone file is for the name server to read: keep the old file's mode, or rw-r--r--
+      Files.setPosixFilePermissions(temp, Files.exists(target)
+          ? Files.getPosixFilePermissions(target)
+          : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
       try {
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
