@@ -49,9 +49,13 @@ public final class ZoneSigner {
   public record Result(Zone zone, List<String> warnings, long signaturesMade, long signaturesReused,
       long serial, Duration signingTime) {}
 
+  /**
+   * Signs {@code request.unsigned()} in place (a copy would double the memory of a large zone):
+   * pass {@link Zone#copy()} to keep the unsigned zone. The result's zone is that same object.
+   */
   public static Result sign(Request request) {
     checkKeys(request.keys());
-    Zone zone = request.unsigned().copy();
+    Zone zone = request.unsigned();
     Name origin = zone.origin();
     zone.stripDnssec(REBUILT_TYPES);
     ZoneCuts cuts = ZoneCuts.of(zone);

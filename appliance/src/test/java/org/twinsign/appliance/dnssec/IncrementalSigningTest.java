@@ -76,15 +76,15 @@ class IncrementalSigningTest {
     Instant t1 = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
     Instant t0 = t1.minusSeconds(7200);
     Zone original = generate(random, 400);
-    Zone signed1 = sign(original, null, denial, t0);
+    Zone signed1 = sign(original.copy(), null, denial, t0);
     Path signed1File = work.resolve("signed1.zone");
     ZoneFileWriter.write(signed1, signed1File);
     Zone previous = ZoneFileReader.read(signed1File, ORIGIN);
 
     Zone edited = original.copy();
     Set<String> touched = edit(edited, random, 40);
-    ZoneSigner.Result incremental = ZoneSigner.sign(request(edited, previous, denial, t1));
-    ZoneSigner.Result full = ZoneSigner.sign(request(edited, null, denial, t1));
+    ZoneSigner.Result incremental = ZoneSigner.sign(request(edited.copy(), previous, denial, t1));
+    ZoneSigner.Result full = ZoneSigner.sign(request(edited.copy(), null, denial, t1));
     assertTrue(incremental.signaturesReused() > 0, "signatures must be reused");
     assertTrue(incremental.signaturesMade() < full.signaturesMade() / 2,
         "an incremental sign makes few signatures: " + incremental.signaturesMade() + " vs " + full.signaturesMade());
