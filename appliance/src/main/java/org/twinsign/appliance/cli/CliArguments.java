@@ -16,6 +16,15 @@ final class CliArguments {
     }
   }
 
+  /** A zone apex; a missing final dot is added. */
+  static org.xbill.DNS.Name zone(String option, String text, CommandLine.Model.CommandSpec spec) {
+    try {
+      return org.xbill.DNS.Name.fromString(text.endsWith(".") ? text : text + ".");
+    } catch (org.xbill.DNS.TextParseException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), option + ": '" + text + "' is not a domain name");
+    }
+  }
+
   static KeyLocator locator(String option, String text, CommandLine.Model.CommandSpec spec) {
     try {
       return new KeyLocator(text);

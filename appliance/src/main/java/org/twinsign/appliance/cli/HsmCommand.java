@@ -131,12 +131,7 @@ final class HsmCommand implements Runnable {
 
     @Override
     public void run() {
-      Name origin;
-      try {
-        origin = Name.fromString(zone.endsWith(".") ? zone : zone + ".");
-      } catch (org.xbill.DNS.TextParseException e) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--zone: '" + zone + "' is not a domain name");
-      }
+      Name origin = CliArguments.zone("--zone", zone, spec);
       java.util.List<Integer> digestTypes = new java.util.ArrayList<>();
       for (String digest : digests) {
         try {

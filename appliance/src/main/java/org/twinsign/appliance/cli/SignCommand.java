@@ -28,7 +28,6 @@ import org.twinsign.appliance.zone.Zone;
 import org.twinsign.appliance.zone.ZoneFileReader;
 import org.twinsign.appliance.zone.ZoneFileWriter;
 import org.xbill.DNS.Name;
-import org.xbill.DNS.TextParseException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -111,7 +110,7 @@ final class SignCommand implements Runnable {
 
   @Override
   public void run() {
-    Name origin = zoneName();
+    Name origin = CliArguments.zone("--zone", zoneName, spec);
     SignatureTiming timing = timing();
     SerialPolicy serialPolicy = argument("--serial", () -> SerialPolicy.parse(serial));
     DenialPolicy denial = denial();
@@ -187,16 +186,10 @@ final class SignCommand implements Runnable {
         key = key.withAlgorithm(rsa);
       }
       HsmKey signingKey = key;
+      // one signature now: a key that cannot sign (wrong PIN, locked token) fails before any work
+      holder.sign(signingKey, new byte[32]);
       keys.add(ZoneKey.of(key.locator().hex(), role, origin, dnskeyTtl, key.algorithm(), key.publicKey(),
           data -> holder.sign(signingKey, data)));
-    }
-  }
-
-  private Name zoneName() {
-    try {
-      return Name.fromString(zoneName.endsWith(".") ? zoneName : zoneName + ".");
-    } catch (TextParseException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--zone: '" + zoneName + "' is not a domain name");
     }
   }
 

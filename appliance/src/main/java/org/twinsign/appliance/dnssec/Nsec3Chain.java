@@ -59,28 +59,30 @@ public final class Nsec3Chain {
       }
     }
     int count = names.size();
-    byte[][] hashes = new byte[count][];
-    Integer[] order = new Integer[count];
+    Hashed[] hashed = new Hashed[count];
+    java.security.MessageDigest sha1 = Nsec3Parameters.sha1();
     for (int i = 0; i < count; i++) {
-      hashes[i] = parameters.hash(names.get(i));
-      order[i] = i;
+      hashed[i] = new Hashed(parameters.hash(names.get(i), sha1), names.get(i));
     }
-    Arrays.sort(order, (a, b) -> Arrays.compareUnsigned(hashes[a], hashes[b]));
+    Arrays.sort(hashed, (a, b) -> Arrays.compareUnsigned(a.hash, b.hash));
     List<NSEC3Record> records = new ArrayList<>(count);
+    byte[] salt = parameters.salt();
     for (int k = 0; k < count; k++) {
-      int i = order[k];
-      int next = order[(k + 1) % count];
-      Name name = names.get(i);
+      byte[] hash = hashed[k].hash;
+      byte[] next = hashed[(k + 1) % count].hash;
+      Name name = hashed[k].name;
       Map<Integer, RRset> data = nodesOf.get(name);
       int[] types = data != null ? TypeBitmap.of(name, data, cuts, 0, name.equals(origin)) : new int[0];
-      records.add(new NSEC3Record(ownerName(hashes[i], origin), DClass.IN, ttl, Nsec3Parameters.SHA1,
-          parameters.flags(), parameters.iterations(), parameters.salt(), hashes[next], types));
+      records.add(new NSEC3Record(ownerName(hash, origin), DClass.IN, ttl, Nsec3Parameters.SHA1,
+          parameters.flags(), parameters.iterations(), salt, next, types));
     }
     // RFC 5155 §4: the NSEC3PARAM flags field is zero; opt-out lives in the NSEC3 records only
     NSEC3PARAMRecord param = new NSEC3PARAMRecord(origin, DClass.IN, 0, Nsec3Parameters.SHA1, 0,
         parameters.iterations(), parameters.salt());
     return new Result(records, param);
   }
+
+  private record Hashed(byte[] hash, Name name) {}
 
   static Name ownerName(byte[] hash, Name origin) {
     try {

@@ -51,7 +51,11 @@ public record Nsec3Parameters(int iterations, byte[] salt, boolean optOut) {
 
   /** RFC 5155 §5: IH(salt, x, k). */
   public byte[] hash(org.xbill.DNS.Name name) {
-    MessageDigest sha1 = sha1();
+    return hash(name, sha1());
+  }
+
+  /** As {@link #hash(org.xbill.DNS.Name)}, with a digest the caller reuses (not thread-safe). */
+  byte[] hash(org.xbill.DNS.Name name, MessageDigest sha1) {
     sha1.update(name.toWireCanonical());
     sha1.update(salt);
     byte[] hash = sha1.digest();
@@ -82,7 +86,7 @@ public record Nsec3Parameters(int iterations, byte[] salt, boolean optOut) {
     return out.toString();
   }
 
-  private static MessageDigest sha1() {
+  static MessageDigest sha1() {
     try {
       return MessageDigest.getInstance("SHA-1");
     } catch (NoSuchAlgorithmException e) {

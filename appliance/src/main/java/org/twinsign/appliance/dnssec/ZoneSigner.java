@@ -74,9 +74,7 @@ public final class ZoneSigner {
     long denialTtl = DenialTtl.of(newSoa);
     if (request.denial().isNsec3()) {
       Nsec3Chain.Result chain = Nsec3Chain.build(zone, cuts, request.denial().nsec3(), denialTtl);
-      for (NSEC3Record record : chain.records()) {
-        zone.put(record.getName(), Type.NSEC3, new RRset(record));
-      }
+      zone.addSorted(chain.records(), Type.NSEC3);
       zone.put(origin, Type.NSEC3PARAM, new RRset(chain.param()));
     } else {
       // the chain is in the zone's own order: walk both together instead of looking names up
