@@ -3,7 +3,6 @@ package org.twinsign.appliance.hsm;
 import static org.twinsign.appliance.hsm.Pkcs11Constants.*;
 
 import java.io.IOException;
-import java.math.BigInteger;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -358,10 +357,13 @@ public final class HsmToken implements KeyRepository {
     }
   }
 
+  /** A big-endian integer attribute without leading zero bytes (RFC 3110 wants none). */
   private static byte[] unsigned(byte[] value) {
-    return new BigInteger(1, value).toByteArray()[0] == 0 && value.length > 1 && value[0] == 0
-        ? Arrays.copyOfRange(value, 1, value.length)
-        : value;
+    int start = 0;
+    while (start < value.length - 1 && value[start] == 0) {
+      start++;
+    }
+    return start == 0 ? value : Arrays.copyOfRange(value, start, value.length);
   }
 
   private static PKCS11 loadModule(HsmConfig config) {
