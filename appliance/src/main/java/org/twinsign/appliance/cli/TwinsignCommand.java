@@ -12,11 +12,29 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionCommand.Provider.class,
     description = "DNSSEC signer appliance for a master/standby pair.",
-    subcommands = {VersionCommand.class, HsmCommand.class, SignCommand.class, DemoCommand.class,
+    subcommands = {VersionCommand.class, SetupCommand.class, HsmCommand.class, SignCommand.class, DemoCommand.class,
         CommandLine.HelpCommand.class})
 public final class TwinsignCommand implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
+
+  @CommandLine.Option(names = "--config", paramLabel = "FILE",
+      description = "Node configuration (database, key repositories); default: $TWINSIGN_CONFIG.")
+  java.nio.file.Path configFile;
+
+  /** The node configuration, for the commands that act on the store. */
+  org.twinsign.appliance.config.TwinsignConfig config() {
+    java.nio.file.Path file = configFile;
+    if (file == null) {
+      String env = System.getenv("TWINSIGN_CONFIG");
+      if (env == null || env.isBlank()) {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            "this command needs the node configuration: give --config FILE before the command, or set TWINSIGN_CONFIG");
+      }
+      file = java.nio.file.Path.of(env);
+    }
+    return org.twinsign.appliance.config.TwinsignConfig.load(file);
+  }
 
   @Override
   public void run() {

@@ -1,0 +1,116 @@
+package org.twinsign.appliance.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A node's configuration, one Java-properties file ({@code --config FILE} or {@code TWINSIGN_CONFIG}):
+ *
+ * <pre>
+ * db.url=jdbc:mariadb://127.0.0.1:3306/twinsign
+ * db.user=twinsign
+ * db.password.file=/etc/twinsign/db.password
+ * repository.&lt;NAME&gt;.library=/usr/lib/softhsm/libsofthsm2.so
+ * repository.&lt;NAME&gt;.token=&lt;token label&gt;
+ * repository.&lt;NAME&gt;.pin.file=/etc/twinsign/&lt;NAME&gt;.pin
+ * repository.&lt;NAME&gt;.require-backup=true|false
+ * </pre>
+ *
+ * Secrets are not read here: only the files that hold them are named. Every error names the file
+ * and the key.
+ */
+public record TwinsignConfig(Path source, String dbUrl, String dbUser, Path dbPasswordFile,
+    Map<String, Repository> repositories) {
+
+  private static final Pattern REPOSITORY_KEY = Pattern.compile("repository\\.([A-Za-z0-9_-]+)\\.(.+)");
+
+  /** One key repository as the store and the enforcer see it. */
+  public record Repository(String name, Path library, String token, Path pinFile, boolean requireBackup) {}
+
+  public static TwinsignConfig load(Path file) {
+    Properties properties = new Properties();
+    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      properties.load(reader);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException("config file " + file + " does not exist: pass --config FILE or set TWINSIGN_CONFIG");
+    } catch (IOException | IllegalArgumentException e) {
+      throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+    }
+    Path base = file.toAbsolutePath().getParent();
+    Map<String, Map<String, String>> repositoryKeys = new TreeMap<>();
+    for (String key : new java.util.TreeSet<>(properties.stringPropertyNames())) {
+      String value = properties.getProperty(key).trim();
+      Matcher matcher = REPOSITORY_KEY.matcher(key);
+      if (matcher.matches()) {
+        String field = matcher.group(2);
+        if (!field.equals("library") && !field.equals("token") && !field.equals("pin.file")
+            && !field.equals("require-backup")) {
+          throw new ConfigException(file + ": unknown key '" + key
+              + "': a repository has library, token, pin.file and require-backup");
+        }
+        repositoryKeys.computeIfAbsent(matcher.group(1), name -> new TreeMap<>()).put(field, value);
+      } else if (!key.equals("db.url") && !key.equals("db.user") && !key.equals("db.password.file")) {
+        throw new ConfigException(file + ": unknown key '" + key
+            + "': known keys are db.url, db.user, db.password.file and repository.<NAME>.*");
+      }
+    }
+    Map<String, Repository> repositories = new TreeMap<>();
+    for (Map.Entry<String, Map<String, String>> entry : repositoryKeys.entrySet()) {
+      String name = entry.getKey();
+      Map<String, String> fields = entry.getValue();
+      String backup = fields.getOrDefault("require-backup", "false");
+      if (!backup.equals("true") && !backup.equals("false")) {
+        throw new ConfigException(file + ": repository." + name + ".require-backup must be true or false, not '"
+            + backup + "'");
+      }
+      repositories.put(name, new Repository(name,
+          base.resolve(required(file, fields, "repository." + name + ".", "library")),
+          required(file, fields, "repository." + name + ".", "token"),
+          base.resolve(required(file, fields, "repository." + name + ".", "pin.file")),
+          Boolean.parseBoolean(backup)));
+    }
+    String url = requiredKey(file, properties, "db.url");
+    if (!url.startsWith("jdbc:mariadb:") && !url.startsWith("jdbc:mysql:")) {
+      throw new ConfigException(file + ": db.url '" + url + "' is not a MariaDB JDBC URL (jdbc:mariadb://HOST:PORT/DB)");
+    }
+    return new TwinsignConfig(file, url, requiredKey(file, properties, "db.user"),
+        base.resolve(requiredKey(file, properties, "db.password.file")), Collections.unmodifiableMap(repositories));
+  }
+
+  /** The database password, read from its file when needed; never logged. */
+  public String readDbPassword() {
+    try {
+      return Files.readString(dbPasswordFile, StandardCharsets.UTF_8).strip();
+    } catch (NoSuchFileException e) {
+      throw new ConfigException("db.password.file " + dbPasswordFile + " (in " + source + ") does not exist");
+    } catch (IOException e) {
+      throw new ConfigException("cannot read db.password.file " + dbPasswordFile + ": " + e.getMessage());
+    }
+  }
+
+  private static String requiredKey(Path file, Properties properties, String key) {
+    String value = properties.getProperty(key);
+    if (value == null || value.isBlank()) {
+      throw new ConfigException(file + ": '" + key + "' is missing");
+    }
+    return value.trim();
+  }
+
+  private static String required(Path file, Map<String, String> fields, String prefix, String field) {
+    String value = fields.get(field);
+    if (value == null || value.isBlank()) {
+      throw new ConfigException(file + ": '" + prefix + field + "' is missing");
+    }
+    return value;
+  }
+}

@@ -1,0 +1,162 @@
+package org.twinsign.appliance.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.pool.HikariPool;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.logging.Level;
+import liquibase.Contexts;
+import liquibase.LabelExpression;
+import liquibase.Liquibase;
+import liquibase.Scope;
+import liquibase.UpdateSummaryEnum;
+import liquibase.UpdateSummaryOutputEnum;
+import liquibase.command.CommandScope;
+import liquibase.command.core.UpdateCommandStep;
+import liquibase.command.core.helpers.DbUrlConnectionArgumentsCommandStep;
+import liquibase.command.core.helpers.ShowSummaryArgument;
+import liquibase.database.Database;
+import liquibase.database.DatabaseFactory;
+import liquibase.database.jvm.JdbcConnection;
+import liquibase.exception.LiquibaseException;
+import liquibase.resource.ClassLoaderResourceAccessor;
+import liquibase.ui.LoggerUIService;
+import org.twinsign.appliance.config.TwinsignConfig;
+
+/**
+ * Twinsign's state in MariaDB: a connection pool and the schema, which one Liquibase changelog
+ * owns. Lifecycle: {@link #open} → use → {@link #close}.
+ */
+public final class Store implements AutoCloseable {
+  static final String CHANGELOG = "org/twinsign/appliance/store/changelog/db.changelog-master.xml";
+
+  /** Whether the enforcer runs on the wall clock or on a clock that {@code time leap} moves. */
+  public enum Mode { PRODUCTION, SIMULATION }
+
+  private final TwinsignConfig config;
+  private final HikariDataSource pool;
+
+  private Store(TwinsignConfig config, HikariDataSource pool) {
+    this.config = config;
+    this.pool = pool;
+  }
+
+  /** Connects (the password is read from its file here, and only here). */
+  public static Store open(TwinsignConfig config) {
+    HikariConfig hikari = new HikariConfig();
+    hikari.setJdbcUrl(config.dbUrl());
+    hikari.setUsername(config.dbUser());
+    hikari.setPassword(config.readDbPassword());
+    hikari.setPoolName("twinsign-store");
+    hikari.setMaximumPoolSize(4);
+    hikari.setMinimumIdle(0);
+    hikari.setConnectionTimeout(10_000);
+    try {
+      return new Store(config, new HikariDataSource(hikari));
+    } catch (HikariPool.PoolInitializationException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      throw new StoreException("cannot connect to the database " + config.dbUrl() + " as " + config.dbUser()
+          + " (db.url, db.user, db.password.file in " + config.source() + "): " + cause.getMessage(), e);
+    }
+  }
+
+  /** The mode the schema was set up in, or empty if there is no Twinsign schema yet. */
+  public Optional<Mode> mode() {
+    try (Connection connection = pool.getConnection()) {
+      if (!tableExists(connection, "store_meta")) {
+        return Optional.empty();
+      }
+      try (PreparedStatement statement = connection.prepareStatement("SELECT mode FROM store_meta WHERE id = 1");
+          ResultSet rows = statement.executeQuery()) {
+        return rows.next() ? Optional.of(Mode.valueOf(rows.getString(1).toUpperCase(java.util.Locale.ROOT)))
+            : Optional.empty();
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot read the store's mode from " + config.dbUrl() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Creates the schema, or upgrades it to this release's changelog. An existing store keeps its
+   * data and mode; asking for another mode, or {@code wipe}, drops everything first — only with
+   * {@code force}.
+   *
+   * @return what was done, for the operator
+   */
+  public String setup(Mode mode, boolean force) {
+    Optional<Mode> existing = mode();
+    if (existing.isPresent() && existing.get() != mode && !force) {
+      throw new StoreException("the database " + config.dbUrl() + " holds a " + name(existing.get())
+          + " store; making it a " + name(mode) + " store wipes it: add --force if that is what you want");
+    }
+    boolean wipe = existing.isPresent() && existing.get() != mode;
+    // Liquibase reports to stdout and JUL; our stdout is the operator's answer
+    java.util.logging.Logger.getLogger("liquibase").setLevel(Level.SEVERE);
+    try {
+      return Scope.child(java.util.Map.of(Scope.Attr.ui.name(), new LoggerUIService(),
+          Scope.Attr.resourceAccessor.name(), new ClassLoaderResourceAccessor()), () -> migrate(existing, mode, wipe));
+    } catch (StoreException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new StoreException("setting up the store in " + config.dbUrl() + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  private String migrate(Optional<Mode> existing, Mode mode, boolean wipe) {
+    try (Connection connection = pool.getConnection()) {
+      Database database = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(
+          new JdbcConnection(connection));
+      try (Liquibase liquibase = new Liquibase(CHANGELOG, new ClassLoaderResourceAccessor(), database)) {
+        if (wipe) {
+          liquibase.dropAll();
+        }
+        int pending = liquibase.listUnrunChangeSets(new Contexts(), new LabelExpression()).size();
+        CommandScope update = new CommandScope(UpdateCommandStep.COMMAND_NAME);
+        update.addArgumentValue(DbUrlConnectionArgumentsCommandStep.DATABASE_ARG, database);
+        update.addArgumentValue(UpdateCommandStep.CHANGELOG_FILE_ARG, CHANGELOG);
+        update.addArgumentValue(ShowSummaryArgument.SHOW_SUMMARY, UpdateSummaryEnum.OFF);
+        update.addArgumentValue(ShowSummaryArgument.SHOW_SUMMARY_OUTPUT, UpdateSummaryOutputEnum.LOG);
+        update.setOutput(java.io.OutputStream.nullOutputStream());
+        update.execute();
+        if (existing.isEmpty() || wipe) {
+          try (PreparedStatement insert = connection.prepareStatement(
+              "INSERT INTO store_meta (id, mode, created_at, simulated_now, fencing_epoch) VALUES (1, ?, ?, ?, 0)")) {
+            Timestamp now = Timestamp.from(Instant.now());
+            insert.setString(1, name(mode));
+            insert.setTimestamp(2, now);
+            insert.setTimestamp(3, mode == Mode.SIMULATION ? now : null);
+            insert.executeUpdate();
+          }
+          return (wipe ? "wiped and created" : "created") + " a " + name(mode) + " store (" + pending
+              + " changesets) in " + config.dbUrl();
+        }
+        return pending == 0
+            ? "the " + name(mode) + " store in " + config.dbUrl() + " is up to date"
+            : "upgraded the " + name(mode) + " store in " + config.dbUrl() + " (" + pending + " changesets)";
+      }
+    } catch (SQLException | LiquibaseException e) {
+      throw new StoreException("setting up the store in " + config.dbUrl() + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void close() {
+    pool.close();
+  }
+
+  private static String name(Mode mode) {
+    return mode.name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  private static boolean tableExists(Connection connection, String table) throws SQLException {
+    try (ResultSet tables = connection.getMetaData().getTables(connection.getCatalog(), null, table, null)) {
+      return tables.next();
+    }
+  }
+}

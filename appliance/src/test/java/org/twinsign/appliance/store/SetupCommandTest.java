@@ -1,0 +1,126 @@
+package org.twinsign.appliance.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.twinsign.appliance.cli.TwinsignCommand;
+import org.twinsign.testkit.MariaDbServer;
+
+/** {@code twinsign --config F setup} against a real mariadbd. */
+class SetupCommandTest {
+  private static MariaDbServer server;
+  private static int database;
+
+  @TempDir
+  Path dir;
+
+  @BeforeAll
+  static void startServer() {
+    server = MariaDbServer.start();
+  }
+
+  @AfterAll
+  static void stopServer() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  /** A fresh database and account for each test, and a config file naming them. */
+  private Path config() throws Exception {
+    String name = "twinsign" + (++database);
+    server.execute("CREATE DATABASE " + name,
+        "CREATE USER '" + name + "'@'127.0.0.1' IDENTIFIED BY 'db-secret-" + name + "'",
+        "GRANT ALL ON " + name + ".* TO '" + name + "'@'127.0.0.1'");
+    Files.writeString(dir.resolve("db.password"), "db-secret-" + name + "\n");
+    Path config = dir.resolve("twinsign.conf");
+    Files.writeString(config, "db.url=" + server.jdbcUrl(name) + "\ndb.user=" + name
+        + "\ndb.password.file=db.password\n"
+        + "repository.SoftHSM.library=/usr/lib/softhsm/libsofthsm2.so\nrepository.SoftHSM.token=twinsign-a\n"
+        + "repository.SoftHSM.pin.file=a.pin\nrepository.SoftHSM.require-backup=true\n");
+    return config;
+  }
+
+  @Test
+  void createsThenUpgradesInPlace() throws Exception {
+    Path config = config();
+    Result first = run("--config", config.toString(), "setup");
+    assertEquals(0, first.exit, first.err);
+    assertTrue(first.out.contains("created a production store"), first.out);
+    Result again = run("--config", config.toString(), "setup");
+    assertEquals(0, again.exit, again.err);
+    assertTrue(again.out.contains("is up to date"), again.out);
+    assertEquals("production", server.queryString("SELECT mode FROM twinsign" + database + ".store_meta"));
+  }
+
+  @Test
+  void changingTheModeNeedsForce() throws Exception {
+    Path config = config();
+    assertEquals(0, run("--config", config.toString(), "setup").exit);
+    Result refused = run("--config", config.toString(), "setup", "--simulation");
+    assertEquals(1, refused.exit);
+    assertTrue(refused.err.contains("--force") && refused.err.contains("production store"), refused.err);
+    assertEquals("production", server.queryString("SELECT mode FROM twinsign" + database + ".store_meta"));
+    Result forced = run("--config", config.toString(), "setup", "--simulation", "--force");
+    assertEquals(0, forced.exit, forced.err);
+    assertTrue(forced.out.contains("wiped and created a simulation store"), forced.out);
+    assertEquals("simulation", server.queryString("SELECT mode FROM twinsign" + database + ".store_meta"));
+  }
+
+  @Test
+  void badConfigurationsNameTheFileAndKey() throws Exception {
+    Path config = dir.resolve("bad.conf");
+    Files.writeString(config, "db.url=jdbc:mariadb://127.0.0.1:1/x\ndb.user=u\ndb.password.file=p\ndb.pasword=x\n");
+    Result result = run("--config", config.toString(), "setup");
+    assertEquals(1, result.exit);
+    assertTrue(result.err.contains("unknown key 'db.pasword'") && result.err.contains(config.toString()), result.err);
+
+    Files.writeString(config, "db.url=jdbc:mariadb://127.0.0.1:1/x\ndb.user=u\ndb.password.file=p\n"
+        + "repository.A.library=/x.so\nrepository.A.pin.file=a.pin\n");
+    result = run("--config", config.toString(), "setup");
+    assertTrue(result.err.contains("'repository.A.token' is missing"), result.err);
+
+    result = run("setup");
+    assertEquals(2, result.exit);
+    assertTrue(result.err.contains("--config"), result.err);
+  }
+
+  @Test
+  void anUnreachableDatabaseIsNamedWithoutThePassword() throws Exception {
+    Files.writeString(dir.resolve("db.password"), "never-shown-42\n");
+    Path config = dir.resolve("twinsign.conf");
+    Files.writeString(config, "db.url=jdbc:mariadb://127.0.0.1:" + closedPort() + "/twinsign\ndb.user=twinsign\n"
+        + "db.password.file=db.password\n");
+    Result result = run("--config", config.toString(), "setup");
+    assertEquals(1, result.exit);
+    assertTrue(result.err.contains("cannot connect to the database jdbc:mariadb://127.0.0.1:"), result.err);
+    assertFalse(result.err.contains("never-shown-42"), result.err);
+  }
+
+  private static int closedPort() throws Exception {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private static Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    var cli = TwinsignCommand.commandLine();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    int exit = cli.execute(args);
+    return new Result(exit, out.toString(), err.toString());
+  }
+
+  private record Result(int exit, String out, String err) {}
+}
