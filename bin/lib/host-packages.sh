@@ -8,6 +8,7 @@ TWINSIGN_HOST_PACKAGES="
   zookeeper libslf4j-java
   bind9-utils bind9-dnsutils ldnsutils knot-dnsutils knot-dnssecutils
   nsd unbound
+  opendnssec-common
 "
 
 twinsign_missing_packages() {
