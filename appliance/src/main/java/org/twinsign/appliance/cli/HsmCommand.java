@@ -141,10 +141,8 @@ final class HsmCommand implements Runnable {
         }
       }
       try (KeyRepository token = hsm.open(1)) {
-        HsmKey key = token.require(CliArguments.locator("--locator", locator, spec));
-        if (rsaAlgorithm != null && key.algorithm().family() == DnssecAlgorithm.KeyFamily.RSA) {
-          key = key.withAlgorithm(CliArguments.algorithm("--algorithm", rsaAlgorithm, spec));
-        }
+        HsmKey key = token.require(CliArguments.locator("--locator", locator, spec))
+            .withRsaChoice(rsaAlgorithm == null ? null : CliArguments.algorithm("--algorithm", rsaAlgorithm, spec));
         ZoneKey zoneKey = ZoneKey.of(key.locator().hex(), ksk ? KeyRole.KSK : KeyRole.ZSK, origin, ttl,
             key.algorithm(), key.publicKey(), data -> new byte[0]);
         PrintWriter out = spec.commandLine().getOut();

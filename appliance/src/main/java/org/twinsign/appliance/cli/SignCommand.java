@@ -182,14 +182,11 @@ final class SignCommand implements Runnable {
             + ": 'twinsign hsm list' shows the keys there");
       }
       KeyRepository holder = token;
-      if (rsa != null && key.algorithm().family() == DnssecAlgorithm.KeyFamily.RSA) {
-        key = key.withAlgorithm(rsa);
-      }
-      HsmKey signingKey = key;
+      HsmKey signingKey = key.withRsaChoice(rsa);
       // one signature now: a key that cannot sign (wrong PIN, locked token) fails before any work
       holder.sign(signingKey, new byte[32]);
-      keys.add(ZoneKey.of(key.locator().hex(), role, origin, dnskeyTtl, key.algorithm(), key.publicKey(),
-          data -> holder.sign(signingKey, data)));
+      keys.add(ZoneKey.of(signingKey.locator().hex(), role, origin, dnskeyTtl, signingKey.algorithm(),
+          signingKey.publicKey(), data -> holder.sign(signingKey, data)));
     }
   }
 

@@ -19,7 +19,6 @@ import org.twinsign.appliance.zone.ZoneCuts;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.DNSKEYRecord;
 import org.xbill.DNS.NSEC3Record;
-import org.xbill.DNS.NSECRecord;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.RRSIGRecord;
 import org.xbill.DNS.RRset;
@@ -74,18 +73,10 @@ public final class ZoneSigner {
     long denialTtl = DenialTtl.of(newSoa);
     if (request.denial().isNsec3()) {
       Nsec3Chain.Result chain = Nsec3Chain.build(zone, cuts, request.denial().nsec3(), denialTtl);
-      zone.addSorted(chain.records(), Type.NSEC3);
+      zone.putSorted(chain.records(), Type.NSEC3);
       zone.put(origin, Type.NSEC3PARAM, new RRset(chain.param()));
     } else {
-      // the chain is in the zone's own order: walk both together instead of looking names up
-      var chain = NsecChain.build(zone, cuts, denialTtl).iterator();
-      NSECRecord next = chain.hasNext() ? chain.next() : null;
-      for (Map.Entry<Name, Map<Integer, RRset>> node : zone.nodes().entrySet()) {
-        if (next != null && node.getKey().equals(next.getName())) {
-          node.getValue().put(Type.NSEC, new RRset(next));
-          next = chain.hasNext() ? chain.next() : null;
-        }
-      }
+      zone.putSorted(NsecChain.build(zone, cuts, denialTtl), Type.NSEC);
     }
 
     SignatureReuse reuse = new SignatureReuse(request.previous(), request.now(), request.timing().refresh());

@@ -10,6 +10,14 @@ import org.twinsign.appliance.dnssec.DnssecAlgorithm;
 public record HsmKey(KeyLocator locator, String label, DnssecAlgorithm algorithm, int bits, byte[] publicKey,
     long privateHandle) {
 
+  /**
+   * The key as it signs when the operator chose an RSA algorithm ({@code --algorithm}): an RSA key
+   * takes the choice, any other key (or no choice) stays as it is.
+   */
+  public HsmKey withRsaChoice(DnssecAlgorithm choice) {
+    return choice != null && algorithm.family() == DnssecAlgorithm.KeyFamily.RSA ? withAlgorithm(choice) : this;
+  }
+
   /** The same key, used with another algorithm of its family (RSASHA256 / RSASHA512). */
   public HsmKey withAlgorithm(DnssecAlgorithm other) {
     if (other.family() != algorithm.family() || other.coordinateLength() != algorithm.coordinateLength()) {

@@ -90,12 +90,7 @@ public final class SoftKeyStore implements KeyRepository {
 
   @Override
   public HsmKey generate(DnssecAlgorithm algorithm, int bits, String label) {
-    if (algorithm.family() == DnssecAlgorithm.KeyFamily.RSA && (bits < 2048 || bits > 4096)) {
-      throw new HsmException(algorithm + " keys are 2048 to 4096 bits here, not " + bits + ": use --bits 2048..4096");
-    }
-    if (label == null || label.isBlank() || label.length() > 64) {
-      throw new HsmException("a key label of 1 to 64 characters is needed (--label)");
-    }
+    KeyRequests.check(algorithm, bits, label);
     KeyPair pair;
     try {
       pair = generatePair(algorithm, bits);

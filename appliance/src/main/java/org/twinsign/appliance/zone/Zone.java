@@ -2,13 +2,13 @@ package org.twinsign.appliance.zone;
 
 import java.util.AbstractMap;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.Set;
-import java.util.SortedMap;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.RRSIGRecord;
@@ -70,14 +70,16 @@ public final class Zone {
   }
 
   /**
-   * Adds one single-record RRset per owner, for owners not in the zone yet, given in canonical
-   * order (an NSEC3 chain in hash order is: base32hex keeps the order of the hashes). The zone is
-   * rebuilt by one merge, linear in its size, instead of one tree insertion per owner.
+   * Puts one single-record RRset of {@code type} per owner, the records given in canonical order of
+   * their owners (an NSEC chain is; so is an NSEC3 chain in hash order: base32hex keeps the order of
+   * the hashes). Walks the zone and the records together; if owners are new, the tree is rebuilt
+   * from the merged entries, linear in the zone's size, instead of one tree insertion per owner.
    */
-  public void addSorted(List<? extends Record> records, int type) {
+  public void putSorted(List<? extends Record> records, int type) {
     lastName = null;
     lastNode = null;
     List<Map.Entry<Name, Map<Integer, RRset>>> merged = new ArrayList<>(nodes.size() + records.size());
+    boolean added = false;
     var existing = nodes.entrySet().iterator();
     Map.Entry<Name, Map<Integer, RRset>> head = existing.hasNext() ? existing.next() : null;
     for (Record record : records) {
@@ -86,11 +88,16 @@ public final class Zone {
         head = existing.hasNext() ? existing.next() : null;
       }
       if (head != null && head.getKey().equals(record.getName())) {
-        throw new IllegalArgumentException(record.getName() + " is in the zone already");
+        head.getValue().put(type, new RRset(record));
+        continue;
       }
       Map<Integer, RRset> node = new TreeMap<>();
       node.put(type, new RRset(record));
       merged.add(Map.entry(record.getName(), node));
+      added = true;
+    }
+    if (!added) {
+      return;
     }
     while (head != null) {
       merged.add(head);
