@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,6 +12,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.twinsign.appliance.CliRun;
 import org.twinsign.appliance.TestHsm;
 
 /** {@code twinsign hsm} and {@code twinsign sign} as an operator runs them, good input and bad. */
@@ -29,9 +28,9 @@ class SignCommandTest {
 
   @BeforeAll
   static void keys() {
-    ksk = run("hsm", "generate", "--hsm", hsm(), "--algorithm", "ECDSAP256SHA256", "--label", "cli-ksk", "--ksk")
-        .out.strip();
-    zsk = run("hsm", "generate", "--hsm", hsm(), "--algorithm", "ecdsap256sha256", "--label", "cli-zsk").out.strip();
+    ksk = CliRun.of("hsm", "generate", "--hsm", hsm(), "--algorithm", "ECDSAP256SHA256", "--label", "cli-ksk", "--ksk")
+        .out().strip();
+    zsk = CliRun.of("hsm", "generate", "--hsm", hsm(), "--algorithm", "ecdsap256sha256", "--label", "cli-zsk").out().strip();
   }
 
   @BeforeEach
@@ -42,21 +41,21 @@ class SignCommandTest {
 
   @Test
   void hsmListShowsGeneratedKeys() {
-    Result list = run("hsm", "list", "--hsm", hsm());
-    assertEquals(0, list.exit, list.err);
-    assertTrue(list.out.contains(ksk) && list.out.contains("cli-ksk"), list.out);
-    assertTrue(list.out.contains("ECDSAP256SHA256"), list.out);
+    CliRun list = CliRun.of("hsm", "list", "--hsm", hsm());
+    assertEquals(0, list.exit(), list.err());
+    assertTrue(list.out().contains(ksk) && list.out().contains("cli-ksk"), list.out());
+    assertTrue(list.out().contains("ECDSAP256SHA256"), list.out());
   }
 
   @Test
   void exportPrintsTheDnskeyAndItsDsAsBindDoes(@TempDir Path dir) throws Exception {
-    Result dnskey = run("hsm", "export", "--hsm", hsm(), "--locator", ksk, "--zone", "example.test", "--ksk");
-    assertEquals(0, dnskey.exit, dnskey.err);
+    CliRun dnskey = CliRun.of("hsm", "export", "--hsm", hsm(), "--locator", ksk, "--zone", "example.test", "--ksk");
+    assertEquals(0, dnskey.exit(), dnskey.err());
     Path keyFile = dir.resolve("Kexample.test.key");
-    Files.writeString(keyFile, dnskey.out);
-    Result ds = run("hsm", "export", "--hsm", hsm(), "--locator", ksk, "--zone", "example.test", "--ksk", "--ds",
+    Files.writeString(keyFile, dnskey.out());
+    CliRun ds = CliRun.of("hsm", "export", "--hsm", hsm(), "--locator", ksk, "--zone", "example.test", "--ksk", "--ds",
         "--digest", "SHA-256,SHA-384");
-    assertEquals(0, ds.exit, ds.err);
+    assertEquals(0, ds.exit(), ds.err());
     // BIND's own DS computation from the same DNSKEY must agree
     for (String digest : new String[] {"SHA-256", "SHA-384"}) {
       Path log = dir.resolve("dsfromkey-" + digest + ".log");
@@ -68,47 +67,47 @@ class SignCommandTest {
       assertEquals(0, exit, bind);
       String[] fields = bind.split("\\s+");
       String digestHex = String.join("", java.util.Arrays.copyOfRange(fields, 6, fields.length)).toLowerCase();
-      assertTrue(ds.out.toLowerCase().replace(" ", "").contains(fields[3] + "13" + fields[5] + digestHex),
-          "DS " + digest + " must match BIND's: " + bind + " vs " + ds.out);
+      assertTrue(ds.out().toLowerCase().replace(" ", "").contains(fields[3] + "13" + fields[5] + digestHex),
+          "DS " + digest + " must match BIND's: " + bind + " vs " + ds.out());
     }
   }
 
   @Test
   void signsAGoodZone() throws Exception {
-    Result result = sign(zone(GOOD));
-    assertEquals(0, result.exit, result.err);
+    CliRun result = sign(zone(GOOD));
+    assertEquals(0, result.exit(), result.err());
     assertTrue(Files.readString(output).contains("RRSIG"), "signed output");
-    assertTrue(result.err.contains("signatures made"), result.err);
+    assertTrue(result.err().contains("signatures made"), result.err());
   }
 
   @Test
   void aSyntaxErrorNamesFileAndLine() throws Exception {
     Path input = zone(GOOD + "www IN A 192.0.2.300\n");
-    Result result = sign(input);
+    CliRun result = sign(input);
     assertFailedCleanly(result, input.getFileName() + ":5");
   }
 
   @Test
   void aMissingIncludeIsNamed() throws Exception {
-    Result result = sign(zone(GOOD + "$INCLUDE nothere.zone\n"));
+    CliRun result = sign(zone(GOOD + "$INCLUDE nothere.zone\n"));
     assertFailedCleanly(result, "nothere.zone");
   }
 
   @Test
   void aMissingSoaIsNamed() throws Exception {
-    Result result = sign(zone("$TTL 300\n@ IN NS ns\nns IN A 192.0.2.1\n"));
+    CliRun result = sign(zone("$TTL 300\n@ IN NS ns\nns IN A 192.0.2.1\n"));
     assertFailedCleanly(result, "no SOA record");
   }
 
   @Test
   void cnameBesideOtherDataIsAnError() throws Exception {
-    Result result = sign(zone(GOOD + "www IN CNAME ns\nwww IN A 192.0.2.2\n"));
+    CliRun result = sign(zone(GOOD + "www IN CNAME ns\nwww IN A 192.0.2.2\n"));
     assertFailedCleanly(result, "CNAME and other data");
   }
 
   @Test
   void anUnknownLocatorIsNamed() throws Exception {
-    Result result = run("sign", "--hsm", hsm(), "--zone", ORIGIN, "--input", zone(GOOD).toString(), "--output",
+    CliRun result = CliRun.of("sign", "--hsm", hsm(), "--zone", ORIGIN, "--input", zone(GOOD).toString(), "--output",
         output.toString(), "--ksk", "0badc0de", "--zsk", zsk);
     assertFailedCleanly(result, "no key with locator 0badc0de");
   }
@@ -120,17 +119,17 @@ class SignCommandTest {
     Path config = work.resolve("hsm.conf");
     Files.writeString(config, "library=/usr/lib/softhsm/libsofthsm2.so\ntoken=" + TestHsm.PRIMARY + "\npin.file="
         + pin + "\n");
-    Result result = run("sign", "--hsm", config.toString(), "--zone", ORIGIN, "--input", zone(GOOD).toString(),
+    CliRun result = CliRun.of("sign", "--hsm", config.toString(), "--zone", ORIGIN, "--input", zone(GOOD).toString(),
         "--output", output.toString(), "--ksk", ksk, "--zsk", zsk);
     assertFailedCleanly(result, "incorrect");
-    assertFalse(result.err.contains("wrong-pin-0815"), result.err);
+    assertFalse(result.err().contains("wrong-pin-0815"), result.err());
   }
 
   @Test
   void aMissingLibraryIsNamed() throws Exception {
     Path config = work.resolve("hsm.conf");
     Files.writeString(config, "library=/usr/lib/nothere/libpkcs11.so\ntoken=x\npin.env=NOPE\n");
-    Result result = run("sign", "--hsm", config.toString(), "--zone", ORIGIN, "--input", zone(GOOD).toString(),
+    CliRun result = CliRun.of("sign", "--hsm", config.toString(), "--zone", ORIGIN, "--input", zone(GOOD).toString(),
         "--output", output.toString(), "--ksk", ksk, "--zsk", zsk);
     assertFailedCleanly(result, "/usr/lib/nothere/libpkcs11.so");
   }
@@ -144,37 +143,37 @@ class SignCommandTest {
     dir.toFile().setWritable(false, false);
     try {
       if (!dir.toFile().canWrite()) {
-        Result result = run("sign", "--hsm", hsm(), "--zone", ORIGIN, "--input", zone(GOOD).toString(), "--output",
+        CliRun result = CliRun.of("sign", "--hsm", hsm(), "--zone", ORIGIN, "--input", zone(GOOD).toString(), "--output",
             target.toString(), "--ksk", ksk, "--zsk", zsk);
-        assertEquals(1, result.exit, result.err);
-        assertTrue(result.err.contains("not writable") && result.err.contains(dir.toString()), result.err);
+        assertEquals(1, result.exit(), result.err());
+        assertTrue(result.err().contains("not writable") && result.err().contains(dir.toString()), result.err());
         assertEquals("; old\n", Files.readString(target));
       }
     } finally {
       dir.toFile().setWritable(true, false);
     }
     // root writes anywhere: a directory that does not exist is unwritable for everyone
-    Result result = run("sign", "--hsm", hsm(), "--zone", ORIGIN, "--input", zone(GOOD).toString(), "--output",
+    CliRun result = CliRun.of("sign", "--hsm", hsm(), "--zone", ORIGIN, "--input", zone(GOOD).toString(), "--output",
         work.resolve("missing-dir/out.zone").toString(), "--ksk", ksk, "--zsk", zsk);
-    assertEquals(1, result.exit, result.err);
-    assertTrue(result.err.contains("missing-dir") && result.err.contains("does not exist"), result.err);
+    assertEquals(1, result.exit(), result.err());
+    assertTrue(result.err().contains("missing-dir") && result.err().contains("does not exist"), result.err());
   }
 
   @Test
   void badOptionsAreUsageErrors() throws Exception {
-    Result result = run("sign", "--hsm", hsm(), "--zone", ORIGIN, "--input", zone(GOOD).toString(), "--output",
+    CliRun result = CliRun.of("sign", "--hsm", hsm(), "--zone", ORIGIN, "--input", zone(GOOD).toString(), "--output",
         output.toString(), "--ksk", ksk, "--zsk", zsk, "--validity", "2d");
-    assertEquals(2, result.exit, result.err);
-    assertTrue(result.err.contains("refresh"), result.err);
-    result = run("sign", "--hsm", hsm(), "--zone", ORIGIN, "--input", zone(GOOD).toString(), "--output",
+    assertEquals(2, result.exit(), result.err());
+    assertTrue(result.err().contains("refresh"), result.err());
+    result = CliRun.of("sign", "--hsm", hsm(), "--zone", ORIGIN, "--input", zone(GOOD).toString(), "--output",
         output.toString(), "--ksk", ksk, "--zsk", zsk, "--optout");
-    assertEquals(2, result.exit, result.err);
-    assertTrue(result.err.contains("--nsec3"), result.err);
+    assertEquals(2, result.exit(), result.err());
+    assertTrue(result.err().contains("--nsec3"), result.err());
   }
 
-  private void assertFailedCleanly(Result result, String expected) throws Exception {
-    assertEquals(1, result.exit, "must fail: " + result.err);
-    assertTrue(result.err.contains(expected), "message must mention '" + expected + "': " + result.err);
+  private void assertFailedCleanly(CliRun result, String expected) throws Exception {
+    assertEquals(1, result.exit(), "must fail: " + result.err());
+    assertTrue(result.err().contains(expected), "message must mention '" + expected + "': " + result.err());
     assertEquals("; the zone published before\n", Files.readString(output), "output must be untouched");
     try (var files = Files.list(work)) {
       assertTrue(files.noneMatch(f -> f.getFileName().toString().endsWith(".tmp")), "no temporary file left");
@@ -187,8 +186,8 @@ class SignCommandTest {
     return file;
   }
 
-  private Result sign(Path input) {
-    return run("sign", "--hsm", hsm(), "--zone", ORIGIN, "--input", input.toString(), "--output", output.toString(),
+  private CliRun sign(Path input) {
+    return CliRun.of("sign", "--hsm", hsm(), "--zone", ORIGIN, "--input", input.toString(), "--output", output.toString(),
         "--ksk", ksk, "--zsk", zsk);
   }
 
@@ -196,16 +195,4 @@ class SignCommandTest {
     return TestHsm.config(TestHsm.PRIMARY).toString();
   }
 
-  static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    var cli = TwinsignCommand.commandLine();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    List<String> list = new ArrayList<>(List.of(args));
-    int exit = cli.execute(list.toArray(String[]::new));
-    return new Result(exit, out.toString(), err.toString());
-  }
-
-  record Result(int exit, String out, String err) {}
 }

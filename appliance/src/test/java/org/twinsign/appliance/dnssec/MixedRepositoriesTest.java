@@ -3,15 +3,13 @@ package org.twinsign.appliance.dnssec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.twinsign.appliance.TestHsm;
 import org.twinsign.appliance.Verifiers;
-import org.twinsign.appliance.cli.TwinsignCommand;
+import org.twinsign.appliance.CliRun;
 
 /** The OpenDNSSEC arrangement: the KSK in the HSM, the ZSK in a soft key store; one signed zone. */
 class MixedRepositoriesTest {
@@ -39,12 +37,8 @@ class MixedRepositoriesTest {
   }
 
   private static String run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    var cli = TwinsignCommand.commandLine();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    assertEquals(0, cli.execute(args), err.toString());
-    return out.toString();
+    CliRun run = CliRun.of(args);
+    assertEquals(0, run.exit(), run.err());
+    return run.out();
   }
 }

@@ -3,8 +3,6 @@ package org.twinsign.appliance.dnssec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,7 +19,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.twinsign.appliance.TestHsm;
 import org.twinsign.appliance.Verifiers;
-import org.twinsign.appliance.cli.TwinsignCommand;
+import org.twinsign.appliance.CliRun;
 import org.twinsign.appliance.hsm.HsmConfig;
 import org.twinsign.appliance.hsm.HsmKey;
 import org.twinsign.appliance.hsm.HsmToken;
@@ -92,11 +90,8 @@ class SigningMatrixTest {
     if (denial.endsWith("optout")) {
       args.add("--optout");
     }
-    StringWriter err = new StringWriter();
-    var cli = TwinsignCommand.commandLine();
-    cli.setErr(new PrintWriter(err, true));
-    cli.setOut(new PrintWriter(new StringWriter(), true));
-    assertEquals(0, cli.execute(args.toArray(String[]::new)), err.toString());
+    CliRun signed = CliRun.of(args.toArray(String[]::new));
+    assertEquals(0, signed.exit(), signed.err());
 
     Verifiers.Outcome bind = Verifiers.dnssecVerify(output, origin, csk);
     assertTrue(bind.ok(), "dnssec-verify:\n" + bind.output());

@@ -4,15 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.twinsign.appliance.cli.TwinsignCommand;
+import org.twinsign.appliance.CliRun;
 import org.twinsign.testkit.MariaDbServer;
 
 /** {@code twinsign --config F setup} against a real mariadbd. */
@@ -53,26 +51,26 @@ class SetupCommandTest {
   @Test
   void createsThenUpgradesInPlace() throws Exception {
     Path config = config();
-    Result first = run("--config", config.toString(), "setup");
-    assertEquals(0, first.exit, first.err);
-    assertTrue(first.out.contains("created a production store"), first.out);
-    Result again = run("--config", config.toString(), "setup");
-    assertEquals(0, again.exit, again.err);
-    assertTrue(again.out.contains("is up to date"), again.out);
+    CliRun first = CliRun.of("--config", config.toString(), "setup");
+    assertEquals(0, first.exit(), first.err());
+    assertTrue(first.out().contains("created a production store"), first.out());
+    CliRun again = CliRun.of("--config", config.toString(), "setup");
+    assertEquals(0, again.exit(), again.err());
+    assertTrue(again.out().contains("is up to date"), again.out());
     assertEquals("production", server.queryString("SELECT mode FROM twinsign" + database + ".store_meta"));
   }
 
   @Test
   void changingTheModeNeedsForce() throws Exception {
     Path config = config();
-    assertEquals(0, run("--config", config.toString(), "setup").exit);
-    Result refused = run("--config", config.toString(), "setup", "--simulation");
-    assertEquals(1, refused.exit);
-    assertTrue(refused.err.contains("--force") && refused.err.contains("production store"), refused.err);
+    assertEquals(0, CliRun.of("--config", config.toString(), "setup").exit());
+    CliRun refused = CliRun.of("--config", config.toString(), "setup", "--simulation");
+    assertEquals(1, refused.exit());
+    assertTrue(refused.err().contains("--force") && refused.err().contains("production store"), refused.err());
     assertEquals("production", server.queryString("SELECT mode FROM twinsign" + database + ".store_meta"));
-    Result forced = run("--config", config.toString(), "setup", "--simulation", "--force");
-    assertEquals(0, forced.exit, forced.err);
-    assertTrue(forced.out.contains("wiped and created a simulation store"), forced.out);
+    CliRun forced = CliRun.of("--config", config.toString(), "setup", "--simulation", "--force");
+    assertEquals(0, forced.exit(), forced.err());
+    assertTrue(forced.out().contains("wiped and created a simulation store"), forced.out());
     assertEquals("simulation", server.queryString("SELECT mode FROM twinsign" + database + ".store_meta"));
   }
 
@@ -80,18 +78,18 @@ class SetupCommandTest {
   void badConfigurationsNameTheFileAndKey() throws Exception {
     Path config = dir.resolve("bad.conf");
     Files.writeString(config, "db.url=jdbc:mariadb://127.0.0.1:1/x\ndb.user=u\ndb.password.file=p\ndb.pasword=x\n");
-    Result result = run("--config", config.toString(), "setup");
-    assertEquals(1, result.exit);
-    assertTrue(result.err.contains("unknown key 'db.pasword'") && result.err.contains(config.toString()), result.err);
+    CliRun result = CliRun.of("--config", config.toString(), "setup");
+    assertEquals(1, result.exit());
+    assertTrue(result.err().contains("unknown key 'db.pasword'") && result.err().contains(config.toString()), result.err());
 
     Files.writeString(config, "db.url=jdbc:mariadb://127.0.0.1:1/x\ndb.user=u\ndb.password.file=p\n"
         + "repository.A.library=/x.so\nrepository.A.pin.file=a.pin\n");
-    result = run("--config", config.toString(), "setup");
-    assertTrue(result.err.contains("'repository.A.token' is missing"), result.err);
+    result = CliRun.of("--config", config.toString(), "setup");
+    assertTrue(result.err().contains("'repository.A.token' is missing"), result.err());
 
-    result = run("setup");
-    assertEquals(2, result.exit);
-    assertTrue(result.err.contains("--config"), result.err);
+    result = CliRun.of("setup");
+    assertEquals(2, result.exit());
+    assertTrue(result.err().contains("--config"), result.err());
   }
 
   @Test
@@ -100,10 +98,10 @@ class SetupCommandTest {
     Path config = dir.resolve("twinsign.conf");
     Files.writeString(config, "db.url=jdbc:mariadb://127.0.0.1:" + closedPort() + "/twinsign\ndb.user=twinsign\n"
         + "db.password.file=db.password\n");
-    Result result = run("--config", config.toString(), "setup");
-    assertEquals(1, result.exit);
-    assertTrue(result.err.contains("cannot connect to the database jdbc:mariadb://127.0.0.1:"), result.err);
-    assertFalse(result.err.contains("never-shown-42"), result.err);
+    CliRun result = CliRun.of("--config", config.toString(), "setup");
+    assertEquals(1, result.exit());
+    assertTrue(result.err().contains("cannot connect to the database jdbc:mariadb://127.0.0.1:"), result.err());
+    assertFalse(result.err().contains("never-shown-42"), result.err());
   }
 
   private static int closedPort() throws Exception {
@@ -112,15 +110,4 @@ class SetupCommandTest {
     }
   }
 
-  private static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    var cli = TwinsignCommand.commandLine();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    int exit = cli.execute(args);
-    return new Result(exit, out.toString(), err.toString());
-  }
-
-  private record Result(int exit, String out, String err) {}
 }
