@@ -81,6 +81,7 @@ public final class ZoneSigner {
 
     SignatureReuse reuse = new SignatureReuse(request.previous(), request.now(), request.timing().refresh());
     List<Job> jobs = new ArrayList<>();
+    List<String> unsigned = new ArrayList<>();
     long reused = 0;
     for (Map.Entry<Name, Map<Integer, RRset>> node : zone.nodes().entrySet()) {
       Name name = node.getKey();
@@ -91,17 +92,35 @@ public final class ZoneSigner {
           continue;
         }
         boolean keyset = KEY_TYPES.contains(type);
+        boolean covered = false;
+        boolean lostCover = false;
         for (ZoneKey key : request.keys()) {
-          if (keyset ? !key.role().signsKeys() : !key.role().signsZone()) {
+          if (keyset ? !key.use().signsKeys() : !key.use().signsZone()) {
             continue;
           }
           RRSIGRecord kept = reuse.find(rrset, key, origin);
           if (kept != null) {
             rrset.addRR(kept);
             reused++;
-          } else {
+            covered = true;
+          } else if (key.canSign()) {
             jobs.add(new Job(rrset, key, validity(request.timing(), type)));
+            covered = true;
+          } else {
+            lostCover = true;
           }
+        }
+        if (lostCover && !keyset) {
+          // a lost key cannot renew this RRset's signature: a fallback key (a KSK) signs it instead
+          for (ZoneKey key : request.keys()) {
+            if (key.use().fallback() && key.canSign()) {
+              jobs.add(new Job(rrset, key, validity(request.timing(), type)));
+              covered = true;
+            }
+          }
+        }
+        if (!covered) {
+          unsigned.add(name + " " + Type.string(type));
         }
       }
     }
@@ -111,6 +130,10 @@ public final class ZoneSigner {
       jobs.get(i).rrset.addRR(made.get(i));
     }
     Duration signingTime = Duration.ofNanos(System.nanoTime() - started);
+    if (!unsigned.isEmpty()) {
+      throw new IllegalStateException("no key can sign " + unsigned.size() + " RRsets of " + origin + " (first: "
+          + unsigned.get(0) + "): the keys that should sign them are lost and no fallback key is active");
+    }
     return new Result(zone, checks.warnings(), made.size(), reused, serial, signingTime);
   }
 
@@ -137,6 +160,9 @@ public final class ZoneSigner {
       }
     }
     for (ZoneKey key : request.keys()) {
+      if (!key.use().publish()) {
+        continue;
+      }
       DNSKEYRecord dnskey = key.dnskey();
       rrset.addRR(new DNSKEYRecord(origin, DClass.IN, request.dnskeyTtl(), dnskey.getFlags(),
           dnskey.getProtocol(), dnskey.getAlgorithm(), dnskey.getKey()));
@@ -144,18 +170,29 @@ public final class ZoneSigner {
     return rrset;
   }
 
-  /** RFC 6840 §5.11: every algorithm in the DNSKEY RRset must sign both the keys and the zone. */
+  /**
+   * RFC 4035 §2.2: every algorithm in the published DNSKEY RRset must sign the key RRsets and the
+   * rest of the zone; and no key signs that is not published.
+   */
   private static void checkKeys(List<ZoneKey> keys) {
-    if (keys.stream().noneMatch(k -> k.role().signsKeys()) || keys.stream().noneMatch(k -> k.role().signsZone())) {
+    if (keys.stream().noneMatch(k -> k.use().signsKeys()) || keys.stream().noneMatch(k -> k.use().signsZone())) {
       throw new IllegalArgumentException("signing needs a KSK and a ZSK (--ksk and --zsk), or a CSK (--csk)");
     }
-    Set<Integer> keyAlgorithms = keys.stream().filter(k -> k.role().signsKeys()).map(ZoneKey::algorithm)
+    Set<Integer> published = keys.stream().filter(k -> k.use().publish()).map(ZoneKey::algorithm)
         .collect(Collectors.toCollection(TreeSet::new));
-    Set<Integer> zoneAlgorithms = keys.stream().filter(k -> k.role().signsZone()).map(ZoneKey::algorithm)
+    Set<Integer> keyAlgorithms = keys.stream().filter(k -> k.use().signsKeys()).map(ZoneKey::algorithm)
         .collect(Collectors.toCollection(TreeSet::new));
-    if (!keyAlgorithms.equals(zoneAlgorithms)) {
-      throw new IllegalArgumentException("the KSKs use algorithms " + keyAlgorithms + " but the ZSKs use "
-          + zoneAlgorithms + ": each algorithm must have both (RFC 6840 §5.11)");
+    Set<Integer> zoneAlgorithms = keys.stream().filter(k -> k.use().signsZone()).map(ZoneKey::algorithm)
+        .collect(Collectors.toCollection(TreeSet::new));
+    if (!keyAlgorithms.equals(published) || !zoneAlgorithms.equals(published)) {
+      throw new IllegalArgumentException("the published keys use algorithms " + published + ", the KSKs sign with "
+          + keyAlgorithms + " and the ZSKs with " + zoneAlgorithms
+          + ": each published algorithm must sign both the keys and the zone (RFC 4035 §2.2)");
+    }
+    for (ZoneKey key : keys) {
+      if ((key.use().signsKeys() || key.use().signsZone()) && !key.use().publish()) {
+        throw new IllegalArgumentException(key + " signs but is not published: a validator could not use it");
+      }
     }
   }
 
