@@ -64,6 +64,11 @@ final class HsmCommand implements Runnable {
     @Override
     public void run() {
       DnssecAlgorithm chosen = CliArguments.algorithm("--algorithm", algorithm, spec);
+      if (chosen.family() == DnssecAlgorithm.KeyFamily.RSA && (bits < 2048 || bits > 4096)) {
+        // RFC 8624: no new RSA keys under 2048 bits by hand; a policy that asks for them is the operator's word
+        throw new CommandLine.ParameterException(spec.commandLine(), "--bits " + bits
+            + ": RSA keys are 2048 to 4096 bits here");
+      }
       try (KeyRepository token = hsm.open(1)) {
         HsmKey key = token.generate(chosen, bits, label);
         PrintWriter out = spec.commandLine().getOut();

@@ -23,11 +23,27 @@ final class SetupCommand implements Runnable {
   @Option(names = "--force", description = "Allow wiping an existing store.")
   boolean force;
 
+  @Option(names = "--start", paramLabel = "TIME",
+      description = "Where a new simulation store's clock starts (UTC, e.g. 2025-01-01T00:00:00Z; default: now).")
+  String start;
+
   @Override
   public void run() {
+    java.time.Instant startAt = null;
+    if (start != null) {
+      if (!simulation) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--start goes with --simulation");
+      }
+      try {
+        startAt = java.time.Instant.parse(start);
+      } catch (java.time.format.DateTimeParseException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--start " + start
+            + ": not a UTC time like 2025-01-01T00:00:00Z");
+      }
+    }
     try (Store store = Store.open(parent.config())) {
       spec.commandLine().getOut().println(
-          store.setup(simulation ? Store.Mode.SIMULATION : Store.Mode.PRODUCTION, force));
+          store.setup(simulation ? Store.Mode.SIMULATION : Store.Mode.PRODUCTION, force, startAt));
     }
   }
 }

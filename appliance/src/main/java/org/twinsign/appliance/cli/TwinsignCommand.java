@@ -12,8 +12,9 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionCommand.Provider.class,
     description = "DNSSEC signer appliance for a master/standby pair.",
-    subcommands = {VersionCommand.class, SetupCommand.class, HsmCommand.class, SignCommand.class, DemoCommand.class,
-        CommandLine.HelpCommand.class})
+    subcommands = {VersionCommand.class, SetupCommand.class, PolicyCommand.class, ZoneCommand.class,
+        ZonelistCommand.class, KeyCommand.class, BackupCommand.class, RolloverCommand.class, EnforceCommand.class,
+        TimeCommand.class, HsmCommand.class, SignCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class TwinsignCommand implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

@@ -24,13 +24,22 @@ import java.util.regex.Pattern;
  * repository.&lt;NAME&gt;.token=&lt;token label&gt;
  * repository.&lt;NAME&gt;.pin.file=/etc/twinsign/&lt;NAME&gt;.pin
  * repository.&lt;NAME&gt;.require-backup=true|false
+ * ds.submit-command=/usr/local/bin/ds-submit      # optional: gets the DNSKEYs to submit on stdin
+ * ds.retract-command=/usr/local/bin/ds-retract    # optional: gets the DNSKEYs to retract on stdin
+ * keypool.horizon=P180D                           # optional: generate keys for the rollovers due within
  * </pre>
  *
  * Secrets are not read here: only the files that hold them are named. Every error names the file
  * and the key.
  */
 public record TwinsignConfig(Path source, String dbUrl, String dbUser, Path dbPasswordFile,
-    Map<String, Repository> repositories) {
+    Map<String, Repository> repositories, java.util.List<String> dsSubmitCommand,
+    java.util.List<String> dsRetractCommand, java.time.Duration keyPoolHorizon) {
+
+  /** How far ahead the key pool holds keys by default. */
+  public static final java.time.Duration DEFAULT_KEY_POOL_HORIZON = java.time.Duration.ofDays(180);
+  private static final java.util.Set<String> PLAIN_KEYS = java.util.Set.of("db.url", "db.user", "db.password.file",
+      "ds.submit-command", "ds.retract-command", "keypool.horizon");
 
   private static final Pattern REPOSITORY_KEY = Pattern.compile("repository\\.([A-Za-z0-9_-]+)\\.(.+)");
 
@@ -59,9 +68,9 @@ public record TwinsignConfig(Path source, String dbUrl, String dbUser, Path dbPa
               + "': a repository has library, token, pin.file and require-backup");
         }
         repositoryKeys.computeIfAbsent(matcher.group(1), name -> new TreeMap<>()).put(field, value);
-      } else if (!key.equals("db.url") && !key.equals("db.user") && !key.equals("db.password.file")) {
-        throw new ConfigException(file + ": unknown key '" + key
-            + "': known keys are db.url, db.user, db.password.file and repository.<NAME>.*");
+      } else if (!PLAIN_KEYS.contains(key)) {
+        throw new ConfigException(file + ": unknown key '" + key + "': known keys are " + new java.util.TreeSet<>(
+            PLAIN_KEYS) + " and repository.<NAME>.{library,token,pin.file,require-backup}");
       }
     }
     Map<String, Repository> repositories = new TreeMap<>();
@@ -83,8 +92,25 @@ public record TwinsignConfig(Path source, String dbUrl, String dbUser, Path dbPa
     if (!url.startsWith("jdbc:mariadb:") && !url.startsWith("jdbc:mysql:")) {
       throw new ConfigException(file + ": db.url '" + url + "' is not a MariaDB JDBC URL (jdbc:mariadb://HOST:PORT/DB)");
     }
+    java.time.Duration horizon = DEFAULT_KEY_POOL_HORIZON;
+    String horizonText = properties.getProperty("keypool.horizon");
+    if (horizonText != null) {
+      try {
+        horizon = java.time.Duration.parse(horizonText.trim());
+      } catch (java.time.format.DateTimeParseException e) {
+        throw new ConfigException(file + ": keypool.horizon '" + horizonText.trim()
+            + "' is not a duration: use days (P180D) or hours (PT12H)");
+      }
+    }
     return new TwinsignConfig(file, url, requiredKey(file, properties, "db.user"),
-        base.resolve(requiredKey(file, properties, "db.password.file")), Collections.unmodifiableMap(repositories));
+        base.resolve(requiredKey(file, properties, "db.password.file")), Collections.unmodifiableMap(repositories),
+        command(properties, "ds.submit-command"), command(properties, "ds.retract-command"), horizon);
+  }
+
+  /** A hook command: a program and its arguments, split on spaces (no shell). */
+  private static java.util.List<String> command(Properties properties, String key) {
+    String value = properties.getProperty(key);
+    return value == null || value.isBlank() ? java.util.List.of() : java.util.List.of(value.trim().split("\\s+"));
   }
 
   /** The database password, read from its file when needed; never logged. */

@@ -42,7 +42,13 @@ public final class ZoneSigner {
   /** What to sign, with what, and how. */
   public record Request(Zone unsigned, String source, List<ZoneKey> keys, DenialPolicy denial,
       SignatureTiming timing, SerialPolicy serialPolicy, long dnskeyTtl, Zone previous, Instant now, int threads,
-      Random random) {}
+      Random random, Long denialTtl) {
+    /** With the denial records' TTL from the SOA (RFC 4034 §4, RFC 5155 §3: min of SOA MINIMUM and SOA TTL). */
+    public Request(Zone unsigned, String source, List<ZoneKey> keys, DenialPolicy denial, SignatureTiming timing,
+        SerialPolicy serialPolicy, long dnskeyTtl, Zone previous, Instant now, int threads, Random random) {
+      this(unsigned, source, keys, denial, timing, serialPolicy, dnskeyTtl, previous, now, threads, random, null);
+    }
+  }
 
   /** The signed zone, what the sanity checks reported, and counts. */
   public record Result(Zone zone, List<String> warnings, long signaturesMade, long signaturesReused,
@@ -70,7 +76,7 @@ public final class ZoneSigner {
     zone.put(origin, Type.SOA, new RRset(newSoa));
     zone.put(origin, Type.DNSKEY, dnskeys(zone, request));
 
-    long denialTtl = DenialTtl.of(newSoa);
+    long denialTtl = request.denialTtl() != null ? request.denialTtl() : DenialTtl.of(newSoa);
     if (request.denial().isNsec3()) {
       Nsec3Chain.Result chain = Nsec3Chain.build(zone, cuts, request.denial().nsec3(), denialTtl);
       zone.putSorted(chain.records(), Type.NSEC3);

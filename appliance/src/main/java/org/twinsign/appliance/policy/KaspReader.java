@@ -28,14 +28,35 @@ public final class KaspReader {
       "ZskDoubleSignature", "ZskPrePublication", "ZskDoubleRRsig", "CskDoubleRRset", "CskSingleSignature",
       "CskDoubleDS", "CskDoubleSignature", "CskPrePublication");
 
-  private final Path file;
+  private final String file;
+  private final boolean supportedOnly;
 
-  private KaspReader(Path file) {
+  private KaspReader(String file, boolean supportedOnly) {
     this.file = file;
+    this.supportedOnly = supportedOnly;
   }
 
+  /** Every policy in {@code file}, every kasp.rnc parameter kept. */
   public static List<KaspPolicy> read(Path file) {
-    return new KaspReader(file).policies(parse(file));
+    return new KaspReader(file.toString(), false).policies(parse(file));
+  }
+
+  /**
+   * As {@link #read(Path)}, and also an error (file:line, element) for each parameter Twinsign
+   * does not carry out yet, so that nothing in a policy is silently ignored: for import.
+   */
+  public static List<KaspPolicy> readForImport(Path file) {
+    return new KaspReader(file.toString(), true).policies(parse(file));
+  }
+
+  /** Policies as the store keeps them ({@link KaspWriter}'s output). */
+  public static List<KaspPolicy> read(String source, String xml) {
+    try {
+      return new KaspReader(source, false).policies(parse(source,
+          new java.io.ByteArrayInputStream(xml.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+    } catch (IOException e) {
+      throw new KaspException("cannot read " + source + ": " + e.getMessage());
+    }
   }
 
   /** An element with its line, attributes, text and children. */
@@ -43,10 +64,20 @@ public final class KaspReader {
       List<Element> children) {}
 
   private static Element parse(Path file) {
+    try (InputStream in = Files.newInputStream(file)) {
+      return parse(file.toString(), in);
+    } catch (NoSuchFileException e) {
+      throw new KaspException(file + " does not exist");
+    } catch (IOException e) {
+      throw new KaspException("cannot read " + file + ": " + e.getMessage());
+    }
+  }
+
+  private static Element parse(String file, InputStream in) throws IOException {
     XMLInputFactory factory = XMLInputFactory.newFactory();
     factory.setProperty(XMLInputFactory.SUPPORT_DTD, false);
     factory.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
-    try (InputStream in = Files.newInputStream(file)) {
+    try {
       XMLStreamReader reader = factory.createXMLStreamReader(in);
       Deque<Element> open = new ArrayDeque<>();
       Element root = null;
@@ -75,13 +106,9 @@ public final class KaspReader {
         throw new KaspException(file + ": no <KASP> element");
       }
       return root;
-    } catch (NoSuchFileException e) {
-      throw new KaspException(file + " does not exist");
     } catch (XMLStreamException e) {
       int line = e.getLocation() == null ? -1 : e.getLocation().getLineNumber();
       throw new KaspException(file + ":" + line + ": not well-formed XML: " + e.getMessage());
-    } catch (IOException e) {
-      throw new KaspException("cannot read " + file + ": " + e.getMessage());
     }
   }
 
@@ -160,6 +187,9 @@ public final class KaspReader {
         throw error(roll, "<" + rollElement + "> '" + text(roll) + "' is not a roll type");
       }
       Element standby = optional(key, "Standby");
+      if (supportedOnly) {
+        checkSupported(key, algorithm, standby);
+      }
       list.add(new KaspPolicy.Key(key.name(), number(algorithm, 0, 255), attributeNumber(algorithm, "length", 1,
           65535), duration(one(key, "Lifetime")), text(one(key, "Repository")),
           standby == null ? 0 : number(standby, 0, 100), optional(key, "ManualRollover") != null,
@@ -193,6 +223,30 @@ public final class KaspReader {
     allow(soa, "TTL", "Minimum");
     return new KaspPolicy.Parent(duration(one(parent, "PropagationDelay")), duration(one(ds, "TTL")),
         duration(one(soa, "TTL")), duration(one(soa, "Minimum")), optionalDuration(parent, "RegistrationDelay"));
+  }
+
+  /** What Twinsign cannot carry out yet is an import error, not a parameter silently ignored. */
+  private void checkSupported(Element key, Element algorithm, Element standby) {
+    int number = number(algorithm, 0, 255);
+    org.twinsign.appliance.dnssec.DnssecAlgorithm known;
+    try {
+      known = org.twinsign.appliance.dnssec.DnssecAlgorithm.ofNumber(number);
+    } catch (IllegalArgumentException e) {
+      throw error(algorithm, "<Algorithm> " + number + " is not supported here: use 8 (RSASHA256), 10 (RSASHA512),"
+          + " 13 (ECDSAP256SHA256), 14 (ECDSAP384SHA384) or 15 (ED25519)");
+    }
+    int length = attributeNumber(algorithm, "length", 1, 65535);
+    if (known.family() == org.twinsign.appliance.dnssec.DnssecAlgorithm.KeyFamily.RSA
+        && (length < 1024 || length > 4096)) {
+      throw error(algorithm, "<Algorithm length=\"" + length + "\"> is not supported: RSA keys are 1024 to 4096 bits");
+    }
+    if (standby != null && number(standby, 0, 100) > 0) {
+      throw error(standby, "<Standby> keys are not supported yet: remove the element or set it to 0");
+    }
+    Element rfc5011 = optional(key, "RFC5011");
+    if (rfc5011 != null) {
+      throw error(rfc5011, "<RFC5011/> (trust anchor hold-down and revocation) is not supported yet: remove it");
+    }
   }
 
   private void allow(Element element, String... children) {

@@ -7,8 +7,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.logging.Level;
 import liquibase.Contexts;
@@ -90,6 +90,11 @@ public final class Store implements AutoCloseable {
    * @return what was done, for the operator
    */
   public String setup(Mode mode, boolean force) {
+    return setup(mode, force, null);
+  }
+
+  /** @param simulationStart where a new simulation store's clock starts (null: now) */
+  public String setup(Mode mode, boolean force, Instant simulationStart) {
     Optional<Mode> existing = mode();
     if (existing.isPresent() && existing.get() != mode && !force) {
       throw new StoreException("the database " + config.dbUrl() + " holds a " + name(existing.get())
@@ -100,7 +105,7 @@ public final class Store implements AutoCloseable {
     java.util.logging.Logger.getLogger("liquibase").setLevel(Level.SEVERE);
     try {
       return Scope.child(java.util.Map.of(Scope.Attr.ui.name(), new LoggerUIService(),
-          Scope.Attr.resourceAccessor.name(), new ClassLoaderResourceAccessor()), () -> migrate(existing, mode, wipe));
+          Scope.Attr.resourceAccessor.name(), new ClassLoaderResourceAccessor()), () -> migrate(existing, mode, wipe, simulationStart));
     } catch (StoreException e) {
       throw e;
     } catch (Exception e) {
@@ -108,7 +113,7 @@ public final class Store implements AutoCloseable {
     }
   }
 
-  private String migrate(Optional<Mode> existing, Mode mode, boolean wipe) {
+  private String migrate(Optional<Mode> existing, Mode mode, boolean wipe, Instant simulationStart) {
     try (Connection connection = pool.getConnection()) {
       Database database = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(
           new JdbcConnection(connection));
@@ -127,10 +132,11 @@ public final class Store implements AutoCloseable {
         if (existing.isEmpty() || wipe) {
           try (PreparedStatement insert = connection.prepareStatement(
               "INSERT INTO store_meta (id, mode, created_at, simulated_now, fencing_epoch) VALUES (1, ?, ?, ?, 0)")) {
-            Timestamp now = Timestamp.from(Instant.now());
+            java.time.LocalDateTime now = java.time.LocalDateTime.ofInstant(
+                simulationStart == null ? Instant.now() : simulationStart, java.time.ZoneOffset.UTC);
             insert.setString(1, name(mode));
-            insert.setTimestamp(2, now);
-            insert.setTimestamp(3, mode == Mode.SIMULATION ? now : null);
+            insert.setObject(2, java.time.LocalDateTime.ofInstant(Instant.now(), java.time.ZoneOffset.UTC));
+            insert.setObject(3, mode == Mode.SIMULATION ? now : null);
             insert.executeUpdate();
           }
           return (wipe ? "wiped and created" : "created") + " a " + name(mode) + " store (" + pending
@@ -142,6 +148,62 @@ public final class Store implements AutoCloseable {
       }
     } catch (SQLException | LiquibaseException e) {
       throw new StoreException("setting up the store in " + config.dbUrl() + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** The fencing epoch this process writes with; null: the store's current one (see StoreTransaction). */
+  private volatile Long writerEpoch;
+
+  public void writerEpoch(long epoch) {
+    writerEpoch = epoch;
+  }
+
+  /** Runs {@code work} in one writing transaction and commits it; on any error nothing is written. */
+  public <T> T write(java.util.function.Function<StoreTransaction, T> work) {
+    try (StoreTransaction transaction = StoreTransaction.begin(connection(), writerEpoch, true, config.dbUrl())) {
+      T result = work.apply(transaction);
+      transaction.commit();
+      return result;
+    }
+  }
+
+  /** Runs {@code work} in one read-only transaction (a consistent snapshot). */
+  public <T> T read(java.util.function.Function<StoreTransaction, T> work) {
+    try (StoreTransaction transaction = StoreTransaction.begin(connection(), null, false, config.dbUrl())) {
+      T result = work.apply(transaction);
+      transaction.commit();
+      return result;
+    }
+  }
+
+  /** The enforcer's time: the wall clock, or in a simulation store the time {@code time leap} set. */
+  public static Instant now(StoreTransaction transaction) {
+    List<Instant> simulated = transaction.query(
+        "SELECT mode, simulated_now FROM store_meta WHERE id = 1",
+        row -> "simulation".equals(row.getString("mode")) ? StoreTransaction.instant(row, "simulated_now") : null);
+    return simulated.isEmpty() || simulated.get(0) == null ? Instant.now() : simulated.get(0);
+  }
+
+  /** The store's mode, within a transaction. */
+  public static Mode mode(StoreTransaction transaction) {
+    return Mode.valueOf(transaction.query("SELECT mode FROM store_meta WHERE id = 1", row -> row.getString(1))
+        .get(0).toUpperCase(java.util.Locale.ROOT));
+  }
+
+  /** Moves a simulation store's clock; refused on a production store. */
+  public static void setSimulatedNow(StoreTransaction transaction, Instant to) {
+    if (mode(transaction) != Mode.SIMULATION) {
+      throw new StoreException("time leap works only on a store made with 'setup --simulation': this is a"
+          + " production store, whose enforcer follows the wall clock");
+    }
+    transaction.update("UPDATE store_meta SET simulated_now = ? WHERE id = 1", to);
+  }
+
+  private Connection connection() {
+    try {
+      return pool.getConnection();
+    } catch (SQLException e) {
+      throw StoreTransaction.failure(e, config.dbUrl());
     }
   }
 

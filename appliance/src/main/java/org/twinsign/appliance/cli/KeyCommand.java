@@ -1,0 +1,279 @@
+package org.twinsign.appliance.cli;
+
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+import org.twinsign.appliance.dnssec.KeyRole;
+import org.twinsign.appliance.service.KeyReport;
+import org.twinsign.appliance.service.Services;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code twinsign key ...}: OpenDNSSEC's key commands. */
+@Command(name = "key", description = "Zone keys: list, generate, rollover, export, DS exchange.",
+    subcommands = {KeyCommand.ListKeys.class, KeyCommand.Generate.class, KeyCommand.Rollover.class,
+        KeyCommand.Export.class, KeyCommand.DsSeen.class, KeyCommand.DsGone.class, KeyCommand.KskRetire.class})
+final class KeyCommand implements Runnable {
+  static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @CommandLine.ParentCommand
+  TwinsignCommand parent;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  static String time(Instant at) {
+    return at == null ? "-" : TIME.format(at);
+  }
+
+  static KeyRole role(CommandLine commandLine, String text) {
+    try {
+      return KeyRole.valueOf(text.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(commandLine, "--keytype " + text + ": use KSK, ZSK or CSK");
+    }
+  }
+
+  @Command(name = "list", description = "The zones' keys: state and next transition; --verbose adds the key's"
+      + " details and its record states (DS, DNSKEY, RRSIG(DNSKEY), RRSIG).")
+  static final class ListKeys implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.ParentCommand
+    KeyCommand key;
+
+    @Option(names = "--zone", paramLabel = "NAME")
+    String zone;
+
+    @Option(names = {"--verbose", "-v"})
+    boolean verbose;
+
+    @Override
+    public void run() {
+      try (Services services = Services.open(key.parent.config())) {
+        List<KeyReport> keys = services.keys().list(zone);
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("Keys:");
+        String format = "%-24s %-8s %-9s %-24s";
+        if (verbose) {
+          out.printf(format + " %-5s %-10s %-33s %-12s %-7s %-12s %-12s %-14s %-12s %-10s %-10s%n", "Zone:",
+              "Keytype:", "State:", "Date of next transition:", "Size:", "Algorithm:", "CKA_ID:", "Repository:",
+              "KeyTag:", "DS:", "DNSKEY:", "RRSIGDNSKEY:", "RRSIG:", "Backup:", "DsAtParent:");
+        } else {
+          out.printf(format + "%n", "Zone:", "Keytype:", "State:", "Date of next transition:");
+        }
+        for (KeyReport report : keys) {
+          String when = report.at() != null ? time(report.at()) : "waiting for " + shortWait(report);
+          if (verbose) {
+            var state = report.key().state();
+            var records = recordStates(report);
+            out.printf(format + " %-5d %-10d %-33s %-12s %-7d %-12s %-12s %-14s %-12s %-10s %-10s%n", report.zone(),
+                report.role(), report.state(), when, state.bits(), state.algorithm(), state.locator(),
+                state.repository(), report.keyTag(), records.get(0), records.get(1), records.get(2), records.get(3),
+                state.lost() ? "LOST" : report.key().hsm().backup().name().toLowerCase(Locale.ROOT),
+                state.has(org.twinsign.appliance.enforcer.RecordType.DS) ? state.dsAtParent().label() : "n/a");
+          } else {
+            out.printf(format + "%n", report.zone(), report.role(), report.state(), when);
+          }
+        }
+      }
+    }
+
+    private static String shortWait(KeyReport report) {
+      String waits = report.waitsFor();
+      if (waits.startsWith("the parent to publish")) {
+        return "ds-seen";
+      }
+      if (waits.startsWith("the parent to remove")) {
+        return "ds-gone";
+      }
+      if (waits.startsWith("a backup")) {
+        return "backup";
+      }
+      return report.next();
+    }
+
+    private static List<String> recordStates(KeyReport report) {
+      var state = report.key().state();
+      return java.util.Arrays.stream(org.twinsign.appliance.enforcer.RecordType.values())
+          .map(t -> state.has(t) ? state.state(t).label() : "n/a").toList();
+    }
+  }
+
+  @Command(name = "generate", description = "Generate keys into the pool: COUNT of each key of the policy.")
+  static final class Generate implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.ParentCommand
+    KeyCommand key;
+
+    @Option(names = "--policy", required = true, paramLabel = "NAME")
+    String policy;
+
+    @Option(names = "--count", required = true, paramLabel = "N")
+    int count;
+
+    @Override
+    public void run() {
+      if (count < 1) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--count must be at least 1");
+      }
+      try (Services services = Services.open(key.parent.config())) {
+        services.keys().generate(policy, count).forEach(spec.commandLine().getOut()::println);
+      }
+    }
+  }
+
+  @Command(name = "rollover", description = "Roll the current keys of a type at the next 'enforce'.")
+  static final class Rollover implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.ParentCommand
+    KeyCommand key;
+
+    @CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+    Target target;
+
+    static final class Target {
+      @Option(names = "--zone", paramLabel = "NAME")
+      String zone;
+
+      @Option(names = "--policy", paramLabel = "NAME", description = "Every zone of the policy.")
+      String policy;
+    }
+
+    @Option(names = "--keytype", required = true, paramLabel = "KSK|ZSK|CSK")
+    String keytype;
+
+    @Override
+    public void run() {
+      KeyRole role = role(spec.commandLine(), keytype);
+      try (Services services = Services.open(key.parent.config())) {
+        services.keys().rollover(target.zone, target.policy, role).forEach(spec.commandLine().getOut()::println);
+      }
+    }
+  }
+
+  @Command(name = "export", description = "DNSKEY (or --ds: DS) records in BIND format; by default the zone's"
+      + " ready and active KSKs and CSKs.")
+  static final class Export implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.ParentCommand
+    KeyCommand key;
+
+    @Option(names = "--zone", required = true, paramLabel = "NAME")
+    String zone;
+
+    @Option(names = "--ds", description = "DS records (SHA-256) instead of DNSKEYs.")
+    boolean ds;
+
+    @Option(names = "--keystate", paramLabel = "STATE",
+        description = "generate, publish, ready, active, retire or dead (default: ready and active).")
+    String keystate;
+
+    @Option(names = "--keytype", paramLabel = "KSK|ZSK|CSK", description = "Default: KSKs and CSKs.")
+    String keytype;
+
+    @Override
+    public void run() {
+      if (keytype != null) {
+        role(spec.commandLine(), keytype);
+      }
+      try (Services services = Services.open(key.parent.config())) {
+        spec.commandLine().getOut().print(services.keys().export(zone, ds, keystate, keytype));
+      }
+    }
+  }
+
+  /** --keytag or --cka-id. */
+  static final class Which {
+    @Option(names = "--keytag", paramLabel = "TAG")
+    Integer keyTag;
+
+    @Option(names = "--cka-id", paramLabel = "HEX")
+    String ckaId;
+  }
+
+  @Command(name = "ds-seen", description = "The parent publishes the DS of this key.")
+  static final class DsSeen implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.ParentCommand
+    KeyCommand key;
+
+    @Option(names = "--zone", required = true, paramLabel = "NAME")
+    String zone;
+
+    @CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+    Which which;
+
+    @Option(names = "--no-retire", description = "Keep the old KSKs until 'key ksk-retire'.")
+    boolean noRetire;
+
+    @Override
+    public void run() {
+      try (Services services = Services.open(key.parent.config())) {
+        spec.commandLine().getOut().println(services.keys().dsSeen(zone, which.keyTag, which.ckaId, noRetire));
+      }
+    }
+  }
+
+  @Command(name = "ds-gone", description = "The parent no longer publishes the DS of this key.")
+  static final class DsGone implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.ParentCommand
+    KeyCommand key;
+
+    @Option(names = "--zone", required = true, paramLabel = "NAME")
+    String zone;
+
+    @CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+    Which which;
+
+    @Override
+    public void run() {
+      try (Services services = Services.open(key.parent.config())) {
+        spec.commandLine().getOut().println(services.keys().dsGone(zone, which.keyTag, which.ckaId));
+      }
+    }
+  }
+
+  @Command(name = "ksk-retire", description = "Retire a KSK that has a successor, or one kept by ds-seen --no-retire.")
+  static final class KskRetire implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.ParentCommand
+    KeyCommand key;
+
+    @Option(names = "--zone", required = true, paramLabel = "NAME")
+    String zone;
+
+    @CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+    Which which;
+
+    @Override
+    public void run() {
+      try (Services services = Services.open(key.parent.config())) {
+        spec.commandLine().getOut().println(services.keys().kskRetire(zone, which.keyTag, which.ckaId));
+      }
+    }
+  }
+}

@@ -1,0 +1,105 @@
+package org.twinsign.appliance.service;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.twinsign.appliance.store.BackupTable;
+import org.twinsign.appliance.store.KeyTable;
+import org.twinsign.appliance.store.RepositoryTable;
+import org.twinsign.appliance.store.Store;
+import org.twinsign.appliance.store.StoreException;
+import org.twinsign.appliance.store.StoreTransaction;
+import org.twinsign.appliance.store.ZoneTable;
+
+/**
+ * {@code backup prepare|commit|rollback|list}, OpenDNSSEC's two-step key backup: {@code prepare}
+ * fixes the set of keys the HSM backup will hold; after the backup, {@code commit} marks exactly
+ * those keys backed up. A key generated in between is not in the backup and stays unbacked. In a
+ * repository that requires backup, the enforcer publishes no key that is not backed up.
+ */
+public final class BackupService {
+  private final Services services;
+
+  BackupService(Services services) {
+    this.services = services;
+  }
+
+  public List<String> prepare(String repository) {
+    return services.store().write(tx -> {
+      Instant now = Store.now(tx);
+      List<String> report = new ArrayList<>();
+      for (String name : repositories(tx, repository)) {
+        BackupTable.open(tx, name).ifPresent(open -> {
+          throw new StoreException("a backup of repository " + name + " was prepared at " + open.preparedAt()
+              + " and not finished: 'backup commit' or 'backup rollback' it first");
+        });
+        int keys = KeyTable.prepareBackup(tx, name, now);
+        BackupTable.prepared(tx, name, now, keys);
+        report.add("repository " + name + ": " + keys + " keys to back up: back up the HSM now, then 'backup commit"
+            + (repository == null ? "" : " --repository " + name) + "'");
+      }
+      return report;
+    });
+  }
+
+  public List<String> commit(String repository) {
+    return finish(repository, true);
+  }
+
+  public List<String> rollback(String repository) {
+    return finish(repository, false);
+  }
+
+  private List<String> finish(String repository, boolean commit) {
+    return services.store().write(tx -> {
+      Instant now = Store.now(tx);
+      List<String> report = new ArrayList<>();
+      for (String name : repositories(tx, repository)) {
+        BackupTable.BackupRow open = BackupTable.open(tx, name).orElseThrow(() -> new StoreException(
+            "no backup of repository " + name + " is prepared: run 'backup prepare' before the HSM backup"));
+        int keys = KeyTable.finishBackup(tx, name, commit, now);
+        BackupTable.finish(tx, open.id(), now, commit ? "committed" : "rolled back");
+        report.add("repository " + name + ": " + keys + " keys " + (commit ? "backed up" : "back to unbacked"));
+      }
+      if (commit) {
+        // keys that waited for this backup may be published now
+        ZoneTable.all(tx).forEach(z -> ZoneTable.schedule(tx, z.name(), now, "backup committed"));
+      }
+      return report;
+    });
+  }
+
+  /** Per repository: whether it requires backup, its keys by backup state, the last backup, an open one. */
+  public List<String> list(String repository) {
+    return services.store().read(tx -> {
+      List<String> report = new ArrayList<>();
+      for (String name : repositories(tx, repository)) {
+        List<KeyTable.HsmKeyRow> keys = KeyTable.hsmKeys(tx, name);
+        long backedUp = keys.stream().filter(k -> k.backup() == KeyTable.Backup.BACKED_UP).count();
+        long prepared = keys.stream().filter(k -> k.backup() == KeyTable.Backup.PREPARED).count();
+        List<KeyTable.HsmKeyRow> unbacked = keys.stream().filter(k -> k.backup() == KeyTable.Backup.UNBACKED).toList();
+        boolean required = services.repositories().configured(name).requireBackup();
+        report.add("repository " + name + " (backup " + (required ? "required" : "not required") + "): "
+            + backedUp + " backed up, " + prepared + " prepared, " + unbacked.size() + " not backed up; last backup: "
+            + BackupTable.lastCommitted(tx, name).map(b -> b.finishedAt().toString()).orElse("never")
+            + BackupTable.open(tx, name).map(b -> "; prepared at " + b.preparedAt() + ", not committed").orElse(""));
+        for (KeyTable.HsmKeyRow key : unbacked) {
+          report.add("  not backed up: " + key.role() + " " + key.locator() + " (algorithm " + key.algorithm()
+              + ", generated " + key.createdAt() + ")");
+        }
+      }
+      return report;
+    });
+  }
+
+  /** The repository named, or every configured one; a writer records them first (keys and backups refer to them). */
+  private List<String> repositories(StoreTransaction tx, String repository) {
+    if (repository != null) {
+      services.repositories().configured(repository);
+    }
+    if (!tx.query("SELECT @@session.transaction_read_only", row -> row.getBoolean(1)).get(0)) {
+      RepositoryTable.sync(tx, services.config().repositories());
+    }
+    return repository != null ? List.of(repository) : new ArrayList<>(services.config().repositories().keySet());
+  }
+}

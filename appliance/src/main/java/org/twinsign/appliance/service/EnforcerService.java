@@ -1,0 +1,272 @@
+package org.twinsign.appliance.service;
+
+import java.nio.file.Files;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.twinsign.appliance.enforcer.DsAtParent;
+import org.twinsign.appliance.enforcer.KeyEnforcer;
+import org.twinsign.appliance.enforcer.KeySpec;
+import org.twinsign.appliance.enforcer.KeyState;
+import org.twinsign.appliance.enforcer.KeyTimings;
+import org.twinsign.appliance.enforcer.RecordType;
+import org.twinsign.appliance.hsm.KeyLocator;
+import org.twinsign.appliance.policy.KaspPolicy;
+import org.twinsign.appliance.store.DsEventTable;
+import org.twinsign.appliance.store.KeyTable;
+import org.twinsign.appliance.store.PolicyTable;
+import org.twinsign.appliance.store.RepositoryTable;
+import org.twinsign.appliance.store.Store;
+import org.twinsign.appliance.store.StoreTransaction;
+import org.twinsign.appliance.store.ZoneTable;
+
+/**
+ * {@code enforce} and {@code time leap}: runs the {@link KeyEnforcer} for every zone and signs the
+ * zones whose keys, records, input or signatures need it. One zone is one transaction: the key
+ * states, the DS hook's outcome, the schedule and the signing record commit together, and only
+ * then is the signed zone moved into place; if anything fails, the zone's stored state and its
+ * published file stay as they were.
+ */
+public final class EnforcerService {
+  private final Services services;
+
+  EnforcerService(Services services) {
+    this.services = services;
+  }
+
+  /** What one run did: a line per change, and the zones that failed (their state unchanged). */
+  public record Report(List<String> lines, List<String> failures) {}
+
+  public Report enforce() {
+    services.store().write(tx -> {
+      RepositoryTable.sync(tx, services.config().repositories());
+      return null;
+    });
+    List<String> zones = services.store().read(tx -> ZoneTable.all(tx).stream().map(ZoneTable.ZoneRow::name).toList());
+    List<String> lines = new ArrayList<>();
+    List<String> failures = new ArrayList<>();
+    try (KeyPoolFiller filler = new KeyPoolFiller(new KeyPool(services)).start()) {
+      for (String zone : zones) {
+        try {
+          lines.addAll(enforce(zone));
+        } catch (RuntimeException e) {
+          failures.add("zone " + zone + ": " + e.getMessage());
+        }
+      }
+      filler.close();
+      lines.addAll(filler.report());
+    }
+    return new Report(lines, failures);
+  }
+
+  /** Moves a simulation store's clock to the next scheduled event (or to {@code to}), then enforces. */
+  public Report leap(Instant to) {
+    Instant[] moved = new Instant[2];
+    services.store().write(tx -> {
+      Instant now = Store.now(tx);
+      Instant target = to;
+      if (Store.mode(tx) != Store.Mode.SIMULATION) {
+        Store.setSimulatedNow(tx, now); // refuses, naming the reason
+      }
+      if (target == null) {
+        target = nextEvent(tx).orElse(now);
+      }
+      if (target.isBefore(now)) {
+        throw new IllegalArgumentException("cannot leap back in time: the clock is at " + now + ", not before "
+            + target);
+      }
+      Store.setSimulatedNow(tx, target);
+      moved[0] = now;
+      moved[1] = target;
+      return null;
+    });
+    Report report = enforce();
+    List<String> lines = new ArrayList<>();
+    lines.add("time leap: " + moved[0] + " -> " + moved[1]);
+    lines.addAll(report.lines());
+    return new Report(lines, report.failures());
+  }
+
+  /** The earliest time the enforcer or the signer has work: a scheduled run or a re-signing. */
+  static Optional<Instant> nextEvent(StoreTransaction tx) {
+    Instant next = null;
+    for (ZoneTable.Due due : ZoneTable.schedule(tx)) {
+      if (due.at() != null && (next == null || due.at().isBefore(next))) {
+        next = due.at();
+      }
+    }
+    for (ZoneTable.ZoneRow zone : ZoneTable.all(tx)) {
+      if (zone.resignAt() != null && (next == null || zone.resignAt().isBefore(next))) {
+        next = zone.resignAt();
+      }
+    }
+    return Optional.ofNullable(next);
+  }
+
+  /** One zone, one transaction. */
+  private List<String> enforce(String zoneName) {
+    List<KeyTable.HsmKeyRow> destroy = new ArrayList<>();
+    PolicySigner.Signed[] signed = new PolicySigner.Signed[1];
+    List<String> lines;
+    try {
+      lines = services.store().write(tx -> decide(tx, zoneName, destroy, signed));
+      if (signed[0] != null) {
+        signed[0].publish();
+      }
+    } finally {
+      if (signed[0] != null) {
+        signed[0].discard();
+      }
+    }
+    for (KeyTable.HsmKeyRow key : destroy) {
+      if (!key.lost()) {
+        services.repositories().get(key.repository()).delete(new KeyLocator(key.locator()));
+      }
+    }
+    return lines;
+  }
+
+  private List<String> decide(StoreTransaction tx, String zoneName, List<KeyTable.HsmKeyRow> destroy,
+      PolicySigner.Signed[] signed) {
+    Instant now = Store.now(tx);
+    ZoneTable.ZoneRow zone = ZoneTable.require(tx, zoneName);
+    KaspPolicy policy = PolicyTable.require(tx, zone.policy());
+    List<String> lines = new ArrayList<>();
+    List<KeyTable.StoredKey> stored = KeyTable.zoneKeys(tx, zoneName);
+    Map<Long, KeyTable.HsmKeyRow> hsmOf = new HashMap<>();
+    List<KeyState> states = new ArrayList<>();
+    for (KeyTable.StoredKey key : stored) {
+      KeyState state = key.state();
+      if (!state.lost() && !state.allHidden()
+          && services.repositories().get(state.repository()).find(new KeyLocator(state.locator())).isEmpty()) {
+        KeyTable.markLost(tx, key.hsm().id());
+        state.lost(true);
+        lines.add("zone " + zoneName + ": " + state.role() + " " + state.keyTag() + " (" + state.locator()
+            + ") is gone from repository " + state.repository() + ": emergency rollover");
+      }
+      state.backedUp(backedUp(key.hsm()));
+      hsmOf.put(state.id(), key.hsm());
+      states.add(state);
+    }
+    List<KeySpec> specs = policy.keys().keys().stream().map(KeySpec::of).toList();
+    Map<KeyState, KeyTable.HsmKeyRow> assigned = new HashMap<>();
+    KeyEnforcer.Outcome outcome = KeyEnforcer.run(specs, KeyTimings.of(policy), policy.keys().purge(), states, now,
+        (spec, at) -> assign(tx, zone, policy, spec, at, assigned, lines));
+    outcome.changes().forEach(change -> lines.add("zone " + zoneName + ": " + change));
+    outcome.waiting().forEach(wait -> lines.add("zone " + zoneName + ": waiting: " + wait));
+
+    List<KeyTable.StoredKey> current = new ArrayList<>();
+    for (KeyState key : outcome.keys()) {
+      KeyTable.HsmKeyRow hsm = key.id() == 0 ? assigned.get(key) : hsmOf.get(key.id());
+      key.backedUp(backedUp(hsm));
+      current.add(new KeyTable.StoredKey(zoneName, key, hsm));
+    }
+    runHooks(tx, zoneName, policy, current, now, lines);
+    Map<KeyState, Long> newIds = new HashMap<>();
+    assigned.forEach((key, hsm) -> newIds.put(key, hsm.id()));
+    KeyTable.save(tx, zoneName, outcome.keys(), newIds);
+    for (KeyState purged : outcome.purge()) {
+      KeyTable.deleteZoneKey(tx, purged.id());
+      KeyTable.HsmKeyRow hsm = hsmOf.get(purged.id());
+      if (!KeyTable.inUse(tx, hsm.id())) {
+        KeyTable.deleteHsmKey(tx, hsm.id());
+        destroy.add(hsm);
+      }
+    }
+    ZoneTable.schedule(tx, zoneName, outcome.nextRun(), outcome.nextRun() == null ? "nothing scheduled"
+        : "next key transition, lifetime end or purge");
+
+    boolean inputChanged = !PolicySigner.digest(zone.input()).equals(zone.inputDigest());
+    boolean resignDue = zone.resignAt() == null || !zone.resignAt().isAfter(now);
+    boolean publishes = outcome.keys().stream().anyMatch(k -> k.state(RecordType.DNSKEY).published());
+    if (publishes && (outcome.zoneChanged() || zone.signNeeded() || inputChanged || resignDue
+        || !Files.isRegularFile(zone.output()))) {
+      List<KeyTable.StoredKey> signing = new ArrayList<>();
+      for (KeyTable.StoredKey key : current) {
+        if (!outcome.purge().contains(key.state())) {
+          signing.add(key);
+        }
+      }
+      signed[0] = PolicySigner.sign(policy, zone, signing, services.repositories(), now);
+      ZoneTable.signed(tx, zoneName, now, signed[0].serial(), signed[0].inputDigest(), signed[0].resignAt(),
+          signed[0].salt(), signed[0].saltAt());
+      lines.add("zone " + zoneName + ": " + signed[0].summary() + " -> " + zone.output());
+    }
+    return lines;
+  }
+
+  private boolean backedUp(KeyTable.HsmKeyRow hsm) {
+    return !services.repositories().configured(hsm.repository()).requireBackup()
+        || hsm.backup() == KeyTable.Backup.BACKED_UP;
+  }
+
+  /** A key for a spec: a shared one (ShareKeys), a pool key (backed up first), or a new one. */
+  private Optional<KeyState> assign(StoreTransaction tx, ZoneTable.ZoneRow zone, KaspPolicy policy, KeySpec spec,
+      Instant now, Map<KeyState, KeyTable.HsmKeyRow> assigned, List<String> lines) {
+    KeyTable.HsmKeyRow chosen = null;
+    if (policy.keys().shareKeys()) {
+      for (KeyTable.StoredKey other : KeyTable.zoneKeys(tx, null)) {
+        if (!other.zone().equals(zone.name()) && other.state().introducing() && spec.matches(other.state())
+            && policy.name().equals(ZoneTable.require(tx, other.zone()).policy()) && !other.state().lost()) {
+          chosen = other.hsm();
+          break;
+        }
+      }
+    }
+    if (chosen == null) {
+      for (KeyTable.HsmKeyRow pool : KeyTable.pool(tx, spec.repository(), spec.role(), spec.algorithm())) {
+        boolean rsa = spec.algorithm() == 5 || spec.algorithm() == 7 || spec.algorithm() == 8 || spec.algorithm() == 10;
+        if ((!rsa || pool.bits() == spec.bits()) && assigned.values().stream().noneMatch(a -> a.id() == pool.id())) {
+          chosen = pool;
+          break;
+        }
+      }
+    }
+    if (chosen == null) {
+      chosen = new KeyPool(services).generateOne(policy.name(), spec);
+      lines.add("zone " + zone.name() + ": the key pool had no " + spec.role() + " for algorithm " + spec.algorithm()
+          + " in " + spec.repository() + ": generated one now" + (services.repositories()
+          .configured(spec.repository()).requireBackup() ? "; it is not published before 'backup commit'" : ""));
+    }
+    KeyState key = new KeyState(0, chosen.locator(), chosen.repository(), spec.role(), chosen.algorithm(),
+        chosen.bits(), KeyRecords.keyTag(spec.role(), chosen.algorithm(), chosen.publicKey()), now);
+    assigned.put(key, chosen);
+    return Optional.of(key);
+  }
+
+  /** Runs the DS submit and retract hooks the enforcer asked for; their outcome commits with the zone. */
+  private void runHooks(StoreTransaction tx, String zone, KaspPolicy policy, List<KeyTable.StoredKey> keys,
+      Instant now, List<String> lines) {
+    for (DsAtParent wanted : List.of(DsAtParent.SUBMIT, DsAtParent.RETRACT)) {
+      List<KeyTable.StoredKey> due = keys.stream().filter(k -> k.state().dsAtParent() == wanted).toList();
+      if (due.isEmpty()) {
+        continue;
+      }
+      boolean submit = wanted == DsAtParent.SUBMIT;
+      List<String> command = submit ? services.config().dsSubmitCommand() : services.config().dsRetractCommand();
+      StringBuilder dnskeys = new StringBuilder();
+      for (KeyTable.StoredKey key : due) {
+        dnskeys.append(KeyRecords.dnskey(zone, key, policy.keys().ttl().getSeconds())).append('\n');
+      }
+      DsHook.Result result = command.isEmpty()
+          ? new DsHook.Result(true, "no ds." + (submit ? "submit" : "retract") + "-command configured: "
+              + (submit ? "submit" : "retract") + " the DS yourself ('key export --zone " + zone + " --ds'), then"
+              + " 'key ds-" + (submit ? "seen" : "gone") + "'")
+          : DsHook.run(command, dnskeys.toString());
+      for (KeyTable.StoredKey key : due) {
+        KeyState state = key.state();
+        if (result.ok()) {
+          state.dsAtParent(submit ? DsAtParent.SUBMITTED : DsAtParent.RETRACTED, now);
+        }
+        String event = result.ok() ? (submit ? "submitted" : "retracted") : (submit ? "submit-failed" : "retract-failed");
+        DsEventTable.add(tx, zone, state.keyTag(), state.locator(), event, now, result.detail());
+        lines.add("zone " + zone + ": " + state.role() + " " + state.keyTag() + " DS " + (submit ? "submit" : "retract")
+            + (result.ok() ? (command.isEmpty() ? ": " + result.detail() : "ted to the parent")
+                : " failed (retried at the next run): " + result.detail()));
+      }
+    }
+  }
+}

@@ -1,0 +1,71 @@
+package org.twinsign.appliance.service;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.twinsign.appliance.policy.KaspPolicy;
+import org.twinsign.appliance.policy.KaspReader;
+import org.twinsign.appliance.policy.KaspWriter;
+import org.twinsign.appliance.store.PolicyTable;
+import org.twinsign.appliance.store.Store;
+import org.twinsign.appliance.store.ZoneTable;
+
+/** {@code policy import|list|export}: OpenDNSSEC kasp.xml in and out of the store. */
+public final class PolicyService {
+  private final Services services;
+
+  PolicyService(Services services) {
+    this.services = services;
+  }
+
+  /**
+   * Adds or updates every policy of {@code file}, all or none. Zones whose policy changed are
+   * enforced at the next run (a new algorithm there starts an algorithm rollover).
+   *
+   * @return one line per policy, and warnings
+   */
+  public List<String> importFile(Path file) {
+    List<KaspPolicy> policies = KaspReader.readForImport(file);
+    for (KaspPolicy policy : policies) {
+      for (KaspPolicy.Key key : policy.keys().keys()) {
+        services.repositories().configured(key.repository()); // an unknown repository is an error now, not later
+      }
+    }
+    return services.store().write(tx -> {
+      Instant now = Store.now(tx);
+      List<String> report = new ArrayList<>();
+      for (KaspPolicy policy : policies) {
+        KaspPolicy before = PolicyTable.find(tx, policy.name()).orElse(null);
+        if (policy.equals(before)) {
+          report.add("policy " + policy.name() + ": unchanged");
+          continue;
+        }
+        PolicyTable.put(tx, policy, now);
+        for (ZoneTable.ZoneRow zone : ZoneTable.ofPolicy(tx, policy.name())) {
+          ZoneTable.schedule(tx, zone.name(), now, "policy " + policy.name() + " changed");
+          ZoneTable.signNeeded(tx, zone.name());
+        }
+        report.add("policy " + policy.name() + ": " + (before == null ? "added" : "updated"));
+        for (KaspPolicy.Key key : policy.keys().keys()) {
+          boolean rsa = key.algorithm() == 5 || key.algorithm() == 7 || key.algorithm() == 8 || key.algorithm() == 10;
+          if (rsa && key.length() < 2048) {
+            report.add("warning: policy " + policy.name() + ": " + key.role() + " RSA keys of " + key.length()
+                + " bits are below the 2048 that RFC 8624 asks for; they are generated as the policy says");
+          }
+        }
+      }
+      return report;
+    });
+  }
+
+  public List<KaspPolicy> list() {
+    return services.store().read(PolicyTable::all);
+  }
+
+  /** kasp.xml of every stored policy, or of one. */
+  public String export(String name) {
+    return services.store().read(tx -> KaspWriter.write(name == null ? PolicyTable.all(tx)
+        : List.of(PolicyTable.require(tx, name))));
+  }
+}

@@ -1,0 +1,193 @@
+package org.twinsign.appliance.service;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import org.twinsign.appliance.dnssec.DenialPolicy;
+import org.twinsign.appliance.dnssec.DnssecAlgorithm;
+import org.twinsign.appliance.dnssec.KeyRole;
+import org.twinsign.appliance.dnssec.Nsec3Parameters;
+import org.twinsign.appliance.dnssec.SerialPolicy;
+import org.twinsign.appliance.dnssec.SignatureTiming;
+import org.twinsign.appliance.dnssec.ZoneKey;
+import org.twinsign.appliance.dnssec.ZoneSigner;
+import org.twinsign.appliance.enforcer.KeyState;
+import org.twinsign.appliance.enforcer.RecordType;
+import org.twinsign.appliance.hsm.HsmKey;
+import org.twinsign.appliance.hsm.KeyLocator;
+import org.twinsign.appliance.hsm.KeyRepository;
+import org.twinsign.appliance.policy.KaspPolicy;
+import org.twinsign.appliance.store.KeyTable;
+import org.twinsign.appliance.store.ZoneTable;
+import org.twinsign.appliance.zone.Zone;
+import org.twinsign.appliance.zone.ZoneFileException;
+import org.twinsign.appliance.zone.ZoneFileReader;
+import org.twinsign.appliance.zone.ZoneFileWriter;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.RRset;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.SOARecord;
+import org.xbill.DNS.Type;
+
+/**
+ * Signs a zone as its KASP policy and the enforcer's record states say: the SOA TTL, minimum and
+ * serial of the policy, its signature validities and NSEC/NSEC3 parameters (with re-salting), the
+ * DNSKEYs the enforcer publishes and the keys it signs with. The result goes to a file next to
+ * the output, which {@link Signed#publish()} moves into place once the state is committed.
+ */
+final class PolicySigner {
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private PolicySigner() {}
+
+  /** A signed zone waiting to be published, and what the store records of it. */
+  record Signed(Path staged, Path output, long serial, Instant resignAt, String salt, Instant saltAt,
+      String inputDigest, String summary) {
+    /** Moves the signed zone into place (atomically, on the same file system). */
+    void publish() {
+      try {
+        Files.move(staged, output, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot move the signed zone " + staged + " to " + output + ": "
+            + e.getMessage(), e);
+      }
+    }
+
+    void discard() {
+      try {
+        Files.deleteIfExists(staged);
+      } catch (IOException e) {
+        // a stale staging file is overwritten by the next signing
+      }
+    }
+  }
+
+  static Signed sign(KaspPolicy policy, ZoneTable.ZoneRow row, List<KeyTable.StoredKey> keys,
+      KeyRepositorySet repositories, Instant now) {
+    Name origin = ZoneService.origin(row.name());
+    Path staged = row.output().resolveSibling(row.output().getFileName() + ".twinsign-new");
+    String digest = digest(row.input());
+    Instant resignAt = now.plus(policy.signatures().resign());
+    if (policy.passthrough()) {
+      try {
+        Files.copy(row.input(), staged, StandardCopyOption.REPLACE_EXISTING);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot copy " + row.input() + ": " + e.getMessage(), e);
+      }
+      return new Signed(staged, row.output(), row.signedSerial() == null ? 0 : row.signedSerial(), resignAt, null,
+          null, digest, "passed through unsigned (policy " + policy.name() + " has <Passthrough/>)");
+    }
+    Zone zone = ZoneFileReader.read(row.input(), origin);
+    checkMaxTtl(policy, zone, row.input());
+    applySoa(policy, zone);
+    Zone previous = Files.isRegularFile(row.output()) ? ZoneFileReader.read(row.output(), origin) : null;
+
+    String salt = row.nsec3Salt();
+    Instant saltAt = row.nsec3SaltAt();
+    DenialPolicy denial = DenialPolicy.NSEC;
+    KaspPolicy.Denial d = policy.denial();
+    if (d.nsec3()) {
+      if (d.salt() != null) {
+        salt = d.salt();
+        saltAt = saltAt == null ? now : saltAt;
+      } else if (salt == null || saltAt == null || !saltAt.plus(d.resalt()).isAfter(now)
+          || salt.length() != 2 * d.saltLength()) {
+        byte[] bytes = new byte[d.saltLength()];
+        RANDOM.nextBytes(bytes);
+        salt = d.saltLength() == 0 ? "-" : HexFormat.of().formatHex(bytes);
+        saltAt = now;
+      }
+      denial = DenialPolicy.nsec3(new Nsec3Parameters(d.iterations(), Nsec3Parameters.parseSalt(salt), d.optOut()));
+    }
+    KaspPolicy.Signatures s = policy.signatures();
+    SignatureTiming timing = new SignatureTiming(s.validityDefault(), s.validityDenial(),
+        s.validityKeyset() == null ? s.validityDefault() : s.validityKeyset(), s.refresh(), s.jitter(),
+        s.inceptionOffset());
+    List<ZoneKey> zoneKeys = zoneKeys(keys, repositories, origin, policy.keys().ttl().getSeconds());
+    ZoneSigner.Result result = ZoneSigner.sign(new ZoneSigner.Request(zone, row.input().toString(), zoneKeys, denial,
+        timing, SerialPolicy.parse(policy.zone().serial()), policy.keys().ttl().getSeconds(), previous, now, 2,
+        RANDOM, d.nsec3() && d.ttl() != null ? d.ttl().getSeconds() : null));
+    ZoneFileWriter.write(result.zone(), staged);
+    return new Signed(staged, row.output(), result.serial(), resignAt, salt, saltAt, digest,
+        "signed serial " + result.serial() + " (" + result.signaturesMade() + " signatures made, "
+            + result.signaturesReused() + " reused)");
+  }
+
+  /** The keys as the signer uses them: published, signing the keys, signing the zone, or only kept (lost). */
+  private static List<ZoneKey> zoneKeys(List<KeyTable.StoredKey> keys, KeyRepositorySet repositories, Name origin,
+      long ttl) {
+    boolean lostSigner = keys.stream().anyMatch(k -> k.state().lost() && published(k.state(), RecordType.RRSIG));
+    List<ZoneKey> zoneKeys = new ArrayList<>();
+    for (KeyTable.StoredKey stored : keys) {
+      KeyState key = stored.state();
+      if (!key.state(RecordType.DNSKEY).published()) {
+        continue;
+      }
+      boolean signsKeys = published(key, RecordType.RRSIG_DNSKEY);
+      boolean signsZone = published(key, RecordType.RRSIG);
+      DnssecAlgorithm algorithm = DnssecAlgorithm.ofNumber(key.algorithm());
+      ZoneKey.SignatureMaker maker = null;
+      if (!key.lost() && (signsKeys || signsZone)) {
+        KeyRepository repository = repositories.get(key.repository());
+        HsmKey hsmKey = repository.require(new KeyLocator(key.locator())).withAlgorithm(algorithm);
+        maker = data -> repository.sign(hsmKey, data);
+      }
+      ZoneKey.Use use = new ZoneKey.Use(true, signsKeys, signsZone, key.lost(),
+          lostSigner && signsKeys && !key.lost());
+      zoneKeys.add(ZoneKey.of(key.locator(), key.role(), origin, ttl, algorithm, stored.hsm().publicKey(), maker, use));
+    }
+    return zoneKeys;
+  }
+
+  private static boolean published(KeyState key, RecordType type) {
+    return key.has(type) && key.state(type).published();
+  }
+
+  /** BIND's max-zone-ttl: a longer TTL would outlive the enforcer's timing, so the zone is refused. */
+  private static void checkMaxTtl(KaspPolicy policy, Zone zone, Path input) {
+    Duration max = policy.signatures().maxZoneTtl();
+    if (max == null) {
+      return;
+    }
+    for (Record record : zone.records()) {
+      if (record.getType() != Type.SOA && record.getTTL() > max.getSeconds()) {
+        throw new ZoneFileException(input + ": " + record.getName() + " " + Type.string(record.getType())
+            + " has TTL " + record.getTTL() + ", above the policy's MaxZoneTTL of " + max.getSeconds()
+            + " s: lower it, or raise <MaxZoneTTL> in policy " + policy.name());
+      }
+    }
+  }
+
+  /** The policy's SOA TTL and minimum (OpenDNSSEC's {@code <Zone><SOA>}). */
+  private static void applySoa(KaspPolicy policy, Zone zone) {
+    SOARecord soa = zone.soa();
+    if (soa == null) {
+      return; // ZoneChecks names the missing SOA
+    }
+    zone.put(zone.origin(), Type.SOA, new RRset(new SOARecord(soa.getName(), DClass.IN,
+        policy.zone().soaTtl().getSeconds(), soa.getHost(), soa.getAdmin(), soa.getSerial(), soa.getRefresh(),
+        soa.getRetry(), soa.getExpire(), policy.zone().soaMinimum().getSeconds())));
+  }
+
+  static String digest(Path input) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(input)));
+    } catch (IOException e) {
+      throw new ZoneFileException("cannot read zone file " + input + ": " + e.getMessage(), e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+}

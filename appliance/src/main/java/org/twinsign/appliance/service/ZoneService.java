@@ -1,0 +1,123 @@
+package org.twinsign.appliance.service;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.twinsign.appliance.hsm.KeyLocator;
+import org.twinsign.appliance.store.KeyTable;
+import org.twinsign.appliance.store.PolicyTable;
+import org.twinsign.appliance.store.Store;
+import org.twinsign.appliance.store.StoreException;
+import org.twinsign.appliance.store.ZoneTable;
+import org.twinsign.appliance.zone.ZoneFileReader;
+import org.twinsign.appliance.zone.ZonelistReader;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.TextParseException;
+
+/** {@code zone add|list|delete} and {@code zonelist import}. */
+public final class ZoneService {
+  private final Services services;
+
+  ZoneService(Services services) {
+    this.services = services;
+  }
+
+  /** A zone name as the store keeps it: lower case, without the final dot. */
+  public static String canonical(String zone) {
+    String name = zone.trim().toLowerCase(Locale.ROOT);
+    if (name.endsWith(".") && name.length() > 1) {
+      name = name.substring(0, name.length() - 1);
+    }
+    try {
+      Name.fromString(name + ".");
+    } catch (TextParseException e) {
+      throw new IllegalArgumentException("'" + zone + "' is not a domain name: " + e.getMessage());
+    }
+    return name;
+  }
+
+  public static Name origin(String zone) {
+    return Name.fromConstantString(zone + ".");
+  }
+
+  /** Adds a zone; its keys come at the next {@code enforce}. The input must read as a zone now. */
+  public String add(String zone, String policy, Path input, Path output) {
+    String name = canonical(zone);
+    Path in = input.toAbsolutePath();
+    Path out = output.toAbsolutePath();
+    ZoneFileReader.read(in, origin(name)); // a broken input is an error now, naming its line
+    if (!Files.isDirectory(out.getParent())) {
+      throw new StoreException("--output " + out + ": the directory " + out.getParent() + " does not exist");
+    }
+    return services.store().write(tx -> {
+      PolicyTable.require(tx, policy);
+      if (ZoneTable.find(tx, name).isPresent()) {
+        throw new StoreException("zone " + name + " exists already: 'zone delete --zone " + name
+            + "' first to add it anew");
+      }
+      ZoneTable.insert(tx, name, policy, in, out, Store.now(tx));
+      return "zone " + name + " added with policy " + policy + " (" + in + " -> " + out + ")";
+    });
+  }
+
+  public List<ZoneTable.ZoneRow> list() {
+    return services.store().read(ZoneTable::all);
+  }
+
+  /**
+   * Deletes a zone and its key state. Its keys that no other zone uses are destroyed in their
+   * repositories: once published, a key must not come back from the pool for another zone.
+   */
+  public String delete(String zone) {
+    String name = canonical(zone);
+    List<KeyTable.HsmKeyRow> destroy = services.store().write(tx -> {
+      ZoneTable.require(tx, name);
+      List<KeyTable.HsmKeyRow> keys = new ArrayList<>();
+      KeyTable.zoneKeys(tx, name).forEach(k -> keys.add(k.hsm()));
+      ZoneTable.delete(tx, name);
+      List<KeyTable.HsmKeyRow> unused = new ArrayList<>();
+      for (KeyTable.HsmKeyRow key : keys) {
+        if (!KeyTable.inUse(tx, key.id()) && unused.stream().noneMatch(k -> k.id() == key.id())) {
+          KeyTable.deleteHsmKey(tx, key.id());
+          unused.add(key);
+        }
+      }
+      return unused;
+    });
+    for (KeyTable.HsmKeyRow key : destroy) {
+      if (!key.lost()) {
+        services.repositories().get(key.repository()).delete(new KeyLocator(key.locator()));
+      }
+    }
+    return "zone " + name + " deleted (" + destroy.size() + " keys destroyed)";
+  }
+
+  /** Adds the zones of an OpenDNSSEC zonelist.xml that are not in the store yet; all or none. */
+  public List<String> importZonelist(Path file) {
+    List<ZonelistReader.Entry> entries = ZonelistReader.read(file);
+    for (ZonelistReader.Entry entry : entries) {
+      ZoneFileReader.read(entry.input(), origin(canonical(entry.name())));
+    }
+    return services.store().write(tx -> {
+      Instant now = Store.now(tx);
+      List<String> report = new ArrayList<>();
+      for (ZonelistReader.Entry entry : entries) {
+        String name = canonical(entry.name());
+        if (PolicyTable.find(tx, entry.policy()).isEmpty()) {
+          throw new StoreException(file + ":" + entry.line() + ": zone " + name + " names policy '" + entry.policy()
+              + "', which is not in the store: 'policy import' it first");
+        }
+        if (ZoneTable.find(tx, name).isPresent()) {
+          report.add("zone " + name + ": exists, unchanged");
+          continue;
+        }
+        ZoneTable.insert(tx, name, entry.policy(), entry.input(), entry.output(), now);
+        report.add("zone " + name + ": added with policy " + entry.policy());
+      }
+      return report;
+    });
+  }
+}
