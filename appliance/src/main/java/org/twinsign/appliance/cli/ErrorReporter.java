@@ -14,7 +14,7 @@ final class ErrorReporter implements CommandLine.IExecutionExceptionHandler {
   @Override
   public int handleExecutionException(Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {
     String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    commandLine.getErr().println("twinsign " + commandLine.getCommandName() + ": error: " + message);
+    commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": error: " + message);
     LOG.debug("command failed", e);
     return 1;
   }

@@ -226,7 +226,7 @@ public final class EnforcerService {
       }
     }
     if (chosen == null) {
-      chosen = new KeyPool(services).generateOne(policy.name(), spec);
+      chosen = new KeyPool(services).generateOne(tx, policy.name(), spec);
       lines.add("zone " + zone.name() + ": the key pool had no " + spec.role() + " for algorithm " + spec.algorithm()
           + " in " + spec.repository() + ": generated one now" + (services.repositories()
           .configured(spec.repository()).requireBackup() ? "; it is not published before 'backup commit'" : ""));

@@ -10,7 +10,9 @@ import org.twinsign.appliance.hsm.HsmKey;
 import org.twinsign.appliance.policy.KaspPolicy;
 import org.twinsign.appliance.store.KeyTable;
 import org.twinsign.appliance.store.PolicyTable;
+import org.twinsign.appliance.store.RepositoryTable;
 import org.twinsign.appliance.store.Store;
+import org.twinsign.appliance.store.StoreTransaction;
 import org.twinsign.appliance.store.ZoneTable;
 
 /**
@@ -92,16 +94,27 @@ public final class KeyPool {
 
   /** One key in its repository, then its row (its own transaction: a crash leaves at most this key unrecorded). */
   KeyTable.HsmKeyRow generateOne(String policy, KeySpec spec) {
-    HsmKey key = services.repositories().get(spec.repository()).generate(DnssecAlgorithm.ofNumber(spec.algorithm()),
+    HsmKey key = generateInRepository(policy, spec);
+    return services.store().write(tx -> record(tx, policy, spec, key));
+  }
+
+  /** One key, recorded in the caller's transaction (the enforcer's, when the pool is empty). */
+  KeyTable.HsmKeyRow generateOne(StoreTransaction tx, String policy, KeySpec spec) {
+    return record(tx, policy, spec, generateInRepository(policy, spec));
+  }
+
+  private HsmKey generateInRepository(String policy, KeySpec spec) {
+    return services.repositories().get(spec.repository()).generate(DnssecAlgorithm.ofNumber(spec.algorithm()),
         spec.bits(), label(policy, spec));
-    return services.store().write(tx -> {
-      Instant now = Store.now(tx);
-      org.twinsign.appliance.store.RepositoryTable.sync(tx, services.config().repositories());
-      long id = KeyTable.insertHsmKey(tx, spec.repository(), key.locator().hex(), spec.role(), spec.algorithm(),
-          key.bits(), key.publicKey(), policy, now);
-      return new KeyTable.HsmKeyRow(id, spec.repository(), key.locator().hex(), spec.role(), spec.algorithm(),
-          key.bits(), key.publicKey(), policy, now, KeyTable.Backup.UNBACKED, now, false);
-    });
+  }
+
+  private KeyTable.HsmKeyRow record(StoreTransaction tx, String policy, KeySpec spec, HsmKey key) {
+    Instant now = Store.now(tx);
+    RepositoryTable.sync(tx, services.config().repositories());
+    long id = KeyTable.insertHsmKey(tx, spec.repository(), key.locator().hex(), spec.role(), spec.algorithm(),
+        key.bits(), key.publicKey(), policy, now);
+    return new KeyTable.HsmKeyRow(id, spec.repository(), key.locator().hex(), spec.role(), spec.algorithm(),
+        key.bits(), key.publicKey(), policy, now, KeyTable.Backup.UNBACKED, now, false);
   }
 
   private static String label(String policy, KeySpec spec) {
