@@ -27,7 +27,7 @@ public final class KeyState {
   private Instant activeAt;
   private Instant retiredAt;
   private boolean lost;
-  private boolean backedUp = true;
+  private boolean backedUp;
   private boolean rolloverRequested;
   private boolean emergency;
   private boolean retireHeld;

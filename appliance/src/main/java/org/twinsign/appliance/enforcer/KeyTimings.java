@@ -30,32 +30,35 @@ public record KeyTimings(Duration dnskeyTtl, Duration zonePropagation, Duration 
         policy.keys().retireSafety(), maxZoneTtl, parent.dsTtl(), parent.propagationDelay(), negative);
   }
 
-  /** How long after it reached {@code state} a record of {@code type} has settled. */
+  /**
+   * How long after it became rumoured or unretentive a record of {@code type} has settled. Both
+   * directions wait the same (the larger of PublishSafety and RetireSafety), so that at any time
+   * the record states say exactly which versions of an RRset caches may still hold: a version
+   * replaced at time t lives in caches until t + this wait, for an introduction as for a withdrawal
+   * ({@link ResolverViews} relies on that).
+   */
   public Duration settle(RecordType type, RecordState state) {
-    boolean publishing = state == RecordState.RUMOURED;
+    Duration safety = max(publishSafety, retireSafety);
     switch (type) {
       case DS:
         // a cache may also hold the parent's "no DS" answer for its negative TTL
-        return (publishing ? max(dsTtl, parentNegativeTtl) : dsTtl).plus(parentPropagation)
-            .plus(publishing ? Duration.ZERO : retireSafety);
+        return max(dsTtl, parentNegativeTtl).plus(parentPropagation);
       case RRSIG:
-        return maxZoneTtl.plus(zonePropagation).plus(publishing ? Duration.ZERO : retireSafety);
+        return maxZoneTtl.plus(zonePropagation).plus(safety);
       default:
-        return dnskeyTtl.plus(zonePropagation).plus(publishing ? publishSafety : retireSafety);
+        return dnskeyTtl.plus(zonePropagation).plus(safety);
     }
   }
 
   /** In words, for {@code rollover list}. */
   public String explain(RecordType type, RecordState state) {
-    boolean publishing = state == RecordState.RUMOURED;
     switch (type) {
       case DS:
-        return (publishing ? "parent DS TTL (or negative TTL)" : "parent DS TTL") + " + parent propagation delay"
-            + (publishing ? "" : " + retire safety");
+        return "parent DS TTL (or negative TTL) + parent propagation delay";
       case RRSIG:
-        return "max zone TTL + propagation delay" + (publishing ? "" : " + retire safety");
+        return "max zone TTL + propagation delay + safety";
       default:
-        return "DNSKEY TTL + propagation delay + " + (publishing ? "publish" : "retire") + " safety";
+        return "DNSKEY TTL + propagation delay + safety";
     }
   }
 

@@ -97,7 +97,7 @@ public final class BackupService {
     if (repository != null) {
       services.repositories().configured(repository);
     }
-    if (!tx.query("SELECT @@session.transaction_read_only", row -> row.getBoolean(1)).get(0)) {
+    if (tx.writes()) {
       RepositoryTable.sync(tx, services.config().repositories());
     }
     return repository != null ? List.of(repository) : new ArrayList<>(services.config().repositories().keySet());

@@ -233,6 +233,7 @@ public final class EnforcerService {
     }
     KeyState key = new KeyState(0, chosen.locator(), chosen.repository(), spec.role(), chosen.algorithm(),
         chosen.bits(), KeyRecords.keyTag(spec.role(), chosen.algorithm(), chosen.publicKey()), now);
+    key.backedUp(backedUp(chosen));
     assigned.put(key, chosen);
     return Optional.of(key);
   }
@@ -264,7 +265,7 @@ public final class EnforcerService {
         String event = result.ok() ? (submit ? "submitted" : "retracted") : (submit ? "submit-failed" : "retract-failed");
         DsEventTable.add(tx, zone, state.keyTag(), state.locator(), event, now, result.detail());
         lines.add("zone " + zone + ": " + state.role() + " " + state.keyTag() + " DS " + (submit ? "submit" : "retract")
-            + (result.ok() ? (command.isEmpty() ? ": " + result.detail() : "ted to the parent")
+            + (result.ok() ? (command.isEmpty() ? ": " + result.detail() : (submit ? "ted" : "ed") + " to the parent")
                 : " failed (retried at the next run): " + result.detail()));
       }
     }

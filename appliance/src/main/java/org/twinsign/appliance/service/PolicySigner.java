@@ -136,15 +136,19 @@ final class PolicySigner {
       }
       boolean signsKeys = published(key, RecordType.RRSIG_DNSKEY);
       boolean signsZone = published(key, RecordType.RRSIG);
+      // while a lost key's signatures cannot be renewed, what needs a new signature is signed by the
+      // KSK (which every cached DNSKEY RRset holds) and by the lost key's published successor (a ZSK,
+      // so that validators that look at the SEP flag see a ZSK signature too)
+      boolean fallback = lostSigner && !key.lost() && (signsKeys
+          || (key.introducing() && key.role().signsZone() && !signsZone));
       DnssecAlgorithm algorithm = DnssecAlgorithm.ofNumber(key.algorithm());
       ZoneKey.SignatureMaker maker = null;
-      if (!key.lost() && (signsKeys || signsZone)) {
+      if (!key.lost() && (signsKeys || signsZone || fallback)) {
         KeyRepository repository = repositories.get(key.repository());
         HsmKey hsmKey = repository.require(new KeyLocator(key.locator())).withAlgorithm(algorithm);
         maker = data -> repository.sign(hsmKey, data);
       }
-      ZoneKey.Use use = new ZoneKey.Use(true, signsKeys, signsZone, key.lost(),
-          lostSigner && signsKeys && !key.lost());
+      ZoneKey.Use use = new ZoneKey.Use(true, signsKeys, signsZone, key.lost(), fallback);
       zoneKeys.add(ZoneKey.of(key.locator(), key.role(), origin, ttl, algorithm, stored.hsm().publicKey(), maker, use));
     }
     return zoneKeys;

@@ -22,12 +22,19 @@ public final class StoreTransaction implements AutoCloseable {
   private final Connection connection;
   private final long epoch;
   private final String where;
+  private final boolean write;
   private boolean done;
 
-  private StoreTransaction(Connection connection, long epoch, String where) {
+  private StoreTransaction(Connection connection, long epoch, String where, boolean write) {
     this.connection = connection;
     this.epoch = epoch;
     this.where = where;
+    this.write = write;
+  }
+
+  /** Whether this transaction may write. */
+  public boolean writes() {
+    return write;
   }
 
   /**
@@ -61,7 +68,7 @@ public final class StoreTransaction implements AutoCloseable {
           epoch = writerEpoch;
         }
       }
-      return new StoreTransaction(connection, epoch, where);
+      return new StoreTransaction(connection, epoch, where, write);
     } catch (SQLException e) {
       closeQuietly(connection);
       throw failure(e, where);

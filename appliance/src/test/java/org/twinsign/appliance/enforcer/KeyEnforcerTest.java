@@ -34,8 +34,12 @@ class KeyEnforcerTest {
   private long nextId = 1;
 
   private KeyEnforcer.KeySupply supply() {
-    return (spec, now) -> Optional.of(new KeyState(nextId++, "loc" + nextId, spec.repository(), spec.role(),
-        spec.algorithm(), spec.bits(), nextTag++, now));
+    return (spec, now) -> {
+      KeyState key = new KeyState(nextId++, "loc" + nextId, spec.repository(), spec.role(), spec.algorithm(),
+          spec.bits(), nextTag++, now);
+      key.backedUp(true);
+      return Optional.of(key);
+    };
   }
 
   private static List<KeySpec> specs(int algorithm, KeyRole... roles) {

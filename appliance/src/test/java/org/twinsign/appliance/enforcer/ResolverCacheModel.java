@@ -24,8 +24,8 @@ final class ResolverCacheModel {
   private final Duration zoneHold;
   private final List<Version<Set<Integer>>> ds = new ArrayList<>();
   private final List<Version<KeySet>> dnskey = new ArrayList<>();
-  private final List<Version<Set<Integer>>> zone = new ArrayList<>();
-  private boolean everSecure;
+  /** Per zone RRset (owner and type): its versions, by the key tags that sign it; null while it does not exist. */
+  private final java.util.Map<String, List<Version<Set<Integer>>>> zone = new java.util.TreeMap<>();
   private int checks;
 
   ResolverCacheModel(Duration dsHold, Duration dnskeyHold, Duration zoneHold) {
@@ -43,12 +43,25 @@ final class ResolverCacheModel {
 
   /** The zone is served from {@code at} with these DNSKEYs, DNSKEY signers and zone-data signers. */
   void zone(Instant at, Set<Integer> dnskeys, Set<Integer> keySigners, Set<Integer> zoneSigners) {
+    zone(at, dnskeys, keySigners, java.util.Map.of("zone data", zoneSigners));
+  }
+
+  /** As above, with the signers of each RRset of the zone (other than DNSKEY), by owner and type. */
+  void zone(Instant at, Set<Integer> dnskeys, Set<Integer> keySigners, java.util.Map<String, Set<Integer>> rrsets) {
     KeySet keys = new KeySet(Set.copyOf(dnskeys), Set.copyOf(keySigners));
     if (dnskey.isEmpty() || !dnskey.get(dnskey.size() - 1).content().equals(keys)) {
       dnskey.add(new Version<>(at, keys));
     }
-    if (zone.isEmpty() || !zone.get(zone.size() - 1).content().equals(zoneSigners)) {
-      zone.add(new Version<>(at, Set.copyOf(zoneSigners)));
+    for (String rrset : rrsets.keySet()) {
+      zone.computeIfAbsent(rrset, r -> new ArrayList<>());
+    }
+    for (java.util.Map.Entry<String, List<Version<Set<Integer>>>> entry : zone.entrySet()) {
+      Set<Integer> signers = rrsets.get(entry.getKey());
+      List<Version<Set<Integer>>> versions = entry.getValue();
+      Set<Integer> last = versions.isEmpty() ? null : versions.get(versions.size() - 1).content();
+      if (versions.isEmpty() || !java.util.Objects.equals(last, signers)) {
+        versions.add(new Version<>(at, signers == null ? null : Set.copyOf(signers)));
+      }
     }
   }
 
@@ -58,28 +71,41 @@ final class ResolverCacheModel {
 
   /** Every combination of versions a cache may hold at {@code at}; throws naming the first that fails. */
   void check(Instant at) {
-    for (Set<Integer> dsSet : alive(ds, at, dsHold)) {
+    List<Set<Integer>> dsAlive = alive(ds, at, dsHold);
+    for (Set<Integer> dsSet : dsAlive) {
       if (dsSet.isEmpty()) {
-        if (everSecure) {
+        // before the first DS the zone is insecure, which is fine; an empty set after one is a downgrade
+        int index = indexOf(ds, dsSet, at, dsHold);
+        if (ds.subList(0, index).stream().anyMatch(v -> !v.content().isEmpty())) {
           throw new AssertionError(at + ": a cache may hold an empty DS set after the zone was secure");
         }
         continue;
       }
-      everSecure = true;
       for (KeySet keys : alive(dnskey, at, dnskeyHold)) {
         if (dsSet.stream().noneMatch(t -> keys.dnskeys().contains(t) && keys.signers().contains(t))) {
           throw new AssertionError(at + ": a cache may hold DS " + dsSet + " with DNSKEY " + keys.dnskeys()
               + " signed by " + keys.signers() + " — bogus");
         }
-        for (Set<Integer> signers : alive(zone, at, zoneHold)) {
-          if (signers.stream().noneMatch(keys.dnskeys()::contains)) {
-            throw new AssertionError(at + ": a cache may hold DNSKEY " + keys.dnskeys() + " with data signed by "
-                + signers + " — bogus");
+        for (java.util.Map.Entry<String, List<Version<Set<Integer>>>> rrset : zone.entrySet()) {
+          for (Set<Integer> signers : alive(rrset.getValue(), at, zoneHold)) {
+            if (signers != null && signers.stream().noneMatch(keys.dnskeys()::contains)) {
+              throw new AssertionError(at + ": a cache may hold DNSKEY " + keys.dnskeys() + " with " + rrset.getKey()
+                  + " signed by " + signers + " — bogus");
+            }
+            checks++;
           }
-          checks++;
         }
       }
     }
+  }
+
+  private static <T> int indexOf(List<Version<T>> versions, T content, Instant at, Duration hold) {
+    for (int i = versions.size() - 1; i >= 0; i--) {
+      if (versions.get(i).content().equals(content) && !versions.get(i).from().isAfter(at)) {
+        return i;
+      }
+    }
+    return 0;
   }
 
   /** The versions served at some time in [at - hold, at]. */
