@@ -12,6 +12,7 @@ import org.twinsign.appliance.store.PolicyTable;
 import org.twinsign.appliance.store.Store;
 import org.twinsign.appliance.store.StoreException;
 import org.twinsign.appliance.store.ZoneTable;
+import org.twinsign.appliance.zone.ZoneFileException;
 import org.twinsign.appliance.zone.ZoneFileReader;
 import org.twinsign.appliance.zone.ZonelistReader;
 import org.xbill.DNS.Name;
@@ -48,7 +49,7 @@ public final class ZoneService {
     String name = canonical(zone);
     Path in = input.toAbsolutePath();
     Path out = output.toAbsolutePath();
-    ZoneFileReader.read(in, origin(name)); // a broken input is an error now, naming its line
+    checkInput(in, name);
     if (!Files.isDirectory(out.getParent())) {
       throw new StoreException("--output " + out + ": the directory " + out.getParent() + " does not exist");
     }
@@ -61,6 +62,13 @@ public final class ZoneService {
       ZoneTable.insert(tx, name, policy, in, out, Store.now(tx));
       return "zone " + name + " added with policy " + policy + " (" + in + " -> " + out + ")";
     });
+  }
+
+  /** The input must read as the zone now (errors name its line) and hold the zone's SOA. */
+  private static void checkInput(Path input, String zone) {
+    if (ZoneFileReader.read(input, origin(zone)).soa() == null) {
+      throw new ZoneFileException(input + " has no SOA record for " + zone + ": is it the zone file of " + zone + "?");
+    }
   }
 
   public List<ZoneTable.ZoneRow> list() {
@@ -99,7 +107,11 @@ public final class ZoneService {
   public List<String> importZonelist(Path file) {
     List<ZonelistReader.Entry> entries = ZonelistReader.read(file);
     for (ZonelistReader.Entry entry : entries) {
-      ZoneFileReader.read(entry.input(), origin(canonical(entry.name())));
+      try {
+        checkInput(entry.input(), canonical(entry.name()));
+      } catch (RuntimeException e) {
+        throw new StoreException(file + ":" + entry.line() + ": zone " + entry.name() + ": " + e.getMessage());
+      }
     }
     return services.store().write(tx -> {
       Instant now = Store.now(tx);

@@ -1,0 +1,286 @@
+package org.twinsign.appliance.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.twinsign.appliance.CliRun;
+import org.twinsign.testkit.HostTool;
+import org.twinsign.testkit.LocalProcess;
+import org.twinsign.testkit.MariaDbServer;
+
+/**
+ * What operators see and what they cannot break: backup gating, DS export in BIND format checked
+ * against BIND's dnssec-dsfromkey, the key and rollover listings, and clear errors that leave the
+ * store as it was — bad kasp.xml, unknown names, a ds-seen nobody waits for, a database that dies
+ * in the middle of a command.
+ */
+class OperatorCommandsTest {
+  private static MariaDbServer server;
+
+  @TempDir
+  Path dir;
+
+  @BeforeAll
+  static void startServer() {
+    server = MariaDbServer.start();
+  }
+
+  @AfterAll
+  static void stopServer() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  private static final Path SHORT = Path.of("src/test/resources/kasp/short.xml").toAbsolutePath();
+
+  private TestStore node(MariaDbServer db, boolean requireBackup, String extra) throws Exception {
+    TestStore node = TestStore.create(db, dir, requireBackup, extra);
+    node.ok("setup", "--simulation", "--start", "2025-01-01T00:00:00Z");
+    node.ok("policy", "import", SHORT.toString());
+    Files.copy(Path.of("src/test/resources/zones/minimal.test.zone"), dir.resolve("minimal.test.zone"));
+    node.ok("zone", "add", "--zone", "minimal.test", "--policy", "short", "--input",
+        dir.resolve("minimal.test.zone").toString(), "--output", dir.resolve("minimal.test.signed").toString());
+    return node;
+  }
+
+  @Test
+  void noKeyIsPublishedBeforeABackupCoversIt() throws Exception {
+    TestStore node = node(server, true, "");
+    String first = node.ok("enforce");
+    assertFalse(Files.exists(dir.resolve("minimal.test.signed")), "nothing published before a backup:\n" + first);
+    String rollovers = node.ok("rollover", "list");
+    assertTrue(rollovers.contains("a backup of repository SoftHSM"), rollovers);
+    assertTrue(node.ok("key", "list").contains("waiting for backup"), node.ok("key", "list"));
+
+    node.ok("backup", "prepare");
+    node.ok("key", "generate", "--policy", "short", "--count", "1"); // after prepare: not in this backup
+    CliRun again = node.cli("backup", "prepare");
+    assertEquals(1, again.exit());
+    assertTrue(again.err().contains("'backup commit' or 'backup rollback' it first"), again.err());
+    node.ok("backup", "commit");
+    Map<String, Integer> states = count(node, "SELECT backup, COUNT(*) FROM hsm_key GROUP BY backup");
+    assertEquals(2, states.get("unbacked"), "the KSK and ZSK generated after prepare: " + states);
+    assertTrue(states.get("backed_up") >= 2, states.toString());
+    String list = node.ok("backup", "list");
+    assertTrue(list.contains("2 not backed up") && list.contains("  not backed up: KSK"), list);
+
+    node.ok("enforce");
+    assertTrue(Files.exists(dir.resolve("minimal.test.signed")), "published once backed up");
+    Map<String, Integer> published = count(node, "SELECT h.backup, COUNT(*) FROM zone_key z JOIN hsm_key h"
+        + " ON h.id = z.hsm_key WHERE z.dnskey_state <> 'hidden' GROUP BY h.backup");
+    assertEquals(Map.of("backed_up", 2), published);
+    CliRun noOpen = node.cli("backup", "commit");
+    assertEquals(1, noOpen.exit());
+    assertTrue(noOpen.err().contains("no backup of repository SoftHSM is prepared"), noOpen.err());
+  }
+
+  @Test
+  void keyListExportAndRolloverListSpeakOpenDnssec() throws Exception {
+    TestStore node = node(server, false, "");
+    node.ok("enforce");
+    node.ok("time", "leap");
+    node.ok("time", "leap"); // DNSKEYs omnipresent: the KSK is ready, its DS submitted
+    String verbose = node.ok("key", "list", "--verbose", "--zone", "minimal.test");
+    assertTrue(verbose.startsWith("Keys:\nZone:"), verbose);
+    assertTrue(verbose.matches("(?s).*minimal\\.test\\s+KSK\\s+ready\\s+waiting for ds-seen\\s+256\\s+13\\s+"
+        + "[0-9a-f]{32}\\s+SoftHSM\\s+\\d+\\s+hidden\\s+omnipresent\\s+omnipresent\\s+n/a\\s+unbacked\\s+submitted.*"),
+        verbose);
+    assertTrue(verbose.matches("(?s).*minimal\\.test\\s+ZSK\\s+active\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d.*"),
+        verbose);
+    String rollovers = node.ok("rollover", "list", "--zone", "minimal.test");
+    assertTrue(rollovers.contains("the parent to publish the DS: 'key ds-seen --zone Z --keytag"), rollovers);
+
+    Path dnskey = dir.resolve("ksk.dnskey");
+    Files.writeString(dnskey, node.ok("key", "export", "--zone", "minimal.test"));
+    String ds = node.ok("key", "export", "--zone", "minimal.test", "--ds");
+    assertTrue(ds.matches("minimal\\.test\\.\\s+3600\\s+IN\\s+DS\\s+\\d+ 13 2 [0-9A-F]{64} ; \\{id = \\d+ \\(ksk\\), "
+        + "size = 256b\\}\\n"), ds);
+    Path bindDs = dir.resolve("bind.ds");
+    int exit = LocalProcess.run("dnssec-dsfromkey", List.of(HostTool.require("dnssec-dsfromkey", "bind9-utils")
+        .toString(), "-2", "-f", dnskey.toString(), "minimal.test"), Map.of(), dir, bindDs, null, Duration.ofMinutes(1));
+    assertEquals(0, exit, Files.readString(bindDs));
+    String[] ours = ds.split("\\s+");
+    String[] bind = Files.readString(bindDs).trim().split("\\s+");
+    assertEquals(List.of(bind).subList(bind.length - 4, bind.length), List.of(ours).subList(4, 8),
+        "our DS as BIND's dnssec-dsfromkey computes it");
+  }
+
+  @Test
+  void badInputIsAClearErrorAndChangesNothing() throws Exception {
+    TestStore node = node(server, false, "");
+    node.ok("enforce");
+    String before = dump(node);
+
+    Path broken = dir.resolve("broken.xml");
+    Files.writeString(broken, Files.readString(SHORT).replace("<Lifetime>P30D</Lifetime>",
+        "<Lifetime>P30X</Lifetime>").replace("name=\"short\"", "name=\"other\""));
+    int line = lineOf(broken, "P30X");
+    expectError(node, "broken.xml:" + line + ": <Lifetime>: 'P30X' is not a duration", "policy", "import",
+        broken.toString());
+    Path rfc5011 = dir.resolve("rfc5011.xml");
+    Files.writeString(rfc5011, Files.readString(SHORT).replace("<Lifetime>P120D</Lifetime>",
+        "<Lifetime>P120D</Lifetime>\n        <RFC5011/>"));
+    expectError(node, "rfc5011.xml:" + lineOf(rfc5011, "<RFC5011/>") + ": <RFC5011/>", "policy", "import",
+        rfc5011.toString());
+    expectError(node, "has no SOA record for other.test", "zone", "add", "--zone", "other.test", "--policy", "short",
+        "--input", dir.resolve("minimal.test.zone").toString(), "--output", dir.resolve("other.signed").toString());
+    Files.writeString(dir.resolve("other.zone"), Files.readString(dir.resolve("minimal.test.zone"))
+        .replace("minimal.test.", "other.test."));
+    expectError(node, "no policy 'nope'", "zone", "add", "--zone", "other.test", "--policy", "nope", "--input",
+        dir.resolve("other.zone").toString(), "--output", dir.resolve("other.signed").toString());
+    expectError(node, "no zone 'nope.test'", "key", "list", "--zone", "nope.test");
+    expectError(node, "no zone 'nope.test'", "key", "rollover", "--zone", "nope.test", "--keytype", "ZSK");
+    expectError(node, "has no KSK or CSK with key tag 1", "key", "ds-seen", "--zone", "minimal.test", "--keytag", "1");
+    int ksk = Integer.parseInt(node.ok("key", "export", "--zone", "minimal.test", "--keystate", "publish")
+        .replaceAll("(?s).*id = (\\d+).*", "$1"));
+    expectError(node, "is not waiting for ds-seen: its DS is unsubmitted", "key", "ds-seen", "--zone", "minimal.test",
+        "--keytag", Integer.toString(ksk));
+    expectError(node, "is not waiting for ds-gone", "key", "ds-gone", "--zone", "minimal.test", "--keytag",
+        Integer.toString(ksk));
+    expectError(node, "cannot leap back in time", "time", "leap", "--to", "2024-01-01T00:00:00Z");
+    assertEquals(before, dump(node), "the failed commands changed nothing");
+
+    Path opendnssec = Path.of("/usr/share/opendnssec/kasp.xml");
+    String imported = node.ok("policy", "import", opendnssec.toString());
+    assertTrue(imported.contains("policy default: added") && imported.contains("1024 bits"), imported);
+    String exported = node.ok("policy", "export", "--policy", "default");
+    Path again = dir.resolve("exported.xml");
+    Files.writeString(again, exported);
+    assertTrue(node.ok("policy", "import", again.toString()).contains("policy default: unchanged"),
+        "export and import round-trip");
+  }
+
+  @Test
+  void zonelistImportAddsTheZones() throws Exception {
+    TestStore node = node(server, false, "");
+    Path zonelist = dir.resolve("zonelist.xml");
+    Files.writeString(zonelist, "<?xml version=\"1.0\"?>\n<ZoneList>\n  <Zone name=\"copy.test\">\n"
+        + "    <Policy>short</Policy>\n    <SignerConfiguration>/var/lib/x.xml</SignerConfiguration>\n"
+        + "    <Adapters>\n      <Input><Adapter type=\"File\">minimal.test.zone</Adapter></Input>\n"
+        + "      <Output><Adapter type=\"File\">copy.signed</Adapter></Output>\n    </Adapters>\n  </Zone>\n"
+        + "</ZoneList>\n");
+    expectError(node, "zone copy.test", "zonelist", "import", zonelist.toString()); // origin mismatch: minimal.test
+    Files.writeString(dir.resolve("copy.zone"), Files.readString(dir.resolve("minimal.test.zone"))
+        .replace("minimal.test.", "copy.test."));
+    Files.writeString(zonelist, Files.readString(zonelist).replace("minimal.test.zone", "copy.zone"));
+    assertTrue(node.ok("zonelist", "import", zonelist.toString()).contains("zone copy.test: added with policy short"));
+    assertTrue(node.ok("zone", "list").contains("copy.test"));
+    Path dns = dir.resolve("dns.xml");
+    Files.writeString(dns, Files.readString(zonelist).replace("<Input><Adapter type=\"File\">",
+        "<Input><Adapter type=\"DNS\">"));
+    expectError(node, "dns.xml:7: <Adapter type=\"DNS\"> is not supported yet", "zonelist", "import", dns.toString());
+  }
+
+  @Test
+  void aDatabaseThatDiesMidCommandLeavesTheStateAsItWas() throws Exception {
+    MariaDbServer dying = MariaDbServer.start();
+    MariaDbServer restarted = null;
+    try {
+      Path flag = dir.resolve("kill-now");
+      Path hook = dir.resolve("ds-submit.sh");
+      // fails until the flag exists; then kills the database in the middle of the enforcer's transaction
+      Files.writeString(hook, "#!/bin/sh\ncat > /dev/null\nif [ -f '" + flag + "' ]; then kill -9 " + dying.pid()
+          + "; sleep 1; exit 0; fi\necho 'registry unreachable' >&2\nexit 1\n");
+      Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwx------"));
+      TestStore node = node(dying, false, "ds.submit-command=" + hook + "\n");
+      node.ok("enforce");
+      String leap = node.ok("time", "leap", "--to", "2025-01-01T03:00:00Z");
+      assertTrue(leap.contains("DS submit failed (retried at the next run): " + hook + " exited with status 1:"
+          + " registry unreachable"), leap);
+      String before = dump(dying, node);
+      byte[] zoneBefore = Files.readAllBytes(dir.resolve("minimal.test.signed"));
+
+      Files.createFile(flag);
+      CliRun run = node.cli("enforce");
+      assertEquals(1, run.exit(), run.out());
+      assertTrue(run.err().contains("lost the connection to the database") && run.err().contains("nothing was changed"),
+          run.err());
+      assertFalse(run.err().contains("db-secret"), "no password in an error");
+
+      restarted = MariaDbServer.builder().directory(dying.directory()).port(dying.port()).start();
+      assertEquals(before, dump(restarted, node), "the state is as it was before the command");
+      assertTrue(java.util.Arrays.equals(zoneBefore, Files.readAllBytes(dir.resolve("minimal.test.signed"))),
+          "the published zone is as it was");
+      Files.delete(flag);
+      assertTrue(node.ok("key", "list", "--verbose").contains("submit"), "the DS submission is still pending");
+    } finally {
+      if (restarted != null) {
+        restarted.close();
+      }
+      dying.close();
+    }
+  }
+
+  private static void expectError(TestStore node, String expected, String... args) {
+    CliRun run = node.cli(args);
+    assertTrue(run.exit() != 0, "twinsign " + String.join(" ", args) + " should fail:\n" + run.out());
+    assertTrue(run.err().contains(expected), "twinsign " + String.join(" ", args) + " said:\n" + run.err()
+        + "\nexpected: " + expected);
+  }
+
+  private static int lineOf(Path file, String text) throws Exception {
+    List<String> lines = Files.readAllLines(file);
+    for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).contains(text)) {
+        return i + 1;
+      }
+    }
+    throw new AssertionError(text + " not in " + file);
+  }
+
+  private static String dump(TestStore node) throws Exception {
+    return dump(server, node);
+  }
+
+  /** Every state table, row by row. */
+  private static String dump(MariaDbServer db, TestStore node) throws Exception {
+    StringBuilder out = new StringBuilder();
+    try (Connection connection = db.rootConnection(); Statement statement = connection.createStatement()) {
+      for (String table : List.of("store_meta", "policy", "zone", "hsm_key", "zone_key", "ds_event", "backup",
+          "enforcer_schedule", "repository")) {
+        try (ResultSet rows = statement.executeQuery("SELECT * FROM " + node.database() + "." + table
+            + " ORDER BY 1")) {
+          int columns = rows.getMetaData().getColumnCount();
+          while (rows.next()) {
+            List<String> values = new ArrayList<>();
+            for (int i = 1; i <= columns; i++) {
+              values.add(String.valueOf(rows.getObject(i) instanceof byte[] b ? b.length : rows.getObject(i)));
+            }
+            out.append(table).append(values).append('\n');
+          }
+        }
+      }
+    }
+    return out.toString();
+  }
+
+  private static Map<String, Integer> count(TestStore node, String query) throws Exception {
+    Map<String, Integer> counts = new TreeMap<>();
+    try (Connection connection = server.rootConnection(); Statement statement = connection.createStatement()) {
+      statement.execute("USE " + node.database());
+      try (ResultSet rows = statement.executeQuery(query)) {
+        while (rows.next()) {
+          counts.put(rows.getString(1), rows.getInt(2));
+        }
+      }
+    }
+    return counts;
+  }
+}
