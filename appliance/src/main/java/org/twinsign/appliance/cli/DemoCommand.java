@@ -15,8 +15,10 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "demo", description = {
     "Start a demo workspace: a SoftHSM2 token, a MariaDB primary/replica pair and a ZooKeeper server,",
-    "on free loopback ports in temporary directories; generate a KSK and a ZSK in the token, sign the",
-    "bundled example zone with NSEC3 and check it with BIND's dnssec-verify. Ctrl-C stops it all."})
+    "on free loopback ports in temporary directories; set up the store, import a KASP policy, add the",
+    "bundled example zone, generate and back up keys, run the enforcer (which signs the zone) and check",
+    "it with BIND's dnssec-verify; show 'key list --verbose' and 'rollover list'. With --simulate, leap",
+    "through simulated time until a ZSK and a KSK rollover are done. Ctrl-C stops it all."})
 final class DemoCommand implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -25,11 +27,14 @@ final class DemoCommand implements Runnable {
       description = "Stop by itself after this long (ISO-8601 like PT30S, or 30s / 5m / 1h); default: until Ctrl-C.")
   String runFor;
 
+  @Option(names = "--simulate", description = "Leap through simulated time: a ZSK and a KSK rollover, DS step included.")
+  boolean simulate;
+
   @Override
   public void run() {
     Duration limit = runFor == null ? null : Durations.parse(spec.commandLine(), "--run-for", runFor);
     PrintWriter out = spec.commandLine().getOut();
-    DemoWorkspace workspace = DemoWorkspace.start(out);
+    DemoWorkspace workspace = DemoWorkspace.start(out, simulate);
     CountDownLatch stopped = new CountDownLatch(1);
     Thread hook = new Thread(() -> {
       out.println("stopping the demo workspace ...");

@@ -14,7 +14,7 @@ import org.twinsign.testkit.ZooKeeperEnsemble;
 /**
  * The local components of a demo pair: a SoftHSM2 token, a MariaDB primary/replica pair with GTID
  * and semi-sync, and a one-server ZooKeeper, each on free loopback ports in its own temporary
- * directory; and the example zone, signed with keys generated in the token.
+ * directory; and the example zone, run through the store and the key enforcer ({@link DemoEnforcement}).
  *
  * <p>Lifecycle: {@link #start} starts everything or, if one part fails, stops what already runs
  * and rethrows; {@link #close} stops in reverse order and is safe to call twice (from the main
@@ -33,6 +33,11 @@ public final class DemoWorkspace implements AutoCloseable {
 
   /** Starts every component, reporting progress to {@code out}. */
   public static DemoWorkspace start(PrintWriter out) {
+    return start(out, false);
+  }
+
+  /** @param simulate leap through simulated time until a ZSK and a KSK rollover are done */
+  public static DemoWorkspace start(PrintWriter out, boolean simulate) {
     DemoWorkspace workspace = new DemoWorkspace();
     try {
       out.println("starting SoftHSM2 token ...");
@@ -47,9 +52,9 @@ public final class DemoWorkspace implements AutoCloseable {
       Path zones = TempDirs.create("demo-zones");
       workspace.zones = zones;
       workspace.keep(() -> TempDirs.deleteRecursively(zones));
-      out.println("generating keys and signing the example zone ...");
+      out.println("setting up the store, importing the policy, adding and signing the example zone ...");
       out.flush();
-      workspace.signedZone = DemoSigning.run(workspace.token, zones, out);
+      workspace.signedZone = DemoEnforcement.run(workspace.token, workspace.database.primary(), zones, simulate, out);
       return workspace;
     } catch (RuntimeException e) {
       workspace.close();
@@ -80,6 +85,8 @@ public final class DemoWorkspace implements AutoCloseable {
     out.printf("             error log %s%n", database.replica().errorLogLocation());
     out.printf("  ZooKeeper  %s%n", zooKeeper);
     out.printf("  Zones      %s (signed: %s)%n", zones, signedZone);
+    out.printf("  Node       twinsign --config %s (key list, rollover list, enforce, ...)%n",
+        zones.resolve("twinsign.conf"));
     out.println("Connect: mariadb -h 127.0.0.1 -P " + database.primary().port() + " -u root");
     out.println("Press Ctrl-C to stop everything and remove the workspace.");
     out.flush();

@@ -265,7 +265,8 @@ public final class EnforcerService {
         String event = result.ok() ? (submit ? "submitted" : "retracted") : (submit ? "submit-failed" : "retract-failed");
         DsEventTable.add(tx, zone, state.keyTag(), state.locator(), event, now, result.detail());
         lines.add("zone " + zone + ": " + state.role() + " " + state.keyTag() + " DS " + (submit ? "submit" : "retract")
-            + (result.ok() ? (command.isEmpty() ? ": " + result.detail() : (submit ? "ted" : "ed") + " to the parent")
+            + (result.ok() ? (command.isEmpty() ? ": " + result.detail()
+                : (submit ? "ted to the parent" : "ion sent to the parent"))
                 : " failed (retried at the next run): " + result.detail()));
       }
     }

@@ -133,7 +133,7 @@ public final class Store implements AutoCloseable {
           try (PreparedStatement insert = connection.prepareStatement(
               "INSERT INTO store_meta (id, mode, created_at, simulated_now, fencing_epoch) VALUES (1, ?, ?, ?, 0)")) {
             java.time.LocalDateTime now = java.time.LocalDateTime.ofInstant(
-                simulationStart == null ? Instant.now() : simulationStart, java.time.ZoneOffset.UTC);
+                simulationStart == null ? Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) : simulationStart, java.time.ZoneOffset.UTC);
             insert.setString(1, name(mode));
             insert.setObject(2, java.time.LocalDateTime.ofInstant(Instant.now(), java.time.ZoneOffset.UTC));
             insert.setObject(3, mode == Mode.SIMULATION ? now : null);

@@ -53,6 +53,8 @@ class DemoLauncherIT {
       assertTrue(output.contains("ZooKeeper (1 server processes) at 127.0.0.1:"), output);
       assertTrue(output.contains("dnssec-verify says (exit 0)"), output);
       assertTrue(output.contains("Zone fully signed"), output);
+      assertTrue(output.contains("$ twinsign key list --verbose") && output.contains("$ twinsign rollover list"), output);
+      assertTrue(output.matches("(?s).*example\\.test\\s+KSK\\s+publish.*"), output);
       List<String> dirs = workspaceDirectories(output);
       assertTrue(dirs.size() >= 4, "the demo names its directories: " + output);
       for (String dir : dirs) {
@@ -73,6 +75,25 @@ class DemoLauncherIT {
         assertEquals(List.of(), ProcessRegistry.hostProcessesMentioning(dir), "still running in " + dir);
         assertFalse(Files.exists(Path.of(dir)), "workspace directory must be removed: " + dir);
       }
+    }
+  }
+
+  @Test
+  void demoSimulateShowsAZskAndAKskRollover(@TempDir Path work) throws Exception {
+    Path log = work.resolve("demo-simulate.log");
+    int exit = LocalProcess.run("twinsign demo --simulate", List.of(LAUNCHER.toString(), "demo", "--simulate",
+        "--run-for", "1s"), ENV, work, log, null, Duration.ofMinutes(10));
+    String output = Files.readString(log);
+    assertEquals(0, exit, output);
+    assertTrue(output.contains("ZSK") && output.contains("retires: its lifetime (20 days) is over"), output);
+    assertTrue(output.contains("KSK") && output.contains("retires: its lifetime (60 days) is over"), output);
+    assertTrue(output.contains("parent: publishes the DS of key") && output.contains("parent: removes the DS of key"),
+        output);
+    assertTrue(output.contains("zone validates at"), output);
+    assertTrue(output.contains("simulation done"), output);
+    assertTrue(output.contains("demo stopped; every process it started has ended"), output);
+    for (String dir : workspaceDirectories(output)) {
+      assertFalse(Files.exists(Path.of(dir)), "workspace directory must be removed: " + dir);
     }
   }
 
