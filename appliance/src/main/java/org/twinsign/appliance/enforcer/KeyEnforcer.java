@@ -210,6 +210,10 @@ public final class KeyEnforcer {
   /** The policy's part: the rollover method, backups, lost keys and held retirements. */
   private static boolean approved(List<KeySpec> specs, List<KeyState> keys, KeyState key, RecordType type,
       RecordState next) {
+    if (type == RecordType.DNSKEY && !key.lost() && !key.emergency() && lostKeySigner(keys)) {
+      // the DNSKEY RRset stays as it is while only a lost key's kept signature covers it
+      return false;
+    }
     if (next == RecordState.UNRETENTIVE) {
       return !key.retireHeld();
     }
@@ -226,6 +230,13 @@ public final class KeyEnforcer {
         && k.has(RecordType.RRSIG) && k.state(RecordType.RRSIG) != RecordState.HIDDEN);
     return newAlgorithm || method == RolloverMethod.DOUBLE_SIGNATURE
         || key.state(RecordType.DNSKEY) == RecordState.OMNIPRESENT;
+  }
+
+  private static boolean lostKeySigner(List<KeyState> keys) {
+    return keys.stream().anyMatch(k -> k.lost() && k.has(RecordType.RRSIG_DNSKEY)
+        && k.state(RecordType.RRSIG_DNSKEY).published()
+        && keys.stream().noneMatch(o -> o != k && !o.lost() && o.has(RecordType.RRSIG_DNSKEY)
+            && o.state(RecordType.RRSIG_DNSKEY).published()));
   }
 
   private static boolean otherDsPresent(List<KeyState> keys, KeyState key) {

@@ -43,10 +43,16 @@ class KeyEnforcerTest {
   }
 
   private static List<KeySpec> specs(int algorithm, KeyRole... roles) {
+    return specs(algorithm, RolloverMethod.PRE_PUBLICATION, RolloverMethod.PRE_PUBLICATION, roles);
+  }
+
+  private static List<KeySpec> specs(int algorithm, RolloverMethod kskMethod, RolloverMethod zskMethod,
+      KeyRole... roles) {
     List<KeySpec> specs = new ArrayList<>();
     for (KeyRole role : roles) {
       Duration lifetime = role == KeyRole.ZSK ? Duration.ofDays(30) : Duration.ofDays(120);
-      specs.add(new KeySpec(role, algorithm, 256, "SoftHSM", lifetime, false, RolloverMethod.PRE_PUBLICATION));
+      specs.add(new KeySpec(role, algorithm, 256, "SoftHSM", lifetime, false,
+          role == KeyRole.ZSK ? zskMethod : kskMethod));
     }
     return specs;
   }
@@ -155,12 +161,37 @@ class KeyEnforcerTest {
 
   @Test
   void csksRollWithTheirDs() {
-    List<KeySpec> specs = specs(13, KeyRole.CSK);
-    ResolverCacheModel caches = new ResolverCacheModel(HOUR.plus(HOUR), HOUR.plus(HOUR), Duration.ofDays(1).plus(HOUR));
+    assertEquals(4, rollFor(specs(13, KeyRole.CSK), 400), "a CSK every 120 days over 400 days");
+  }
+
+  @Test
+  void doubleDsKskAndDoubleSignatureZskRollToo() {
+    List<KeySpec> specs = specs(13, RolloverMethod.DOUBLE_DS, RolloverMethod.DOUBLE_SIGNATURE, KeyRole.KSK,
+        KeyRole.ZSK);
+    assertEquals(4 + 14, rollFor(specs, 400), "KSKs every 120 days and ZSKs every 30 days over 400 days");
+  }
+
+  @Test
+  void aLostKskIsReplacedByDoubleDs() {
+    List<KeySpec> specs = specs(13, KeyRole.KSK, KeyRole.ZSK);
+    lose = KeyRole.KSK;
+    assertTrue(rollFor(specs, 100) >= 3, "the lost KSK's successor came in");
+  }
+
+  private KeyRole lose;
+
+  /** Runs the enforcer against the parent and the cache model for {@code days}; returns how many keys it assigned. */
+  private int rollFor(List<KeySpec> specs, int days) {
+    ResolverCacheModel caches = new ResolverCacheModel(HOUR.plus(HOUR), HOUR.plus(HOUR).plus(HOUR),
+        Duration.ofDays(1).plus(HOUR).plus(HOUR));
     List<KeyState> keys = new ArrayList<>();
     Instant now = start;
     int assigned = 0;
-    for (int runs = 0; runs < 2000 && now.isBefore(start.plus(Duration.ofDays(400))); runs++) {
+    for (int runs = 0; runs < 3000 && now.isBefore(start.plus(Duration.ofDays(days))); runs++) {
+      if (lose != null && now.isAfter(start.plus(Duration.ofDays(20)))) {
+        keys.stream().filter(k -> k.role() == lose && k.introducing()).findFirst().ifPresent(k -> k.lost(true));
+        lose = null;
+      }
       parentAct(keys, now);
       KeyEnforcer.Outcome outcome = KeyEnforcer.run(specs, TIMINGS, Duration.ofDays(7), keys, now, supply());
       keys = new ArrayList<>(outcome.keys());
@@ -170,14 +201,15 @@ class KeyEnforcerTest {
           parentActs.put(key, now.plus(REGISTRATION));
         }
       }
-      assigned += (int) outcome.changes().stream().filter(c -> c.endsWith("assigned")).count();
+      assigned += (int) outcome.changes().stream().filter(c -> c.contains(" assigned")).count();
       publish(caches, keys, now);
       Instant next = outcome.nextRun();
       for (Instant act : parentActs.values()) {
         next = next == null || act.isBefore(next) ? act : next;
       }
+      assertNotNull(next, "nothing left to do at " + now + ": " + keys);
       now = next.equals(now) ? now.plusSeconds(1) : next;
     }
-    assertEquals(4, assigned, "a CSK every 120 days over 400 days");
+    return assigned;
   }
 }

@@ -189,6 +189,27 @@ class OperatorCommandsTest {
   }
 
   @Test
+  void zonesOfAShareKeysPolicyShareTheirKeys() throws Exception {
+    TestStore node = node(server, false, "");
+    Path shared = dir.resolve("shared.xml");
+    Files.writeString(shared, Files.readString(SHORT).replace("name=\"short\"", "name=\"shared\"")
+        .replace("<Purge>P14D</Purge>", "<ShareKeys/>\n      <Purge>P14D</Purge>"));
+    node.ok("policy", "import", shared.toString());
+    for (String zone : List.of("one.test", "two.test")) {
+      Files.writeString(dir.resolve(zone), Files.readString(dir.resolve("minimal.test.zone"))
+          .replace("minimal.test.", zone + "."));
+      node.ok("zone", "add", "--zone", zone, "--policy", "shared", "--input", dir.resolve(zone).toString(),
+          "--output", dir.resolve(zone + ".signed").toString());
+    }
+    node.ok("enforce");
+    String one = node.ok("key", "export", "--zone", "one.test", "--keystate", "publish");
+    String two = node.ok("key", "export", "--zone", "two.test", "--keystate", "publish");
+    assertEquals(one.replace("one.test.", "two.test."), two, "one KSK for both zones");
+    String other = node.ok("key", "export", "--zone", "minimal.test", "--keystate", "publish");
+    assertFalse(other.replace("minimal.test.", "one.test.").equals(one), "zones of another policy have their own");
+  }
+
+  @Test
   void aDatabaseThatDiesMidCommandLeavesTheStateAsItWas() throws Exception {
     MariaDbServer dying = MariaDbServer.start();
     MariaDbServer restarted = null;
