@@ -1,5 +1,6 @@
 package org.twinsign.appliance.cli;
 
+import java.io.PrintWriter;
 import org.twinsign.appliance.service.EnforcerService;
 import org.twinsign.appliance.service.Services;
 import picocli.CommandLine;
@@ -8,18 +9,11 @@ import picocli.CommandLine.Command;
 /** {@code twinsign enforce}: run the enforcer once and sign the zones that need it. */
 @Command(name = "enforce", description = {"Run the key enforcer once for every zone, run the DS hooks it asks for,",
     "and sign the zones whose keys, records, input or signatures changed. A zone that fails keeps its state."})
-final class EnforceCommand implements Runnable {
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
-
-  @CommandLine.ParentCommand
-  TwinsignCommand parent;
+final class EnforceCommand extends ServiceCommand {
 
   @Override
-  public void run() {
-    try (Services services = Services.open(parent.config())) {
-      report(spec, services.enforcer().enforce());
-    }
+  void run(Services services, PrintWriter out) {
+    report(spec, services.enforcer().enforce());
   }
 
   /** Prints what was done; zones that failed go to stderr and make the command fail. */

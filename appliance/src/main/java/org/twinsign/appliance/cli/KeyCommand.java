@@ -4,9 +4,12 @@ import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.twinsign.appliance.dnssec.KeyRole;
+import org.twinsign.appliance.enforcer.KeyState;
+import org.twinsign.appliance.enforcer.RecordType;
 import org.twinsign.appliance.service.KeyReport;
 import org.twinsign.appliance.service.Services;
 import picocli.CommandLine;
@@ -17,19 +20,8 @@ import picocli.CommandLine.Option;
 @Command(name = "key", description = "Zone keys: list, generate, rollover, export, DS exchange.",
     subcommands = {KeyCommand.ListKeys.class, KeyCommand.Generate.class, KeyCommand.Rollover.class,
         KeyCommand.Export.class, KeyCommand.DsSeen.class, KeyCommand.DsGone.class, KeyCommand.KskRetire.class})
-final class KeyCommand implements Runnable {
+final class KeyCommand extends CommandGroup {
   static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
-
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
-
-  @CommandLine.ParentCommand
-  TwinsignCommand parent;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
-  }
 
   static String time(Instant at) {
     return at == null ? "-" : TIME.format(at);
@@ -45,13 +37,7 @@ final class KeyCommand implements Runnable {
 
   @Command(name = "list", description = "The zones' keys: state and next transition; --verbose adds the key's"
       + " details and its record states (DS, DNSKEY, RRSIG(DNSKEY), RRSIG).")
-  static final class ListKeys implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @CommandLine.ParentCommand
-    KeyCommand key;
-
+  static final class ListKeys extends ServiceCommand {
     @Option(names = "--zone", paramLabel = "NAME")
     String zone;
 
@@ -59,33 +45,31 @@ final class KeyCommand implements Runnable {
     boolean verbose;
 
     @Override
-    public void run() {
-      try (Services services = Services.open(key.parent.config())) {
-        List<KeyReport> keys = services.keys().list(zone);
-        PrintWriter out = spec.commandLine().getOut();
-        out.println("Keys:");
-        String format = "%-24s %-8s %-9s %-24s";
-        if (verbose) {
-          out.printf(format + " %-5s %-10s %-33s %-12s %-7s %-12s %-12s %-14s %-12s %-10s %-10s%n", "Zone:",
-              "Keytype:", "State:", "Date of next transition:", "Size:", "Algorithm:", "CKA_ID:", "Repository:",
-              "KeyTag:", "DS:", "DNSKEY:", "RRSIGDNSKEY:", "RRSIG:", "Backup:", "DsAtParent:");
-        } else {
-          out.printf(format + "%n", "Zone:", "Keytype:", "State:", "Date of next transition:");
+    void run(Services services, PrintWriter out) {
+      List<KeyReport> keys = services.keys().list(zone);
+      out.println("Keys:");
+      String format = "%-24s %-8s %-9s %-24s";
+      if (verbose) {
+        out.printf(format + " %-5s %-10s %-33s %-12s %-7s %-12s %-12s %-14s %-12s %-10s %-10s%n", "Zone:",
+            "Keytype:", "State:", "Date of next transition:", "Size:", "Algorithm:", "CKA_ID:", "Repository:",
+            "KeyTag:", "DS:", "DNSKEY:", "RRSIGDNSKEY:", "RRSIG:", "Backup:", "DsAtParent:");
+      } else {
+        out.printf(format + "%n", "Zone:", "Keytype:", "State:", "Date of next transition:");
+      }
+      for (KeyReport report : keys) {
+        String when = report.at() != null ? time(report.at()) : "waiting for " + shortWait(report);
+        if (!verbose) {
+          out.printf(format + "%n", report.zone(), report.role(), report.state(), when);
+          continue;
         }
-        for (KeyReport report : keys) {
-          String when = report.at() != null ? time(report.at()) : "waiting for " + shortWait(report);
-          if (verbose) {
-            var state = report.key().state();
-            var records = recordStates(report);
-            out.printf(format + " %-5d %-10d %-33s %-12s %-7d %-12s %-12s %-14s %-12s %-10s %-10s%n", report.zone(),
-                report.role(), report.state(), when, state.bits(), state.algorithm(), state.locator(),
-                state.repository(), report.keyTag(), records.get(0), records.get(1), records.get(2), records.get(3),
-                state.lost() ? "LOST" : report.key().hsm().backup().name().toLowerCase(Locale.ROOT),
-                state.has(org.twinsign.appliance.enforcer.RecordType.DS) ? state.dsAtParent().label() : "n/a");
-          } else {
-            out.printf(format + "%n", report.zone(), report.role(), report.state(), when);
-          }
-        }
+        KeyState state = report.key().state();
+        List<String> records = Arrays.stream(RecordType.values())
+            .map(t -> state.has(t) ? state.state(t).label() : "n/a").toList();
+        out.printf(format + " %-5d %-10d %-33s %-12s %-7d %-12s %-12s %-14s %-12s %-10s %-10s%n", report.zone(),
+            report.role(), report.state(), when, state.bits(), state.algorithm(), state.locator(),
+            state.repository(), report.keyTag(), records.get(0), records.get(1), records.get(2), records.get(3),
+            state.lost() ? "LOST" : report.key().hsm().backup().name().toLowerCase(Locale.ROOT),
+            state.has(RecordType.DS) ? state.dsAtParent().label() : "n/a");
       }
     }
 
@@ -102,22 +86,10 @@ final class KeyCommand implements Runnable {
       }
       return report.next();
     }
-
-    private static List<String> recordStates(KeyReport report) {
-      var state = report.key().state();
-      return java.util.Arrays.stream(org.twinsign.appliance.enforcer.RecordType.values())
-          .map(t -> state.has(t) ? state.state(t).label() : "n/a").toList();
-    }
   }
 
   @Command(name = "generate", description = "Generate keys into the pool: COUNT of each key of the policy.")
-  static final class Generate implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @CommandLine.ParentCommand
-    KeyCommand key;
-
+  static final class Generate extends ServiceCommand {
     @Option(names = "--policy", required = true, paramLabel = "NAME")
     String policy;
 
@@ -125,24 +97,20 @@ final class KeyCommand implements Runnable {
     int count;
 
     @Override
-    public void run() {
+    void check() {
       if (count < 1) {
         throw new CommandLine.ParameterException(spec.commandLine(), "--count must be at least 1");
       }
-      try (Services services = Services.open(key.parent.config())) {
-        services.keys().generate(policy, count).forEach(spec.commandLine().getOut()::println);
-      }
+    }
+
+    @Override
+    void run(Services services, PrintWriter out) {
+      services.keys().generate(policy, count).forEach(out::println);
     }
   }
 
   @Command(name = "rollover", description = "Roll the current keys of a type at the next 'enforce'.")
-  static final class Rollover implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @CommandLine.ParentCommand
-    KeyCommand key;
-
+  static final class Rollover extends ServiceCommand {
     @CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
     Target target;
 
@@ -158,23 +126,19 @@ final class KeyCommand implements Runnable {
     String keytype;
 
     @Override
-    public void run() {
-      KeyRole role = role(spec.commandLine(), keytype);
-      try (Services services = Services.open(key.parent.config())) {
-        services.keys().rollover(target.zone, target.policy, role).forEach(spec.commandLine().getOut()::println);
-      }
+    void check() {
+      role(spec.commandLine(), keytype);
+    }
+
+    @Override
+    void run(Services services, PrintWriter out) {
+      services.keys().rollover(target.zone, target.policy, role(spec.commandLine(), keytype)).forEach(out::println);
     }
   }
 
   @Command(name = "export", description = "DNSKEY (or --ds: DS) records in BIND format; by default the zone's"
       + " ready and active KSKs and CSKs.")
-  static final class Export implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @CommandLine.ParentCommand
-    KeyCommand key;
-
+  static final class Export extends ServiceCommand {
     @Option(names = "--zone", required = true, paramLabel = "NAME")
     String zone;
 
@@ -189,91 +153,59 @@ final class KeyCommand implements Runnable {
     String keytype;
 
     @Override
-    public void run() {
+    void check() {
       if (keytype != null) {
         role(spec.commandLine(), keytype);
       }
-      try (Services services = Services.open(key.parent.config())) {
-        spec.commandLine().getOut().print(services.keys().export(zone, ds, keystate, keytype));
-      }
+    }
+
+    @Override
+    void run(Services services, PrintWriter out) {
+      out.print(services.keys().export(zone, ds, keystate, keytype));
     }
   }
 
-  /** --keytag or --cka-id. */
-  static final class Which {
-    @Option(names = "--keytag", paramLabel = "TAG")
-    Integer keyTag;
-
-    @Option(names = "--cka-id", paramLabel = "HEX")
-    String ckaId;
-  }
-
-  @Command(name = "ds-seen", description = "The parent publishes the DS of this key.")
-  static final class DsSeen implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @CommandLine.ParentCommand
-    KeyCommand key;
-
+  /** A command on one key of a zone, given by --keytag or --cka-id. */
+  abstract static class OnKey extends ServiceCommand {
     @Option(names = "--zone", required = true, paramLabel = "NAME")
     String zone;
 
     @CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
     Which which;
 
+    static final class Which {
+      @Option(names = "--keytag", paramLabel = "TAG")
+      Integer keyTag;
+
+      @Option(names = "--cka-id", paramLabel = "HEX")
+      String ckaId;
+    }
+  }
+
+  @Command(name = "ds-seen", description = "The parent publishes the DS of this key.")
+  static final class DsSeen extends OnKey {
     @Option(names = "--no-retire", description = "Keep the old KSKs until 'key ksk-retire'.")
     boolean noRetire;
 
     @Override
-    public void run() {
-      try (Services services = Services.open(key.parent.config())) {
-        spec.commandLine().getOut().println(services.keys().dsSeen(zone, which.keyTag, which.ckaId, noRetire));
-      }
+    void run(Services services, PrintWriter out) {
+      out.println(services.keys().dsSeen(zone, which.keyTag, which.ckaId, noRetire));
     }
   }
 
   @Command(name = "ds-gone", description = "The parent no longer publishes the DS of this key.")
-  static final class DsGone implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @CommandLine.ParentCommand
-    KeyCommand key;
-
-    @Option(names = "--zone", required = true, paramLabel = "NAME")
-    String zone;
-
-    @CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
-    Which which;
-
+  static final class DsGone extends OnKey {
     @Override
-    public void run() {
-      try (Services services = Services.open(key.parent.config())) {
-        spec.commandLine().getOut().println(services.keys().dsGone(zone, which.keyTag, which.ckaId));
-      }
+    void run(Services services, PrintWriter out) {
+      out.println(services.keys().dsGone(zone, which.keyTag, which.ckaId));
     }
   }
 
   @Command(name = "ksk-retire", description = "Retire a KSK that has a successor, or one kept by ds-seen --no-retire.")
-  static final class KskRetire implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @CommandLine.ParentCommand
-    KeyCommand key;
-
-    @Option(names = "--zone", required = true, paramLabel = "NAME")
-    String zone;
-
-    @CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
-    Which which;
-
+  static final class KskRetire extends OnKey {
     @Override
-    public void run() {
-      try (Services services = Services.open(key.parent.config())) {
-        spec.commandLine().getOut().println(services.keys().kskRetire(zone, which.keyTag, which.ckaId));
-      }
+    void run(Services services, PrintWriter out) {
+      out.println(services.keys().kskRetire(zone, which.keyTag, which.ckaId));
     }
   }
 }

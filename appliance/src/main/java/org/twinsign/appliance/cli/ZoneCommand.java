@@ -2,35 +2,21 @@ package org.twinsign.appliance.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.twinsign.appliance.service.Services;
+import org.twinsign.appliance.service.ZoneService;
 import org.twinsign.appliance.store.ZoneTable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code twinsign zone add|list|delete}. */
 @Command(name = "zone", description = "Zones: their policy and files.",
     subcommands = {ZoneCommand.Add.class, ZoneCommand.ListZones.class, ZoneCommand.Delete.class})
-final class ZoneCommand implements Runnable {
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
-
-  @CommandLine.ParentCommand
-  TwinsignCommand parent;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
-  }
+final class ZoneCommand extends CommandGroup {
 
   @Command(name = "add", description = "Add a zone; its keys come with the next 'enforce'.")
-  static final class Add implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @CommandLine.ParentCommand
-    ZoneCommand zone;
-
+  static final class Add extends ServiceCommand {
     @Option(names = "--zone", required = true, paramLabel = "NAME")
     String name;
 
@@ -43,51 +29,41 @@ final class ZoneCommand implements Runnable {
     @Option(names = "--output", required = true, paramLabel = "FILE", description = "Where the signed zone goes.")
     Path output;
 
+    @Option(names = "--cds", description = "Publish CDS and CDNSKEY records for the DS set the parent should have"
+        + " (RFC 7344, RFC 8078).")
+    boolean cds;
+
+    @Option(names = "--parent-server", paramLabel = "HOST[:PORT]", description = {"A name server of the parent to",
+        "ask for the zone's DS set: ds-seen and ds-gone then follow by themselves once the answer has been",
+        "stable for the parent's DS TTL plus propagation delay. Repeat for every server of the parent."})
+    List<String> parentServers = new ArrayList<>();
+
     @Override
-    public void run() {
-      try (Services services = Services.open(zone.parent.config())) {
-        spec.commandLine().getOut().println(services.zones().add(name, policy, input, output));
-      }
+    void run(Services services, PrintWriter out) {
+      out.println(services.zones().add(name, policy, input, output, new ZoneService.Options(cds, parentServers)));
     }
   }
 
   @Command(name = "list", description = "The zones, their policies and files.")
-  static final class ListZones implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @CommandLine.ParentCommand
-    ZoneCommand zone;
-
+  static final class ListZones extends ServiceCommand {
     @Override
-    public void run() {
-      try (Services services = Services.open(zone.parent.config())) {
-        PrintWriter out = spec.commandLine().getOut();
-        out.printf("%-30s %-16s %-12s %s%n", "Zone:", "Policy:", "Serial:", "Input -> output:");
-        for (ZoneTable.ZoneRow row : services.zones().list()) {
-          out.printf("%-30s %-16s %-12s %s -> %s%n", row.name(), row.policy(),
-              row.signedSerial() == null ? "-" : row.signedSerial(), row.input(), row.output());
-        }
+    void run(Services services, PrintWriter out) {
+      out.printf("%-30s %-16s %-12s %s%n", "Zone:", "Policy:", "Serial:", "Input -> output:");
+      for (ZoneTable.ZoneRow row : services.zones().list()) {
+        out.printf("%-30s %-16s %-12s %s -> %s%n", row.name(), row.policy(),
+            row.signedSerial() == null ? "-" : row.signedSerial(), row.input(), row.output());
       }
     }
   }
 
   @Command(name = "delete", description = "Delete a zone and its key state (its keys are destroyed).")
-  static final class Delete implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @CommandLine.ParentCommand
-    ZoneCommand zone;
-
+  static final class Delete extends ServiceCommand {
     @Option(names = "--zone", required = true, paramLabel = "NAME")
     String name;
 
     @Override
-    public void run() {
-      try (Services services = Services.open(zone.parent.config())) {
-        spec.commandLine().getOut().println(services.zones().delete(name));
-      }
+    void run(Services services, PrintWriter out) {
+      out.println(services.zones().delete(name));
     }
   }
 }

@@ -31,6 +31,7 @@ public final class KeyState {
   private boolean rolloverRequested;
   private boolean emergency;
   private boolean retireHeld;
+  private Instant parentSeenSince;
 
   public KeyState(long id, String locator, String repository, KeyRole role, int algorithm, int bits, int keyTag,
       Instant createdAt) {
@@ -66,6 +67,7 @@ public final class KeyState {
     copy.rolloverRequested = rolloverRequested;
     copy.emergency = emergency;
     copy.retireHeld = retireHeld;
+    copy.parentSeenSince = parentSeenSince;
     return copy;
   }
 
@@ -158,6 +160,7 @@ public final class KeyState {
   public void dsAtParent(DsAtParent value, Instant at) {
     dsAtParent = value;
     dsAtParentSince = at;
+    parentSeenSince = null;
   }
 
   /** When the key first signed (its RRSIG or RRSIG(DNSKEY) became rumoured); its lifetime counts from here. */
@@ -229,6 +232,18 @@ public final class KeyState {
 
   public void retireHeld(boolean value) {
     retireHeld = value;
+  }
+
+  /**
+   * Since when the parent check has seen the parent's servers agree on what this key's DS exchange
+   * waits for (the DS present after a submission, gone after a retraction); null if not (yet).
+   */
+  public Instant parentSeenSince() {
+    return parentSeenSince;
+  }
+
+  public void parentSeenSince(Instant at) {
+    parentSeenSince = at;
   }
 
   @Override

@@ -151,6 +151,8 @@ public final class EnforcerService {
       hsmOf.put(state.id(), key.hsm());
       states.add(state);
     }
+    java.util.Set<Integer> cdsBefore = PolicySigner.cdsKeys(states);
+    Instant parentNext = zone.parentServers().isEmpty() ? null : checkParent(tx, zone, policy, stored, now, lines);
     List<KeySpec> specs = policy.keys().keys().stream().map(KeySpec::of).toList();
     Map<KeyState, KeyTable.HsmKeyRow> assigned = new HashMap<>();
     KeyEnforcer.Outcome outcome = KeyEnforcer.run(specs, KeyTimings.of(policy), policy.keys().purge(), states, now,
@@ -164,7 +166,8 @@ public final class EnforcerService {
       key.backedUp(backedUp(hsm));
       current.add(new KeyTable.StoredKey(zoneName, key, hsm));
     }
-    runHooks(tx, zoneName, policy, current, now, lines);
+    runHooks(tx, zone, policy, current, now, lines);
+    boolean cdsChanged = zone.publishCds() && !cdsBefore.equals(PolicySigner.cdsKeys(outcome.keys()));
     Map<KeyState, Long> newIds = new HashMap<>();
     assigned.forEach((key, hsm) -> newIds.put(key, hsm.id()));
     KeyTable.save(tx, zoneName, outcome.keys(), newIds);
@@ -176,13 +179,18 @@ public final class EnforcerService {
         destroy.add(hsm);
       }
     }
-    ZoneTable.schedule(tx, zoneName, outcome.nextRun(), outcome.nextRun() == null ? "nothing scheduled"
-        : "next key transition, lifetime end or purge");
+    Instant due = outcome.nextRun();
+    String reason = "next key transition, lifetime end or purge";
+    if (parentNext != null && (due == null || parentNext.isBefore(due))) {
+      due = parentNext;
+      reason = "parent check";
+    }
+    ZoneTable.schedule(tx, zoneName, due, due == null ? "nothing scheduled" : reason);
 
     boolean inputChanged = !PolicySigner.digest(zone.input()).equals(zone.inputDigest());
     boolean resignDue = zone.resignAt() == null || !zone.resignAt().isAfter(now);
     boolean publishes = outcome.keys().stream().anyMatch(k -> k.state(RecordType.DNSKEY).published());
-    if (publishes && (outcome.zoneChanged() || zone.signNeeded() || inputChanged || resignDue
+    if (publishes && (outcome.zoneChanged() || cdsChanged || zone.signNeeded() || inputChanged || resignDue
         || !Files.isRegularFile(zone.output()))) {
       List<KeyTable.StoredKey> signing = new ArrayList<>();
       for (KeyTable.StoredKey key : current) {
@@ -197,6 +205,63 @@ public final class EnforcerService {
     }
     return lines;
   }
+
+  /**
+   * Asks the parent's servers about the DS of keys that wait for {@code ds-seen} or {@code ds-gone},
+   * and reports those itself once the answer has held for the DS TTL plus the parent's
+   * propagation delay; returns when to ask again.
+   */
+  private Instant checkParent(StoreTransaction tx, ZoneTable.ZoneRow zone, KaspPolicy policy,
+      List<KeyTable.StoredKey> stored, Instant now, List<String> lines) {
+    List<KeyTable.StoredKey> waiting = stored.stream().filter(k -> k.state().dsAtParent() == DsAtParent.SUBMITTED
+        || k.state().dsAtParent() == DsAtParent.RETRACTED).toList();
+    if (waiting.isEmpty()) {
+      return null;
+    }
+    Instant poll = now.plus(PARENT_POLL);
+    ParentCheck.Answer answer = ParentCheck.ask(zone.name(), zone.parentServers());
+    if (!answer.agreed()) {
+      lines.add("zone " + zone.name() + ": parent check: " + answer.problem() + "; asking again later");
+      return poll;
+    }
+    java.time.Duration stable = KeyTimings.of(policy).settle(RecordType.DS, org.twinsign.appliance.enforcer.RecordState.RUMOURED);
+    Instant next = null;
+    for (KeyTable.StoredKey key : waiting) {
+      KeyState state = key.state();
+      boolean submitted = state.dsAtParent() == DsAtParent.SUBMITTED;
+      boolean present = ParentCheck.holds(answer.ds(), KeyRecords.dnskey(zone.name(), key, 0));
+      if (present != submitted) {
+        state.parentSeenSince(null);
+        next = next == null || poll.isBefore(next) ? poll : next;
+        continue;
+      }
+      if (state.parentSeenSince() == null) {
+        state.parentSeenSince(now);
+        lines.add("zone " + zone.name() + ": parent check: the DS of " + state.role() + " " + state.keyTag() + " is "
+            + (submitted ? "at" : "gone from") + " every parent server; " + (submitted ? "seen" : "gone")
+            + " once that holds for " + stable.toMinutes() + " minutes");
+      }
+      Instant since = state.parentSeenSince();
+      if (since.plus(stable).isAfter(now)) {
+        Instant at = since.plus(stable);
+        next = next == null || at.isBefore(next) ? at : next;
+        continue;
+      }
+      if (submitted) {
+        KeyEnforcer.dsSeen(state, since);
+      } else {
+        KeyEnforcer.dsGone(state, since);
+      }
+      DsEventTable.add(tx, zone.name(), state.keyTag(), state.locator(), submitted ? "seen" : "gone", now,
+          "parent check: stable since " + since);
+      lines.add("zone " + zone.name() + ": parent check: DS of " + state.role() + " " + state.keyTag() + " "
+          + (submitted ? "seen" : "gone") + " (stable since " + since + ")");
+    }
+    return next;
+  }
+
+  /** How often the parent is asked while a DS exchange waits for it. */
+  static final java.time.Duration PARENT_POLL = java.time.Duration.ofHours(1);
 
   private boolean backedUp(KeyTable.HsmKeyRow hsm) {
     return !services.repositories().configured(hsm.repository()).requireBackup()
@@ -239,8 +304,9 @@ public final class EnforcerService {
   }
 
   /** Runs the DS submit and retract hooks the enforcer asked for; their outcome commits with the zone. */
-  private void runHooks(StoreTransaction tx, String zone, KaspPolicy policy, List<KeyTable.StoredKey> keys,
+  private void runHooks(StoreTransaction tx, ZoneTable.ZoneRow row, KaspPolicy policy, List<KeyTable.StoredKey> keys,
       Instant now, List<String> lines) {
+    String zone = row.name();
     for (DsAtParent wanted : List.of(DsAtParent.SUBMIT, DsAtParent.RETRACT)) {
       List<KeyTable.StoredKey> due = keys.stream().filter(k -> k.state().dsAtParent() == wanted).toList();
       if (due.isEmpty()) {
@@ -254,8 +320,10 @@ public final class EnforcerService {
       }
       DsHook.Result result = command.isEmpty()
           ? new DsHook.Result(true, "no ds." + (submit ? "submit" : "retract") + "-command configured: "
-              + (submit ? "submit" : "retract") + " the DS yourself ('key export --zone " + zone + " --ds'), then"
-              + " 'key ds-" + (submit ? "seen" : "gone") + "'")
+              + (submit ? "submit" : "retract") + " the DS yourself ('key export --zone " + zone + " --ds')"
+              + (row.parentServers().isEmpty() ? ", then 'key ds-" + (submit ? "seen" : "gone") + "'"
+                  : (row.publishCds() ? " or let the parent follow the CDS records" : "")
+                      + "; the parent check notices when it is done"))
           : DsHook.run(command, dnskeys.toString());
       for (KeyTable.StoredKey key : due) {
         KeyState state = key.state();

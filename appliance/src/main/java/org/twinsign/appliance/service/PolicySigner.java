@@ -91,6 +91,9 @@ final class PolicySigner {
     Zone zone = ZoneFileReader.read(row.input(), origin);
     checkMaxTtl(policy, zone, row.input());
     applySoa(policy, zone);
+    if (row.publishCds()) {
+      publishCds(zone, row.name(), keys, policy.keys().ttl().getSeconds());
+    }
     Zone previous = Files.isRegularFile(row.output()) ? ZoneFileReader.read(row.output(), origin) : null;
 
     String salt = row.nsec3Salt();
@@ -156,6 +159,44 @@ final class PolicySigner {
 
   private static boolean published(KeyState key, RecordType type) {
     return key.has(type) && key.state(type).published();
+  }
+
+  /**
+   * CDS and CDNSKEY (RFC 7344, RFC 8078): the DS set the parent should have — the keys whose DS the
+   * enforcer has asked for or the parent publishes, and that are still wanted there. A key whose
+   * DNSKEY is not published yet (double-DS) is left out until it is.
+   */
+  private static void publishCds(Zone zone, String name, List<KeyTable.StoredKey> keys, long ttl) {
+    RRset cds = new RRset();
+    RRset cdnskey = new RRset();
+    for (KeyTable.StoredKey key : keys) {
+      if (inCds(key.state())) {
+        org.xbill.DNS.DNSKEYRecord dnskey = KeyRecords.dnskey(name, key, ttl);
+        org.xbill.DNS.DSRecord ds = KeyRecords.ds(name, key, ttl, ttl);
+        cds.addRR(new org.xbill.DNS.CDSRecord(zone.origin(), DClass.IN, ttl, ds.getFootprint(), ds.getAlgorithm(),
+            ds.getDigestID(), ds.getDigest()));
+        cdnskey.addRR(new org.xbill.DNS.CDNSKEYRecord(zone.origin(), DClass.IN, ttl, dnskey.getFlags(),
+            dnskey.getProtocol(), dnskey.getAlgorithm(), dnskey.getKey()));
+      }
+    }
+    zone.put(zone.origin(), Type.CDS, cds.size() == 0 ? null : cds);
+    zone.put(zone.origin(), Type.CDNSKEY, cdnskey.size() == 0 ? null : cdnskey);
+  }
+
+  /** Whether the key's DS belongs in the CDS RRset: wanted at the parent, and its DNSKEY published. */
+  static boolean inCds(KeyState state) {
+    return state.introducing() && state.has(RecordType.DS) && !state.lost()
+        && state.state(RecordType.DNSKEY).published()
+        && (state.dsAtParent() == org.twinsign.appliance.enforcer.DsAtParent.SUBMIT
+        || state.dsAtParent() == org.twinsign.appliance.enforcer.DsAtParent.SUBMITTED
+        || state.dsAtParent() == org.twinsign.appliance.enforcer.DsAtParent.SEEN);
+  }
+
+  /** The key tags {@link #publishCds} would publish: when they change, the zone is re-signed. */
+  static java.util.Set<Integer> cdsKeys(List<KeyState> keys) {
+    java.util.Set<Integer> tags = new java.util.TreeSet<>();
+    keys.stream().filter(PolicySigner::inCds).forEach(k -> tags.add(k.keyTag()));
+    return tags;
   }
 
   /** BIND's max-zone-ttl: a longer TTL would outlive the enforcer's timing, so the zone is refused. */

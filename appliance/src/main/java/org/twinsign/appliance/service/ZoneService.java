@@ -44,8 +44,16 @@ public final class ZoneService {
     return Name.fromConstantString(zone + ".");
   }
 
+  /** What a zone may have besides its policy and files. */
+  public record Options(boolean publishCds, List<String> parentServers) {
+    public static final Options NONE = new Options(false, List.of());
+  }
+
   /** Adds a zone; its keys come at the next {@code enforce}. The input must read as a zone now. */
-  public String add(String zone, String policy, Path input, Path output) {
+  public String add(String zone, String policy, Path input, Path output, Options options) {
+    for (String server : options.parentServers()) {
+      ParentCheck.address(server); // a bad server is an error now, naming it
+    }
     String name = canonical(zone);
     Path in = input.toAbsolutePath();
     Path out = output.toAbsolutePath();
@@ -59,7 +67,7 @@ public final class ZoneService {
         throw new StoreException("zone " + name + " exists already: 'zone delete --zone " + name
             + "' first to add it anew");
       }
-      ZoneTable.insert(tx, name, policy, in, out, Store.now(tx));
+      ZoneTable.insert(tx, name, policy, in, out, Store.now(tx), options.publishCds(), options.parentServers());
       return "zone " + name + " added with policy " + policy + " (" + in + " -> " + out + ")";
     });
   }
@@ -126,7 +134,7 @@ public final class ZoneService {
           report.add("zone " + name + ": exists, unchanged");
           continue;
         }
-        ZoneTable.insert(tx, name, entry.policy(), entry.input(), entry.output(), now);
+        ZoneTable.insert(tx, name, entry.policy(), entry.input(), entry.output(), now, false, List.of());
         report.add("zone " + name + ": added with policy " + entry.policy());
       }
       return report;

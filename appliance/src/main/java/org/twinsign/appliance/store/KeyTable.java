@@ -85,18 +85,21 @@ public final class KeyTable {
       if (key.id() == 0) {
         tx.update("INSERT INTO zone_key (zone, hsm_key, role, key_tag, introducing, assigned_at, retired_at, active_at,"
             + " ds_state, ds_since, dnskey_state, dnskey_since, rrsig_dnskey_state, rrsig_dnskey_since, rrsig_state,"
-            + " rrsig_since, ds_at_parent, ds_at_parent_since, rollover_requested, emergency, retire_held, epoch)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", zone, hsmIds.get(key),
+            + " rrsig_since, ds_at_parent, ds_at_parent_since, rollover_requested, emergency, retire_held,"
+            + " parent_seen_since, epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            zone, hsmIds.get(key),
             key.role().name(), key.keyTag(), key.introducing(), key.createdAt(), key.retiredAt(), key.activeAt(),
             states[0], states[1], states[2], states[3], states[4], states[5], states[6], states[7], key.dsAtParent(),
-            key.dsAtParentSince(), key.rolloverRequested(), key.emergency(), key.retireHeld(), tx.epoch());
+            key.dsAtParentSince(), key.rolloverRequested(), key.emergency(), key.retireHeld(), key.parentSeenSince(),
+            tx.epoch());
       } else {
         tx.update("UPDATE zone_key SET introducing = ?, retired_at = ?, active_at = ?, ds_state = ?, ds_since = ?,"
             + " dnskey_state = ?, dnskey_since = ?, rrsig_dnskey_state = ?, rrsig_dnskey_since = ?, rrsig_state = ?,"
             + " rrsig_since = ?, ds_at_parent = ?, ds_at_parent_since = ?, rollover_requested = ?, emergency = ?,"
-            + " retire_held = ?, epoch = ? WHERE id = ?", key.introducing(), key.retiredAt(), key.activeAt(),
-            states[0], states[1], states[2], states[3], states[4], states[5], states[6], states[7], key.dsAtParent(),
-            key.dsAtParentSince(), key.rolloverRequested(), key.emergency(), key.retireHeld(), tx.epoch(), key.id());
+            + " retire_held = ?, parent_seen_since = ?, epoch = ? WHERE id = ?", key.introducing(), key.retiredAt(),
+            key.activeAt(), states[0], states[1], states[2], states[3], states[4], states[5], states[6], states[7],
+            key.dsAtParent(), key.dsAtParentSince(), key.rolloverRequested(), key.emergency(), key.retireHeld(),
+            key.parentSeenSince(), tx.epoch(), key.id());
       }
     }
   }
@@ -142,6 +145,7 @@ public final class KeyTable {
     key.rolloverRequested(row.getBoolean("z.rollover_requested"));
     key.emergency(row.getBoolean("z.emergency"));
     key.retireHeld(row.getBoolean("z.retire_held"));
+    key.parentSeenSince(StoreTransaction.instant(row, "z.parent_seen_since"));
     key.lost(hsm.lost());
     return new StoredKey(row.getString("z.zone"), key, hsm);
   }

@@ -12,11 +12,14 @@ public final class ZoneTable {
   /** One zone. {@code resignAt}: when the signer must next re-sign even if nothing changed. */
   public record ZoneRow(String name, String policy, Path input, Path output, Instant addedAt, boolean signNeeded,
       Instant signedAt, Long signedSerial, String inputDigest, Instant resignAt, String nsec3Salt,
-      Instant nsec3SaltAt) {}
+      Instant nsec3SaltAt, boolean publishCds, List<String> parentServers) {}
 
-  public static void insert(StoreTransaction tx, String name, String policy, Path input, Path output, Instant now) {
-    tx.update("INSERT INTO zone (name, policy, input_path, output_path, added_at, sign_needed, epoch)"
-        + " VALUES (?, ?, ?, ?, ?, TRUE, ?)", name, policy, input.toString(), output.toString(), now, tx.epoch());
+  public static void insert(StoreTransaction tx, String name, String policy, Path input, Path output, Instant now,
+      boolean publishCds, List<String> parentServers) {
+    tx.update("INSERT INTO zone (name, policy, input_path, output_path, added_at, sign_needed, publish_cds,"
+        + " parent_servers, epoch) VALUES (?, ?, ?, ?, ?, TRUE, ?, ?, ?)", name, policy, input.toString(),
+        output.toString(), now, publishCds, parentServers.isEmpty() ? null : String.join(" ", parentServers),
+        tx.epoch());
     tx.update("INSERT INTO enforcer_schedule (zone, due_at, reason, epoch) VALUES (?, ?, ?, ?)", name, now,
         "zone added", tx.epoch());
   }
@@ -72,6 +75,7 @@ public final class ZoneTable {
         Path.of(row.getString("output_path")), StoreTransaction.instant(row, "added_at"),
         row.getBoolean("sign_needed"), StoreTransaction.instant(row, "signed_at"),
         serial, row.getString("input_digest"), StoreTransaction.instant(row, "resign_at"),
-        row.getString("nsec3_salt"), StoreTransaction.instant(row, "nsec3_salt_at"));
+        row.getString("nsec3_salt"), StoreTransaction.instant(row, "nsec3_salt_at"), row.getBoolean("publish_cds"),
+        row.getString("parent_servers") == null ? List.of() : List.of(row.getString("parent_servers").split(" ")));
   }
 }

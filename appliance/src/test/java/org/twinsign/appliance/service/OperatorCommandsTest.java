@@ -23,6 +23,7 @@ import org.twinsign.appliance.CliRun;
 import org.twinsign.testkit.HostTool;
 import org.twinsign.testkit.LocalProcess;
 import org.twinsign.testkit.MariaDbServer;
+import org.twinsign.testkit.NsdServer;
 
 /**
  * What operators see and what they cannot break: backup gating, DS export in BIND format checked
@@ -50,14 +51,69 @@ class OperatorCommandsTest {
 
   private static final Path SHORT = Path.of("src/test/resources/kasp/short.xml").toAbsolutePath();
 
-  private TestStore node(MariaDbServer db, boolean requireBackup, String extra) throws Exception {
+  private TestStore node(MariaDbServer db, boolean requireBackup, String extra, String... zoneOptions)
+      throws Exception {
     TestStore node = TestStore.create(db, dir, requireBackup, extra);
     node.ok("setup", "--simulation", "--start", "2025-01-01T00:00:00Z");
     node.ok("policy", "import", SHORT.toString());
     Files.copy(Path.of("src/test/resources/zones/minimal.test.zone"), dir.resolve("minimal.test.zone"));
-    node.ok("zone", "add", "--zone", "minimal.test", "--policy", "short", "--input",
-        dir.resolve("minimal.test.zone").toString(), "--output", dir.resolve("minimal.test.signed").toString());
+    List<String> add = new ArrayList<>(List.of("zone", "add", "--zone", "minimal.test", "--policy", "short", "--input",
+        dir.resolve("minimal.test.zone").toString(), "--output", dir.resolve("minimal.test.signed").toString()));
+    add.addAll(List.of(zoneOptions));
+    node.ok(add.toArray(String[]::new));
     return node;
+  }
+
+  /**
+   * The optional DS automation: the zone publishes CDS/CDNSKEY; a parent (NSD) that follows them
+   * (as an RFC 7344 parental agent would) changes its DS set; the parent check sees each change
+   * once it has held for the DS TTL plus propagation delay and reports ds-seen and ds-gone itself.
+   */
+  @Test
+  void cdsAndTheParentCheckCarryAKskRolloverWithoutAnOperator() throws Exception {
+    String parentZone = "$TTL 3600\ntest. IN SOA ns.test. root.test. %d 3600 600 86400 3600\ntest. IN NS ns.test.\n"
+        + "ns.test. IN A 192.0.2.53\nminimal.test. IN NS ns.minimal.test.\nns.minimal.test. IN A 192.0.2.1\n";
+    try (NsdServer parent = NsdServer.start(Map.of("test", String.format(parentZone, 1)))) {
+      TestStore node = node(server, false, "", "--cds", "--parent-server", parent.address());
+      Path signed = dir.resolve("minimal.test.signed");
+      String first = node.ok("enforce").replaceAll("(?s).*KSK (\\d+) assigned.*", "$1");
+      boolean rolled = false;
+      long serial = 1;
+      java.util.Set<String> parentDs = new java.util.TreeSet<>();
+      StringBuilder log = new StringBuilder();
+      boolean oldKskGone = false;
+      for (int leaps = 0; leaps < 80 && !oldKskGone; leaps++) {
+        String out = node.ok("time", "leap");
+        log.append(out);
+        oldKskGone = out.contains("KSK " + first + " DNSKEY unretentive -> hidden");
+        if (!rolled && out.contains("parent check: DS of KSK " + first + " seen")) {
+          node.ok("key", "rollover", "--zone", "minimal.test", "--keytype", "KSK"); // the first KSK is in: roll it
+          rolled = true;
+        }
+        java.util.Set<String> cds = new java.util.TreeSet<>();
+        for (String line : Files.readAllLines(signed)) {
+          String[] f = line.trim().split("\\s+");
+          if (f.length >= 8 && f[3].equals("CDS")) {
+            cds.add("minimal.test. 3600 IN DS " + f[4] + " " + f[5] + " " + f[6] + " " + String.join("",
+                List.of(f).subList(7, f.length)));
+          }
+        }
+        if (!cds.equals(parentDs)) { // the parental agent follows the CDS RRset
+          parentDs = cds;
+          parent.update("test", String.format(parentZone, ++serial) + String.join("\n", parentDs) + "\n", serial);
+        }
+        var verify = org.twinsign.appliance.Verifiers.dnssecVerify(signed, "minimal.test", false);
+        assertTrue(verify.ok(), verify.output() + log);
+      }
+      String all = log.toString();
+      assertTrue(oldKskGone, "the KSK rollover finished:\n" + all);
+      assertTrue(all.matches("(?s).*parent check: DS of KSK \\d+ seen.*parent check: DS of KSK \\d+ seen.*"), all);
+      assertTrue(all.matches("(?s).*parent check: DS of KSK \\d+ gone.*"), all);
+      assertFalse(all.contains("ds-seen"), "no operator needed");
+      Map<String, Integer> events = count(node, "SELECT event, COUNT(*) FROM ds_event WHERE detail LIKE"
+          + " 'parent check%' GROUP BY event");
+      assertEquals(Map.of("seen", 2, "gone", 1), events);
+    }
   }
 
   @Test

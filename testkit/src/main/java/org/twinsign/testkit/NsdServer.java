@@ -1,0 +1,138 @@
+package org.twinsign.testkit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * One NSD authoritative server on a free loopback port, serving zone files from its own temporary
+ * directory (no chroot, no privilege drop, no remote control). {@link #update} rewrites a zone and
+ * makes NSD reload it. Lifecycle: {@link #start}, {@link #close} (stops NSD, removes the directory).
+ */
+public final class NsdServer implements AutoCloseable {
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
+  private final Path dir;
+  private final int port;
+  private final LocalProcess process;
+
+  private NsdServer(Path dir, int port, LocalProcess process) {
+    this.dir = dir;
+    this.port = port;
+    this.process = process;
+  }
+
+  /** Starts NSD serving {@code zones} (zone name → zone file text). */
+  public static NsdServer start(Map<String, String> zones) {
+    Path nsd = HostTool.require("nsd", "nsd");
+    Path dir = TempDirs.create("nsd");
+    int port = Ports.freeLoopbackPort();
+    try {
+      StringBuilder conf = new StringBuilder("server:\n  ip-address: 127.0.0.1\n  port: " + port
+          + "\n  do-ip6: no\n  username: \"\"\n  chroot: \"\"\n  zonesdir: \"" + dir + "\"\n  pidfile: \"" + dir
+          + "/nsd.pid\"\n  database: \"\"\n  zonelistfile: \"" + dir + "/zone.list\"\n  xfrdfile: \"" + dir
+          + "/xfrd.state\"\n  xfrdir: \"" + dir + "\"\n  logfile: \"" + dir + "/nsd.log\"\n  server-count: 1\n"
+          + "  verbosity: 1\nremote-control:\n  control-enable: no\n");
+      for (Map.Entry<String, String> zone : new TreeMap<>(zones).entrySet()) {
+        Files.writeString(dir.resolve(zone.getKey() + ".zone"), zone.getValue());
+        conf.append("zone:\n  name: \"").append(zone.getKey()).append("\"\n  zonefile: \"").append(zone.getKey())
+            .append(".zone\"\n");
+      }
+      Files.writeString(dir.resolve("nsd.conf"), conf.toString());
+      LocalProcess process = LocalProcess.start("nsd", List.of(nsd.toString(), "-d", "-c",
+          dir.resolve("nsd.conf").toString()), Map.of(), dir, dir.resolve("nsd.stdout"));
+      NsdServer server = new NsdServer(dir, port, process);
+      server.awaitServing(zones.keySet().iterator().next());
+      return server;
+    } catch (IOException e) {
+      TempDirs.deleteRecursively(dir);
+      throw new UncheckedIOException("cannot set up NSD in " + dir + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      TempDirs.deleteRecursively(dir);
+      throw e;
+    }
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** {@code 127.0.0.1:PORT}. */
+  public String address() {
+    return "127.0.0.1:" + port;
+  }
+
+  /** Rewrites a zone and has NSD reload it (SIGHUP; NSD compares the file's mtime), then waits until it serves it. */
+  public void update(String zone, String text, long serial) {
+    try {
+      Path file = dir.resolve(zone + ".zone");
+      FileTime before = Files.getLastModifiedTime(file);
+      Files.writeString(file, text);
+      Files.setLastModifiedTime(file, FileTime.fromMillis(Math.max(System.currentTimeMillis(),
+          before.toMillis() + 2000)));
+      int exit = new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).start().waitFor();
+      if (exit != 0) {
+        throw new IllegalStateException("cannot signal NSD (pid " + process.pid() + ")");
+      }
+      awaitSerial(zone, serial);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  private void awaitServing(String zone) {
+    awaitSerial(zone, -1);
+  }
+
+  /** Waits until NSD answers the zone's SOA (with {@code serial}, unless it is -1). */
+  private void awaitSerial(String zone, long serial) {
+    Path dig = HostTool.require("dig", "bind9-dnsutils");
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    String last = "";
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("nsd exited; " + dir.resolve("nsd.log") + " says:\n"
+            + LocalProcess.tail(dir.resolve("nsd.log"), 15) + process.logTail(10));
+      }
+      try {
+        Process query = new ProcessBuilder(dig.toString(), "+short", "+time=1", "+tries=1", "-p",
+            Integer.toString(port), "@127.0.0.1", zone, "SOA").redirectErrorStream(true).start();
+        last = new String(query.getInputStream().readAllBytes()).trim();
+        query.waitFor();
+        List<String> fields = new ArrayList<>(List.of(last.split("\\s+")));
+        if (fields.size() >= 7 && (serial < 0 || fields.get(2).equals(Long.toString(serial)))) {
+          return;
+        }
+        Thread.sleep(100);
+      } catch (IOException e) {
+        last = e.getMessage();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted", e);
+      }
+    }
+    throw new IllegalStateException("NSD on port " + port + " does not serve " + zone
+        + (serial < 0 ? "" : " with serial " + serial) + " (last answer: " + last + "); log:\n"
+        + LocalProcess.tail(dir.resolve("nsd.log"), 15));
+  }
+
+  @Override
+  public void close() {
+    process.stop(Duration.ofSeconds(10));
+    TempDirs.deleteRecursively(dir);
+  }
+
+  @Override
+  public String toString() {
+    return "NSD on 127.0.0.1:" + port + " (" + dir + ")";
+  }
+}
