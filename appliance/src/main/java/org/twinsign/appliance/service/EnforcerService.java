@@ -203,6 +203,9 @@ public final class EnforcerService {
           signed[0].salt(), signed[0].saltAt());
       lines.add("zone " + zoneName + ": " + signed[0].summary() + " -> " + zone.output());
     }
+    if (lines.isEmpty()) {
+      lines.add("zone " + zoneName + ": nothing to do" + (due == null ? "" : " until " + due));
+    }
     return lines;
   }
 

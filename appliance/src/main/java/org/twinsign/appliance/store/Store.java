@@ -158,8 +158,62 @@ public final class Store implements AutoCloseable {
     writerEpoch = epoch;
   }
 
+  private volatile boolean schemaChecked;
+
+  /**
+   * Once per process: the schema must be this release's, or commands would fail on a missing
+   * column; the operator is told to run {@code setup}, which upgrades it in place.
+   */
+  private void checkSchema() {
+    if (schemaChecked) {
+      return;
+    }
+    int expected = changesetCount();
+    try (Connection connection = connection()) {
+      if (!tableExists(connection, "store_meta")) {
+        throw new StoreException("the database " + config.dbUrl() + " has no Twinsign store: run 'twinsign setup'"
+            + " first");
+      }
+      int applied = 0;
+      if (tableExists(connection, "DATABASECHANGELOG") || tableExists(connection, "databasechangelog")) {
+        try (PreparedStatement statement = connection.prepareStatement("SELECT COUNT(*) FROM DATABASECHANGELOG");
+            ResultSet rows = statement.executeQuery()) {
+          rows.next();
+          applied = rows.getInt(1);
+        }
+      }
+      if (applied < expected) {
+        throw new StoreException("the store in " + config.dbUrl() + " has " + applied + " of this release's "
+            + expected + " schema changes: run 'twinsign setup' to upgrade it (its data is kept)");
+      }
+    } catch (SQLException e) {
+      throw StoreTransaction.failure(e, config.dbUrl());
+    }
+    schemaChecked = true;
+  }
+
+  /** The changesets of this release's changelog (the master file includes one file per release step). */
+  static int changesetCount() {
+    int count = 0;
+    try (java.io.InputStream master = Store.class.getClassLoader().getResourceAsStream(CHANGELOG)) {
+      String text = new String(master.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      java.util.regex.Matcher include = java.util.regex.Pattern.compile("<include file=\"([^\"]+)\"").matcher(text);
+      String base = CHANGELOG.substring(0, CHANGELOG.lastIndexOf('/') + 1);
+      while (include.find()) {
+        try (java.io.InputStream part = Store.class.getClassLoader().getResourceAsStream(base + include.group(1))) {
+          String changes = new String(part.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+          count += changes.split("<changeSet ", -1).length - 1;
+        }
+      }
+    } catch (java.io.IOException | NullPointerException e) {
+      throw new IllegalStateException("this build's changelog " + CHANGELOG + " cannot be read", e);
+    }
+    return count;
+  }
+
   /** Runs {@code work} in one writing transaction and commits it; on any error nothing is written. */
   public <T> T write(java.util.function.Function<StoreTransaction, T> work) {
+    checkSchema();
     try (StoreTransaction transaction = StoreTransaction.begin(connection(), writerEpoch, true, config.dbUrl())) {
       T result = work.apply(transaction);
       transaction.commit();
@@ -169,6 +223,7 @@ public final class Store implements AutoCloseable {
 
   /** Runs {@code work} in one read-only transaction (a consistent snapshot). */
   public <T> T read(java.util.function.Function<StoreTransaction, T> work) {
+    checkSchema();
     try (StoreTransaction transaction = StoreTransaction.begin(connection(), null, false, config.dbUrl())) {
       T result = work.apply(transaction);
       transaction.commit();

@@ -263,6 +263,9 @@ class OperatorCommandsTest {
     assertEquals(one.replace("one.test.", "two.test."), two, "one KSK for both zones");
     String other = node.ok("key", "export", "--zone", "minimal.test", "--keystate", "publish");
     assertFalse(other.replace("minimal.test.", "one.test.").equals(one), "zones of another policy have their own");
+    assertTrue(node.ok("zone", "delete", "--zone", "one.test").contains("(0 keys destroyed)"), "two.test uses them");
+    assertTrue(node.ok("zone", "delete", "--zone", "two.test").contains("(2 keys destroyed)"));
+    expectError(node, "no zone 'two.test'", "zone", "delete", "--zone", "two.test");
   }
 
   @Test

@@ -110,4 +110,15 @@ class SetupCommandTest {
     }
   }
 
+
+  @Test
+  void aCommandOnAnOlderSchemaSaysToRunSetup() throws Exception {
+    Path config = config();
+    assertEquals(0, CliRun.of("--config", config.toString(), "setup").exit());
+    assertEquals(0, CliRun.of("--config", config.toString(), "zone", "list").exit());
+    server.execute("DELETE FROM twinsign" + database + ".DATABASECHANGELOG WHERE ID = '0002-schedule'");
+    CliRun list = CliRun.of("--config", config.toString(), "zone", "list");
+    assertEquals(1, list.exit());
+    assertTrue(list.err().contains("schema changes: run 'twinsign setup' to upgrade it"), list.err());
+  }
 }
