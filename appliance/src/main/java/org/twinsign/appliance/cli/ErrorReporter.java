@@ -13,7 +13,7 @@ final class ErrorReporter implements CommandLine.IExecutionExceptionHandler {
 
   @Override
   public int handleExecutionException(Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {
-    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    String message = e.getMessage() == null ? e.toString() : e.getMessage();
     commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": error: " + message);
     LOG.debug("command failed", e);
     return 1;

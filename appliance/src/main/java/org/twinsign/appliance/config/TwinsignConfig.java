@@ -89,6 +89,10 @@ public record TwinsignConfig(Path source, String dbUrl, String dbUser, Path dbPa
           Boolean.parseBoolean(backup)));
     }
     String url = requiredKey(file, properties, "db.url");
+    if (url.toLowerCase(java.util.Locale.ROOT).matches(".*[?&;](password|pwd)=.*")) {
+      // the URL appears in messages and logs; the password belongs in its own file
+      throw new ConfigException(file + ": db.url must not hold a password: put it in db.password.file");
+    }
     if (!url.startsWith("jdbc:mariadb:") && !url.startsWith("jdbc:mysql:")) {
       throw new ConfigException(file + ": db.url '" + url + "' is not a MariaDB JDBC URL (jdbc:mariadb://HOST:PORT/DB)");
     }

@@ -1,6 +1,7 @@
 package org.twinsign.appliance.enforcer;
 
 import java.time.Duration;
+import java.time.Instant;
 import org.twinsign.appliance.policy.KaspPolicy;
 
 /**
@@ -48,6 +49,25 @@ public record KeyTimings(Duration dnskeyTtl, Duration zonePropagation, Duration 
       default:
         return dnskeyTtl.plus(zonePropagation).plus(safety);
     }
+  }
+
+  /**
+   * The timings that hold at {@code now} after a policy change at {@code changedAt}: the larger of
+   * the old and the new ones while records published under the old ones may still be cached.
+   */
+  public static KeyTimings during(KeyTimings current, KeyTimings previous, Instant changedAt, Instant now) {
+    Duration longest = Duration.ZERO;
+    for (RecordType type : RecordType.values()) {
+      longest = max(longest, previous.settle(type, RecordState.RUMOURED));
+    }
+    if (!changedAt.plus(longest).isAfter(now)) {
+      return current;
+    }
+    return new KeyTimings(max(current.dnskeyTtl, previous.dnskeyTtl),
+        max(current.zonePropagation, previous.zonePropagation), max(current.publishSafety, previous.publishSafety),
+        max(current.retireSafety, previous.retireSafety), max(current.maxZoneTtl, previous.maxZoneTtl),
+        max(current.dsTtl, previous.dsTtl), max(current.parentPropagation, previous.parentPropagation),
+        max(current.parentNegativeTtl, previous.parentNegativeTtl));
   }
 
   /** In words, for {@code rollover list}. */

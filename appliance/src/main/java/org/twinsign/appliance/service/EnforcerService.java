@@ -53,7 +53,7 @@ public final class EnforcerService {
         try {
           lines.addAll(enforce(zone));
         } catch (RuntimeException e) {
-          failures.add("zone " + zone + ": " + e.getMessage());
+          failures.add("zone " + zone + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
         }
       }
       filler.close();
@@ -72,7 +72,8 @@ public final class EnforcerService {
         Store.setSimulatedNow(tx, now); // refuses, naming the reason
       }
       if (target == null) {
-        target = nextEvent(tx).orElse(now);
+        // an event already due (a zone that failed, a ds-seen just reported) runs now
+        target = nextEvent(tx).filter(next -> next.isAfter(now)).orElse(now);
       }
       if (target.isBefore(now)) {
         throw new IllegalArgumentException("cannot leap back in time: the clock is at " + now + ", not before "
@@ -106,20 +107,35 @@ public final class EnforcerService {
     return Optional.ofNullable(next);
   }
 
-  /** One zone, one transaction. */
+  /**
+   * One zone, one transaction. The signed zone is published just before the commit and put back
+   * if the commit fails; keys generated for the zone inside a transaction that fails are deleted
+   * from their repository again.
+   */
   private List<String> enforce(String zoneName) {
     List<KeyTable.HsmKeyRow> destroy = new ArrayList<>();
+    List<KeyTable.HsmKeyRow> generated = new ArrayList<>();
     PolicySigner.Signed[] signed = new PolicySigner.Signed[1];
     List<String> lines;
     try {
-      lines = services.store().write(tx -> decide(tx, zoneName, destroy, signed));
+      lines = services.store().write(tx -> {
+        List<String> decided = decide(tx, zoneName, destroy, generated, signed);
+        if (signed[0] != null) {
+          signed[0].publish();
+        }
+        return decided;
+      });
+    } catch (RuntimeException e) {
       if (signed[0] != null) {
-        signed[0].publish();
+        signed[0].restore();
       }
-    } finally {
-      if (signed[0] != null) {
-        signed[0].discard();
+      for (KeyTable.HsmKeyRow key : generated) {
+        services.repositories().get(key.repository()).delete(new KeyLocator(key.locator()));
       }
+      throw e;
+    }
+    if (signed[0] != null) {
+      signed[0].settle();
     }
     for (KeyTable.HsmKeyRow key : destroy) {
       if (!key.lost()) {
@@ -129,8 +145,49 @@ public final class EnforcerService {
     return lines;
   }
 
+  /**
+   * Keys that are gone from their repository are lost (an emergency rollover follows), unless every
+   * key the zone has there is gone: that is a wrong token or configuration, not lost keys, and the
+   * run stops. A lost key that is found again can sign again.
+   */
+  private void checkKeysPresent(StoreTransaction tx, String zoneName, List<KeyTable.StoredKey> stored,
+      List<String> lines) {
+    java.util.Map<String, List<KeyTable.StoredKey>> byRepository = new java.util.TreeMap<>();
+    for (KeyTable.StoredKey key : stored) {
+      if (!key.state().allHidden()) {
+        byRepository.computeIfAbsent(key.state().repository(), r -> new ArrayList<>()).add(key);
+      }
+    }
+    for (java.util.Map.Entry<String, List<KeyTable.StoredKey>> entry : byRepository.entrySet()) {
+      List<KeyTable.StoredKey> missing = new ArrayList<>();
+      for (KeyTable.StoredKey key : entry.getValue()) {
+        boolean present = services.repositories().get(entry.getKey()).find(new KeyLocator(key.state().locator()))
+            .isPresent();
+        if (!present && !key.state().lost()) {
+          missing.add(key);
+        } else if (present && key.state().lost()) {
+          KeyTable.markLost(tx, key.hsm().id(), false);
+          key.state().lost(false);
+          lines.add("zone " + zoneName + ": " + key.state().role() + " " + key.state().keyTag()
+              + " is back in repository " + entry.getKey() + ": it signs again");
+        }
+      }
+      if (missing.size() >= 2 && missing.size() == entry.getValue().size()) {
+        throw new IllegalStateException("none of the zone's " + missing.size() + " keys is in repository "
+            + entry.getKey() + " (" + services.repositories().get(entry.getKey()).describe() + "): is it the right"
+            + " token? Not declaring them lost; check repository." + entry.getKey() + " in the configuration");
+      }
+      for (KeyTable.StoredKey key : missing) {
+        KeyTable.markLost(tx, key.hsm().id(), true);
+        key.state().lost(true);
+        lines.add("zone " + zoneName + ": " + key.state().role() + " " + key.state().keyTag() + " ("
+            + key.state().locator() + ") is gone from repository " + entry.getKey() + ": emergency rollover");
+      }
+    }
+  }
+
   private List<String> decide(StoreTransaction tx, String zoneName, List<KeyTable.HsmKeyRow> destroy,
-      PolicySigner.Signed[] signed) {
+      List<KeyTable.HsmKeyRow> generated, PolicySigner.Signed[] signed) {
     Instant now = Store.now(tx);
     ZoneTable.ZoneRow zone = ZoneTable.require(tx, zoneName);
     KaspPolicy policy = PolicyTable.require(tx, zone.policy());
@@ -138,15 +195,9 @@ public final class EnforcerService {
     List<KeyTable.StoredKey> stored = KeyTable.zoneKeys(tx, zoneName);
     Map<Long, KeyTable.HsmKeyRow> hsmOf = new HashMap<>();
     List<KeyState> states = new ArrayList<>();
+    checkKeysPresent(tx, zoneName, stored, lines);
     for (KeyTable.StoredKey key : stored) {
       KeyState state = key.state();
-      if (!state.lost() && !state.allHidden()
-          && services.repositories().get(state.repository()).find(new KeyLocator(state.locator())).isEmpty()) {
-        KeyTable.markLost(tx, key.hsm().id());
-        state.lost(true);
-        lines.add("zone " + zoneName + ": " + state.role() + " " + state.keyTag() + " (" + state.locator()
-            + ") is gone from repository " + state.repository() + ": emergency rollover");
-      }
       state.backedUp(backedUp(key.hsm()));
       hsmOf.put(state.id(), key.hsm());
       states.add(state);
@@ -155,8 +206,8 @@ public final class EnforcerService {
     Instant parentNext = zone.parentServers().isEmpty() ? null : checkParent(tx, zone, policy, stored, now, lines);
     List<KeySpec> specs = policy.keys().keys().stream().map(KeySpec::of).toList();
     Map<KeyState, KeyTable.HsmKeyRow> assigned = new HashMap<>();
-    KeyEnforcer.Outcome outcome = KeyEnforcer.run(specs, KeyTimings.of(policy), policy.keys().purge(), states, now,
-        (spec, at) -> assign(tx, zone, policy, spec, at, assigned, lines));
+    KeyEnforcer.Outcome outcome = KeyEnforcer.run(specs, timings(tx, policy, now), policy.keys().purge(), states, now,
+        (spec, at) -> assign(tx, zone, policy, spec, at, assigned, generated, lines));
     outcome.changes().forEach(change -> lines.add("zone " + zoneName + ": " + change));
     outcome.waiting().forEach(wait -> lines.add("zone " + zoneName + ": waiting: " + wait));
 
@@ -218,16 +269,29 @@ public final class EnforcerService {
       List<KeyTable.StoredKey> stored, Instant now, List<String> lines) {
     List<KeyTable.StoredKey> waiting = stored.stream().filter(k -> k.state().dsAtParent() == DsAtParent.SUBMITTED
         || k.state().dsAtParent() == DsAtParent.RETRACTED).toList();
-    if (waiting.isEmpty()) {
+    List<KeyTable.StoredKey> published = stored.stream().filter(k -> k.state().dsAtParent() == DsAtParent.SEEN)
+        .toList();
+    if (waiting.isEmpty() && published.isEmpty()) {
       return null;
     }
     Instant poll = now.plus(PARENT_POLL);
     ParentCheck.Answer answer = ParentCheck.ask(zone.name(), zone.parentServers());
     if (!answer.agreed()) {
       lines.add("zone " + zone.name() + ": parent check: " + answer.problem() + "; asking again later");
-      return poll;
+      return waiting.isEmpty() ? null : poll;
     }
-    java.time.Duration stable = KeyTimings.of(policy).settle(RecordType.DS, org.twinsign.appliance.enforcer.RecordState.RUMOURED);
+    for (KeyTable.StoredKey key : published) {
+      if (!ParentCheck.holds(answer.ds(), KeyRecords.dnskey(zone.name(), key, 0))) {
+        // the parent changed on its own: the enforcer's picture is wrong, a person must look
+        lines.add("zone " + zone.name() + ": warning: parent check: the parent no longer serves the DS of "
+            + key.state().role() + " " + key.state().keyTag() + ", which was not retracted");
+      }
+    }
+    if (waiting.isEmpty()) {
+      return null;
+    }
+    java.time.Duration stable = timings(tx, policy, now).settle(RecordType.DS,
+        org.twinsign.appliance.enforcer.RecordState.RUMOURED);
     Instant next = null;
     for (KeyTable.StoredKey key : waiting) {
       KeyState state = key.state();
@@ -263,6 +327,14 @@ public final class EnforcerService {
     return next;
   }
 
+  /** The policy's timings, or the larger of these and its previous version's while those still hold. */
+  static KeyTimings timings(StoreTransaction tx, KaspPolicy policy, Instant now) {
+    KeyTimings current = KeyTimings.of(policy);
+    return PolicyTable.previous(tx, policy.name())
+        .map(previous -> KeyTimings.during(current, KeyTimings.of(previous.policy()), previous.replacedAt(), now))
+        .orElse(current);
+  }
+
   /** How often the parent is asked while a DS exchange waits for it. */
   static final java.time.Duration PARENT_POLL = java.time.Duration.ofHours(1);
 
@@ -273,7 +345,8 @@ public final class EnforcerService {
 
   /** A key for a spec: a shared one (ShareKeys), a pool key (backed up first), or a new one. */
   private Optional<KeyState> assign(StoreTransaction tx, ZoneTable.ZoneRow zone, KaspPolicy policy, KeySpec spec,
-      Instant now, Map<KeyState, KeyTable.HsmKeyRow> assigned, List<String> lines) {
+      Instant now, Map<KeyState, KeyTable.HsmKeyRow> assigned, List<KeyTable.HsmKeyRow> generated,
+      List<String> lines) {
     KeyTable.HsmKeyRow chosen = null;
     if (policy.keys().shareKeys()) {
       for (KeyTable.StoredKey other : KeyTable.zoneKeys(tx, null)) {
@@ -295,6 +368,7 @@ public final class EnforcerService {
     }
     if (chosen == null) {
       chosen = new KeyPool(services).generateOne(tx, policy.name(), spec);
+      generated.add(chosen);
       lines.add("zone " + zone.name() + ": the key pool had no " + spec.role() + " for algorithm " + spec.algorithm()
           + " in " + spec.repository() + ": generated one now" + (services.repositories()
           .configured(spec.repository()).requireBackup() ? "; it is not published before 'backup commit'" : ""));

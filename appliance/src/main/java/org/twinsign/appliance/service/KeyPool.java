@@ -3,8 +3,11 @@ package org.twinsign.appliance.service;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.twinsign.appliance.dnssec.DnssecAlgorithm;
+import org.twinsign.appliance.dnssec.KeyRole;
 import org.twinsign.appliance.enforcer.KeySpec;
 import org.twinsign.appliance.hsm.HsmKey;
 import org.twinsign.appliance.policy.KaspPolicy;
@@ -57,26 +60,46 @@ public final class KeyPool {
     return report;
   }
 
-  /** Generates keys for every policy whose pool is short; returns what it did. */
+  /** One pool: keys of one repository, role and algorithm (and size, for RSA) serve any policy asking for them. */
+  private record Pool(String repository, KeyRole role, int algorithm, int bits) {
+    static Pool of(KeySpec spec) {
+      return new Pool(spec.repository(), spec.role(), spec.algorithm(), rsa(spec.algorithm()) ? spec.bits() : 0);
+    }
+
+    boolean holds(KeyTable.HsmKeyRow key) {
+      return bits == 0 || key.bits() == bits;
+    }
+  }
+
+  private static boolean rsa(int algorithm) {
+    return algorithm == 5 || algorithm == 7 || algorithm == 8 || algorithm == 10;
+  }
+
+  /** Generates keys for every pool that is short of what all policies together need; returns what it did. */
   public List<String> topUp() {
     record Shortfall(String policy, KeySpec spec, int missing) {}
     List<Shortfall> shortfalls = services.store().read(tx -> {
-      List<Shortfall> list = new ArrayList<>();
+      Map<Pool, Integer> need = new LinkedHashMap<>();
+      Map<Pool, Shortfall> example = new LinkedHashMap<>();
       for (KaspPolicy policy : PolicyTable.all(tx)) {
         int zones = ZoneTable.ofPolicy(tx, policy.name()).size();
-        List<KeySpec> counted = new ArrayList<>();
         for (KaspPolicy.Key key : policy.keys().keys()) {
           KeySpec spec = KeySpec.of(key);
-          int need = needed(spec, zones, policy.keys().shareKeys(), services.config().keyPoolHorizon());
-          // specs of one repository, role and algorithm draw on the same pool
-          need += counted.stream().filter(s -> s.repository().equals(spec.repository()) && s.role() == spec.role()
-              && s.algorithm() == spec.algorithm()).mapToInt(s -> needed(s, zones, policy.keys().shareKeys(),
-              services.config().keyPoolHorizon())).sum();
-          counted.add(spec);
-          int have = KeyTable.pool(tx, spec.repository(), spec.role(), spec.algorithm()).size();
-          if (have < need) {
-            list.add(new Shortfall(policy.name(), spec, need - have));
+          int count = needed(spec, zones, policy.keys().shareKeys(), services.config().keyPoolHorizon());
+          if (count > 0) {
+            need.merge(Pool.of(spec), count, Integer::sum);
+            example.putIfAbsent(Pool.of(spec), new Shortfall(policy.name(), spec, 0));
           }
+        }
+      }
+      List<Shortfall> list = new ArrayList<>();
+      for (Map.Entry<Pool, Integer> entry : need.entrySet()) {
+        Pool pool = entry.getKey();
+        long have = KeyTable.pool(tx, pool.repository(), pool.role(), pool.algorithm()).stream()
+            .filter(pool::holds).count();
+        if (have < entry.getValue()) {
+          Shortfall first = example.get(pool);
+          list.add(new Shortfall(first.policy(), first.spec(), (int) (entry.getValue() - have)));
         }
       }
       return list;
@@ -95,7 +118,13 @@ public final class KeyPool {
   /** One key in its repository, then its row (its own transaction: a crash leaves at most this key unrecorded). */
   KeyTable.HsmKeyRow generateOne(String policy, KeySpec spec) {
     HsmKey key = generateInRepository(policy, spec);
-    return services.store().write(tx -> record(tx, policy, spec, key));
+    try {
+      return services.store().write(tx -> record(tx, policy, spec, key));
+    } catch (RuntimeException e) {
+      // not recorded: not kept either, or the repository fills with keys nobody knows
+      services.repositories().get(spec.repository()).delete(key.locator());
+      throw e;
+    }
   }
 
   /** One key, recorded in the caller's transaction (the enforcer's, when the pool is empty). */

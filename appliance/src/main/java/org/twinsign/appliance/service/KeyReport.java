@@ -36,9 +36,8 @@ public record KeyReport(String zone, KeyRole role, int keyTag, String state, Str
     return signing && dsIn ? "active" : "ready";
   }
 
-  static KeyReport of(String zone, KeyTable.StoredKey stored, KaspPolicy policy) {
+  static KeyReport of(String zone, KeyTable.StoredKey stored, KaspPolicy policy, KeyTimings timings) {
     KeyState key = stored.state();
-    KeyTimings timings = KeyTimings.of(policy);
     String next = null;
     Instant at = null;
     String waits = "-";

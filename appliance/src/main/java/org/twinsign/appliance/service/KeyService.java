@@ -37,7 +37,7 @@ public final class KeyService {
         KaspPolicy policy = PolicyTable.require(tx, ZoneTable.require(tx, key.zone()).policy());
         key.state().backedUp(!services.repositories().configured(key.hsm().repository()).requireBackup()
             || key.hsm().backup() == KeyTable.Backup.BACKED_UP);
-        reports.add(KeyReport.of(key.zone(), key, policy));
+        reports.add(KeyReport.of(key.zone(), key, policy, EnforcerService.timings(tx, policy, Store.now(tx))));
       }
       return reports;
     });

@@ -51,24 +51,105 @@ final class PolicySigner {
 
   private PolicySigner() {}
 
-  /** A signed zone waiting to be published, and what the store records of it. */
-  record Signed(Path staged, Path output, long serial, Instant resignAt, String salt, Instant saltAt,
-      String inputDigest, String summary) {
-    /** Moves the signed zone into place (atomically, on the same file system). */
+  /**
+   * A signed zone waiting to be published, and what the store records of it. {@link #publish()}
+   * moves it into place and keeps the previous file until {@link #settle()}; if the state cannot
+   * be committed, {@link #restore()} puts the previous file back, so that what is published and
+   * what the store says never part.
+   */
+  static final class Signed {
+    private final Path staged;
+    private final Path output;
+    private final long serial;
+    private final Instant resignAt;
+    private final String salt;
+    private final Instant saltAt;
+    private final String inputDigest;
+    private final String summary;
+    private Path previous;
+    private boolean published;
+
+    Signed(Path staged, Path output, long serial, Instant resignAt, String salt, Instant saltAt, String inputDigest,
+        String summary) {
+      this.staged = staged;
+      this.output = output;
+      this.serial = serial;
+      this.resignAt = resignAt;
+      this.salt = salt;
+      this.saltAt = saltAt;
+      this.inputDigest = inputDigest;
+      this.summary = summary;
+    }
+
+    long serial() {
+      return serial;
+    }
+
+    Instant resignAt() {
+      return resignAt;
+    }
+
+    String salt() {
+      return salt;
+    }
+
+    Instant saltAt() {
+      return saltAt;
+    }
+
+    String inputDigest() {
+      return inputDigest;
+    }
+
+    String summary() {
+      return summary;
+    }
+
+    /** Moves the signed zone into place (atomically, on the same file system), keeping the previous one. */
     void publish() {
       try {
+        if (Files.exists(output)) {
+          previous = Files.createTempFile(output.getParent(), output.getFileName() + ".", ".twinsign-old");
+          Files.copy(output, previous, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+        }
         Files.move(staged, output, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        published = true;
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot move the signed zone " + staged + " to " + output + ": "
-            + e.getMessage(), e);
+        throw new UncheckedIOException("cannot publish the signed zone " + output + ": " + e.getMessage()
+            + " (nothing was changed)", e);
       }
     }
 
-    void discard() {
+    /** The state is committed: the previous file and the staging file go. */
+    void settle() {
+      deleteQuietly(previous);
+      deleteQuietly(staged);
+    }
+
+    /** The state was not committed: the previous file comes back. */
+    void restore() {
       try {
-        Files.deleteIfExists(staged);
+        if (published && previous != null) {
+          Files.move(previous, output, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } else if (published) {
+          Files.deleteIfExists(output);
+        }
       } catch (IOException e) {
-        // a stale staging file is overwritten by the next signing
+        throw new UncheckedIOException("could not put the previous signed zone " + previous + " back as " + output
+            + " after the store refused the change: do it by hand before the next run (" + e.getMessage() + ")", e);
+      } finally {
+        deleteQuietly(staged);
+      }
+    }
+
+    private static void deleteQuietly(Path file) {
+      if (file == null) {
+        return;
+      }
+      try {
+        Files.deleteIfExists(file);
+      } catch (IOException e) {
+        // a leftover temporary file next to the output; harmless
       }
     }
   }
@@ -76,7 +157,14 @@ final class PolicySigner {
   static Signed sign(KaspPolicy policy, ZoneTable.ZoneRow row, List<KeyTable.StoredKey> keys,
       KeyRepositorySet repositories, Instant now) {
     Name origin = ZoneService.origin(row.name());
-    Path staged = row.output().resolveSibling(row.output().getFileName() + ".twinsign-new");
+    Path staged;
+    try {
+      // one staging file per signing: two runs never write into each other's file
+      staged = Files.createTempFile(row.output().toAbsolutePath().getParent(), row.output().getFileName() + ".",
+          ".twinsign-new");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write next to " + row.output() + ": " + e.getMessage(), e);
+    }
     String digest = digest(row.input());
     Instant resignAt = now.plus(policy.signatures().resign());
     if (policy.passthrough()) {
@@ -91,6 +179,15 @@ final class PolicySigner {
     Zone zone = ZoneFileReader.read(row.input(), origin);
     checkMaxTtl(policy, zone, row.input());
     applySoa(policy, zone);
+    List<String> notes = new ArrayList<>();
+    for (int type : new int[] {Type.DNSKEY, Type.CDS, Type.CDNSKEY}) {
+      RRset own = zone.get(origin, type);
+      if (own != null && own.size() > 0) {
+        // the enforcer decides these RRsets; another signer's keys come with multi-signer support
+        notes.add("the input's " + Type.string(type) + " records are left out: the enforcer decides them");
+        zone.put(origin, type, null);
+      }
+    }
     if (row.publishCds()) {
       publishCds(zone, row.name(), keys, policy.keys().ttl().getSeconds());
     }
@@ -122,9 +219,10 @@ final class PolicySigner {
         timing, SerialPolicy.parse(policy.zone().serial()), policy.keys().ttl().getSeconds(), previous, now, 2,
         RANDOM, d.nsec3() && d.ttl() != null ? d.ttl().getSeconds() : null));
     ZoneFileWriter.write(result.zone(), staged);
+    notes.addAll(result.warnings());
     return new Signed(staged, row.output(), result.serial(), resignAt, salt, saltAt, digest,
         "signed serial " + result.serial() + " (" + result.signaturesMade() + " signatures made, "
-            + result.signaturesReused() + " reused)");
+            + result.signaturesReused() + " reused)" + (notes.isEmpty() ? "" : "; " + String.join("; ", notes)));
   }
 
   /** The keys as the signer uses them: published, signing the keys, signing the zone, or only kept (lost). */
@@ -162,9 +260,7 @@ final class PolicySigner {
   }
 
   /**
-   * CDS and CDNSKEY (RFC 7344, RFC 8078): the DS set the parent should have — the keys whose DS the
-   * enforcer has asked for or the parent publishes, and that are still wanted there. A key whose
-   * DNSKEY is not published yet (double-DS) is left out until it is.
+   * CDS and CDNSKEY (RFC 7344, RFC 8078): the DS set the parent should have ({@link #inCds}).
    */
   private static void publishCds(Zone zone, String name, List<KeyTable.StoredKey> keys, long ttl) {
     RRset cds = new RRset();
@@ -183,10 +279,13 @@ final class PolicySigner {
     zone.put(zone.origin(), Type.CDNSKEY, cdnskey.size() == 0 ? null : cdnskey);
   }
 
-  /** Whether the key's DS belongs in the CDS RRset: wanted at the parent, and its DNSKEY published. */
+  /**
+   * Whether the key's DS belongs in the CDS RRset, which is the whole DS set the parent should
+   * hold: asked for or published, and not yet to be retracted — a retiring key's DS stays until
+   * the enforcer retracts it, and a double-DS key's comes before its DNSKEY.
+   */
   static boolean inCds(KeyState state) {
-    return state.introducing() && state.has(RecordType.DS) && !state.lost()
-        && state.state(RecordType.DNSKEY).published()
+    return state.has(RecordType.DS)
         && (state.dsAtParent() == org.twinsign.appliance.enforcer.DsAtParent.SUBMIT
         || state.dsAtParent() == org.twinsign.appliance.enforcer.DsAtParent.SUBMITTED
         || state.dsAtParent() == org.twinsign.appliance.enforcer.DsAtParent.SEEN);
@@ -201,15 +300,15 @@ final class PolicySigner {
 
   /** BIND's max-zone-ttl: a longer TTL would outlive the enforcer's timing, so the zone is refused. */
   private static void checkMaxTtl(KaspPolicy policy, Zone zone, Path input) {
-    Duration max = policy.signatures().maxZoneTtl();
-    if (max == null) {
-      return;
-    }
+    // without <MaxZoneTTL> the enforcer's timing assumes OpenDNSSEC's default: hold the zone to it
+    Duration max = policy.signatures().maxZoneTtl() == null ? org.twinsign.appliance.enforcer.KeyTimings
+        .DEFAULT_MAX_ZONE_TTL : policy.signatures().maxZoneTtl();
     for (Record record : zone.records()) {
       if (record.getType() != Type.SOA && record.getTTL() > max.getSeconds()) {
         throw new ZoneFileException(input + ": " + record.getName() + " " + Type.string(record.getType())
             + " has TTL " + record.getTTL() + ", above the policy's MaxZoneTTL of " + max.getSeconds()
-            + " s: lower it, or raise <MaxZoneTTL> in policy " + policy.name());
+            + " s: lower it, or raise <MaxZoneTTL> in policy " + policy.name()
+            + (policy.signatures().maxZoneTtl() == null ? " (it has none; the default is 1 day)" : ""));
       }
     }
   }

@@ -62,8 +62,9 @@ public final class KeyTable {
     tx.update("DELETE FROM hsm_key WHERE id = ?", id);
   }
 
-  public static void markLost(StoreTransaction tx, long id) {
-    tx.update("UPDATE hsm_key SET lost = TRUE, epoch = ? WHERE id = ?", tx.epoch(), id);
+  /** Marks a key lost from its repository, or found again. */
+  public static void markLost(StoreTransaction tx, long id, boolean lost) {
+    tx.update("UPDATE hsm_key SET lost = ?, epoch = ? WHERE id = ?", lost, tx.epoch(), id);
   }
 
   /** The zone's keys (or every zone's, if zone is null), oldest first. */

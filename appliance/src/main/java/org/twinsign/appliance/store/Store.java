@@ -57,6 +57,8 @@ public final class Store implements AutoCloseable {
     hikari.setMaximumPoolSize(4);
     hikari.setMinimumIdle(0);
     hikari.setConnectionTimeout(10_000);
+    // a zone's decision holds the store lock while it signs and runs DS hooks: others wait for it
+    hikari.setConnectionInitSql("SET SESSION innodb_lock_wait_timeout = 600");
     try {
       return new Store(config, new HikariDataSource(hikari));
     } catch (HikariPool.PoolInitializationException e) {

@@ -61,6 +61,20 @@ class EnforceCommandsTest {
   }
 
   @Test
+  void aPolicyWithShorterTtlsWaitsForTheOldOnesToRunOut() throws Exception {
+    TestStore node = node(false);
+    node.ok("enforce"); // DNSKEYs rumoured at 00:00; omnipresent after 1h TTL + 1h propagation + 1h safety
+    assertTrue(node.ok("rollover", "list").contains("DNSKEY omnipresent   2025-01-01 03:00:00"));
+    Path shorter = dir.resolve("shorter.xml");
+    Files.writeString(shorter, Files.readString(Path.of("src/test/resources/kasp/short.xml"))
+        .replace("<Keys>\n      <TTL>PT1H</TTL>", "<Keys>\n      <TTL>PT10M</TTL>"));
+    assertTrue(node.ok("policy", "import", shorter.toString()).contains("policy short: updated"));
+    String rollovers = node.ok("rollover", "list");
+    assertTrue(rollovers.contains("DNSKEY omnipresent   2025-01-01 03:00:00"),
+        "the DNSKEYs went out with a TTL of 1h: caches may hold them that long\n" + rollovers);
+  }
+
+  @Test
   void timeLeapRefusesAProductionStore() throws Exception {
     TestStore node = TestStore.create(server, dir, false, "");
     node.ok("setup");

@@ -211,6 +211,12 @@ class OperatorCommandsTest {
     expectError(node, "is not waiting for ds-gone", "key", "ds-gone", "--zone", "minimal.test", "--keytag",
         Integer.toString(ksk));
     expectError(node, "cannot leap back in time", "time", "leap", "--to", "2024-01-01T00:00:00Z");
+    String config = Files.readString(node.config());
+    Files.writeString(node.config(), config.replace("token=" + org.twinsign.appliance.TestHsm.PRIMARY,
+        "token=" + org.twinsign.appliance.TestHsm.SECONDARY).replace(org.twinsign.appliance.TestHsm.PRIMARY
+        + ".user.pin", org.twinsign.appliance.TestHsm.SECONDARY + ".user.pin"));
+    expectError(node, "none of the zone's 2 keys is in repository SoftHSM", "enforce");
+    Files.writeString(node.config(), config);
     assertEquals(before, dump(node), "the failed commands changed nothing");
 
     Path opendnssec = Path.of("/usr/share/opendnssec/kasp.xml");
