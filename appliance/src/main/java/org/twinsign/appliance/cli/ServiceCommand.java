@@ -22,8 +22,11 @@ abstract class ServiceCommand implements Runnable {
   public void run() {
     check();
     TwinsignCommand root = (TwinsignCommand) spec.root().userObject();
+    PrintWriter out = spec.commandLine().getOut();
     try (Services services = Services.open(root.config())) {
-      run(services, spec.commandLine().getOut());
+      run(services, out);
+    } finally {
+      out.flush(); // print() does not flush, and the JVM does not flush a PrintWriter at exit
     }
   }
 }

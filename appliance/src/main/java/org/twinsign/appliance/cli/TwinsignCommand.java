@@ -50,6 +50,10 @@ public final class TwinsignCommand implements Runnable {
   }
 
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    CommandLine commandLine = commandLine();
+    int exit = commandLine.execute(args);
+    commandLine.getOut().flush();
+    commandLine.getErr().flush();
+    System.exit(exit);
   }
 }

@@ -84,6 +84,7 @@ final class DemoEnforcement {
     }
     say(twinsign("keys", List.of("key", "list", "--verbose")));
     say(twinsign("rollovers", List.of("rollover", "list")));
+    say(twinsign("export", List.of("key", "export", "--zone", ZONE, "--ds", "--keystate", "publish")));
     if (simulate) {
       simulate(signed);
     }

@@ -238,7 +238,9 @@ public final class Store implements AutoCloseable {
     List<Instant> simulated = transaction.query(
         "SELECT mode, simulated_now FROM store_meta WHERE id = 1",
         row -> "simulation".equals(row.getString("mode")) ? StoreTransaction.instant(row, "simulated_now") : null);
-    return simulated.isEmpty() || simulated.get(0) == null ? Instant.now() : simulated.get(0);
+    // whole seconds: the DNS counts in seconds, and operators read these times
+    return simulated.isEmpty() || simulated.get(0) == null
+        ? Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) : simulated.get(0);
   }
 
   /** The store's mode, within a transaction. */

@@ -55,6 +55,8 @@ class DemoLauncherIT {
       assertTrue(output.contains("Zone fully signed"), output);
       assertTrue(output.contains("$ twinsign key list --verbose") && output.contains("$ twinsign rollover list"), output);
       assertTrue(output.matches("(?s).*example\\.test\\s+KSK\\s+publish.*"), output);
+      assertTrue(output.matches("(?s).*example\\.test\\.\\s+3600\\s+IN\\s+DS\\s+\\d+ 13 2 [0-9A-F]{64}.*"),
+          "key export --ds through the launcher: " + output);
       List<String> dirs = workspaceDirectories(output);
       assertTrue(dirs.size() >= 4, "the demo names its directories: " + output);
       for (String dir : dirs) {
