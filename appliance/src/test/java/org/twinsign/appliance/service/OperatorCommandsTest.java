@@ -230,6 +230,44 @@ class OperatorCommandsTest {
   }
 
   @Test
+  void dsSeenNoRetireKeepsTheOldKskUntilKskRetire() throws Exception {
+    TestStore node = node(server, false, "");
+    String first = node.ok("enforce").replaceAll("(?s).*KSK (\\d+) assigned.*", "$1");
+    String locator = node.ok("key", "list", "--verbose").replaceAll("(?s).*KSK\\s+\\S+\\s+\\S+ \\S+\\s+256\\s+13\\s+"
+        + "([0-9a-f]{32}).*", "$1");
+    leapUntil(node, "DS submit");
+    node.ok("key", "ds-seen", "--zone", "minimal.test", "--cka-id", locator); // by CKA_ID, as OpenDNSSEC allows
+    leapUntil(node, "KSK " + first + " DS rumoured -> omnipresent");
+    node.ok("key", "rollover", "--zone", "minimal.test", "--keytype", "KSK");
+    String second = leapUntil(node, "DS submit").replaceAll("(?s).*KSK (\\d+) DS submit.*", "$1");
+    node.ok("key", "ds-seen", "--zone", "minimal.test", "--keytag", second, "--no-retire");
+    for (int i = 0; i < 6; i++) {
+      String out = node.ok("time", "leap");
+      assertFalse(out.contains("KSK " + first + " DS: retract"), "held by --no-retire:\n" + out);
+    }
+    String rollovers = node.ok("rollover", "list");
+    assertTrue(rollovers.contains("'key ksk-retire' (kept by ds-seen --no-retire)"), rollovers);
+    assertTrue(node.ok("key", "ksk-retire", "--zone", "minimal.test", "--keytag", first).contains("retires"));
+    leapUntil(node, "KSK " + first + " DS: retract");
+    expectError(node, "is already retiring", "key", "ksk-retire", "--zone", "minimal.test", "--keytag", first);
+    expectError(node, "is the only KSK of zone minimal.test", "key", "ksk-retire", "--zone", "minimal.test",
+        "--keytag", second);
+  }
+
+  /** Leaps until a leap's report contains {@code text}; returns that report. */
+  private static String leapUntil(TestStore node, String text) {
+    StringBuilder all = new StringBuilder();
+    for (int i = 0; i < 40; i++) {
+      String out = node.ok("time", "leap");
+      all.append(out);
+      if (out.contains(text)) {
+        return out;
+      }
+    }
+    throw new AssertionError("no '" + text + "' within 40 leaps:\n" + all);
+  }
+
+  @Test
   void zonelistImportAddsTheZones() throws Exception {
     TestStore node = node(server, false, "");
     Path zonelist = dir.resolve("zonelist.xml");
