@@ -125,6 +125,10 @@ final class KeyCommand extends CommandGroup {
     @Option(names = "--keytype", required = true, paramLabel = "KSK|ZSK|CSK")
     String keytype;
 
+    @Option(names = "--lost", description = {"The keys are gone from their repository: an emergency rollover",
+        "(the enforcer decides this alone unless no key of the zone is left in the repository)."})
+    boolean lost;
+
     @Override
     void check() {
       role(spec.commandLine(), keytype);
@@ -132,7 +136,8 @@ final class KeyCommand extends CommandGroup {
 
     @Override
     void run(Services services, PrintWriter out) {
-      services.keys().rollover(target.zone, target.policy, role(spec.commandLine(), keytype)).forEach(out::println);
+      services.keys().rollover(target.zone, target.policy, role(spec.commandLine(), keytype), lost)
+          .forEach(out::println);
     }
   }
 

@@ -1,7 +1,6 @@
 package org.twinsign.appliance.enforcer;
 
 import java.time.Duration;
-import java.time.Instant;
 import org.twinsign.appliance.policy.KaspPolicy;
 
 /**
@@ -51,23 +50,34 @@ public record KeyTimings(Duration dnskeyTtl, Duration zonePropagation, Duration 
     }
   }
 
-  /**
-   * The timings that hold at {@code now} after a policy change at {@code changedAt}: the larger of
-   * the old and the new ones while records published under the old ones may still be cached.
-   */
-  public static KeyTimings during(KeyTimings current, KeyTimings previous, Instant changedAt, Instant now) {
+  /** Each timing the larger of the two: what holds while records published under either may be cached. */
+  public KeyTimings max(KeyTimings other) {
+    return new KeyTimings(max(dnskeyTtl, other.dnskeyTtl), max(zonePropagation, other.zonePropagation),
+        max(publishSafety, other.publishSafety), max(retireSafety, other.retireSafety),
+        max(maxZoneTtl, other.maxZoneTtl), max(dsTtl, other.dsTtl), max(parentPropagation, other.parentPropagation),
+        max(parentNegativeTtl, other.parentNegativeTtl));
+  }
+
+  /** The longest settle time: after it, nothing published under these timings is cached any more. */
+  public Duration longest() {
     Duration longest = Duration.ZERO;
     for (RecordType type : RecordType.values()) {
-      longest = max(longest, previous.settle(type, RecordState.RUMOURED));
+      longest = max(longest, settle(type, RecordState.RUMOURED));
     }
-    if (!changedAt.plus(longest).isAfter(now)) {
-      return current;
-    }
-    return new KeyTimings(max(current.dnskeyTtl, previous.dnskeyTtl),
-        max(current.zonePropagation, previous.zonePropagation), max(current.publishSafety, previous.publishSafety),
-        max(current.retireSafety, previous.retireSafety), max(current.maxZoneTtl, previous.maxZoneTtl),
-        max(current.dsTtl, previous.dsTtl), max(current.parentPropagation, previous.parentPropagation),
-        max(current.parentNegativeTtl, previous.parentNegativeTtl));
+    return longest;
+  }
+
+  /** The timings as text, for the store ({@link #parse}). */
+  public String text() {
+    return String.join(" ", dnskeyTtl.toString(), zonePropagation.toString(), publishSafety.toString(),
+        retireSafety.toString(), maxZoneTtl.toString(), dsTtl.toString(), parentPropagation.toString(),
+        parentNegativeTtl.toString());
+  }
+
+  public static KeyTimings parse(String text) {
+    String[] f = text.trim().split(" ");
+    return new KeyTimings(Duration.parse(f[0]), Duration.parse(f[1]), Duration.parse(f[2]), Duration.parse(f[3]),
+        Duration.parse(f[4]), Duration.parse(f[5]), Duration.parse(f[6]), Duration.parse(f[7]));
   }
 
   /** In words, for {@code rollover list}. */

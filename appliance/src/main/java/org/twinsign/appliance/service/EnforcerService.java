@@ -26,9 +26,9 @@ import org.twinsign.appliance.store.ZoneTable;
 /**
  * {@code enforce} and {@code time leap}: runs the {@link KeyEnforcer} for every zone and signs the
  * zones whose keys, records, input or signatures need it. One zone is one transaction: the key
- * states, the DS hook's outcome, the schedule and the signing record commit together, and only
- * then is the signed zone moved into place; if anything fails, the zone's stored state and its
- * published file stay as they were.
+ * states, the DS hook's outcome, the schedule and the signing record commit together, the signed
+ * zone being moved into place just before the commit; if anything fails, the zone's stored state
+ * and its published file stay as they were.
  */
 public final class EnforcerService {
   private final Services services;
@@ -108,41 +108,95 @@ public final class EnforcerService {
   }
 
   /**
-   * One zone, one transaction. The signed zone is published just before the commit and put back
-   * if the commit fails; keys generated for the zone inside a transaction that fails are deleted
-   * from their repository again.
+   * One zone, one transaction. The signed zone is published just before the commit. If the
+   * commit fails, the store is asked whether it went through anyway: if not, the previous file is
+   * put back and keys generated for the zone are deleted from their repository; if the store
+   * cannot say, the new file stays (a published change the store does not know of yet is redone
+   * later, which is safe; a recorded change that was never published is not).
    */
   private List<String> enforce(String zoneName) {
-    List<KeyTable.HsmKeyRow> destroy = new ArrayList<>();
-    List<KeyTable.HsmKeyRow> generated = new ArrayList<>();
-    PolicySigner.Signed[] signed = new PolicySigner.Signed[1];
-    List<String> lines;
-    try {
-      lines = services.store().write(tx -> {
-        List<String> decided = decide(tx, zoneName, destroy, generated, signed);
-        if (signed[0] != null) {
-          signed[0].publish();
+    ZoneTable.ZoneRow zone = services.store().read(tx -> ZoneTable.require(tx, zoneName));
+    try (ZoneFileLock lock = ZoneFileLock.of(zone.output())) {
+      List<KeyTable.HsmKeyRow> destroy = new ArrayList<>();
+      List<KeyTable.HsmKeyRow> generated = new ArrayList<>();
+      PolicySigner.Signed[] signed = new PolicySigner.Signed[1];
+      boolean[] decided = new boolean[1];
+      List<String> lines;
+      try {
+        lines = services.store().write(tx -> {
+          PolicySigner.sweep(zone.output());
+          List<String> made = decide(tx, zoneName, destroy, generated, signed);
+          if (signed[0] != null) {
+            signed[0].publish();
+          }
+          decided[0] = true;
+          return made;
+        });
+      } catch (RuntimeException e) {
+        Boolean committed = decided[0] ? committed(zoneName, signed[0], generated, e) : Boolean.FALSE;
+        if (committed == null) {
+          throw new IllegalStateException(e.getMessage() + "; the database did not confirm the commit: the signed zone"
+              + " stays published, and the next 'enforce' brings the store up to date", e);
         }
-        return decided;
+        if (!committed) {
+          undo(signed[0], generated, e);
+          throw e;
+        }
+        lines = new ArrayList<>(List.of("zone " + zoneName + ": the commit's answer was lost, but it went through"));
+      }
+      if (signed[0] != null) {
+        signed[0].settle();
+      }
+      for (KeyTable.HsmKeyRow key : destroy) {
+        if (!key.lost()) {
+          services.repositories().get(key.repository()).delete(new KeyLocator(key.locator()));
+        }
+      }
+      return lines;
+    }
+  }
+
+  /** Whether a transaction whose commit failed went through: TRUE, FALSE, or null if the store cannot say. */
+  private Boolean committed(String zoneName, PolicySigner.Signed signed, List<KeyTable.HsmKeyRow> generated,
+      RuntimeException failure) {
+    if (signed == null && generated.isEmpty()) {
+      return Boolean.FALSE; // nothing outside the store to undo
+    }
+    try {
+      return services.store().read(tx -> {
+        if (!generated.isEmpty()) {
+          return KeyTable.hsmKeyExists(tx, generated.get(0).id());
+        }
+        ZoneTable.ZoneRow row = ZoneTable.require(tx, zoneName);
+        return signed.serial() == (row.signedSerial() == null ? -1 : row.signedSerial())
+            && signed.inputDigest().equals(row.inputDigest()) && signed.resignAt().equals(row.resignAt());
       });
     } catch (RuntimeException e) {
-      if (signed[0] != null) {
-        signed[0].restore();
+      failure.addSuppressed(e);
+      return null;
+    }
+  }
+
+  /** Puts the previous zone file back and deletes the keys generated in the failed transaction. */
+  private void undo(PolicySigner.Signed signed, List<KeyTable.HsmKeyRow> generated, RuntimeException failure) {
+    if (signed != null) {
+      try {
+        if (signed.published()) {
+          signed.restore();
+        } else {
+          signed.discard();
+        }
+      } catch (RuntimeException e) {
+        failure.addSuppressed(e);
       }
-      for (KeyTable.HsmKeyRow key : generated) {
+    }
+    for (KeyTable.HsmKeyRow key : generated) {
+      try {
         services.repositories().get(key.repository()).delete(new KeyLocator(key.locator()));
-      }
-      throw e;
-    }
-    if (signed[0] != null) {
-      signed[0].settle();
-    }
-    for (KeyTable.HsmKeyRow key : destroy) {
-      if (!key.lost()) {
-        services.repositories().get(key.repository()).delete(new KeyLocator(key.locator()));
+      } catch (RuntimeException e) {
+        failure.addSuppressed(e);
       }
     }
-    return lines;
   }
 
   /**
@@ -160,22 +214,27 @@ public final class EnforcerService {
     }
     for (java.util.Map.Entry<String, List<KeyTable.StoredKey>> entry : byRepository.entrySet()) {
       List<KeyTable.StoredKey> missing = new ArrayList<>();
+      int present = 0;
       for (KeyTable.StoredKey key : entry.getValue()) {
-        boolean present = services.repositories().get(entry.getKey()).find(new KeyLocator(key.state().locator()))
+        boolean found = services.repositories().get(entry.getKey()).find(new KeyLocator(key.state().locator()))
             .isPresent();
-        if (!present && !key.state().lost()) {
+        present += found ? 1 : 0;
+        boolean foundAgain = found && key.state().lost();
+        if (!found && !key.state().lost()) {
           missing.add(key);
-        } else if (present && key.state().lost()) {
+        } else if (foundAgain) {
           KeyTable.markLost(tx, key.hsm().id(), false);
           key.state().lost(false);
           lines.add("zone " + zoneName + ": " + key.state().role() + " " + key.state().keyTag()
               + " is back in repository " + entry.getKey() + ": it signs again");
         }
       }
-      if (missing.size() >= 2 && missing.size() == entry.getValue().size()) {
-        throw new IllegalStateException("none of the zone's " + missing.size() + " keys is in repository "
+      if (!missing.isEmpty() && present == 0) {
+        throw new IllegalStateException("none of the zone's " + entry.getValue().size() + " keys is in repository "
             + entry.getKey() + " (" + services.repositories().get(entry.getKey()).describe() + "): is it the right"
-            + " token? Not declaring them lost; check repository." + entry.getKey() + " in the configuration");
+            + " token? Not declaring them lost: check repository." + entry.getKey() + " in the configuration; if the"
+            + " keys are really gone, 'key rollover --zone " + zoneName + " --keytype T --lost' starts the emergency"
+            + " rollover");
       }
       for (KeyTable.StoredKey key : missing) {
         KeyTable.markLost(tx, key.hsm().id(), true);
@@ -252,6 +311,9 @@ public final class EnforcerService {
       signed[0] = PolicySigner.sign(policy, zone, signing, services.repositories(), now);
       ZoneTable.signed(tx, zoneName, now, signed[0].serial(), signed[0].inputDigest(), signed[0].resignAt(),
           signed[0].salt(), signed[0].saltAt());
+      if (zone.signedAt() == null || zone.signedAt().isBefore(PolicyTable.importedAt(tx, policy.name()))) {
+        PolicyTable.extendHold(tx, policy.name(), now);
+      }
       lines.add("zone " + zoneName + ": " + signed[0].summary() + " -> " + zone.output());
     }
     if (lines.isEmpty()) {
@@ -327,12 +389,9 @@ public final class EnforcerService {
     return next;
   }
 
-  /** The policy's timings, or the larger of these and its previous version's while those still hold. */
+  /** The policy's timings, or the larger of these and replaced versions' while those still hold. */
   static KeyTimings timings(StoreTransaction tx, KaspPolicy policy, Instant now) {
-    KeyTimings current = KeyTimings.of(policy);
-    return PolicyTable.previous(tx, policy.name())
-        .map(previous -> KeyTimings.during(current, KeyTimings.of(previous.policy()), previous.replacedAt(), now))
-        .orElse(current);
+    return PolicyTable.timings(tx, policy, now);
   }
 
   /** How often the parent is asked while a DS exchange waits for it. */

@@ -122,14 +122,28 @@ public final class KeyPool {
       return services.store().write(tx -> record(tx, policy, spec, key));
     } catch (RuntimeException e) {
       // not recorded: not kept either, or the repository fills with keys nobody knows
-      services.repositories().get(spec.repository()).delete(key.locator());
+      deleteQuietly(spec, key, e);
       throw e;
     }
   }
 
   /** One key, recorded in the caller's transaction (the enforcer's, when the pool is empty). */
   KeyTable.HsmKeyRow generateOne(StoreTransaction tx, String policy, KeySpec spec) {
-    return record(tx, policy, spec, generateInRepository(policy, spec));
+    HsmKey key = generateInRepository(policy, spec);
+    try {
+      return record(tx, policy, spec, key);
+    } catch (RuntimeException e) {
+      deleteQuietly(spec, key, e);
+      throw e;
+    }
+  }
+
+  private void deleteQuietly(KeySpec spec, HsmKey key, RuntimeException failure) {
+    try {
+      services.repositories().get(spec.repository()).delete(key.locator());
+    } catch (RuntimeException e) {
+      failure.addSuppressed(e);
+    }
   }
 
   private HsmKey generateInRepository(String policy, KeySpec spec) {

@@ -52,6 +52,15 @@ public final class KeyService {
 
   /** Asks for a rollover of the zone's (or the policy's zones') current keys of a type at the next enforce. */
   public List<String> rollover(String zone, String policy, KeyRole role) {
+    return rollover(zone, policy, role, false);
+  }
+
+  /**
+   * As {@link #rollover(String, String, KeyRole)}; with {@code lost}, the keys are declared gone
+   * from their repository (an emergency rollover), for when the enforcer will not decide that
+   * alone because no key of the zone is left there.
+   */
+  public List<String> rollover(String zone, String policy, KeyRole role, boolean lost) {
     return services.store().write(tx -> {
       List<String> zones = new ArrayList<>();
       if (zone != null) {
@@ -68,6 +77,9 @@ public final class KeyService {
           if (key.state().introducing() && key.state().role() == role) {
             key.state().rolloverRequested(true);
             changed.add(key.state());
+            if (lost) {
+              KeyTable.markLost(tx, key.hsm().id(), true);
+            }
           }
         }
         if (changed.isEmpty()) {
@@ -77,7 +89,7 @@ public final class KeyService {
         KeyTable.save(tx, name, changed, java.util.Map.of());
         ZoneTable.schedule(tx, name, now, "key rollover requested");
         changed.forEach(k -> report.add("zone " + name + ": " + role + " " + k.keyTag()
-            + " rolls over at the next 'enforce'"));
+            + (lost ? " declared lost: emergency rollover" : " rolls over") + " at the next 'enforce'"));
       }
       return report;
     });

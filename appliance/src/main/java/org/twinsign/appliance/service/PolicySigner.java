@@ -115,8 +115,21 @@ final class PolicySigner {
         Files.move(staged, output, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         published = true;
       } catch (IOException e) {
+        deleteQuietly(previous);
+        deleteQuietly(staged);
         throw new UncheckedIOException("cannot publish the signed zone " + output + ": " + e.getMessage()
             + " (nothing was changed)", e);
+      }
+    }
+
+    boolean published() {
+      return published;
+    }
+
+    /** Not published: the staging file goes. */
+    void discard() {
+      if (!published) {
+        deleteQuietly(staged);
       }
     }
 
@@ -142,34 +155,70 @@ final class PolicySigner {
       }
     }
 
-    private static void deleteQuietly(Path file) {
-      if (file == null) {
-        return;
-      }
-      try {
-        Files.deleteIfExists(file);
-      } catch (IOException e) {
-        // a leftover temporary file next to the output; harmless
-      }
+  }
+
+  private static void deleteQuietly(Path file) {
+    if (file == null) {
+      return;
+    }
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      // a leftover temporary file next to the output; the next run's sweep takes it
+    }
+  }
+
+  /**
+   * Removes staging and previous-version files of {@code output} that a crashed run left behind.
+   * Called under the store lock, while no other run can be signing this zone.
+   */
+  static void sweep(Path output) {
+    Path dir = output.toAbsolutePath().getParent();
+    String prefix = output.getFileName() + ".";
+    try (var files = Files.list(dir)) {
+      files.filter(f -> f.getFileName().toString().startsWith(prefix)
+          && (f.getFileName().toString().endsWith(".twinsign-new") || f.getFileName().toString()
+              .endsWith(".twinsign-old"))).forEach(PolicySigner::deleteQuietly);
+    } catch (IOException e) {
+      // an unreadable directory fails the signing itself, with a clearer message
+    }
+  }
+
+  /** A staging file next to the output, with the output's mode (or rw-r--r--): name servers must read it. */
+  private static Path staging(Path output) {
+    try {
+      Path dir = output.toAbsolutePath().getParent();
+      Path staged = Files.createTempFile(dir, output.getFileName() + ".", ".twinsign-new");
+      Files.setPosixFilePermissions(staged, Files.exists(output) ? Files.getPosixFilePermissions(output)
+          : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+      return staged;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write next to " + output + ": " + e.getMessage(), e);
     }
   }
 
   static Signed sign(KaspPolicy policy, ZoneTable.ZoneRow row, List<KeyTable.StoredKey> keys,
       KeyRepositorySet repositories, Instant now) {
     Name origin = ZoneService.origin(row.name());
-    Path staged;
+    Path staged = staging(row.output()); // one per signing: two runs never write into each other's file
     try {
-      // one staging file per signing: two runs never write into each other's file
-      staged = Files.createTempFile(row.output().toAbsolutePath().getParent(), row.output().getFileName() + ".",
-          ".twinsign-new");
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write next to " + row.output() + ": " + e.getMessage(), e);
+      return sign(policy, row, keys, repositories, now, origin, staged);
+    } catch (RuntimeException | Error e) {
+      deleteQuietly(staged);
+      throw e;
     }
+  }
+
+  private static Signed sign(KaspPolicy policy, ZoneTable.ZoneRow row, List<KeyTable.StoredKey> keys,
+      KeyRepositorySet repositories, Instant now, Name origin, Path staged) {
     String digest = digest(row.input());
     Instant resignAt = now.plus(policy.signatures().resign());
     if (policy.passthrough()) {
       try {
         Files.copy(row.input(), staged, StandardCopyOption.REPLACE_EXISTING);
+        Files.setPosixFilePermissions(staged, Files.exists(row.output())
+            ? Files.getPosixFilePermissions(row.output())
+            : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
       } catch (IOException e) {
         throw new UncheckedIOException("cannot copy " + row.input() + ": " + e.getMessage(), e);
       }

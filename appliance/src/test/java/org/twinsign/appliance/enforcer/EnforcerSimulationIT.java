@@ -181,10 +181,9 @@ class EnforcerSimulationIT {
         var ldns = Verifiers.ldnsVerifyZone(signed, DNS_TIME.format(now));
         assertTrue(ldns.ok(), "ldns-verify-zone at " + now + ":\n" + ldns.output() + "\n" + tail(log));
         verified++;
-        Map<Integer, String> backups = backups(node);
-        for (int tag : served.dnskeys()) {
-          assertEquals("backed_up", backups.get(tag), "key " + tag + " is in the zone at " + now
-              + " without a committed backup");
+        Map<String, String> backups = backups(node);
+        for (String key : served.publicKeys()) {
+          assertEquals("backed_up", backups.get(key), "a key is in the zone at " + now + " without a committed backup");
         }
       }
       caches.zone(now, served.dnskeys(), served.keySigners(), served.rrsets());
@@ -218,7 +217,7 @@ class EnforcerSimulationIT {
 
   /** What the signed zone serves: DNSKEY tags, SEP tags, DNSKEY signers, and each other RRset's signers. */
   private record Served(Set<Integer> dnskeys, Set<Integer> sepKeys, Set<Integer> keySigners,
-      Map<String, Set<Integer>> rrsets, Set<Integer> algorithms) {}
+      Map<String, Set<Integer>> rrsets, Set<Integer> algorithms, Set<String> publicKeys) {}
 
   private static Served served(Path signed) throws IOException {
     Set<Integer> dnskeys = new TreeSet<>();
@@ -226,12 +225,14 @@ class EnforcerSimulationIT {
     Set<Integer> keySigners = new TreeSet<>();
     Set<Integer> algorithms = new TreeSet<>();
     Map<String, Set<Integer>> rrsets = new TreeMap<>();
+    Set<String> publicKeys = new TreeSet<>();
     try (Master master = new Master(signed.toString(), Name.fromConstantString(ZONE + "."))) {
       Record record;
       while ((record = master.nextRecord()) != null) {
         if (record instanceof DNSKEYRecord key) {
           dnskeys.add(key.getFootprint());
           algorithms.add(key.getAlgorithm());
+          publicKeys.add(java.util.HexFormat.of().formatHex(key.getKey()));
           if ((key.getFlags() & DNSKEYRecord.Flags.SEP_KEY) != 0) {
             sep.add(key.getFootprint());
           }
@@ -245,7 +246,7 @@ class EnforcerSimulationIT {
         }
       }
     }
-    return new Served(dnskeys, sep, keySigners, rrsets, algorithms);
+    return new Served(dnskeys, sep, keySigners, rrsets, algorithms, publicKeys);
   }
 
   private static List<DNSKEYRecord> dnskeys(String text) throws IOException {
@@ -277,14 +278,13 @@ class EnforcerSimulationIT {
     return text.substring((int) offset);
   }
 
-  /** Key tag → backup state of the zone's keys, from the store itself. */
-  private static Map<Integer, String> backups(TestStore node) throws Exception {
-    Map<Integer, String> backups = new HashMap<>();
+  /** Public key (hex) → backup state of every key in the store, from the store itself. */
+  private static Map<String, String> backups(TestStore node) throws Exception {
+    Map<String, String> backups = new HashMap<>();
     try (Connection connection = server.rootConnection(); PreparedStatement statement = connection.prepareStatement(
-        "SELECT z.key_tag, h.backup FROM " + node.database() + ".zone_key z JOIN " + node.database()
-            + ".hsm_key h ON h.id = z.hsm_key"); ResultSet rows = statement.executeQuery()) {
+        "SELECT public_key, backup FROM " + node.database() + ".hsm_key"); ResultSet rows = statement.executeQuery()) {
       while (rows.next()) {
-        backups.put(rows.getInt(1), rows.getString(2));
+        backups.put(java.util.HexFormat.of().formatHex(rows.getBytes(1)), rows.getString(2));
       }
     }
     return backups;

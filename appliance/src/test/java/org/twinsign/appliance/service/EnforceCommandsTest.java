@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,6 +50,12 @@ class EnforceCommandsTest {
     String enforce = node.ok("enforce");
     assertTrue(enforce.contains("KSK") && enforce.contains("signed serial"), enforce);
     Path signed = dir.resolve("example.test.signed");
+    assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(signed)), "name servers running as another user must read it");
+    try (var files = Files.list(dir)) {
+      assertEquals(List.of(), files.map(f -> f.getFileName().toString()).filter(f -> f.contains(".twinsign-n")
+          || f.contains(".twinsign-o")).toList(), "no staging files left");
+    }
     assertTrue(Verifiers.dnssecVerify(signed, "example.test", false).ok(),
         Verifiers.dnssecVerify(signed, "example.test", false).output());
     String list = node.ok("key", "list", "--verbose");

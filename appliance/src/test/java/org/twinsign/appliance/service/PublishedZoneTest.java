@@ -1,0 +1,76 @@
+package org.twinsign.appliance.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Publishing a signed zone before the commit, and putting the previous one back if the commit fails. */
+class PublishedZoneTest {
+  @TempDir
+  Path dir;
+
+  private PolicySigner.Signed staged(Path output, String text) throws Exception {
+    Path staged = dir.resolve(output.getFileName() + ".1.twinsign-new");
+    Files.writeString(staged, text);
+    return new PolicySigner.Signed(staged, output, 2, Instant.EPOCH, null, null, "digest", "signed");
+  }
+
+  @Test
+  void aFailedCommitPutsThePreviousZoneBack() throws Exception {
+    Path output = dir.resolve("zone.signed");
+    Files.writeString(output, "old zone\n");
+    Files.setPosixFilePermissions(output, PosixFilePermissions.fromString("rw-r-----"));
+    PolicySigner.Signed signed = staged(output, "new zone\n");
+    signed.publish();
+    assertEquals("new zone\n", Files.readString(output));
+    signed.restore();
+    assertEquals("old zone\n", Files.readString(output));
+    assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(output)));
+    assertEquals(List.of("zone.signed"), files(), "no staging or previous files left");
+  }
+
+  @Test
+  void aCommittedZoneStaysAndLeavesNothingBehind() throws Exception {
+    Path output = dir.resolve("zone.signed");
+    Files.writeString(output, "old zone\n");
+    PolicySigner.Signed signed = staged(output, "new zone\n");
+    signed.publish();
+    signed.settle();
+    assertEquals("new zone\n", Files.readString(output));
+    assertEquals(List.of("zone.signed"), files());
+  }
+
+  @Test
+  void theFirstZoneIsRemovedAgainIfItsCommitFails() throws Exception {
+    Path output = dir.resolve("zone.signed");
+    PolicySigner.Signed signed = staged(output, "new zone\n");
+    signed.publish();
+    signed.restore();
+    assertFalse(Files.exists(output));
+    assertEquals(List.of(), files());
+  }
+
+  @Test
+  void aCrashedRunsLeftoversAreSwept() throws Exception {
+    Path output = dir.resolve("zone.signed");
+    Files.writeString(output, "zone\n");
+    Files.writeString(dir.resolve("zone.signed.123.twinsign-new"), "half");
+    Files.writeString(dir.resolve("zone.signed.456.twinsign-old"), "older");
+    Files.writeString(dir.resolve("other.signed.789.twinsign-new"), "another zone's");
+    PolicySigner.sweep(output);
+    assertEquals(List.of("other.signed.789.twinsign-new", "zone.signed"), files());
+  }
+
+  private List<String> files() throws Exception {
+    try (var files = Files.list(dir)) {
+      return files.map(f -> f.getFileName().toString()).sorted().toList();
+    }
+  }
+}
