@@ -25,15 +25,13 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.twinsign.appliance.CliRun;
 import org.twinsign.appliance.TestHsm;
 import org.twinsign.appliance.Verifiers;
 import org.twinsign.appliance.service.TestStore;
-import org.twinsign.testkit.MariaDbServer;
+import org.twinsign.appliance.WithMariaDb;
 import org.xbill.DNS.DNSKEYRecord;
 import org.xbill.DNS.Master;
 import org.xbill.DNS.Name;
@@ -51,27 +49,14 @@ import org.xbill.DNS.Type;
  * and {@code ds-seen}/{@code ds-gone}, always has a DS matching a KSK in the zone; and no key that
  * is not backed up ever appears in the zone.
  */
-class EnforcerSimulationIT {
+class EnforcerSimulationIT extends WithMariaDb {
   private static final DateTimeFormatter DNS_TIME = DateTimeFormatter.ofPattern("yyyyMMddHHmmss")
       .withZone(ZoneOffset.UTC);
   private static final Pattern LEAP = Pattern.compile("time leap: (\\S+) -> (\\S+)");
   private static final String ZONE = "example.test";
-  private static MariaDbServer server;
 
   @TempDir
   Path dir;
-
-  @BeforeAll
-  static void startServer() {
-    server = MariaDbServer.start();
-  }
-
-  @AfterAll
-  static void stopServer() {
-    if (server != null) {
-      server.close();
-    }
-  }
 
   @Test
   void twoYearsOfRolloversKeepTheZoneValid() throws Exception {

@@ -6,32 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.twinsign.appliance.CliRun;
 import org.twinsign.appliance.Verifiers;
-import org.twinsign.testkit.MariaDbServer;
+import org.twinsign.appliance.WithMariaDb;
 
 /** The operator commands on a real store and token: a zone from import to signed, and what they print. */
-class EnforceCommandsTest {
-  private static MariaDbServer server;
+class EnforceCommandsTest extends WithMariaDb {
 
   @TempDir
   Path dir;
-
-  @BeforeAll
-  static void startServer() {
-    server = MariaDbServer.start();
-  }
-
-  @AfterAll
-  static void stopServer() {
-    if (server != null) {
-      server.close();
-    }
-  }
 
   private TestStore node(boolean requireBackup) throws Exception {
     TestStore node = TestStore.create(server, dir, requireBackup, "");

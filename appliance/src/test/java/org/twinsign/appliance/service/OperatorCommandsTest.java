@@ -15,13 +15,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.twinsign.appliance.CliRun;
 import org.twinsign.testkit.HostTool;
 import org.twinsign.testkit.LocalProcess;
+import org.twinsign.appliance.WithMariaDb;
 import org.twinsign.testkit.MariaDbServer;
 import org.twinsign.testkit.NsdServer;
 
@@ -31,23 +30,10 @@ import org.twinsign.testkit.NsdServer;
  * store as it was — bad kasp.xml, unknown names, a ds-seen nobody waits for, a database that dies
  * in the middle of a command.
  */
-class OperatorCommandsTest {
-  private static MariaDbServer server;
+class OperatorCommandsTest extends WithMariaDb {
 
   @TempDir
   Path dir;
-
-  @BeforeAll
-  static void startServer() {
-    server = MariaDbServer.start();
-  }
-
-  @AfterAll
-  static void stopServer() {
-    if (server != null) {
-      server.close();
-    }
-  }
 
   private static final Path SHORT = Path.of("src/test/resources/kasp/short.xml").toAbsolutePath();
 

@@ -6,32 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.twinsign.appliance.CliRun;
-import org.twinsign.testkit.MariaDbServer;
+import org.twinsign.appliance.WithMariaDb;
 
 /** {@code twinsign --config F setup} against a real mariadbd. */
-class SetupCommandTest {
-  private static MariaDbServer server;
+class SetupCommandTest extends WithMariaDb {
   private static int database;
 
   @TempDir
   Path dir;
-
-  @BeforeAll
-  static void startServer() {
-    server = MariaDbServer.start();
-  }
-
-  @AfterAll
-  static void stopServer() {
-    if (server != null) {
-      server.close();
-    }
-  }
 
   /** A fresh database and account for each test, and a config file naming them. */
   private Path config() throws Exception {
