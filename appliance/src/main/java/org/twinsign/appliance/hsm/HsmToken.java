@@ -174,6 +174,21 @@ public final class HsmToken implements KeyRepository {
     return keys;
   }
 
+  /** One search for every private key and one attribute read each: far cheaper than a find per key. */
+  @Override
+  public java.util.Set<KeyLocator> locators() {
+    checkOpen();
+    java.util.Set<KeyLocator> locators = new java.util.HashSet<>();
+    for (long handle : findObjects(new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY)})) {
+      CK_ATTRIBUTE[] id = {new CK_ATTRIBUTE(CKA_ID)};
+      getAttributes(handle, id);
+      if (id[0].getByteArray() != null && id[0].getByteArray().length > 0) {
+        locators.add(KeyLocator.of(id[0].getByteArray()));
+      }
+    }
+    return locators;
+  }
+
   /** Deletes both halves of the key pair; false if there was none. */
   @Override
   public boolean delete(KeyLocator locator) {

@@ -22,6 +22,13 @@ public interface KeyRepository extends AutoCloseable {
 
   boolean delete(KeyLocator locator);
 
+  /** The locators of every key pair's private half: one search, for checking many keys at once. */
+  default java.util.Set<KeyLocator> locators() {
+    java.util.Set<KeyLocator> locators = new java.util.HashSet<>();
+    list().forEach(key -> locators.add(key.locator()));
+    return locators;
+  }
+
   /** A DNS wire-form signature over {@code data}; safe to call from several threads. */
   byte[] sign(HsmKey key, byte[] data);
 

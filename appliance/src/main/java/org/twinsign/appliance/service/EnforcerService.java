@@ -37,6 +37,9 @@ public final class EnforcerService {
     this.services = services;
   }
 
+  /** How long one run tops up the key pool at most; a large pool fills over several runs. */
+  static final java.time.Duration POOL_BUDGET = java.time.Duration.ofSeconds(20);
+
   /** What one run did: a line per change, and the zones that failed (their state unchanged). */
   public record Report(List<String> lines, List<String> failures) {}
 
@@ -48,7 +51,7 @@ public final class EnforcerService {
     List<String> zones = services.store().read(tx -> ZoneTable.all(tx).stream().map(ZoneTable.ZoneRow::name).toList());
     List<String> lines = new ArrayList<>();
     List<String> failures = new ArrayList<>();
-    try (KeyPoolFiller filler = new KeyPoolFiller(new KeyPool(services)).start()) {
+    try (KeyPoolFiller filler = new KeyPoolFiller(new KeyPool(services), POOL_BUDGET).start()) {
       for (String zone : zones) {
         try {
           lines.addAll(enforce(zone));
@@ -216,8 +219,7 @@ public final class EnforcerService {
       List<KeyTable.StoredKey> missing = new ArrayList<>();
       int present = 0;
       for (KeyTable.StoredKey key : entry.getValue()) {
-        boolean found = services.repositories().get(entry.getKey()).find(new KeyLocator(key.state().locator()))
-            .isPresent();
+        boolean found = services.repositories().holds(entry.getKey(), new KeyLocator(key.state().locator()));
         present += found ? 1 : 0;
         boolean foundAgain = found && key.state().lost();
         if (!found && !key.state().lost()) {

@@ -77,6 +77,14 @@ public final class KeyPool {
 
   /** Generates keys for every pool that is short of what all policies together need; returns what it did. */
   public List<String> topUp() {
+    return topUp(Instant.MAX);
+  }
+
+  /**
+   * As {@link #topUp()}, but stops generating at {@code deadline} (a short-lived command must not
+   * spend minutes filling a large pool; the next run goes on).
+   */
+  public List<String> topUp(Instant deadline) {
     record Shortfall(String policy, KeySpec spec, int missing) {}
     List<Shortfall> shortfalls = services.store().read(tx -> {
       Map<Pool, Integer> need = new LinkedHashMap<>();
@@ -106,11 +114,16 @@ public final class KeyPool {
     });
     List<String> report = new ArrayList<>();
     for (Shortfall shortfall : shortfalls) {
-      for (int i = 0; i < shortfall.missing(); i++) {
+      int made = 0;
+      while (made < shortfall.missing() && Instant.now().isBefore(deadline)) {
         generateOne(shortfall.policy(), shortfall.spec());
+        made++;
       }
-      report.add("key pool: generated " + shortfall.missing() + " " + shortfall.spec().role() + " keys (algorithm "
-          + shortfall.spec().algorithm() + ") in repository " + shortfall.spec().repository());
+      if (made > 0) {
+        report.add("key pool: generated " + made + " " + shortfall.spec().role() + " keys (algorithm "
+            + shortfall.spec().algorithm() + ") in repository " + shortfall.spec().repository()
+            + (made < shortfall.missing() ? "; " + (shortfall.missing() - made) + " more at the next run" : ""));
+      }
     }
     return report;
   }

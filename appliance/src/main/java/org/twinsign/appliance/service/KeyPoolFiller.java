@@ -13,12 +13,15 @@ import org.slf4j.LoggerFactory;
 public final class KeyPoolFiller implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KeyPoolFiller.class);
   private final KeyPool pool;
+  private final java.time.Duration budget;
   private final List<String> report = new ArrayList<>();
   private Thread thread;
   private volatile RuntimeException failure;
 
-  public KeyPoolFiller(KeyPool pool) {
+  /** @param budget how long one round may generate keys (the rest waits for the next round) */
+  public KeyPoolFiller(KeyPool pool, java.time.Duration budget) {
     this.pool = pool;
+    this.budget = budget;
   }
 
   public synchronized KeyPoolFiller start() {
@@ -27,7 +30,7 @@ public final class KeyPoolFiller implements AutoCloseable {
     }
     thread = new Thread(() -> {
       try {
-        List<String> done = pool.topUp();
+        List<String> done = pool.topUp(java.time.Instant.now().plus(budget));
         synchronized (report) {
           report.addAll(done);
         }

@@ -13,6 +13,8 @@ import org.twinsign.appliance.store.StoreException;
 public final class KeyRepositorySet implements AutoCloseable {
   private final TwinsignConfig config;
   private final Map<String, KeyRepository> open = new LinkedHashMap<>();
+  private final Map<String, java.util.Set<org.twinsign.appliance.hsm.KeyLocator>> locators = new LinkedHashMap<>();
+  private final Map<String, org.twinsign.appliance.hsm.HsmKey> keys = new LinkedHashMap<>();
 
   public KeyRepositorySet(TwinsignConfig config) {
     this.config = config;
@@ -29,6 +31,27 @@ public final class KeyRepositorySet implements AutoCloseable {
     return repository;
   }
 
+  /**
+   * Whether the repository holds the key, from one listing per repository and command (a search per
+   * key is slow on a token with thousands of objects). Keys generated or deleted through this set
+   * later in the command are not seen: ask {@link #get} for those.
+   */
+  public synchronized boolean holds(String repository, org.twinsign.appliance.hsm.KeyLocator locator) {
+    return locators.computeIfAbsent(repository, name -> get(name).locators()).contains(locator);
+  }
+
+  /** The key, looked up once per command. */
+  public synchronized org.twinsign.appliance.hsm.HsmKey key(String repository,
+      org.twinsign.appliance.hsm.KeyLocator locator) {
+    String id = repository + "/" + locator.hex();
+    org.twinsign.appliance.hsm.HsmKey key = keys.get(id);
+    if (key == null) {
+      key = get(repository).require(locator);
+      keys.put(id, key);
+    }
+    return key;
+  }
+
   public TwinsignConfig.Repository configured(String name) {
     TwinsignConfig.Repository configured = config.repositories().get(name);
     if (configured == null) {
@@ -42,5 +65,7 @@ public final class KeyRepositorySet implements AutoCloseable {
   public synchronized void close() {
     open.values().forEach(KeyRepository::close);
     open.clear();
+    locators.clear();
+    keys.clear();
   }
 }

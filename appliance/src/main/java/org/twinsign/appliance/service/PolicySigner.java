@@ -295,7 +295,7 @@ final class PolicySigner {
       ZoneKey.SignatureMaker maker = null;
       if (!key.lost() && (signsKeys || signsZone || fallback)) {
         KeyRepository repository = repositories.get(key.repository());
-        HsmKey hsmKey = repository.require(new KeyLocator(key.locator())).withAlgorithm(algorithm);
+        HsmKey hsmKey = repositories.key(key.repository(), new KeyLocator(key.locator())).withAlgorithm(algorithm);
         maker = data -> repository.sign(hsmKey, data);
       }
       ZoneKey.Use use = new ZoneKey.Use(true, signsKeys, signsZone, key.lost(), fallback);
