@@ -106,4 +106,22 @@ class SetupCommandTest extends WithMariaDb {
     assertEquals(1, list.exit());
     assertTrue(list.err().contains("schema changes: run 'twinsign setup' to upgrade it"), list.err());
   }
+
+  @Test
+  void aWriterWithALowerFencingEpochIsRefused() throws Exception {
+    Path config = config();
+    assertEquals(0, CliRun.of("--config", config.toString(), "setup").exit());
+    org.twinsign.appliance.config.TwinsignConfig node = org.twinsign.appliance.config.TwinsignConfig.load(config);
+    try (Store master = Store.open(node); Store old = Store.open(node)) {
+      master.writerEpoch(7);
+      master.write(tx -> tx.update("UPDATE store_meta SET created_at = created_at WHERE id = 1"));
+      assertEquals("7", server.queryString("SELECT fencing_epoch FROM twinsign" + database + ".store_meta"));
+      old.writerEpoch(6);
+      StoreException refused = org.junit.jupiter.api.Assertions.assertThrows(StoreException.class,
+          () -> old.write(tx -> tx.update("UPDATE store_meta SET created_at = created_at WHERE id = 1")));
+      assertTrue(refused.getMessage().contains("holds fencing epoch 6 but epoch 7 has already written"),
+          refused.getMessage());
+      assertEquals(7L, (long) old.read(StoreTransaction::epoch), "readers see the epoch that wrote last");
+    }
+  }
 }
