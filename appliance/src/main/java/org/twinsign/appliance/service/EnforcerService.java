@@ -26,9 +26,9 @@ import org.twinsign.appliance.store.ZoneTable;
 /**
  * {@code enforce} and {@code time leap}: runs the {@link KeyEnforcer} for every zone and signs the
  * zones whose keys, records, input or signatures need it. One zone is one transaction: the key
- * states, the DS hook's outcome, the schedule and the signing record commit together, the signed
- * zone being moved into place just before the commit; if anything fails, the zone's stored state
- * and its published file stay as they were.
+ * states, the schedule and the signing record commit together, the signed zone being moved into
+ * place just before the commit; if anything fails, the zone's stored state and its published file
+ * stay as they were. DS commands run after that commit, and their outcome is recorded apart.
  */
 public final class EnforcerService {
   private final Services services;
@@ -155,6 +155,8 @@ public final class EnforcerService {
           services.repositories().get(key.repository()).delete(new KeyLocator(key.locator()));
         }
       }
+      lines = new ArrayList<>(lines);
+      lines.addAll(runHooks(zoneName));
       return lines;
     }
   }
@@ -278,7 +280,7 @@ public final class EnforcerService {
       key.backedUp(backedUp(hsm));
       current.add(new KeyTable.StoredKey(zoneName, key, hsm));
     }
-    runHooks(tx, zone, policy, current, now, lines);
+    handOver(tx, zone, current, now, lines);
     boolean cdsChanged = zone.publishCds() && !cdsBefore.equals(PolicySigner.cdsKeys(outcome.keys()));
     Map<KeyState, Long> newIds = new HashMap<>();
     assigned.forEach((key, hsm) -> newIds.put(key, hsm.id()));
@@ -441,40 +443,92 @@ public final class EnforcerService {
     return Optional.of(key);
   }
 
-  /** Runs the DS submit and retract hooks the enforcer asked for; their outcome commits with the zone. */
-  private void runHooks(StoreTransaction tx, ZoneTable.ZoneRow row, KaspPolicy policy, List<KeyTable.StoredKey> keys,
-      Instant now, List<String> lines) {
+  /**
+   * Without a DS command the operator (or the parent check) takes the DS to the parent: the
+   * request counts as handed over at once, in the zone's transaction. With one, the command runs
+   * after the commit ({@link #runHooks}), so that it does not hold the store while it works.
+   */
+  private void handOver(StoreTransaction tx, ZoneTable.ZoneRow row, List<KeyTable.StoredKey> keys, Instant now,
+      List<String> lines) {
     String zone = row.name();
+    for (KeyTable.StoredKey key : keys) {
+      KeyState state = key.state();
+      boolean submit = state.dsAtParent() == DsAtParent.SUBMIT;
+      if ((!submit && state.dsAtParent() != DsAtParent.RETRACT) || !command(submit).isEmpty()) {
+        continue;
+      }
+      String detail = "no ds." + (submit ? "submit" : "retract") + "-command configured: "
+          + (submit ? "submit" : "retract") + " the DS yourself ('key export --zone " + zone + " --ds')"
+          + (row.parentServers().isEmpty() ? ", then 'key ds-" + (submit ? "seen" : "gone") + "'"
+              : (row.publishCds() ? " or let the parent follow the CDS records" : "")
+                  + "; the parent check notices when it is done");
+      state.dsAtParent(submit ? DsAtParent.SUBMITTED : DsAtParent.RETRACTED, now);
+      DsEventTable.add(tx, zone, state.keyTag(), state.locator(), submit ? "submitted" : "retracted", now, detail);
+      lines.add("zone " + zone + ": " + state.role() + " " + state.keyTag() + " DS " + (submit ? "submit" : "retract")
+          + ": " + detail);
+    }
+  }
+
+  private List<String> command(boolean submit) {
+    return submit ? services.config().dsSubmitCommand() : services.config().dsRetractCommand();
+  }
+
+  /**
+   * Runs the DS submit and retract commands the committed state asks for, then records their
+   * outcome in a transaction of its own. A command that ran but whose outcome could not be
+   * recorded runs again at the next run: submissions must be safe to repeat.
+   */
+  private List<String> runHooks(String zone) {
+    record Due(KeyTable.StoredKey key, String dnskey) {}
+    List<Due> due = services.store().read(tx -> {
+      KaspPolicy policy = PolicyTable.require(tx, ZoneTable.require(tx, zone).policy());
+      List<Due> list = new ArrayList<>();
+      for (KeyTable.StoredKey key : KeyTable.zoneKeys(tx, zone)) {
+        DsAtParent ds = key.state().dsAtParent();
+        if ((ds == DsAtParent.SUBMIT || ds == DsAtParent.RETRACT) && !command(ds == DsAtParent.SUBMIT).isEmpty()) {
+          list.add(new Due(key, KeyRecords.dnskey(zone, key, policy.keys().ttl().getSeconds()).toString()));
+        }
+      }
+      return list;
+    });
+    List<String> lines = new ArrayList<>();
     for (DsAtParent wanted : List.of(DsAtParent.SUBMIT, DsAtParent.RETRACT)) {
-      List<KeyTable.StoredKey> due = keys.stream().filter(k -> k.state().dsAtParent() == wanted).toList();
-      if (due.isEmpty()) {
+      List<Due> keys = due.stream().filter(d -> d.key().state().dsAtParent() == wanted).toList();
+      if (keys.isEmpty()) {
         continue;
       }
       boolean submit = wanted == DsAtParent.SUBMIT;
-      List<String> command = submit ? services.config().dsSubmitCommand() : services.config().dsRetractCommand();
       StringBuilder dnskeys = new StringBuilder();
-      for (KeyTable.StoredKey key : due) {
-        dnskeys.append(KeyRecords.dnskey(zone, key, policy.keys().ttl().getSeconds())).append('\n');
-      }
-      DsHook.Result result = command.isEmpty()
-          ? new DsHook.Result(true, "no ds." + (submit ? "submit" : "retract") + "-command configured: "
-              + (submit ? "submit" : "retract") + " the DS yourself ('key export --zone " + zone + " --ds')"
-              + (row.parentServers().isEmpty() ? ", then 'key ds-" + (submit ? "seen" : "gone") + "'"
-                  : (row.publishCds() ? " or let the parent follow the CDS records" : "")
-                      + "; the parent check notices when it is done"))
-          : DsHook.run(command, dnskeys.toString());
-      for (KeyTable.StoredKey key : due) {
-        KeyState state = key.state();
-        if (result.ok()) {
-          state.dsAtParent(submit ? DsAtParent.SUBMITTED : DsAtParent.RETRACTED, now);
-        }
-        String event = result.ok() ? (submit ? "submitted" : "retracted") : (submit ? "submit-failed" : "retract-failed");
-        DsEventTable.add(tx, zone, state.keyTag(), state.locator(), event, now, result.detail());
-        lines.add("zone " + zone + ": " + state.role() + " " + state.keyTag() + " DS " + (submit ? "submit" : "retract")
-            + (result.ok() ? (command.isEmpty() ? ": " + result.detail()
-                : (submit ? "ted to the parent" : "ion sent to the parent"))
-                : " failed (retried at the next run): " + result.detail()));
+      keys.forEach(d -> dnskeys.append(d.dnskey()).append('\n'));
+      DsHook.Result result = DsHook.run(command(submit), dnskeys.toString());
+      String what = submit ? "DS submit command" : "DS retract command";
+      try {
+        services.store().write(tx -> {
+          Instant now = Store.now(tx);
+          for (Due d : keys) {
+            KeyTable.StoredKey key = KeyTable.byId(tx, d.key().state().id()).orElse(null);
+            if (key == null || key.state().dsAtParent() != wanted) {
+              continue; // changed meanwhile (zone deleted, ds-seen by hand): nothing to record
+            }
+            KeyState state = key.state();
+            if (result.ok()) {
+              state.dsAtParent(submit ? DsAtParent.SUBMITTED : DsAtParent.RETRACTED, now);
+              KeyTable.save(tx, zone, List.of(state), Map.of());
+            }
+            String event = result.ok() ? (submit ? "submitted" : "retracted")
+                : (submit ? "submit-failed" : "retract-failed");
+            DsEventTable.add(tx, zone, state.keyTag(), state.locator(), event, now, result.detail());
+            lines.add("zone " + zone + ": " + state.role() + " " + state.keyTag() + " DS "
+                + (result.ok() ? (submit ? "submitted to the parent" : "retraction sent to the parent")
+                    : (submit ? "submit" : "retract") + " failed (retried at the next run): " + result.detail()));
+          }
+          return null;
+        });
+      } catch (RuntimeException e) {
+        throw new IllegalStateException("the " + what + " ran, but recording its outcome failed: " + e.getMessage()
+            + "; it runs again at the next 'enforce'", e);
       }
     }
+    return lines;
   }
 }
