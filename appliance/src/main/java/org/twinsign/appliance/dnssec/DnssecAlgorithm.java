@@ -77,6 +77,14 @@ public enum DnssecAlgorithm {
         + Arrays.stream(values()).map(a -> a.name() + " (" + a.number + ")").collect(Collectors.joining(", ")));
   }
 
+  /**
+   * Whether DNSSEC algorithm {@code number} is an RSA one (RSASHA1, RSASHA1-NSEC3-SHA1, RSASHA256,
+   * RSASHA512), whose keys come in several sizes; also for numbers not signed with here.
+   */
+  public static boolean isRsa(int number) {
+    return number == 5 || number == 7 || number == 8 || number == 10;
+  }
+
   /** The algorithm with this number. */
   public static DnssecAlgorithm ofNumber(int number) {
     for (DnssecAlgorithm algorithm : values()) {

@@ -52,7 +52,7 @@ public final class KeyEnforcer {
     }
     for (KeyState key : keys) {
       RecordType signing = key.role() == KeyRole.KSK ? RecordType.RRSIG_DNSKEY : RecordType.RRSIG;
-      if (key.activeAt() == null && key.state(signing).published()) {
+      if (key.activeAt() == null && key.published(signing)) {
         key.activeAt(key.since(signing));
       }
     }
@@ -130,8 +130,8 @@ public final class KeyEnforcer {
         RecordState next = key.next(type);
         boolean settles = (state == RecordState.RUMOURED && next == RecordState.OMNIPRESENT)
             || (state == RecordState.UNRETENTIVE && next == RecordState.HIDDEN);
-        if (settles && !key.since(type).plus(timings.settle(type, state)).isAfter(now)) {
-          move(key, type, next, key.since(type).plus(timings.settle(type, state)), changes);
+        if (settles && !key.since(type).plus(timings.settle(type)).isAfter(now)) {
+          move(key, type, next, key.since(type).plus(timings.settle(type)), changes);
           moved = true;
         }
       }
@@ -233,10 +233,8 @@ public final class KeyEnforcer {
   }
 
   private static boolean lostKeySigner(List<KeyState> keys) {
-    return keys.stream().anyMatch(k -> k.lost() && k.has(RecordType.RRSIG_DNSKEY)
-        && k.state(RecordType.RRSIG_DNSKEY).published()
-        && keys.stream().noneMatch(o -> o != k && !o.lost() && o.has(RecordType.RRSIG_DNSKEY)
-            && o.state(RecordType.RRSIG_DNSKEY).published()));
+    return keys.stream().anyMatch(k -> k.lost() && k.published(RecordType.RRSIG_DNSKEY)
+        && keys.stream().noneMatch(o -> o != k && !o.lost() && o.published(RecordType.RRSIG_DNSKEY)));
   }
 
   private static boolean otherDsPresent(List<KeyState> keys, KeyState key) {
@@ -279,7 +277,7 @@ public final class KeyEnforcer {
       return true;
     }
     if (method == RolloverMethod.DOUBLE_SIGNATURE) {
-      return key.state(RecordType.DNSKEY).published();
+      return key.published(RecordType.DNSKEY);
     }
     return key.state(RecordType.DNSKEY) == RecordState.OMNIPRESENT;
   }
@@ -344,7 +342,7 @@ public final class KeyEnforcer {
     for (KeyState key : keys) {
       for (RecordType type : RecordType.values()) {
         if (key.has(type) && type != RecordType.RRSIG_DNSKEY && key.state(type).uncertain()) {
-          next = earlier(next, key.since(type).plus(timings.settle(type, key.state(type))));
+          next = earlier(next, key.since(type).plus(timings.settle(type)));
         }
       }
       if (key.introducing() && key.activeAt() != null) {

@@ -1,6 +1,7 @@
 package org.twinsign.appliance.enforcer;
 
 import java.time.Duration;
+import org.twinsign.appliance.dnssec.DnssecAlgorithm;
 import org.twinsign.appliance.dnssec.KeyRole;
 import org.twinsign.appliance.policy.KaspPolicy;
 
@@ -16,8 +17,11 @@ public record KeySpec(KeyRole role, int algorithm, int bits, String repository, 
 
   /** Whether {@code key} is a key of this kind (a policy change makes the other keys retire). */
   public boolean matches(KeyState key) {
-    boolean rsa = algorithm == 5 || algorithm == 7 || algorithm == 8 || algorithm == 10;
-    return key.role() == role && key.algorithm() == algorithm && (!rsa || key.bits() == bits)
-        && key.repository().equals(repository);
+    return key.role() == role && fits(key.algorithm(), key.bits()) && key.repository().equals(repository);
+  }
+
+  /** Whether a key of this algorithm and size serves this spec (the size matters for RSA only). */
+  public boolean fits(int keyAlgorithm, int keyBits) {
+    return keyAlgorithm == algorithm && (!DnssecAlgorithm.isRsa(algorithm) || keyBits == bits);
   }
 }

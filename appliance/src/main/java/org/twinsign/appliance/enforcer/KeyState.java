@@ -121,6 +121,12 @@ public final class KeyState {
     return states.containsKey(type);
   }
 
+  /** Whether the key has a record of {@code type} and it is in the zone (or at the parent) now. */
+  public boolean published(RecordType type) {
+    RecordState state = states.get(type);
+    return state != null && state.published();
+  }
+
   public void set(RecordType type, RecordState state, Instant at) {
     if (!states.containsKey(type)) {
       throw new IllegalArgumentException(role + " " + keyTag + " has no " + type.label() + " record");

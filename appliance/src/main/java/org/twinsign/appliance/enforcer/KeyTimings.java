@@ -37,7 +37,7 @@ public record KeyTimings(Duration dnskeyTtl, Duration zonePropagation, Duration 
    * replaced at time t lives in caches until t + this wait, for an introduction as for a withdrawal
    * ({@link ResolverViews} relies on that).
    */
-  public Duration settle(RecordType type, RecordState state) {
+  public Duration settle(RecordType type) {
     Duration safety = max(publishSafety, retireSafety);
     switch (type) {
       case DS:
@@ -62,7 +62,7 @@ public record KeyTimings(Duration dnskeyTtl, Duration zonePropagation, Duration 
   public Duration longest() {
     Duration longest = Duration.ZERO;
     for (RecordType type : RecordType.values()) {
-      longest = max(longest, settle(type, RecordState.RUMOURED));
+      longest = max(longest, settle(type));
     }
     return longest;
   }
@@ -81,7 +81,7 @@ public record KeyTimings(Duration dnskeyTtl, Duration zonePropagation, Duration 
   }
 
   /** In words, for {@code rollover list}. */
-  public String explain(RecordType type, RecordState state) {
+  public String explain(RecordType type) {
     switch (type) {
       case DS:
         return "parent DS TTL (or negative TTL) + parent propagation delay";

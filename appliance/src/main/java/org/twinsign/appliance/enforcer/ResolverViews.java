@@ -99,8 +99,8 @@ public final class ResolverViews {
   static Optional<String> publishedProblem(List<KeyState> keys) {
     Set<Integer> algorithms = new TreeSet<>();
     for (KeyState key : keys) {
-      boolean dnskey = key.state(RecordType.DNSKEY).published();
-      if (!dnskey && (published(key, RecordType.RRSIG) || published(key, RecordType.RRSIG_DNSKEY))) {
+      boolean dnskey = key.published(RecordType.DNSKEY);
+      if (!dnskey && (key.published(RecordType.RRSIG) || key.published(RecordType.RRSIG_DNSKEY))) {
         return Optional.of(key.role() + " " + key.keyTag() + " would sign without its DNSKEY published");
       }
       if (dnskey) {
@@ -109,19 +109,15 @@ public final class ResolverViews {
     }
     for (int algorithm : algorithms) {
       boolean signsKeys = keys.stream().anyMatch(k -> k.algorithm() == algorithm
-          && k.state(RecordType.DNSKEY).published() && published(k, RecordType.RRSIG_DNSKEY));
+          && k.published(RecordType.DNSKEY) && k.published(RecordType.RRSIG_DNSKEY));
       boolean signsZone = keys.stream().anyMatch(k -> k.algorithm() == algorithm
-          && k.state(RecordType.DNSKEY).published() && published(k, RecordType.RRSIG));
+          && k.published(RecordType.DNSKEY) && k.published(RecordType.RRSIG));
       if (!signsKeys || !signsZone) {
         return Optional.of("algorithm " + algorithm + " would be in the DNSKEY RRset without signing "
             + (signsKeys ? "the zone" : "the DNSKEY RRset") + " (RFC 4035 §2.2)");
       }
     }
     return Optional.empty();
-  }
-
-  private static boolean published(KeyState key, RecordType type) {
-    return key.has(type) && key.state(type).published();
   }
 
   private static String tags(Set<KeyState> keys) {

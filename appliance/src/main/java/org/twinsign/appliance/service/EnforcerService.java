@@ -11,7 +11,6 @@ import org.twinsign.appliance.enforcer.DsAtParent;
 import org.twinsign.appliance.enforcer.KeyEnforcer;
 import org.twinsign.appliance.enforcer.KeySpec;
 import org.twinsign.appliance.enforcer.KeyState;
-import org.twinsign.appliance.enforcer.KeyTimings;
 import org.twinsign.appliance.enforcer.RecordType;
 import org.twinsign.appliance.hsm.KeyLocator;
 import org.twinsign.appliance.policy.KaspPolicy;
@@ -120,45 +119,59 @@ public final class EnforcerService {
   private List<String> enforce(String zoneName) {
     ZoneTable.ZoneRow zone = services.store().read(tx -> ZoneTable.require(tx, zoneName));
     try (ZoneFileLock lock = ZoneFileLock.of(zone.output())) {
-      List<KeyTable.HsmKeyRow> destroy = new ArrayList<>();
-      List<KeyTable.HsmKeyRow> generated = new ArrayList<>();
-      PolicySigner.Signed[] signed = new PolicySigner.Signed[1];
-      boolean[] decided = new boolean[1];
+      ZoneRun run = new ZoneRun();
       List<String> lines;
       try {
         lines = services.store().write(tx -> {
           PolicySigner.sweep(zone.output());
-          List<String> made = decide(tx, zoneName, destroy, generated, signed);
-          if (signed[0] != null) {
-            signed[0].publish();
+          List<String> made = decide(tx, zoneName, run);
+          if (run.signed != null) {
+            run.signed.publish();
           }
-          decided[0] = true;
+          run.decided = true;
           return made;
         });
       } catch (RuntimeException e) {
-        Boolean committed = decided[0] ? committed(zoneName, signed[0], generated, e) : Boolean.FALSE;
+        Boolean committed = run.decided ? committed(zoneName, run.signed, run.generated, e) : Boolean.FALSE;
         if (committed == null) {
           throw new IllegalStateException(e.getMessage() + "; the database did not confirm the commit: the signed zone"
               + " stays published, and the next 'enforce' brings the store up to date", e);
         }
         if (!committed) {
-          undo(signed[0], generated, e);
+          undo(run.signed, run.generated, e);
           throw e;
         }
         lines = new ArrayList<>(List.of("zone " + zoneName + ": the commit's answer was lost, but it went through"));
       }
-      if (signed[0] != null) {
-        signed[0].settle();
+      if (run.signed != null) {
+        run.signed.settle();
       }
-      for (KeyTable.HsmKeyRow key : destroy) {
+      for (KeyTable.HsmKeyRow key : run.destroy) {
         if (!key.lost()) {
           services.repositories().get(key.repository()).delete(new KeyLocator(key.locator()));
         }
+      }
+      if (!run.hooksDue) {
+        return lines;
       }
       lines = new ArrayList<>(lines);
       lines.addAll(runHooks(zoneName));
       return lines;
     }
+  }
+
+  /** What one zone's decision does outside its transaction, for {@link #enforce(String)} to finish or undo. */
+  private static final class ZoneRun {
+    /** Purged keys to delete from their repositories once committed. */
+    final List<KeyTable.HsmKeyRow> destroy = new ArrayList<>();
+    /** Keys generated inside the transaction: deleted again if it does not commit. */
+    final List<KeyTable.HsmKeyRow> generated = new ArrayList<>();
+    /** The signed zone, if the zone was signed. */
+    PolicySigner.Signed signed;
+    /** Whether the decision ran to its end (a failure after that is the commit's). */
+    boolean decided;
+    /** Whether DS commands wait to run after the commit. */
+    boolean hooksDue;
   }
 
   /** Whether a transaction whose commit failed went through: TRUE, FALSE, or null if the store cannot say. */
@@ -249,8 +262,7 @@ public final class EnforcerService {
     }
   }
 
-  private List<String> decide(StoreTransaction tx, String zoneName, List<KeyTable.HsmKeyRow> destroy,
-      List<KeyTable.HsmKeyRow> generated, PolicySigner.Signed[] signed) {
+  private List<String> decide(StoreTransaction tx, String zoneName, ZoneRun run) {
     Instant now = Store.now(tx);
     ZoneTable.ZoneRow zone = ZoneTable.require(tx, zoneName);
     KaspPolicy policy = PolicyTable.require(tx, zone.policy());
@@ -269,8 +281,8 @@ public final class EnforcerService {
     Instant parentNext = zone.parentServers().isEmpty() ? null : checkParent(tx, zone, policy, stored, now, lines);
     List<KeySpec> specs = policy.keys().keys().stream().map(KeySpec::of).toList();
     Map<KeyState, KeyTable.HsmKeyRow> assigned = new HashMap<>();
-    KeyEnforcer.Outcome outcome = KeyEnforcer.run(specs, timings(tx, policy, now), policy.keys().purge(), states, now,
-        (spec, at) -> assign(tx, zone, policy, spec, at, assigned, generated, lines));
+    KeyEnforcer.Outcome outcome = KeyEnforcer.run(specs, PolicyTable.timings(tx, policy, now), policy.keys().purge(), states, now,
+        (spec, at) -> assign(tx, zone, policy, spec, at, assigned, run.generated, lines));
     outcome.changes().forEach(change -> lines.add("zone " + zoneName + ": " + change));
     outcome.waiting().forEach(wait -> lines.add("zone " + zoneName + ": waiting: " + wait));
 
@@ -281,6 +293,8 @@ public final class EnforcerService {
       current.add(new KeyTable.StoredKey(zoneName, key, hsm));
     }
     handOver(tx, zone, current, now, lines);
+    run.hooksDue = current.stream().anyMatch(k -> k.state().dsAtParent() == DsAtParent.SUBMIT
+        || k.state().dsAtParent() == DsAtParent.RETRACT);
     boolean cdsChanged = zone.publishCds() && !cdsBefore.equals(PolicySigner.cdsKeys(outcome.keys()));
     Map<KeyState, Long> newIds = new HashMap<>();
     assigned.forEach((key, hsm) -> newIds.put(key, hsm.id()));
@@ -290,7 +304,7 @@ public final class EnforcerService {
       KeyTable.HsmKeyRow hsm = hsmOf.get(purged.id());
       if (!KeyTable.inUse(tx, hsm.id())) {
         KeyTable.deleteHsmKey(tx, hsm.id());
-        destroy.add(hsm);
+        run.destroy.add(hsm);
       }
     }
     Instant due = outcome.nextRun();
@@ -303,7 +317,7 @@ public final class EnforcerService {
 
     boolean inputChanged = !PolicySigner.digest(zone.input()).equals(zone.inputDigest());
     boolean resignDue = zone.resignAt() == null || !zone.resignAt().isAfter(now);
-    boolean publishes = outcome.keys().stream().anyMatch(k -> k.state(RecordType.DNSKEY).published());
+    boolean publishes = outcome.keys().stream().anyMatch(k -> k.published(RecordType.DNSKEY));
     if (publishes && (outcome.zoneChanged() || cdsChanged || zone.signNeeded() || inputChanged || resignDue
         || !Files.isRegularFile(zone.output()))) {
       List<KeyTable.StoredKey> signing = new ArrayList<>();
@@ -312,13 +326,14 @@ public final class EnforcerService {
           signing.add(key);
         }
       }
-      signed[0] = PolicySigner.sign(policy, zone, signing, services.repositories(), now);
-      ZoneTable.signed(tx, zoneName, now, signed[0].serial(), signed[0].inputDigest(), signed[0].resignAt(),
-          signed[0].salt(), signed[0].saltAt());
+      PolicySigner.Signed signed = PolicySigner.sign(policy, zone, signing, services.repositories(), now);
+      run.signed = signed;
+      ZoneTable.signed(tx, zoneName, now, signed.serial(), signed.inputDigest(), signed.resignAt(), signed.salt(),
+          signed.saltAt());
       if (zone.signedAt() == null || zone.signedAt().isBefore(PolicyTable.importedAt(tx, policy.name()))) {
         PolicyTable.extendHold(tx, policy.name(), now);
       }
-      lines.add("zone " + zoneName + ": " + signed[0].summary() + " -> " + zone.output());
+      lines.add("zone " + zoneName + ": " + signed.summary() + " -> " + zone.output());
     }
     if (lines.isEmpty()) {
       lines.add("zone " + zoneName + ": nothing to do" + (due == null ? "" : " until " + due));
@@ -356,8 +371,7 @@ public final class EnforcerService {
     if (waiting.isEmpty()) {
       return null;
     }
-    java.time.Duration stable = timings(tx, policy, now).settle(RecordType.DS,
-        org.twinsign.appliance.enforcer.RecordState.RUMOURED);
+    java.time.Duration stable = PolicyTable.timings(tx, policy, now).settle(RecordType.DS);
     Instant next = null;
     for (KeyTable.StoredKey key : waiting) {
       KeyState state = key.state();
@@ -393,11 +407,6 @@ public final class EnforcerService {
     return next;
   }
 
-  /** The policy's timings, or the larger of these and replaced versions' while those still hold. */
-  static KeyTimings timings(StoreTransaction tx, KaspPolicy policy, Instant now) {
-    return PolicyTable.timings(tx, policy, now);
-  }
-
   /** How often the parent is asked while a DS exchange waits for it. */
   static final java.time.Duration PARENT_POLL = java.time.Duration.ofHours(1);
 
@@ -422,8 +431,7 @@ public final class EnforcerService {
     }
     if (chosen == null) {
       for (KeyTable.HsmKeyRow pool : KeyTable.pool(tx, spec.repository(), spec.role(), spec.algorithm())) {
-        boolean rsa = spec.algorithm() == 5 || spec.algorithm() == 7 || spec.algorithm() == 8 || spec.algorithm() == 10;
-        if ((!rsa || pool.bits() == spec.bits()) && assigned.values().stream().noneMatch(a -> a.id() == pool.id())) {
+        if (spec.fits(pool.algorithm(), pool.bits()) && assigned.values().stream().noneMatch(a -> a.id() == pool.id())) {
           chosen = pool;
           break;
         }

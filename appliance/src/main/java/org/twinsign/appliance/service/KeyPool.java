@@ -63,16 +63,9 @@ public final class KeyPool {
   /** One pool: keys of one repository, role and algorithm (and size, for RSA) serve any policy asking for them. */
   private record Pool(String repository, KeyRole role, int algorithm, int bits) {
     static Pool of(KeySpec spec) {
-      return new Pool(spec.repository(), spec.role(), spec.algorithm(), rsa(spec.algorithm()) ? spec.bits() : 0);
+      return new Pool(spec.repository(), spec.role(), spec.algorithm(),
+          DnssecAlgorithm.isRsa(spec.algorithm()) ? spec.bits() : 0);
     }
-
-    boolean holds(KeyTable.HsmKeyRow key) {
-      return bits == 0 || key.bits() == bits;
-    }
-  }
-
-  private static boolean rsa(int algorithm) {
-    return algorithm == 5 || algorithm == 7 || algorithm == 8 || algorithm == 10;
   }
 
   /** Generates keys for every pool that is short of what all policies together need; returns what it did. */
@@ -103,8 +96,9 @@ public final class KeyPool {
       List<Shortfall> list = new ArrayList<>();
       for (Map.Entry<Pool, Integer> entry : need.entrySet()) {
         Pool pool = entry.getKey();
+        KeySpec spec = example.get(pool).spec();
         long have = KeyTable.pool(tx, pool.repository(), pool.role(), pool.algorithm()).stream()
-            .filter(pool::holds).count();
+            .filter(key -> spec.fits(key.algorithm(), key.bits())).count();
         if (have < entry.getValue()) {
           Shortfall first = example.get(pool);
           list.add(new Shortfall(first.policy(), first.spec(), (int) (entry.getValue() - have)));

@@ -1,7 +1,6 @@
 package org.twinsign.appliance.service;
 
 import java.time.Instant;
-import java.util.List;
 import org.twinsign.appliance.dnssec.KeyRole;
 import org.twinsign.appliance.enforcer.DsAtParent;
 import org.twinsign.appliance.enforcer.KeySpec;
@@ -45,11 +44,11 @@ public record KeyReport(String zone, KeyRole role, int keyTag, String state, Str
       if (key.has(type) && type != RecordType.RRSIG_DNSKEY && key.state(type).uncertain()) {
         RecordState to = key.state(type) == RecordState.RUMOURED
             ? (key.introducing() ? RecordState.OMNIPRESENT : RecordState.UNRETENTIVE) : RecordState.HIDDEN;
-        Instant when = key.since(type).plus(timings.settle(type, key.state(type)));
+        Instant when = key.since(type).plus(timings.settle(type));
         if (to != RecordState.UNRETENTIVE && (at == null || when.isBefore(at))) {
           at = when;
           next = type.label() + " " + to.label();
-          waits = timings.explain(type, key.state(type));
+          waits = timings.explain(type);
         }
       }
     }
@@ -113,10 +112,5 @@ public record KeyReport(String zone, KeyRole role, int keyTag, String state, Str
           : new String[] {"purge", "<Purge> of " + policy.keys().purge().toDays() + " days"};
     }
     return new String[] {"withdrawal", "its successor's records to settle in caches"};
-  }
-
-  static List<String> recordStates(KeyState key) {
-    return List.of(RecordType.values()).stream()
-        .map(t -> key.has(t) ? key.state(t).label() : "n/a").toList();
   }
 }

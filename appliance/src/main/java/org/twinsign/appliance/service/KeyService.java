@@ -32,12 +32,17 @@ public final class KeyService {
   public List<KeyReport> list(String zone) {
     return services.store().read(tx -> {
       String name = zone == null ? null : ZoneTable.require(tx, ZoneService.canonical(zone)).name();
+      Instant now = Store.now(tx);
+      java.util.Map<String, KaspPolicy> policies = new java.util.HashMap<>();
+      java.util.Map<String, org.twinsign.appliance.enforcer.KeyTimings> timings = new java.util.HashMap<>();
       List<KeyReport> reports = new ArrayList<>();
       for (KeyTable.StoredKey key : KeyTable.zoneKeys(tx, name)) {
-        KaspPolicy policy = PolicyTable.require(tx, ZoneTable.require(tx, key.zone()).policy());
+        KaspPolicy policy = policies.computeIfAbsent(key.zone(),
+            z -> PolicyTable.require(tx, ZoneTable.require(tx, z).policy()));
         key.state().backedUp(!services.repositories().configured(key.hsm().repository()).requireBackup()
             || key.hsm().backup() == KeyTable.Backup.BACKED_UP);
-        reports.add(KeyReport.of(key.zone(), key, policy, EnforcerService.timings(tx, policy, Store.now(tx))));
+        reports.add(KeyReport.of(key.zone(), key, policy,
+            timings.computeIfAbsent(policy.name(), p -> PolicyTable.timings(tx, policy, now))));
       }
       return reports;
     });

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.twinsign.appliance.dnssec.DnssecAlgorithm;
 import org.twinsign.appliance.policy.KaspPolicy;
 import org.twinsign.appliance.policy.KaspReader;
 import org.twinsign.appliance.policy.KaspWriter;
@@ -48,8 +49,7 @@ public final class PolicyService {
         }
         report.add("policy " + policy.name() + ": " + (before == null ? "added" : "updated"));
         for (KaspPolicy.Key key : policy.keys().keys()) {
-          boolean rsa = key.algorithm() == 5 || key.algorithm() == 7 || key.algorithm() == 8 || key.algorithm() == 10;
-          if (rsa && key.length() < 2048) {
+          if (DnssecAlgorithm.isRsa(key.algorithm()) && key.length() < 2048) {
             report.add("warning: policy " + policy.name() + ": " + key.role() + " RSA keys of " + key.length()
                 + " bits are below the 2048 that RFC 8624 asks for; they are generated as the policy says");
           }

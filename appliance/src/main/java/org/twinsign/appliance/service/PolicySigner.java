@@ -15,7 +15,6 @@ import java.util.HexFormat;
 import java.util.List;
 import org.twinsign.appliance.dnssec.DenialPolicy;
 import org.twinsign.appliance.dnssec.DnssecAlgorithm;
-import org.twinsign.appliance.dnssec.KeyRole;
 import org.twinsign.appliance.dnssec.Nsec3Parameters;
 import org.twinsign.appliance.dnssec.SerialPolicy;
 import org.twinsign.appliance.dnssec.SignatureTiming;
@@ -277,15 +276,15 @@ final class PolicySigner {
   /** The keys as the signer uses them: published, signing the keys, signing the zone, or only kept (lost). */
   private static List<ZoneKey> zoneKeys(List<KeyTable.StoredKey> keys, KeyRepositorySet repositories, Name origin,
       long ttl) {
-    boolean lostSigner = keys.stream().anyMatch(k -> k.state().lost() && published(k.state(), RecordType.RRSIG));
+    boolean lostSigner = keys.stream().anyMatch(k -> k.state().lost() && k.state().published(RecordType.RRSIG));
     List<ZoneKey> zoneKeys = new ArrayList<>();
     for (KeyTable.StoredKey stored : keys) {
       KeyState key = stored.state();
-      if (!key.state(RecordType.DNSKEY).published()) {
+      if (!key.published(RecordType.DNSKEY)) {
         continue;
       }
-      boolean signsKeys = published(key, RecordType.RRSIG_DNSKEY);
-      boolean signsZone = published(key, RecordType.RRSIG);
+      boolean signsKeys = key.published(RecordType.RRSIG_DNSKEY);
+      boolean signsZone = key.published(RecordType.RRSIG);
       // while a lost key's signatures cannot be renewed, what needs a new signature is signed by the
       // KSK (which every cached DNSKEY RRset holds) and by the lost key's published successor (a ZSK,
       // so that validators that look at the SEP flag see a ZSK signature too)
@@ -302,10 +301,6 @@ final class PolicySigner {
       zoneKeys.add(ZoneKey.of(key.locator(), key.role(), origin, ttl, algorithm, stored.hsm().publicKey(), maker, use));
     }
     return zoneKeys;
-  }
-
-  private static boolean published(KeyState key, RecordType type) {
-    return key.has(type) && key.state(type).published();
   }
 
   /**
