@@ -18,7 +18,6 @@ import org.twinsign.appliance.zone.ZoneChecks;
 import org.twinsign.appliance.zone.ZoneCuts;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.DNSKEYRecord;
-import org.xbill.DNS.NSEC3Record;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.RRSIGRecord;
 import org.xbill.DNS.RRset;

@@ -358,7 +358,10 @@ public final class KeyEnforcer {
         next = earlier(next, now.plus(HOOK_RETRY));
       }
     }
-    return next == null || next.isBefore(now) ? next == null ? null : now : next;
+    if (next == null) {
+      return null;
+    }
+    return next.isBefore(now) ? now : next; // overdue: at once
   }
 
   private static Instant earlier(Instant a, Instant b) {

@@ -31,7 +31,6 @@ import org.xbill.DNS.DClass;
 import org.xbill.DNS.DSRecord;
 import org.xbill.DNS.NSRecord;
 import org.xbill.DNS.Name;
-import org.xbill.DNS.RRSIGRecord;
 import org.xbill.DNS.RRset;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.SOARecord;
