@@ -10,10 +10,13 @@ import picocli.CommandLine.Command;
 @Command(name = "enforce", description = {"Run the key enforcer once for every zone, run the DS hooks it asks for,",
     "and sign the zones whose keys, records, input or signatures changed. A zone that fails keeps its state."})
 final class EnforceCommand extends ServiceCommand {
+  @CommandLine.Option(names = "--zone", paramLabel = "ZONE",
+      description = "Only this zone (repeatable); by default every zone.")
+  java.util.List<String> zones = new java.util.ArrayList<>();
 
   @Override
   void run(Services services, PrintWriter out) {
-    report(spec, services.enforcer().enforce());
+    report(spec, services.enforcer().enforce(zones));
   }
 
   /** Prints what was done; zones that failed go to stderr and make the command fail. */

@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
  * A node's configuration, one Java-properties file ({@code --config FILE} or {@code TWINSIGN_CONFIG}):
  *
  * <pre>
+ * node.mode=single                                # single: the only signer; pair: one of a master/standby pair
  * db.url=jdbc:mariadb://127.0.0.1:3306/twinsign
  * db.user=twinsign
  * db.password.file=/etc/twinsign/db.password
@@ -34,11 +35,17 @@ import java.util.regex.Pattern;
  */
 public record TwinsignConfig(Path source, String dbUrl, String dbUser, Path dbPasswordFile,
     Map<String, Repository> repositories, java.util.List<String> dsSubmitCommand,
-    java.util.List<String> dsRetractCommand, java.time.Duration keyPoolHorizon) {
+    java.util.List<String> dsRetractCommand, java.time.Duration keyPoolHorizon, NodeMode nodeMode) {
+
+  /**
+   * Whether this node is the only signer, or one of a pair. Always set in the file: a node that
+   * writes without a fencing epoch must have been told that it has no rival, never assume it.
+   */
+  public enum NodeMode { SINGLE, PAIR }
 
   /** How far ahead the key pool holds keys by default. */
   public static final java.time.Duration DEFAULT_KEY_POOL_HORIZON = java.time.Duration.ofDays(180);
-  private static final java.util.Set<String> PLAIN_KEYS = java.util.Set.of("db.url", "db.user", "db.password.file",
+  private static final java.util.Set<String> PLAIN_KEYS = java.util.Set.of("node.mode", "db.url", "db.user", "db.password.file",
       "ds.submit-command", "ds.retract-command", "keypool.horizon");
 
   private static final Pattern REPOSITORY_KEY = Pattern.compile("repository\\.([A-Za-z0-9_-]+)\\.(.+)");
@@ -106,9 +113,19 @@ public record TwinsignConfig(Path source, String dbUrl, String dbUser, Path dbPa
             + "' is not a duration: use days (P180D) or hours (PT12H)");
       }
     }
+    String modeText = requiredKey(file, properties, "node.mode");
+    NodeMode mode;
+    if (modeText.equals("single")) {
+      mode = NodeMode.SINGLE;
+    } else if (modeText.equals("pair")) {
+      mode = NodeMode.PAIR;
+    } else {
+      throw new ConfigException(file + ": node.mode must be 'single' (the only signer) or 'pair' (one node of a"
+          + " master/standby pair), not '" + modeText + "'");
+    }
     return new TwinsignConfig(file, url, requiredKey(file, properties, "db.user"),
         base.resolve(requiredKey(file, properties, "db.password.file")), Collections.unmodifiableMap(repositories),
-        command(properties, "ds.submit-command"), command(properties, "ds.retract-command"), horizon);
+        command(properties, "ds.submit-command"), command(properties, "ds.retract-command"), horizon, mode);
   }
 
   /** A hook command: a program and its arguments, split on spaces (no shell). */
@@ -131,7 +148,8 @@ public record TwinsignConfig(Path source, String dbUrl, String dbUser, Path dbPa
   private static String requiredKey(Path file, Properties properties, String key) {
     String value = properties.getProperty(key);
     if (value == null || value.isBlank()) {
-      throw new ConfigException(file + ": '" + key + "' is missing");
+      throw new ConfigException(file + ": '" + key + "' is missing" + (key.equals("node.mode")
+          ? ": set node.mode=single for a signer without a standby, node.mode=pair for one node of a pair" : ""));
     }
     return value.trim();
   }

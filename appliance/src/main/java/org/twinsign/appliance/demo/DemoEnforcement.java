@@ -177,7 +177,7 @@ final class DemoEnforcement {
       Path submit = hook(dir, "ds-submit", dir.resolve("parent-submitted.txt"));
       Path retract = hook(dir, "ds-retract", dir.resolve("parent-retracted.txt"));
       Path config = dir.resolve("twinsign.conf");
-      Files.writeString(config, "db.url=" + db.jdbcUrl("twinsign") + "\ndb.user=twinsign\ndb.password.file="
+      Files.writeString(config, "node.mode=single\ndb.url=" + db.jdbcUrl("twinsign") + "\ndb.user=twinsign\ndb.password.file="
           + passwordFile + "\nrepository.SoftHSM.library=" + token.library() + "\nrepository.SoftHSM.token="
           + token.label() + "\nrepository.SoftHSM.pin.file=" + token.userPinFile()
           + "\nrepository.SoftHSM.require-backup=true\nds.submit-command=" + submit + "\nds.retract-command=" + retract

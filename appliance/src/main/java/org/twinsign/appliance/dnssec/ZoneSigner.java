@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.twinsign.appliance.zone.Zone;
 import org.twinsign.appliance.zone.ZoneChecks;
@@ -41,7 +42,18 @@ public final class ZoneSigner {
   /** What to sign, with what, and how. */
   public record Request(Zone unsigned, String source, List<ZoneKey> keys, DenialPolicy denial,
       SignatureTiming timing, SerialPolicy serialPolicy, long dnskeyTtl, Zone previous, Instant now, int threads,
-      Random random, Long denialTtl) {
+      Random random, Long denialTtl, Long serialFloor, BooleanSupplier cancelled) {
+    // serialFloor: the highest serial that may have been seen outside (the store's record); the new
+    // serial is above it whatever previous holds (null: previous alone). cancelled: polled while
+    // signing; true stops it with SigningCancelledException (null: never).
+
+    public Request(Zone unsigned, String source, List<ZoneKey> keys, DenialPolicy denial, SignatureTiming timing,
+        SerialPolicy serialPolicy, long dnskeyTtl, Zone previous, Instant now, int threads, Random random,
+        Long denialTtl) {
+      this(unsigned, source, keys, denial, timing, serialPolicy, dnskeyTtl, previous, now, threads, random,
+          denialTtl, null, null);
+    }
+
     /** With the denial records' TTL from the SOA (RFC 4034 §4, RFC 5155 §3: min of SOA MINIMUM and SOA TTL). */
     public Request(Zone unsigned, String source, List<ZoneKey> keys, DenialPolicy denial, SignatureTiming timing,
         SerialPolicy serialPolicy, long dnskeyTtl, Zone previous, Instant now, int threads, Random random) {
@@ -69,6 +81,10 @@ public final class ZoneSigner {
     SOARecord soa = zone.soa();
     Long previousSerial = request.previous() == null || request.previous().soa() == null
         ? null : request.previous().soa().getSerial();
+    if (request.serialFloor() != null
+        && (previousSerial == null || SerialPolicy.greaterThan(request.serialFloor(), previousSerial))) {
+      previousSerial = request.serialFloor(); // the output file may be missing, truncated or older
+    }
     long serial = request.serialPolicy().next(soa.getSerial(), previousSerial, request.now());
     SOARecord newSoa = new SOARecord(origin, DClass.IN, soa.getTTL(), soa.getHost(), soa.getAdmin(), serial,
         soa.getRefresh(), soa.getRetry(), soa.getExpire(), soa.getMinimum());
@@ -85,6 +101,7 @@ public final class ZoneSigner {
     }
 
     SignatureReuse reuse = new SignatureReuse(request.previous(), request.now(), request.timing().refresh());
+    checkCancelled(request);
     List<Job> jobs = new ArrayList<>();
     List<String> unsigned = new ArrayList<>();
     long reused = 0;
@@ -131,14 +148,18 @@ public final class ZoneSigner {
     }
     long started = System.nanoTime();
     List<RRSIGRecord> made = run(jobs, request, origin);
+    Map<ZoneKey, SignedZoneCheck.Sample> samples = new java.util.LinkedHashMap<>();
     for (int i = 0; i < jobs.size(); i++) {
       jobs.get(i).rrset.addRR(made.get(i));
+      samples.putIfAbsent(jobs.get(i).key(), new SignedZoneCheck.Sample(jobs.get(i).rrset(), made.get(i)));
     }
     Duration signingTime = Duration.ofNanos(System.nanoTime() - started);
     if (!unsigned.isEmpty()) {
       throw new IllegalStateException("no key can sign " + unsigned.size() + " RRsets of " + origin + " (first: "
           + unsigned.get(0) + "): the keys that should sign them are lost and no fallback key is active");
     }
+    // sign-then-verify: a signature the HSM got wrong must never replace a good published version
+    SignedZoneCheck.check(zone, request.keys(), samples, request.denial().isNsec3(), request.now(), request.source());
     return new Result(zone, checks.warnings(), made.size(), reused, serial, signingTime);
   }
 
@@ -203,6 +224,16 @@ public final class ZoneSigner {
 
   private record Job(RRset rrset, ZoneKey key, Duration validity) {}
 
+  /** How many signatures are made between two looks at {@link Request#cancelled()}. */
+  private static final int CANCEL_CHECK_EVERY = 512;
+
+  private static void checkCancelled(Request request) {
+    if (request.cancelled() != null && request.cancelled().getAsBoolean()) {
+      throw new SigningCancelledException("signing " + request.unsigned().origin() + " was cancelled: the lease to"
+          + " act as master is gone; nothing was published");
+    }
+  }
+
   private static List<RRSIGRecord> run(List<Job> jobs, Request request, Name signer) {
     Instant inception = request.now().minus(request.timing().inceptionOffset());
     long jitter = request.timing().jitter().getSeconds();
@@ -215,8 +246,11 @@ public final class ZoneSigner {
     int threads = Math.max(1, Math.min(request.threads(), 1 + jobs.size() / 64));
     if (threads == 1) {
       for (int i = 0; i < jobs.size(); i++) {
+        if (i % CANCEL_CHECK_EVERY == 0) {
+          checkCancelled(request);
+        }
         Job job = jobs.get(i);
-        out[i] = RrsigFactory.sign(job.rrset(), job.key(), signer, inception, expirations[i]);
+        out[i] = SignatureFault.apply(RrsigFactory.sign(job.rrset(), job.key(), signer, inception, expirations[i]));
       }
       return List.of(out);
     }
@@ -232,9 +266,11 @@ public final class ZoneSigner {
         int from = start;
         int to = Math.min(jobs.size(), start + chunk);
         futures.add(pool.submit(() -> {
+          checkCancelled(request);
           for (int i = from; i < to; i++) {
             Job job = jobs.get(i);
-            out[i] = RrsigFactory.sign(job.rrset(), job.key(), signer, inception, expirations[i]);
+            out[i] = SignatureFault.apply(RrsigFactory.sign(job.rrset(), job.key(), signer, inception,
+                expirations[i]));
           }
         }));
       }

@@ -25,7 +25,7 @@ public final class BackupService {
   }
 
   public List<String> prepare(String repository) {
-    return services.store().write(tx -> {
+    return services.store().write(services.lease(), tx -> {
       Instant now = Store.now(tx);
       List<String> report = new ArrayList<>();
       for (String name : repositories(tx, repository)) {
@@ -51,7 +51,7 @@ public final class BackupService {
   }
 
   private List<String> finish(String repository, boolean commit) {
-    return services.store().write(tx -> {
+    return services.store().write(services.lease(), tx -> {
       Instant now = Store.now(tx);
       List<String> report = new ArrayList<>();
       for (String name : repositories(tx, repository)) {

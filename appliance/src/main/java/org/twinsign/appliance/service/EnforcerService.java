@@ -21,13 +21,17 @@ import org.twinsign.appliance.store.RepositoryTable;
 import org.twinsign.appliance.store.Store;
 import org.twinsign.appliance.store.StoreTransaction;
 import org.twinsign.appliance.store.ZoneTable;
+import org.twinsign.appliance.store.CommitUnknownException;
+import org.twinsign.fencing.Lease;
 
 /**
  * {@code enforce} and {@code time leap}: runs the {@link KeyEnforcer} for every zone and signs the
- * zones whose keys, records, input or signatures need it. One zone is one transaction: the key
- * states, the schedule and the signing record commit together, the signed zone being moved into
- * place just before the commit; if anything fails, the zone's stored state and its published file
- * stay as they were. DS commands run after that commit, and their outcome is recorded apart.
+ * zones whose keys, records, input or signatures need it. Each zone reads its state, decides and
+ * signs outside any transaction, then commits the key states, the schedule and the signing record
+ * in one short transaction guarded by the zone's row version and the lease, the signed zone being
+ * moved into place just before the commit; if anything fails, the zone's stored state and its
+ * published file stay as they were. DS commands run after that commit, and their outcome is
+ * recorded apart. Zones do not wait for each other.
  */
 public final class EnforcerService {
   private final Services services;
@@ -43,11 +47,21 @@ public final class EnforcerService {
   public record Report(List<String> lines, List<String> failures) {}
 
   public Report enforce() {
-    services.store().write(tx -> {
+    return enforce(List.of());
+  }
+
+  /** Runs the enforcer for the named zones (all zones if none are named); zones do not wait for each other. */
+  public Report enforce(List<String> only) {
+    services.store().write(services.lease(), tx -> {
       RepositoryTable.sync(tx, services.config().repositories());
       return null;
     });
-    List<String> zones = services.store().read(tx -> ZoneTable.all(tx).stream().map(ZoneTable.ZoneRow::name).toList());
+    List<String> zones = services.store().read(tx -> {
+      if (only.isEmpty()) {
+        return ZoneTable.all(tx).stream().map(ZoneTable.ZoneRow::name).toList();
+      }
+      return only.stream().map(name -> ZoneTable.require(tx, ZoneService.canonical(name)).name()).toList();
+    });
     List<String> lines = new ArrayList<>();
     List<String> failures = new ArrayList<>();
     try (KeyPoolFiller filler = new KeyPoolFiller(new KeyPool(services), POOL_BUDGET).start()) {
@@ -67,7 +81,7 @@ public final class EnforcerService {
   /** Moves a simulation store's clock to the next scheduled event (or to {@code to}), then enforces. */
   public Report leap(Instant to) {
     Instant[] moved = new Instant[2];
-    services.store().write(tx -> {
+    services.store().write(services.lease(), tx -> {
       Instant now = Store.now(tx);
       Instant target = to;
       if (Store.mode(tx) != Store.Mode.SIMULATION) {
@@ -109,82 +123,134 @@ public final class EnforcerService {
     return Optional.ofNullable(next);
   }
 
-  /**
-   * One zone, one transaction. The signed zone is published just before the commit. If the
-   * commit fails, the store is asked whether it went through anyway: if not, the previous file is
-   * put back and keys generated for the zone are deleted from their repository; if the store
-   * cannot say, the new file stays (a published change the store does not know of yet is redone
-   * later, which is safe; a recorded change that was never published is not).
-   */
+  /** How often a zone's run starts over when another writer moved the zone first, before it gives up. */
+  static final int MAX_ATTEMPTS = 3;
+
+  /** One zone: read, decide and sign outside any transaction, then a short guarded commit; again if the zone moved. */
   private List<String> enforce(String zoneName) {
-    ZoneTable.ZoneRow zone = services.store().read(tx -> ZoneTable.require(tx, zoneName));
-    try (ZoneFileLock lock = ZoneFileLock.of(zone.output())) {
-      ZoneRun run = new ZoneRun();
-      List<String> lines;
+    for (int attempt = 1; ; attempt++) {
       try {
-        lines = services.store().write(tx -> {
-          PolicySigner.sweep(zone.output());
-          List<String> made = decide(tx, zoneName, run);
-          if (run.signed != null) {
-            run.signed.publish();
-          }
-          run.decided = true;
-          return made;
+        return enforceOnce(zoneName);
+      } catch (ZoneTable.ZoneMovedException e) {
+        if (attempt >= MAX_ATTEMPTS) {
+          throw new IllegalStateException(e.getMessage() + ", " + attempt + " times in a row: nothing was published;"
+              + " the next 'enforce' tries again", e);
+        }
+      }
+    }
+  }
+
+  /**
+   * One attempt, in the shape every master action takes: read the zone's state (one read-only
+   * transaction) → decide, look at the HSM and the parent, and sign, outside any transaction and
+   * lock (the signing stops as soon as the lease is gone) → reserve the new serial → a short
+   * commit guarded by the zone's row version and the lease, in which the signed zone is published
+   * (durably) just before the commit. If the commit fails the previous file is put back; if its
+   * answer is lost the store is asked whether it went through, and if it cannot say the new file
+   * stays (its serial is reserved, so it is never reused for other content).
+   */
+  private List<String> enforceOnce(String zoneName) {
+    Lease lease = services.lease();
+    ZoneSnapshot snapshot = services.store().read(tx -> ZoneSnapshot.load(tx, zoneName));
+    ZoneRun run = new ZoneRun();
+    List<String> lines = decide(snapshot, run);
+    ZoneTable.ZoneRow zone = snapshot.zone();
+    try {
+      if (run.signing != null) {
+        PolicySigner.Signed signed = PolicySigner.sign(snapshot.policy(), zone, run.signing, services.repositories(),
+            snapshot.now(), () -> !lease.valid());
+        run.signed = signed;
+        run.writes.add(tx -> ZoneTable.signed(tx, zoneName, snapshot.now(), signed.serial(), signed.inputDigest(),
+            signed.resignAt(), signed.salt(), signed.saltAt()));
+        lines.add("zone " + zoneName + ": " + signed.summary() + " -> " + zone.output());
+        services.store().write(lease, tx -> {
+          ZoneTable.reserveSerial(tx, zoneName, signed.serial());
+          return null;
         });
-      } catch (RuntimeException e) {
-        Boolean committed = run.decided ? committed(zoneName, run.signed, run.generated, e) : Boolean.FALSE;
-        if (committed == null) {
-          throw new IllegalStateException(e.getMessage() + "; the database did not confirm the commit: the signed zone"
-              + " stays published, and the next 'enforce' brings the store up to date", e);
+      }
+      try (ZoneFileLock lock = ZoneFileLock.of(zone.output())) {
+        lines.addAll(commit(snapshot, run));
+      }
+    } finally {
+      if (run.signed != null) {
+        run.signed.discard();
+      }
+    }
+    for (KeyTable.HsmKeyRow key : run.destroy) {
+      if (!key.lost()) {
+        lease.check("delete purged key " + key.locator() + " from repository " + key.repository());
+        services.repositories().get(key.repository()).delete(new KeyLocator(key.locator()));
+      }
+    }
+    if (!run.hooksDue) {
+      return lines;
+    }
+    lines = new ArrayList<>(lines);
+    lines.addAll(runHooks(zoneName));
+    return lines;
+  }
+
+  /** The short commit: the zone's version guard, the pool keys taken, the decision's writes, the publication. */
+  private List<String> commit(ZoneSnapshot snapshot, ZoneRun run) {
+    String zoneName = snapshot.zone().name();
+    PolicySigner.sweep(snapshot.zone().output());
+    try {
+      services.store().write(services.lease(), tx -> {
+        ZoneTable.claim(tx, zoneName, snapshot.zone().version());
+        for (KeyTable.HsmKeyRow key : run.fromPool) {
+          KeyTable.claimPoolKey(tx, key.id());
         }
-        if (!committed) {
-          undo(run.signed, run.generated, e);
-          throw e;
+        run.writes.forEach(write -> write.accept(tx));
+        if (run.signed != null) {
+          tx.lease().check("publish zone " + zoneName + " to " + snapshot.zone().output());
+          run.signed.publish();
         }
-        lines = new ArrayList<>(List.of("zone " + zoneName + ": the commit's answer was lost, but it went through"));
+        return null;
+      });
+    } catch (CommitUnknownException e) {
+      Boolean committed = run.signed == null ? null : committed(zoneName, run.signed, e);
+      if (committed == null) {
+        throw new IllegalStateException(e.getMessage() + (run.signed == null ? "" : "; the signed zone (serial "
+            + run.signed.serial() + ", reserved: no other content gets it) stays published"), e);
+      }
+      if (!committed) {
+        undo(run.signed, e);
+        throw e;
       }
       if (run.signed != null) {
         run.signed.settle();
       }
-      for (KeyTable.HsmKeyRow key : run.destroy) {
-        if (!key.lost()) {
-          services.repositories().get(key.repository()).delete(new KeyLocator(key.locator()));
-        }
-      }
-      if (!run.hooksDue) {
-        return lines;
-      }
-      lines = new ArrayList<>(lines);
-      lines.addAll(runHooks(zoneName));
-      return lines;
+      return List.of("zone " + zoneName + ": the commit's answer was lost, but it went through");
+    } catch (RuntimeException e) {
+      undo(run.signed, e);
+      throw e;
     }
+    if (run.signed != null) {
+      run.signed.settle();
+    }
+    return List.of();
   }
 
-  /** What one zone's decision does outside its transaction, for {@link #enforce(String)} to finish or undo. */
+  /** What one zone's decision does, for {@link #enforceOnce} to carry out in its commit or after it. */
   private static final class ZoneRun {
-    /** Purged keys to delete from their repositories once committed. */
+    /** The decision's writes, applied in the zone's commit. */
+    final List<java.util.function.Consumer<StoreTransaction>> writes = new ArrayList<>();
+    /** Pool keys the decision took: the commit checks no other zone took them first. */
+    final List<KeyTable.HsmKeyRow> fromPool = new ArrayList<>();
+    /** Purged keys to delete from their repositories once committed (filled by the commit). */
     final List<KeyTable.HsmKeyRow> destroy = new ArrayList<>();
-    /** Keys generated inside the transaction: deleted again if it does not commit. */
-    final List<KeyTable.HsmKeyRow> generated = new ArrayList<>();
-    /** The signed zone, if the zone was signed. */
+    /** The keys to sign with, if the zone needs signing. */
+    List<KeyTable.StoredKey> signing;
+    /** The signed zone, once signed. */
     PolicySigner.Signed signed;
-    /** Whether the decision ran to its end (a failure after that is the commit's). */
-    boolean decided;
     /** Whether DS commands wait to run after the commit. */
     boolean hooksDue;
   }
 
-  /** Whether a transaction whose commit failed went through: TRUE, FALSE, or null if the store cannot say. */
-  private Boolean committed(String zoneName, PolicySigner.Signed signed, List<KeyTable.HsmKeyRow> generated,
-      RuntimeException failure) {
-    if (signed == null && generated.isEmpty()) {
-      return Boolean.FALSE; // nothing outside the store to undo
-    }
+  /** Whether a commit whose answer was lost went through: TRUE, FALSE, or null if the store cannot say. */
+  private Boolean committed(String zoneName, PolicySigner.Signed signed, RuntimeException failure) {
     try {
       return services.store().read(tx -> {
-        if (!generated.isEmpty()) {
-          return KeyTable.hsmKeyExists(tx, generated.get(0).id());
-        }
         ZoneTable.ZoneRow row = ZoneTable.require(tx, zoneName);
         return signed.serial() == (row.signedSerial() == null ? -1 : row.signedSerial())
             && signed.inputDigest().equals(row.inputDigest()) && signed.resignAt().equals(row.resignAt());
@@ -195,25 +261,19 @@ public final class EnforcerService {
     }
   }
 
-  /** Puts the previous zone file back and deletes the keys generated in the failed transaction. */
-  private void undo(PolicySigner.Signed signed, List<KeyTable.HsmKeyRow> generated, RuntimeException failure) {
-    if (signed != null) {
-      try {
-        if (signed.published()) {
-          signed.restore();
-        } else {
-          signed.discard();
-        }
-      } catch (RuntimeException e) {
-        failure.addSuppressed(e);
-      }
+  /** Puts the previous zone file back (or drops the staged one). */
+  private static void undo(PolicySigner.Signed signed, RuntimeException failure) {
+    if (signed == null) {
+      return;
     }
-    for (KeyTable.HsmKeyRow key : generated) {
-      try {
-        services.repositories().get(key.repository()).delete(new KeyLocator(key.locator()));
-      } catch (RuntimeException e) {
-        failure.addSuppressed(e);
+    try {
+      if (signed.published()) {
+        signed.restore();
+      } else {
+        signed.discard();
       }
+    } catch (RuntimeException e) {
+      failure.addSuppressed(e);
     }
   }
 
@@ -222,8 +282,7 @@ public final class EnforcerService {
    * key the zone has there is gone: that is a wrong token or configuration, not lost keys, and the
    * run stops. A lost key that is found again can sign again.
    */
-  private void checkKeysPresent(StoreTransaction tx, String zoneName, List<KeyTable.StoredKey> stored,
-      List<String> lines) {
+  private void checkKeysPresent(ZoneRun run, String zoneName, List<KeyTable.StoredKey> stored, List<String> lines) {
     java.util.Map<String, List<KeyTable.StoredKey>> byRepository = new java.util.TreeMap<>();
     for (KeyTable.StoredKey key : stored) {
       if (!key.state().allHidden()) {
@@ -240,7 +299,8 @@ public final class EnforcerService {
         if (!found && !key.state().lost()) {
           missing.add(key);
         } else if (foundAgain) {
-          KeyTable.markLost(tx, key.hsm().id(), false);
+          long id = key.hsm().id();
+          run.writes.add(tx -> KeyTable.markLost(tx, id, false));
           key.state().lost(false);
           lines.add("zone " + zoneName + ": " + key.state().role() + " " + key.state().keyTag()
               + " is back in repository " + entry.getKey() + ": it signs again");
@@ -254,7 +314,8 @@ public final class EnforcerService {
             + " rollover");
       }
       for (KeyTable.StoredKey key : missing) {
-        KeyTable.markLost(tx, key.hsm().id(), true);
+        long id = key.hsm().id();
+        run.writes.add(tx -> KeyTable.markLost(tx, id, true));
         key.state().lost(true);
         lines.add("zone " + zoneName + ": " + key.state().role() + " " + key.state().keyTag() + " ("
             + key.state().locator() + ") is gone from repository " + entry.getKey() + ": emergency rollover");
@@ -262,15 +323,20 @@ public final class EnforcerService {
     }
   }
 
-  private List<String> decide(StoreTransaction tx, String zoneName, ZoneRun run) {
-    Instant now = Store.now(tx);
-    ZoneTable.ZoneRow zone = ZoneTable.require(tx, zoneName);
-    KaspPolicy policy = PolicyTable.require(tx, zone.policy());
+  /**
+   * The zone's decision, outside any transaction: key presence, the parent check, the enforcer's
+   * moves, the schedule, and whether to sign. Writes go into {@code run} for the commit.
+   */
+  private List<String> decide(ZoneSnapshot snapshot, ZoneRun run) {
+    Instant now = snapshot.now();
+    ZoneTable.ZoneRow zone = snapshot.zone();
+    String zoneName = zone.name();
+    KaspPolicy policy = snapshot.policy();
     List<String> lines = new ArrayList<>();
-    List<KeyTable.StoredKey> stored = KeyTable.zoneKeys(tx, zoneName);
+    List<KeyTable.StoredKey> stored = snapshot.keys();
     Map<Long, KeyTable.HsmKeyRow> hsmOf = new HashMap<>();
     List<KeyState> states = new ArrayList<>();
-    checkKeysPresent(tx, zoneName, stored, lines);
+    checkKeysPresent(run, zoneName, stored, lines);
     for (KeyTable.StoredKey key : stored) {
       KeyState state = key.state();
       state.backedUp(backedUp(key.hsm()));
@@ -278,11 +344,11 @@ public final class EnforcerService {
       states.add(state);
     }
     java.util.Set<Integer> cdsBefore = PolicySigner.cdsKeys(states);
-    Instant parentNext = zone.parentServers().isEmpty() ? null : checkParent(tx, zone, policy, stored, now, lines);
+    Instant parentNext = zone.parentServers().isEmpty() ? null : checkParent(snapshot, run, lines);
     List<KeySpec> specs = policy.keys().keys().stream().map(KeySpec::of).toList();
     Map<KeyState, KeyTable.HsmKeyRow> assigned = new HashMap<>();
-    KeyEnforcer.Outcome outcome = KeyEnforcer.run(specs, PolicyTable.timings(tx, policy, now), policy.keys().purge(), states, now,
-        (spec, at) -> assign(tx, zone, policy, spec, at, assigned, run.generated, lines));
+    KeyEnforcer.Outcome outcome = KeyEnforcer.run(specs, snapshot.timings(), policy.keys().purge(), states, now,
+        (spec, at) -> assign(snapshot, run, spec, at, assigned, lines));
     outcome.changes().forEach(change -> lines.add("zone " + zoneName + ": " + change));
     outcome.waiting().forEach(wait -> lines.add("zone " + zoneName + ": waiting: " + wait));
 
@@ -292,20 +358,23 @@ public final class EnforcerService {
       key.backedUp(backedUp(hsm));
       current.add(new KeyTable.StoredKey(zoneName, key, hsm));
     }
-    handOver(tx, zone, current, now, lines);
+    handOver(run, zone, current, now, lines);
     run.hooksDue = current.stream().anyMatch(k -> k.state().dsAtParent() == DsAtParent.SUBMIT
         || k.state().dsAtParent() == DsAtParent.RETRACT);
     boolean cdsChanged = zone.publishCds() && !cdsBefore.equals(PolicySigner.cdsKeys(outcome.keys()));
     Map<KeyState, Long> newIds = new HashMap<>();
     assigned.forEach((key, hsm) -> newIds.put(key, hsm.id()));
-    KeyTable.save(tx, zoneName, outcome.keys(), newIds);
+    List<KeyState> keys = outcome.keys();
+    run.writes.add(tx -> KeyTable.save(tx, zoneName, keys, newIds));
     for (KeyState purged : outcome.purge()) {
-      KeyTable.deleteZoneKey(tx, purged.id());
       KeyTable.HsmKeyRow hsm = hsmOf.get(purged.id());
-      if (!KeyTable.inUse(tx, hsm.id())) {
-        KeyTable.deleteHsmKey(tx, hsm.id());
-        run.destroy.add(hsm);
-      }
+      run.writes.add(tx -> {
+        KeyTable.deleteZoneKey(tx, purged.id());
+        if (!KeyTable.inUse(tx, hsm.id())) {
+          KeyTable.deleteHsmKey(tx, hsm.id());
+          run.destroy.add(hsm);
+        }
+      });
     }
     Instant due = outcome.nextRun();
     String reason = "next key transition, lifetime end or purge";
@@ -313,7 +382,9 @@ public final class EnforcerService {
       due = parentNext;
       reason = "parent check";
     }
-    ZoneTable.schedule(tx, zoneName, due, due == null ? "nothing scheduled" : reason);
+    Instant dueAt = due;
+    String why = due == null ? "nothing scheduled" : reason;
+    run.writes.add(tx -> ZoneTable.schedule(tx, zoneName, dueAt, why));
 
     boolean inputChanged = !PolicySigner.digest(zone.input()).equals(zone.inputDigest());
     boolean resignDue = zone.resignAt() == null || !zone.resignAt().isAfter(now);
@@ -326,16 +397,11 @@ public final class EnforcerService {
           signing.add(key);
         }
       }
-      PolicySigner.Signed signed = PolicySigner.sign(policy, zone, signing, services.repositories(), now);
-      run.signed = signed;
-      ZoneTable.signed(tx, zoneName, now, signed.serial(), signed.inputDigest(), signed.resignAt(), signed.salt(),
-          signed.saltAt());
-      if (zone.signedAt() == null || zone.signedAt().isBefore(PolicyTable.importedAt(tx, policy.name()))) {
-        PolicyTable.extendHold(tx, policy.name(), now);
+      run.signing = signing;
+      if (zone.signedAt() == null || zone.signedAt().isBefore(snapshot.policyImportedAt())) {
+        run.writes.add(tx -> PolicyTable.extendHold(tx, policy.name(), now));
       }
-      lines.add("zone " + zoneName + ": " + signed.summary() + " -> " + zone.output());
-    }
-    if (lines.isEmpty()) {
+    } else if (lines.isEmpty()) {
       lines.add("zone " + zoneName + ": nothing to do" + (due == null ? "" : " until " + due));
     }
     return lines;
@@ -346,8 +412,10 @@ public final class EnforcerService {
    * and reports those itself once the answer has held for the DS TTL plus the parent's
    * propagation delay; returns when to ask again.
    */
-  private Instant checkParent(StoreTransaction tx, ZoneTable.ZoneRow zone, KaspPolicy policy,
-      List<KeyTable.StoredKey> stored, Instant now, List<String> lines) {
+  private Instant checkParent(ZoneSnapshot snapshot, ZoneRun run, List<String> lines) {
+    ZoneTable.ZoneRow zone = snapshot.zone();
+    List<KeyTable.StoredKey> stored = snapshot.keys();
+    Instant now = snapshot.now();
     List<KeyTable.StoredKey> waiting = stored.stream().filter(k -> k.state().dsAtParent() == DsAtParent.SUBMITTED
         || k.state().dsAtParent() == DsAtParent.RETRACTED).toList();
     List<KeyTable.StoredKey> published = stored.stream().filter(k -> k.state().dsAtParent() == DsAtParent.SEEN)
@@ -371,7 +439,7 @@ public final class EnforcerService {
     if (waiting.isEmpty()) {
       return null;
     }
-    java.time.Duration stable = PolicyTable.timings(tx, policy, now).settle(RecordType.DS);
+    java.time.Duration stable = snapshot.timings().settle(RecordType.DS);
     Instant next = null;
     for (KeyTable.StoredKey key : waiting) {
       KeyState state = key.state();
@@ -399,8 +467,8 @@ public final class EnforcerService {
       } else {
         KeyEnforcer.dsGone(state, since);
       }
-      DsEventTable.add(tx, zone.name(), state.keyTag(), state.locator(), submitted ? "seen" : "gone", now,
-          "parent check: stable since " + since);
+      run.writes.add(tx -> DsEventTable.add(tx, zone.name(), state.keyTag(), state.locator(),
+          submitted ? "seen" : "gone", now, "parent check: stable since " + since));
       lines.add("zone " + zone.name() + ": parent check: DS of " + state.role() + " " + state.keyTag() + " "
           + (submitted ? "seen" : "gone") + " (stable since " + since + ")");
     }
@@ -415,31 +483,48 @@ public final class EnforcerService {
         || hsm.backup() == KeyTable.Backup.BACKED_UP;
   }
 
-  /** A key for a spec: a shared one (ShareKeys), a pool key (backed up first), or a new one. */
-  private Optional<KeyState> assign(StoreTransaction tx, ZoneTable.ZoneRow zone, KaspPolicy policy, KeySpec spec,
-      Instant now, Map<KeyState, KeyTable.HsmKeyRow> assigned, List<KeyTable.HsmKeyRow> generated,
-      List<String> lines) {
+  /**
+   * A key for a spec: a shared one (ShareKeys), a pool key (backed up first), or a new one. A key
+   * whose tag and algorithm equal those of a key the zone already has is never taken (as Knot
+   * does): a key tag must name one key of the zone, or validators try the wrong key.
+   */
+  private Optional<KeyState> assign(ZoneSnapshot snapshot, ZoneRun run, KeySpec spec, Instant now,
+      Map<KeyState, KeyTable.HsmKeyRow> assigned, List<String> lines) {
+    ZoneTable.ZoneRow zone = snapshot.zone();
+    KaspPolicy policy = snapshot.policy();
+    java.util.Set<String> taken = new java.util.HashSet<>();
+    snapshot.keys().forEach(k -> taken.add(k.state().keyTag() + "/" + k.state().algorithm()));
+    assigned.keySet().forEach(k -> taken.add(k.keyTag() + "/" + k.algorithm()));
     KeyTable.HsmKeyRow chosen = null;
     if (policy.keys().shareKeys()) {
-      for (KeyTable.StoredKey other : KeyTable.zoneKeys(tx, null)) {
-        if (!other.zone().equals(zone.name()) && other.state().introducing() && spec.matches(other.state())
-            && policy.name().equals(ZoneTable.require(tx, other.zone()).policy()) && !other.state().lost()) {
+      for (KeyTable.StoredKey other : snapshot.shared()) {
+        if (other.state().introducing() && spec.matches(other.state()) && !other.state().lost()
+            && !taken.contains(tagOf(spec, other.hsm()))) {
           chosen = other.hsm();
           break;
         }
       }
     }
     if (chosen == null) {
-      for (KeyTable.HsmKeyRow pool : KeyTable.pool(tx, spec.repository(), spec.role(), spec.algorithm())) {
-        if (spec.fits(pool.algorithm(), pool.bits()) && assigned.values().stream().noneMatch(a -> a.id() == pool.id())) {
+      for (KeyTable.HsmKeyRow pool : snapshot.pool().getOrDefault(spec, List.of())) {
+        if (spec.fits(pool.algorithm(), pool.bits()) && assigned.values().stream().noneMatch(a -> a.id() == pool.id())
+            && !taken.contains(tagOf(spec, pool))) {
           chosen = pool;
+          run.fromPool.add(pool);
           break;
         }
       }
     }
-    if (chosen == null) {
-      chosen = new KeyPool(services).generateOne(tx, policy.name(), spec);
-      generated.add(chosen);
+    while (chosen == null) {
+      // recorded in the pool at once (its own transaction): a crash leaves no key the store does not know
+      KeyTable.HsmKeyRow made = new KeyPool(services).generateOne(policy.name(), spec);
+      if (taken.contains(tagOf(spec, made))) {
+        lines.add("zone " + zone.name() + ": a new " + spec.role() + " has key tag " + KeyRecords.keyTag(spec.role(),
+            made.algorithm(), made.publicKey()) + " like a key of the zone: it stays in the pool, another is made");
+        continue;
+      }
+      chosen = made;
+      run.fromPool.add(made);
       lines.add("zone " + zone.name() + ": the key pool had no " + spec.role() + " for algorithm " + spec.algorithm()
           + " in " + spec.repository() + ": generated one now" + (services.repositories()
           .configured(spec.repository()).requireBackup() ? "; it is not published before 'backup commit'" : ""));
@@ -451,12 +536,16 @@ public final class EnforcerService {
     return Optional.of(key);
   }
 
+  private static String tagOf(KeySpec spec, KeyTable.HsmKeyRow key) {
+    return KeyRecords.keyTag(spec.role(), key.algorithm(), key.publicKey()) + "/" + key.algorithm();
+  }
+
   /**
    * Without a DS command the operator (or the parent check) takes the DS to the parent: the
    * request counts as handed over at once, in the zone's transaction. With one, the command runs
    * after the commit ({@link #runHooks}), so that it does not hold the store while it works.
    */
-  private void handOver(StoreTransaction tx, ZoneTable.ZoneRow row, List<KeyTable.StoredKey> keys, Instant now,
+  private void handOver(ZoneRun run, ZoneTable.ZoneRow row, List<KeyTable.StoredKey> keys, Instant now,
       List<String> lines) {
     String zone = row.name();
     for (KeyTable.StoredKey key : keys) {
@@ -471,7 +560,8 @@ public final class EnforcerService {
               : (row.publishCds() ? " or let the parent follow the CDS records" : "")
                   + "; the parent check notices when it is done");
       state.dsAtParent(submit ? DsAtParent.SUBMITTED : DsAtParent.RETRACTED, now);
-      DsEventTable.add(tx, zone, state.keyTag(), state.locator(), submit ? "submitted" : "retracted", now, detail);
+      run.writes.add(tx -> DsEventTable.add(tx, zone, state.keyTag(), state.locator(), submit ? "submitted"
+          : "retracted", now, detail));
       lines.add("zone " + zone + ": " + state.role() + " " + state.keyTag() + " DS " + (submit ? "submit" : "retract")
           + ": " + detail);
     }
@@ -508,10 +598,11 @@ public final class EnforcerService {
       boolean submit = wanted == DsAtParent.SUBMIT;
       StringBuilder dnskeys = new StringBuilder();
       keys.forEach(d -> dnskeys.append(d.dnskey()).append('\n'));
+      services.lease().check("run the " + (submit ? "DS submit" : "DS retract") + " command for zone " + zone);
       DsHook.Result result = DsHook.run(command(submit), dnskeys.toString());
       String what = submit ? "DS submit command" : "DS retract command";
       try {
-        services.store().write(tx -> {
+        services.store().write(services.lease(), tx -> {
           Instant now = Store.now(tx);
           for (Due d : keys) {
             KeyTable.StoredKey key = KeyTable.byId(tx, d.key().state().id()).orElse(null);
@@ -530,6 +621,7 @@ public final class EnforcerService {
                 + (result.ok() ? (submit ? "submitted to the parent" : "retraction sent to the parent")
                     : (submit ? "submit" : "retract") + " failed (retried at the next run): " + result.detail()));
           }
+          ZoneTable.touch(tx, zone);
           return null;
         });
       } catch (RuntimeException e) {

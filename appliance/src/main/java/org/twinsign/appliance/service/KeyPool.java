@@ -126,7 +126,7 @@ public final class KeyPool {
   KeyTable.HsmKeyRow generateOne(String policy, KeySpec spec) {
     HsmKey key = generateInRepository(policy, spec);
     try {
-      return services.store().write(tx -> record(tx, policy, spec, key));
+      return services.store().write(services.lease(), tx -> record(tx, policy, spec, key));
     } catch (RuntimeException e) {
       // not recorded: not kept either, or the repository fills with keys nobody knows
       deleteQuietly(spec, key, e);
@@ -134,19 +134,9 @@ public final class KeyPool {
     }
   }
 
-  /** One key, recorded in the caller's transaction (the enforcer's, when the pool is empty). */
-  KeyTable.HsmKeyRow generateOne(StoreTransaction tx, String policy, KeySpec spec) {
-    HsmKey key = generateInRepository(policy, spec);
-    try {
-      return record(tx, policy, spec, key);
-    } catch (RuntimeException e) {
-      deleteQuietly(spec, key, e);
-      throw e;
-    }
-  }
-
   private void deleteQuietly(KeySpec spec, HsmKey key, RuntimeException failure) {
     try {
+      services.lease().check("delete an unrecorded key from repository " + spec.repository());
       services.repositories().get(spec.repository()).delete(key.locator());
     } catch (RuntimeException e) {
       failure.addSuppressed(e);
@@ -154,6 +144,7 @@ public final class KeyPool {
   }
 
   private HsmKey generateInRepository(String policy, KeySpec spec) {
+    services.lease().check("generate a " + spec.role() + " in repository " + spec.repository());
     return services.repositories().get(spec.repository()).generate(DnssecAlgorithm.ofNumber(spec.algorithm()),
         spec.bits(), label(policy, spec));
   }

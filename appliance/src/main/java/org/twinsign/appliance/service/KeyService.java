@@ -66,7 +66,7 @@ public final class KeyService {
    * alone because no key of the zone is left there.
    */
   public List<String> rollover(String zone, String policy, KeyRole role, boolean lost) {
-    return services.store().write(tx -> {
+    return services.store().write(services.lease(), tx -> {
       List<String> zones = new ArrayList<>();
       if (zone != null) {
         zones.add(ZoneTable.require(tx, ZoneService.canonical(zone)).name());
@@ -137,7 +137,7 @@ public final class KeyService {
 
   /** The parent publishes the DS of a key that was submitted. */
   public String dsSeen(String zone, Integer keyTag, String locator, boolean noRetire) {
-    return services.store().write(tx -> {
+    return services.store().write(services.lease(), tx -> {
       KeyTable.StoredKey key = find(tx, zone, keyTag, locator);
       KeyState state = key.state();
       if (state.dsAtParent() != DsAtParent.SUBMITTED && state.dsAtParent() != DsAtParent.SUBMIT) {
@@ -167,7 +167,7 @@ public final class KeyService {
 
   /** The parent no longer publishes the DS of a key that was retracted. */
   public String dsGone(String zone, Integer keyTag, String locator) {
-    return services.store().write(tx -> {
+    return services.store().write(services.lease(), tx -> {
       KeyTable.StoredKey key = find(tx, zone, keyTag, locator);
       KeyState state = key.state();
       if (state.dsAtParent() != DsAtParent.RETRACTED && state.dsAtParent() != DsAtParent.RETRACT) {
@@ -186,7 +186,7 @@ public final class KeyService {
 
   /** Retires a KSK: releases one kept by {@code ds-seen --no-retire}, or retires one that has a successor. */
   public String kskRetire(String zone, Integer keyTag, String locator) {
-    return services.store().write(tx -> {
+    return services.store().write(services.lease(), tx -> {
       KeyTable.StoredKey key = find(tx, zone, keyTag, locator);
       KeyState state = key.state();
       if (!state.role().signsKeys()) {

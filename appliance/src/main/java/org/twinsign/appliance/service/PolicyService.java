@@ -33,7 +33,7 @@ public final class PolicyService {
         services.repositories().configured(key.repository()); // an unknown repository is an error now, not later
       }
     }
-    return services.store().write(tx -> {
+    return services.store().write(services.lease(), tx -> {
       Instant now = Store.now(tx);
       List<String> report = new ArrayList<>();
       for (KaspPolicy policy : policies) {

@@ -104,7 +104,11 @@ final class PolicySigner {
       return summary;
     }
 
-    /** Moves the signed zone into place (atomically, on the same file system), keeping the previous one. */
+    /**
+     * Moves the signed zone into place (atomically, on the same file system), keeping the previous
+     * one: the staged file is already on disk (written and fsynced), and the directory is fsynced
+     * after the rename, so the publication is durable before the store records it.
+     */
     void publish() {
       try {
         if (Files.exists(output)) {
@@ -113,6 +117,7 @@ final class PolicySigner {
         }
         Files.move(staged, output, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         published = true;
+        syncDirectory(output); // the rename itself must survive a crash before the state says "published"
       } catch (IOException e) {
         deleteQuietly(previous);
         deleteQuietly(staged);
@@ -156,6 +161,13 @@ final class PolicySigner {
 
   }
 
+  private static void syncDirectory(Path file) throws IOException {
+    try (java.nio.channels.FileChannel directory = java.nio.channels.FileChannel.open(
+        file.toAbsolutePath().getParent(), java.nio.file.StandardOpenOption.READ)) {
+      directory.force(true);
+    }
+  }
+
   private static void deleteQuietly(Path file) {
     if (file == null) {
       return;
@@ -167,19 +179,32 @@ final class PolicySigner {
     }
   }
 
+  /** How old a staging file must be before a sweep takes it for a crashed run's. */
+  static final Duration SWEEP_AGE = Duration.ofHours(1);
+
   /**
-   * Removes staging and previous-version files of {@code output} that a crashed run left behind.
-   * Called under the store lock, while no other run can be signing this zone.
+   * Removes staging and previous-version files of {@code output} that a crashed run left behind:
+   * those untouched for {@link #SWEEP_AGE} (a run that is signing now, outside any lock, keeps its
+   * own). Called under the zone file's lock.
    */
   static void sweep(Path output) {
     Path dir = output.toAbsolutePath().getParent();
     String prefix = output.getFileName() + ".";
+    java.nio.file.attribute.FileTime before = java.nio.file.attribute.FileTime.from(Instant.now().minus(SWEEP_AGE));
     try (var files = Files.list(dir)) {
       files.filter(f -> f.getFileName().toString().startsWith(prefix)
           && (f.getFileName().toString().endsWith(".twinsign-new") || f.getFileName().toString()
-              .endsWith(".twinsign-old"))).forEach(PolicySigner::deleteQuietly);
+              .endsWith(".twinsign-old")) && olderThan(f, before)).forEach(PolicySigner::deleteQuietly);
     } catch (IOException e) {
       // an unreadable directory fails the signing itself, with a clearer message
+    }
+  }
+
+  private static boolean olderThan(Path file, java.nio.file.attribute.FileTime time) {
+    try {
+      return Files.getLastModifiedTime(file).compareTo(time) < 0;
+    } catch (IOException e) {
+      return false;
     }
   }
 
@@ -196,23 +221,32 @@ final class PolicySigner {
     }
   }
 
+  /**
+   * Signs the zone into a staging file next to its output, outside any transaction.
+   *
+   * @param cancelled polled while signing: true stops it ({@link
+   *     org.twinsign.appliance.dnssec.SigningCancelledException}), e.g. when the lease is gone
+   */
   static Signed sign(KaspPolicy policy, ZoneTable.ZoneRow row, List<KeyTable.StoredKey> keys,
-      KeyRepositorySet repositories, Instant now) {
+      KeyRepositorySet repositories, Instant now, java.util.function.BooleanSupplier cancelled) {
     Name origin = ZoneService.origin(row.name());
-    Path staged = staging(row.output()); // one per signing: two runs never write into each other's file
+    Path[] staged = new Path[1];
     try {
-      return sign(policy, row, keys, repositories, now, origin, staged);
+      return sign(policy, row, keys, repositories, now, origin, staged, cancelled);
     } catch (RuntimeException | Error e) {
-      deleteQuietly(staged);
+      deleteQuietly(staged[0]);
       throw e;
     }
   }
 
   private static Signed sign(KaspPolicy policy, ZoneTable.ZoneRow row, List<KeyTable.StoredKey> keys,
-      KeyRepositorySet repositories, Instant now, Name origin, Path staged) {
+      KeyRepositorySet repositories, Instant now, Name origin, Path[] stagedFile,
+      java.util.function.BooleanSupplier cancelled) {
     String digest = digest(row.input());
     Instant resignAt = now.plus(policy.signatures().resign());
     if (policy.passthrough()) {
+      // one staging file per signing: two runs never write into each other's
+      Path staged = stagedFile[0] = staging(row.output());
       try {
         Files.copy(row.input(), staged, StandardCopyOption.REPLACE_EXISTING);
         Files.setPosixFilePermissions(staged, Files.exists(row.output())
@@ -239,7 +273,9 @@ final class PolicySigner {
     if (row.publishCds()) {
       publishCds(zone, row.name(), keys, policy.keys().ttl().getSeconds());
     }
-    Zone previous = Files.isRegularFile(row.output()) ? ZoneFileReader.read(row.output(), origin) : null;
+    List<String> previousNotes = new ArrayList<>();
+    Zone previous = previous(row, origin, previousNotes);
+    notes.addAll(previousNotes);
 
     String salt = row.nsec3Salt();
     Instant saltAt = row.nsec3SaltAt();
@@ -265,12 +301,30 @@ final class PolicySigner {
     List<ZoneKey> zoneKeys = zoneKeys(keys, repositories, origin, policy.keys().ttl().getSeconds());
     ZoneSigner.Result result = ZoneSigner.sign(new ZoneSigner.Request(zone, row.input().toString(), zoneKeys, denial,
         timing, SerialPolicy.parse(policy.zone().serial()), policy.keys().ttl().getSeconds(), previous, now, 2,
-        RANDOM, d.nsec3() && d.ttl() != null ? d.ttl().getSeconds() : null));
+        RANDOM, d.nsec3() && d.ttl() != null ? d.ttl().getSeconds() : null, row.publishedSerialFloor(), cancelled));
+    Path staged = stagedFile[0] = staging(row.output());
     ZoneFileWriter.write(result.zone(), staged);
     notes.addAll(result.warnings());
     return new Signed(staged, row.output(), result.serial(), resignAt, salt, saltAt, digest,
         "signed serial " + result.serial() + " (" + result.signaturesMade() + " signatures made, "
             + result.signaturesReused() + " reused)" + (notes.isEmpty() ? "" : "; " + String.join("; ", notes)));
+  }
+
+  /**
+   * The published version, whose signatures can be reused: unreadable (truncated, damaged) is
+   * taken as none, with a note. The serial does not depend on it: the store's floor holds.
+   */
+  private static Zone previous(ZoneTable.ZoneRow row, Name origin, List<String> notes) {
+    if (!Files.isRegularFile(row.output())) {
+      return null;
+    }
+    try {
+      return ZoneFileReader.read(row.output(), origin);
+    } catch (ZoneFileException e) {
+      notes.add("the published file " + row.output() + " could not be read (" + e.getMessage()
+          + "): everything is signed anew");
+      return null;
+    }
   }
 
   /** The keys as the signer uses them: published, signing the keys, signing the zone, or only kept (lost). */

@@ -2,6 +2,7 @@ package org.twinsign.appliance.service;
 
 import org.twinsign.appliance.config.TwinsignConfig;
 import org.twinsign.appliance.store.Store;
+import org.twinsign.fencing.Lease;
 
 /**
  * The service layer: every operator command acts on the store through these, never on tables
@@ -12,15 +13,39 @@ public final class Services implements AutoCloseable {
   private final TwinsignConfig config;
   private final Store store;
   private final KeyRepositorySet repositories;
+  private final Lease lease;
 
-  private Services(TwinsignConfig config, Store store) {
+  private Services(TwinsignConfig config, Store store, Lease lease) {
     this.config = config;
     this.store = store;
+    this.lease = lease;
     this.repositories = new KeyRepositorySet(config);
   }
 
+  /**
+   * Opens the services of a single node ({@code node.mode=single}). A node of a pair acts only
+   * under the lease its leadership gives ({@link #open(TwinsignConfig, Lease)}).
+   */
   public static Services open(TwinsignConfig config) {
-    return new Services(config, Store.open(config));
+    if (config.nodeMode() != TwinsignConfig.NodeMode.SINGLE) {
+      throw new org.twinsign.appliance.config.ConfigException(config.source() + ": node.mode=pair: this node changes"
+          + " state only as master, under the lease of its node daemon; run the command on a node configured with"
+          + " node.mode=single, or through the master");
+    }
+    return open(config, Lease.singleNode());
+  }
+
+  /** Opens the services acting under {@code lease}: every write and outside effect checks it. */
+  public static Services open(TwinsignConfig config, Lease lease) {
+    if (lease.epoch().isEmpty() && config.nodeMode() != TwinsignConfig.NodeMode.SINGLE) {
+      throw new IllegalArgumentException("a lease without a fencing epoch is for node.mode=single only");
+    }
+    return new Services(config, Store.open(config), lease);
+  }
+
+  /** The lease every master action of these services takes. */
+  public Lease lease() {
+    return lease;
   }
 
   public TwinsignConfig config() {

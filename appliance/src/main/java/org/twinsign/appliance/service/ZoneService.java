@@ -61,7 +61,7 @@ public final class ZoneService {
     if (!Files.isDirectory(out.getParent())) {
       throw new StoreException("--output " + out + ": the directory " + out.getParent() + " does not exist");
     }
-    return services.store().write(tx -> {
+    return services.store().write(services.lease(), tx -> {
       PolicyTable.require(tx, policy);
       if (ZoneTable.find(tx, name).isPresent()) {
         throw new StoreException("zone " + name + " exists already: 'zone delete --zone " + name
@@ -89,7 +89,7 @@ public final class ZoneService {
    */
   public String delete(String zone) {
     String name = canonical(zone);
-    List<KeyTable.HsmKeyRow> destroy = services.store().write(tx -> {
+    List<KeyTable.HsmKeyRow> destroy = services.store().write(services.lease(), tx -> {
       ZoneTable.require(tx, name);
       List<KeyTable.HsmKeyRow> keys = new ArrayList<>();
       KeyTable.zoneKeys(tx, name).forEach(k -> keys.add(k.hsm()));
@@ -121,7 +121,7 @@ public final class ZoneService {
         throw new StoreException(file + ":" + entry.line() + ": zone " + entry.name() + ": " + e.getMessage());
       }
     }
-    return services.store().write(tx -> {
+    return services.store().write(services.lease(), tx -> {
       Instant now = Store.now(tx);
       List<String> report = new ArrayList<>();
       for (ZonelistReader.Entry entry : entries) {

@@ -61,6 +61,17 @@ public final class KeyTable {
     return !tx.query("SELECT 1 FROM zone_key WHERE hsm_key = ? LIMIT 1", row -> 1, hsmKey).isEmpty();
   }
 
+  /**
+   * Takes a pool key for a zone in the zone's commit: locks its row and checks that no other zone
+   * took it since the run read the pool; if one did, the run starts over.
+   */
+  public static void claimPoolKey(StoreTransaction tx, long id) {
+    if (tx.query("SELECT id FROM hsm_key WHERE id = ? FOR UPDATE", row -> 1, id).isEmpty() || inUse(tx, id)) {
+      throw new ZoneTable.ZoneMovedException("pool key " + id + " was taken by another zone (or deleted) while this run"
+          + " worked");
+    }
+  }
+
   public static void deleteHsmKey(StoreTransaction tx, long id) {
     tx.update("DELETE FROM hsm_key WHERE id = ?", id);
   }

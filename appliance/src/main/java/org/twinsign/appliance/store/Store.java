@@ -28,6 +28,7 @@ import liquibase.exception.LiquibaseException;
 import liquibase.resource.ClassLoaderResourceAccessor;
 import liquibase.ui.LoggerUIService;
 import org.twinsign.appliance.config.TwinsignConfig;
+import org.twinsign.fencing.Lease;
 
 /**
  * Twinsign's state in MariaDB: a connection pool and the schema, which one Liquibase changelog
@@ -120,6 +121,7 @@ public final class Store implements AutoCloseable {
       Database database = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(
           new JdbcConnection(connection));
       try (Liquibase liquibase = new Liquibase(CHANGELOG, new ClassLoaderResourceAccessor(), database)) {
+        long epoch = existing.isPresent() ? highestEpoch(connection) : 0;
         if (wipe) {
           liquibase.dropAll();
         }
@@ -133,12 +135,14 @@ public final class Store implements AutoCloseable {
         update.execute();
         if (existing.isEmpty() || wipe) {
           try (PreparedStatement insert = connection.prepareStatement(
-              "INSERT INTO store_meta (id, mode, created_at, simulated_now, fencing_epoch) VALUES (1, ?, ?, ?, 0)")) {
+              "INSERT INTO store_meta (id, mode, created_at, simulated_now, fencing_epoch) VALUES (1, ?, ?, ?, ?)")) {
             java.time.LocalDateTime now = java.time.LocalDateTime.ofInstant(
                 simulationStart == null ? Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) : simulationStart, java.time.ZoneOffset.UTC);
             insert.setString(1, name(mode));
             insert.setObject(2, java.time.LocalDateTime.ofInstant(Instant.now(), java.time.ZoneOffset.UTC));
             insert.setObject(3, mode == Mode.SIMULATION ? now : null);
+            // a wipe never lowers the epoch: a deposed master must stay fenced off a fresh store
+            insert.setLong(4, epoch);
             insert.executeUpdate();
           }
           return (wipe ? "wiped and created" : "created") + " a " + name(mode) + " store (" + pending
@@ -151,13 +155,6 @@ public final class Store implements AutoCloseable {
     } catch (SQLException | LiquibaseException e) {
       throw new StoreException("setting up the store in " + config.dbUrl() + " failed: " + e.getMessage(), e);
     }
-  }
-
-  /** The fencing epoch this process writes with; null: the store's current one (see StoreTransaction). */
-  private volatile Long writerEpoch;
-
-  public void writerEpoch(long epoch) {
-    writerEpoch = epoch;
   }
 
   private volatile boolean schemaChecked;
@@ -194,6 +191,19 @@ public final class Store implements AutoCloseable {
     schemaChecked = true;
   }
 
+  /** The highest fencing epoch the store has seen (0 without one). */
+  private static long highestEpoch(Connection connection) throws SQLException {
+    try (PreparedStatement statement = connection.prepareStatement("SELECT fencing_epoch FROM store_meta WHERE id = 1");
+        ResultSet rows = statement.executeQuery()) {
+      return rows.next() ? rows.getLong(1) : 0;
+    }
+  }
+
+  /** The fencing epoch the store holds now. */
+  public long fencingEpoch() {
+    return read(tx -> tx.epoch());
+  }
+
   /** The changesets of this release's changelog (the master file includes one file per release step). */
   static int changesetCount() {
     int count = 0;
@@ -213,10 +223,14 @@ public final class Store implements AutoCloseable {
     return count;
   }
 
-  /** Runs {@code work} in one writing transaction and commits it; on any error nothing is written. */
-  public <T> T write(java.util.function.Function<StoreTransaction, T> work) {
+  /**
+   * Runs {@code work} in one short writing transaction under {@code lease} and commits it; on any
+   * error nothing is written. The lease's epoch is checked at the start and the lease itself just
+   * before the commit ({@link StoreTransaction}).
+   */
+  public <T> T write(Lease lease, java.util.function.Function<StoreTransaction, T> work) {
     checkSchema();
-    try (StoreTransaction transaction = StoreTransaction.begin(connection(), writerEpoch, true, config.dbUrl())) {
+    try (StoreTransaction transaction = StoreTransaction.begin(connection(), lease, true, config.dbUrl())) {
       T result = work.apply(transaction);
       transaction.commit();
       return result;

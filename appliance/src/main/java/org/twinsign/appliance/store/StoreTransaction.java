@@ -11,64 +11,83 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import org.twinsign.fencing.Lease;
 
 /**
  * One transaction on the store: every state change of one decision is written here and committed
  * together, or not at all. A writing transaction first locks {@code store_meta} and checks the
  * writer's fencing epoch: a writer whose epoch is lower than the highest that has written is
- * refused before it writes anything (DESIGN invariant 1). Rows written carry {@link #epoch()}.
+ * refused before it writes anything (DESIGN invariant 1), and a writer whose lease ended while the
+ * transaction ran is refused at the commit. Rows written carry {@link #epoch()}. Transactions are
+ * short: no signing, HSM work or network query runs inside one.
  */
 public final class StoreTransaction implements AutoCloseable {
   private final Connection connection;
   private final long epoch;
   private final String where;
-  private final boolean write;
+  private final Lease lease;
   private boolean done;
 
-  private StoreTransaction(Connection connection, long epoch, String where, boolean write) {
+  private StoreTransaction(Connection connection, long epoch, String where, Lease lease) {
     this.connection = connection;
     this.epoch = epoch;
     this.where = where;
-    this.write = write;
+    this.lease = lease;
   }
 
   /** Whether this transaction may write. */
   public boolean writes() {
-    return write;
+    return lease != null;
+  }
+
+  /** The lease this transaction writes under (null when it only reads). */
+  public Lease lease() {
+    return lease;
   }
 
   /**
-   * @param writerEpoch the epoch the writer holds, or null to write with the store's current one
-   *     (a single node, or a command routed through the master)
+   * Begins a transaction. A writing one takes a shared lock on {@code store_meta} for its whole
+   * length and checks the lease's epoch there: lower than the stored one is refused, higher raises
+   * it (which waits for the writers of the older epoch to finish). While the shared lock is held
+   * no other node can raise the epoch, so the check holds until the commit; the lease itself is
+   * checked again just before the commit ({@link #commit()}).
+   *
+   * @param lease the writer's lease; null for a read-only transaction
    */
-  static StoreTransaction begin(Connection connection, Long writerEpoch, boolean write, String where) {
+  static StoreTransaction begin(Connection connection, Lease lease, boolean write, String where) {
+    if (write && lease == null) {
+      throw new IllegalArgumentException("a writing transaction needs a lease");
+    }
     try {
       connection.setAutoCommit(false);
       connection.setReadOnly(!write);
       long epoch = 0;
       try (PreparedStatement statement = connection.prepareStatement(
-          "SELECT fencing_epoch FROM store_meta WHERE id = 1" + (write ? " FOR UPDATE" : ""));
+          "SELECT fencing_epoch FROM store_meta WHERE id = 1" + (write ? " LOCK IN SHARE MODE" : ""));
           ResultSet rows = statement.executeQuery()) {
         if (!rows.next()) {
           throw new StoreException("the database " + where + " has no Twinsign store: run 'twinsign setup' first");
         }
         epoch = rows.getLong(1);
       }
-      if (write && writerEpoch != null) {
+      if (write && lease.epoch().isPresent()) {
+        long writerEpoch = lease.epoch().getAsLong();
         if (writerEpoch < epoch) {
-          throw new StoreException("refused: this writer holds fencing epoch " + writerEpoch
-              + " but epoch " + epoch + " has already written to " + where + " (another node is master)");
+          throw new FencedException("refused: this writer holds fencing epoch " + writerEpoch
+              + " but epoch " + epoch + " has already written to " + where + " (another node is master);"
+              + " nothing was changed");
         }
         if (writerEpoch > epoch) {
           try (PreparedStatement raise = connection.prepareStatement(
-              "UPDATE store_meta SET fencing_epoch = ? WHERE id = 1")) {
+              "UPDATE store_meta SET fencing_epoch = ? WHERE id = 1 AND fencing_epoch < ?")) {
             raise.setLong(1, writerEpoch);
+            raise.setLong(2, writerEpoch);
             raise.executeUpdate();
           }
           epoch = writerEpoch;
         }
       }
-      return new StoreTransaction(connection, epoch, where, write);
+      return new StoreTransaction(connection, epoch, where, write ? lease : null);
     } catch (SQLException e) {
       closeQuietly(connection);
       throw failure(e, where);
@@ -124,12 +143,43 @@ public final class StoreTransaction implements AutoCloseable {
     }
   }
 
+  /**
+   * Commits, after checking the lease once more: a lease lost while the transaction ran refuses
+   * the commit and nothing is written. A commit whose answer is lost has an unknown outcome,
+   * and says so ({@link CommitUnknownException}).
+   */
   public void commit() {
+    if (lease != null) {
+      try {
+        lease.check("commit to the store " + where);
+      } catch (RuntimeException e) {
+        rollbackQuietly();
+        throw e;
+      }
+    }
     try {
       connection.commit();
       done = true;
     } catch (SQLException e) {
-      throw failure(e, where);
+      if (lease == null) {
+        throw failure(e, where);
+      }
+      if (isConnectionLoss(e)) {
+        throw new CommitUnknownException("lost the connection to the database " + where + " while committing: whether"
+            + " the change was written is unknown; the next run reads the store and carries on from what it holds ("
+            + e.getMessage() + ")", e);
+      }
+      throw new StoreException("the database " + where + " refused the commit: nothing was changed (" + e.getMessage()
+          + ")", e);
+    }
+  }
+
+  private void rollbackQuietly() {
+    try {
+      connection.rollback();
+      done = true;
+    } catch (SQLException e) {
+      // the server rolls back a transaction whose connection is gone
     }
   }
 
@@ -171,14 +221,17 @@ public final class StoreTransaction implements AutoCloseable {
 
   /** A database error as the operator should read it; a lost connection says that nothing was changed. */
   static StoreException failure(SQLException e, String where) {
-    boolean connection = e instanceof SQLNonTransientConnectionException || e instanceof SQLTransientConnectionException
-        || (e.getSQLState() != null && e.getSQLState().startsWith("08"));
-    if (connection) {
+    if (isConnectionLoss(e)) {
       return new StoreException("lost the connection to the database " + where
           + " before the change was committed: nothing was changed; check the database and run the command again ("
           + e.getMessage() + ")", e);
     }
     return new StoreException("database error in " + where + ": " + e.getMessage(), e);
+  }
+
+  static boolean isConnectionLoss(SQLException e) {
+    return e instanceof SQLNonTransientConnectionException || e instanceof SQLTransientConnectionException
+        || (e.getSQLState() != null && e.getSQLState().startsWith("08"));
   }
 
   private static void closeQuietly(Connection connection) {

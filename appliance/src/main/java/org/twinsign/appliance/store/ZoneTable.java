@@ -9,10 +9,65 @@ import java.util.Optional;
 public final class ZoneTable {
   private ZoneTable() {}
 
-  /** One zone. {@code resignAt}: when the signer must next re-sign even if nothing changed. */
+  /**
+   * One zone. {@code resignAt}: when the signer must next re-sign even if nothing changed.
+   * {@code version}: raised by every change to the zone or its keys ({@link #claim}).
+   * {@code serialFloor}: the highest serial that may have been seen outside.
+   */
   public record ZoneRow(String name, String policy, Path input, Path output, Instant addedAt, boolean signNeeded,
       Instant signedAt, Long signedSerial, String inputDigest, Instant resignAt, String nsec3Salt,
-      Instant nsec3SaltAt, boolean publishCds, List<String> parentServers) {}
+      Instant nsec3SaltAt, boolean publishCds, List<String> parentServers, long version, Long serialFloor) {
+
+    /** The serial the next version must be above: the later of the last committed and the reserved one. */
+    public Long publishedSerialFloor() {
+      if (signedSerial == null) {
+        return serialFloor;
+      }
+      if (serialFloor == null) {
+        return signedSerial;
+      }
+      return org.twinsign.appliance.dnssec.SerialPolicy.greaterThan(serialFloor, signedSerial) ? serialFloor
+          : signedSerial;
+    }
+  }
+
+  /** The zone changed since its row was read at {@code version}: the work based on that read must be redone. */
+  public static final class ZoneMovedException extends StoreException {
+    private static final long serialVersionUID = 1L;
+
+    ZoneMovedException(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * The optimistic guard of a zone's commit: raises the zone's version if it is still the one the
+   * work read, and holds the row until the commit; otherwise another writer moved it first.
+   */
+  public static void claim(StoreTransaction tx, String name, long readVersion) {
+    if (tx.update("UPDATE zone SET version = version + 1, epoch = ? WHERE name = ? AND version = ?", tx.epoch(), name,
+        readVersion) == 0) {
+      throw new ZoneMovedException("zone " + name + " changed while this run worked on it (another command or node"
+          + " wrote it first)");
+    }
+  }
+
+  /** Marks a change to the zone or its keys made outside the enforcer, so that a run in progress redoes its work. */
+  public static void touch(StoreTransaction tx, String name) {
+    tx.update("UPDATE zone SET version = version + 1, epoch = ? WHERE name = ?", tx.epoch(), name);
+  }
+
+  /**
+   * Reserves {@code serial} before a version with it is published: whatever happens to the commit
+   * or the output file afterwards, no later version reuses it.
+   */
+  public static void reserveSerial(StoreTransaction tx, String name, long serial) {
+    ZoneRow row = require(tx, name);
+    Long floor = row.serialFloor();
+    if (floor == null || org.twinsign.appliance.dnssec.SerialPolicy.greaterThan(serial, floor)) {
+      tx.update("UPDATE zone SET serial_floor = ?, epoch = ? WHERE name = ?", serial, tx.epoch(), name);
+    }
+  }
 
   public static void insert(StoreTransaction tx, String name, String policy, Path input, Path output, Instant now,
       boolean publishCds, List<String> parentServers) {
@@ -46,7 +101,7 @@ public final class ZoneTable {
   }
 
   public static void signNeeded(StoreTransaction tx, String name) {
-    tx.update("UPDATE zone SET sign_needed = TRUE, epoch = ? WHERE name = ?", tx.epoch(), name);
+    tx.update("UPDATE zone SET sign_needed = TRUE, version = version + 1, epoch = ? WHERE name = ?", tx.epoch(), name);
   }
 
   public static void signed(StoreTransaction tx, String name, Instant at, long serial, String inputDigest,
@@ -56,10 +111,15 @@ public final class ZoneTable {
         resignAt, salt, saltAt, tx.epoch(), name);
   }
 
-  /** When the enforcer must next run for the zone, and why. */
+  /**
+   * When the enforcer must next run for the zone, and why. Every writer that changes a zone or its
+   * keys sets this, so it also raises the zone's version ({@link #touch}): a run that read the zone
+   * before then redoes its work instead of overwriting the change.
+   */
   public static void schedule(StoreTransaction tx, String name, Instant due, String reason) {
     tx.update("UPDATE enforcer_schedule SET due_at = ?, reason = ?, epoch = ? WHERE zone = ?", due, reason,
         tx.epoch(), name);
+    touch(tx, name);
   }
 
   public record Due(String zone, Instant at, String reason) {}
@@ -76,6 +136,7 @@ public final class ZoneTable {
         row.getBoolean("sign_needed"), StoreTransaction.instant(row, "signed_at"),
         serial, row.getString("input_digest"), StoreTransaction.instant(row, "resign_at"),
         row.getString("nsec3_salt"), StoreTransaction.instant(row, "nsec3_salt_at"), row.getBoolean("publish_cds"),
-        row.getString("parent_servers") == null ? List.of() : List.of(row.getString("parent_servers").split(" ")));
+        row.getString("parent_servers") == null ? List.of() : List.of(row.getString("parent_servers").split(" ")),
+        row.getLong("version"), row.getObject("serial_floor") == null ? null : row.getLong("serial_floor"));
   }
 }

@@ -380,7 +380,7 @@ class OperatorCommandsTest extends WithMariaDb {
     return dump(server, node);
   }
 
-  /** Every state table, row by row. */
+  /** Every state table, row by row (but the zone's row version, which counts commits, not state). */
   private static String dump(MariaDbServer db, TestStore node) throws Exception {
     StringBuilder out = new StringBuilder();
     try (Connection connection = db.rootConnection(); Statement statement = connection.createStatement()) {
@@ -392,6 +392,9 @@ class OperatorCommandsTest extends WithMariaDb {
           while (rows.next()) {
             List<String> values = new ArrayList<>();
             for (int i = 1; i <= columns; i++) {
+              if (rows.getMetaData().getColumnName(i).equalsIgnoreCase("version")) {
+                continue;
+              }
               values.add(String.valueOf(rows.getObject(i) instanceof byte[] b ? b.length : rows.getObject(i)));
             }
             out.append(table).append(values).append('\n');

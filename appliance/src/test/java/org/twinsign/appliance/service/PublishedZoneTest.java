@@ -61,11 +61,15 @@ class PublishedZoneTest {
   void aCrashedRunsLeftoversAreSwept() throws Exception {
     Path output = dir.resolve("zone.signed");
     Files.writeString(output, "zone\n");
-    Files.writeString(dir.resolve("zone.signed.123.twinsign-new"), "half");
-    Files.writeString(dir.resolve("zone.signed.456.twinsign-old"), "older");
-    Files.writeString(dir.resolve("other.signed.789.twinsign-new"), "another zone's");
+    java.nio.file.attribute.FileTime crashed = java.nio.file.attribute.FileTime.from(java.time.Instant.now()
+        .minus(PolicySigner.SWEEP_AGE).minusSeconds(60));
+    Files.setLastModifiedTime(Files.writeString(dir.resolve("zone.signed.123.twinsign-new"), "half"), crashed);
+    Files.setLastModifiedTime(Files.writeString(dir.resolve("zone.signed.456.twinsign-old"), "older"), crashed);
+    Files.setLastModifiedTime(Files.writeString(dir.resolve("other.signed.789.twinsign-new"), "another zone's"),
+        crashed);
+    Files.writeString(dir.resolve("zone.signed.999.twinsign-new"), "a run signing right now, outside the lock");
     PolicySigner.sweep(output);
-    assertEquals(List.of("other.signed.789.twinsign-new", "zone.signed"), files());
+    assertEquals(List.of("other.signed.789.twinsign-new", "zone.signed", "zone.signed.999.twinsign-new"), files());
   }
 
   private List<String> files() throws Exception {

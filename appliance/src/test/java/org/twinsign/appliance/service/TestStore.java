@@ -40,7 +40,7 @@ public final class TestStore {
       Path config = dir.resolve("twinsign.conf");
       Path pin = TestHsm.directory().resolve(TestHsm.PRIMARY + ".user.pin");
       TestHsm.config(TestHsm.PRIMARY); // the tokens exist before SoftHSM is loaded
-      Files.writeString(config, "db.url=" + server.jdbcUrl(name) + "\ndb.user=" + name
+      Files.writeString(config, "node.mode=single\ndb.url=" + server.jdbcUrl(name) + "\ndb.user=" + name
           + "\ndb.password.file=db.password\n"
           + "repository.SoftHSM.library=/usr/lib/softhsm/libsofthsm2.so\nrepository.SoftHSM.token=" + TestHsm.PRIMARY
           + "\nrepository.SoftHSM.pin.file=" + pin + "\nrepository.SoftHSM.require-backup=" + requireBackup + "\n"

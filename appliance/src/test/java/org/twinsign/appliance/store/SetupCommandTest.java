@@ -1,5 +1,8 @@
 package org.twinsign.appliance.store;
 
+import org.twinsign.fencing.EpochLease;
+import org.twinsign.fencing.LeaseLostException;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,7 +29,7 @@ class SetupCommandTest extends WithMariaDb {
         "GRANT ALL ON " + name + ".* TO '" + name + "'@'127.0.0.1'");
     Files.writeString(dir.resolve("db.password"), "db-secret-" + name + "\n");
     Path config = dir.resolve("twinsign.conf");
-    Files.writeString(config, "db.url=" + server.jdbcUrl(name) + "\ndb.user=" + name
+    Files.writeString(config, "node.mode=single\ndb.url=" + server.jdbcUrl(name) + "\ndb.user=" + name
         + "\ndb.password.file=db.password\n"
         + "repository.SoftHSM.library=/usr/lib/softhsm/libsofthsm2.so\nrepository.SoftHSM.token=twinsign-a\n"
         + "repository.SoftHSM.pin.file=a.pin\nrepository.SoftHSM.require-backup=true\n");
@@ -62,12 +65,12 @@ class SetupCommandTest extends WithMariaDb {
   @Test
   void badConfigurationsNameTheFileAndKey() throws Exception {
     Path config = dir.resolve("bad.conf");
-    Files.writeString(config, "db.url=jdbc:mariadb://127.0.0.1:1/x\ndb.user=u\ndb.password.file=p\ndb.pasword=x\n");
+    Files.writeString(config, "node.mode=single\ndb.url=jdbc:mariadb://127.0.0.1:1/x\ndb.user=u\ndb.password.file=p\ndb.pasword=x\n");
     CliRun result = CliRun.of("--config", config.toString(), "setup");
     assertEquals(1, result.exit());
     assertTrue(result.err().contains("unknown key 'db.pasword'") && result.err().contains(config.toString()), result.err());
 
-    Files.writeString(config, "db.url=jdbc:mariadb://127.0.0.1:1/x\ndb.user=u\ndb.password.file=p\n"
+    Files.writeString(config, "node.mode=single\ndb.url=jdbc:mariadb://127.0.0.1:1/x\ndb.user=u\ndb.password.file=p\n"
         + "repository.A.library=/x.so\nrepository.A.pin.file=a.pin\n");
     result = CliRun.of("--config", config.toString(), "setup");
     assertTrue(result.err().contains("'repository.A.token' is missing"), result.err());
@@ -81,7 +84,7 @@ class SetupCommandTest extends WithMariaDb {
   void anUnreachableDatabaseIsNamedWithoutThePassword() throws Exception {
     Files.writeString(dir.resolve("db.password"), "never-shown-42\n");
     Path config = dir.resolve("twinsign.conf");
-    Files.writeString(config, "db.url=jdbc:mariadb://127.0.0.1:" + closedPort() + "/twinsign\ndb.user=twinsign\n"
+    Files.writeString(config, "node.mode=single\ndb.url=jdbc:mariadb://127.0.0.1:" + closedPort() + "/twinsign\ndb.user=twinsign\n"
         + "db.password.file=db.password\n");
     CliRun result = CliRun.of("--config", config.toString(), "setup");
     assertEquals(1, result.exit());
@@ -113,15 +116,56 @@ class SetupCommandTest extends WithMariaDb {
     assertEquals(0, CliRun.of("--config", config.toString(), "setup").exit());
     org.twinsign.appliance.config.TwinsignConfig node = org.twinsign.appliance.config.TwinsignConfig.load(config);
     try (Store master = Store.open(node); Store old = Store.open(node)) {
-      master.writerEpoch(7);
-      master.write(tx -> tx.update("UPDATE store_meta SET created_at = created_at WHERE id = 1"));
+      master.write(new EpochLease(7), tx -> tx.update("UPDATE store_meta SET created_at = created_at WHERE id = 1"));
       assertEquals("7", server.queryString("SELECT fencing_epoch FROM twinsign" + database + ".store_meta"));
-      old.writerEpoch(6);
-      StoreException refused = org.junit.jupiter.api.Assertions.assertThrows(StoreException.class,
-          () -> old.write(tx -> tx.update("UPDATE store_meta SET created_at = created_at WHERE id = 1")));
+      StoreException refused = org.junit.jupiter.api.Assertions.assertThrows(FencedException.class,
+          () -> old.write(new EpochLease(6), tx -> tx.update("UPDATE store_meta SET created_at = created_at WHERE id = 1")));
       assertTrue(refused.getMessage().contains("holds fencing epoch 6 but epoch 7 has already written"),
           refused.getMessage());
       assertEquals(7L, (long) old.read(StoreTransaction::epoch), "readers see the epoch that wrote last");
     }
+  }
+
+  @Test
+  void aLeaseLostBeforeTheCommitWritesNothing() throws Exception {
+    Path config = config();
+    assertEquals(0, CliRun.of("--config", config.toString(), "setup").exit());
+    org.twinsign.appliance.config.TwinsignConfig node = org.twinsign.appliance.config.TwinsignConfig.load(config);
+    EpochLease lease = new EpochLease(3);
+    try (Store store = Store.open(node)) {
+      LeaseLostException refused = org.junit.jupiter.api.Assertions.assertThrows(LeaseLostException.class,
+          () -> store.write(lease, tx -> {
+            tx.update("UPDATE store_meta SET fencing_epoch = 3, created_at = '2001-01-01' WHERE id = 1");
+            lease.revoke("ZooKeeper session suspended");
+            return null;
+          }));
+      assertTrue(refused.getMessage().contains("ZooKeeper session suspended"), refused.getMessage());
+      assertEquals("0", server.queryString("SELECT fencing_epoch FROM twinsign" + database + ".store_meta"));
+      assertFalse(server.queryString("SELECT created_at FROM twinsign" + database + ".store_meta").startsWith("2001"));
+    }
+  }
+
+  @Test
+  void aWipeNeverLowersTheFencingEpoch() throws Exception {
+    Path config = config();
+    assertEquals(0, CliRun.of("--config", config.toString(), "setup").exit());
+    org.twinsign.appliance.config.TwinsignConfig node = org.twinsign.appliance.config.TwinsignConfig.load(config);
+    try (Store store = Store.open(node)) {
+      store.write(new EpochLease(41), tx -> null);
+    }
+    CliRun wipe = CliRun.of("--config", config.toString(), "setup", "--simulation", "--force");
+    assertEquals(0, wipe.exit(), wipe.err());
+    assertTrue(wipe.out().contains("wiped"), wipe.out());
+    assertEquals("41", server.queryString("SELECT fencing_epoch FROM twinsign" + database + ".store_meta"));
+  }
+
+  @Test
+  void aConfigWithoutNodeModeSaysWhichToChoose() throws Exception {
+    Path config = dir.resolve("nomode.conf");
+    Files.writeString(config, "db.url=jdbc:mariadb://127.0.0.1:1/x\ndb.user=u\ndb.password.file=p\n");
+    CliRun result = CliRun.of("--config", config.toString(), "zone", "list");
+    assertEquals(1, result.exit());
+    assertTrue(result.err().contains("'node.mode' is missing") && result.err().contains("node.mode=single"),
+        result.err());
   }
 }

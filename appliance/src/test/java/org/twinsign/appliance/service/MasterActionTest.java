@@ -1,0 +1,205 @@
+package org.twinsign.appliance.service;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.twinsign.appliance.CliRun;
+import org.twinsign.appliance.Verifiers;
+import org.twinsign.appliance.WithMariaDb;
+import org.twinsign.appliance.config.TwinsignConfig;
+import org.twinsign.appliance.dnssec.SignatureFault;
+import org.twinsign.appliance.zone.ZoneFileReader;
+import org.xbill.DNS.Name;
+
+/**
+ * Every master action under a lease, in the shape the pair needs: read → decide and sign outside
+ * any transaction → a short commit guarded by the zone's version and the lease. Real MariaDB and
+ * SoftHSM; each test shows a defect of the one-transaction-per-zone enforcer it replaced.
+ */
+class MasterActionTest extends WithMariaDb {
+  @TempDir
+  Path dir;
+
+  @AfterEach
+  void disarm() {
+    SignatureFault.clear();
+  }
+
+  private TestStore node() throws Exception {
+    TestStore node = TestStore.create(server, dir, false, "");
+    node.ok("setup");
+    node.ok("policy", "import", Path.of("src/test/resources/kasp/counter.xml").toAbsolutePath().toString());
+    addZone(node, "example.test");
+    return node;
+  }
+
+  private void addZone(TestStore node, String zone) throws Exception {
+    Files.writeString(dir.resolve(zone + ".zone"), "$ORIGIN " + zone + ".\n$TTL 3600\n"
+        + "@ IN SOA ns1 hostmaster 2026112201 7200 3600 1209600 3600\n@ IN NS ns1\nns1 IN A 192.0.2.1\n"
+        + "www IN A 192.0.2.2\nmail IN MX 10 www\n");
+    node.ok("zone", "add", "--zone", zone, "--policy", "counter", "--input", dir.resolve(zone + ".zone").toString(),
+        "--output", dir.resolve(zone + ".signed").toString());
+  }
+
+  private void change(String zone, String record) throws Exception {
+    Files.writeString(dir.resolve(zone + ".zone"), record + "\n", java.nio.file.StandardOpenOption.APPEND);
+  }
+
+  private long fileSerial(String zone) {
+    return ZoneFileReader.read(dir.resolve(zone + ".signed"), Name.fromConstantString(zone + ".")).soa().getSerial();
+  }
+
+  private long storeSerial(TestStore node, String zone) throws Exception {
+    return Long.parseLong(server.queryString("SELECT signed_serial FROM " + node.database() + ".zone WHERE name = '"
+        + zone + "'"));
+  }
+
+  private Services services(TestStore node, org.twinsign.fencing.Lease lease) {
+    return Services.open(TwinsignConfig.load(node.config()), lease);
+  }
+
+  @Test
+  void theSerialNeverGoesBackWhateverTheOutputFileHolds() throws Exception {
+    TestStore node = node();
+    node.ok("enforce");
+    long first = fileSerial("example.test");
+    Path firstVersion = Files.copy(dir.resolve("example.test.signed"), dir.resolve("first-version"));
+    change("example.test", "a1 IN A 192.0.2.11");
+    node.ok("enforce");
+    long second = fileSerial("example.test");
+    assertTrue(second > first, second + " after " + first);
+
+    Files.delete(dir.resolve("example.test.signed"));
+    node.ok("enforce");
+    long third = fileSerial("example.test");
+    assertTrue(third > second, "output deleted: " + third + " after " + second);
+
+    String text = Files.readString(dir.resolve("example.test.signed"));
+    Files.writeString(dir.resolve("example.test.signed"), text.substring(0, text.length() / 3));
+    change("example.test", "a2 IN A 192.0.2.12");
+    node.ok("enforce");
+    long fourth = fileSerial("example.test");
+    assertTrue(fourth > third, "output truncated: " + fourth + " after " + third);
+
+    Files.copy(firstVersion, dir.resolve("example.test.signed"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    change("example.test", "a3 IN A 192.0.2.13");
+    node.ok("enforce");
+    long fifth = fileSerial("example.test");
+    assertTrue(fifth > fourth, "an older version put back: " + fifth + " after " + fourth);
+    assertEquals(fifth, storeSerial(node, "example.test"));
+    assertTrue(Verifiers.dnssecVerify(dir.resolve("example.test.signed"), "example.test", false).ok());
+  }
+
+  @Test
+  void twoZonesSignAtTheSameTime() throws Exception {
+    TestStore node = node();
+    addZone(node, "other.test");
+    ScriptedLease lease = new ScriptedLease(5).holdIn("ZoneSigner.sign");
+    try (Services first = services(node, lease); Services second = services(node, new ScriptedLease(5))) {
+      CompletableFuture<EnforcerService.Report> slow = CompletableFuture.supplyAsync(
+          () -> first.enforcer().enforce(List.of("example.test")));
+      assertTrue(lease.held.await(60, TimeUnit.SECONDS), "the first zone reached its signing");
+      try {
+        // the first zone is held in the middle of its signing; the second must not wait for it
+        EnforcerService.Report other = CompletableFuture.supplyAsync(() -> second.enforcer()
+            .enforce(List.of("other.test"))).get(60, TimeUnit.SECONDS);
+        assertEquals(List.of(), other.failures());
+        assertTrue(Files.exists(dir.resolve("other.test.signed")));
+        assertFalse(Files.exists(dir.resolve("example.test.signed")), "the first zone is still signing");
+      } finally {
+        lease.release.countDown();
+      }
+      assertEquals(List.of(), slow.get(60, TimeUnit.SECONDS).failures());
+    }
+    assertTrue(Verifiers.dnssecVerify(dir.resolve("example.test.signed"), "example.test", false).ok());
+    assertTrue(Verifiers.dnssecVerify(dir.resolve("other.test.signed"), "other.test", false).ok());
+  }
+
+  @Test
+  void aLeaseLostBeforeThePublicationPublishesAndCommitsNothing() throws Exception {
+    TestStore node = node();
+    node.ok("enforce");
+    byte[] published = Files.readAllBytes(dir.resolve("example.test.signed"));
+    long serial = storeSerial(node, "example.test");
+    change("example.test", "lost IN A 192.0.2.99");
+    ScriptedLease lease = new ScriptedLease(9).revokeIn("EnforcerService.commit");
+    try (Services services = services(node, lease)) {
+      EnforcerService.Report report = services.enforcer().enforce(List.of("example.test"));
+      assertEquals(1, report.failures().size(), report.lines().toString());
+      assertTrue(report.failures().get(0).contains("refused to publish zone example.test"), report.failures().get(0));
+    }
+    assertArrayEquals(published, Files.readAllBytes(dir.resolve("example.test.signed")), "nothing published");
+    assertEquals(serial, storeSerial(node, "example.test"), "nothing committed");
+    try (var files = Files.list(dir)) {
+      assertEquals(List.of(), files.map(f -> f.getFileName().toString()).filter(f -> f.contains(".twinsign-n"))
+          .toList(), "no staging file left");
+    }
+  }
+
+  @Test
+  void aLeaseLostWhileSigningStopsTheSigning() throws Exception {
+    TestStore node = node();
+    node.ok("enforce");
+    byte[] published = Files.readAllBytes(dir.resolve("example.test.signed"));
+    change("example.test", "gone IN A 192.0.2.98");
+    ScriptedLease lease = new ScriptedLease(9).revokeIn("ZoneSigner.sign");
+    try (Services services = services(node, lease)) {
+      EnforcerService.Report report = services.enforcer().enforce(List.of("example.test"));
+      assertEquals(1, report.failures().size(), report.lines().toString());
+      assertTrue(report.failures().get(0).contains("was cancelled"), report.failures().get(0));
+    }
+    assertArrayEquals(published, Files.readAllBytes(dir.resolve("example.test.signed")));
+  }
+
+  @Test
+  void aCorruptSignatureIsCaughtBeforePublication() throws Exception {
+    TestStore node = node();
+    node.ok("enforce");
+    byte[] published = Files.readAllBytes(dir.resolve("example.test.signed"));
+    long serial = storeSerial(node, "example.test");
+    change("example.test", "bad IN A 192.0.2.97");
+    SignatureFault.corruptNext(1);
+    CliRun enforce = node.cli("enforce");
+    assertEquals(1, enforce.exit(), enforce.out());
+    assertTrue(enforce.err().contains("does not verify with the key's published DNSKEY")
+        && enforce.err().contains("the last good version stays published"), enforce.err());
+    assertTrue(enforce.err().matches("(?s).*the new signature of [KZC]SK [0-9a-f]+ \\(tag [0-9]+, algorithm 13\\).*"),
+        "names the key: " + enforce.err());
+    assertArrayEquals(published, Files.readAllBytes(dir.resolve("example.test.signed")), "the old version stays");
+    assertEquals(serial, storeSerial(node, "example.test"));
+    SignatureFault.clear();
+    node.ok("enforce");
+    assertNotEquals(serial, storeSerial(node, "example.test"));
+    assertTrue(Verifiers.dnssecVerify(dir.resolve("example.test.signed"), "example.test", false).ok());
+  }
+
+  @Test
+  void aPoolKeyWhoseTagCollidesWithTheZonesIsNeverAssigned() throws Exception {
+    TestStore node = node();
+    node.ok("enforce");
+    String db = node.database();
+    // a pool key with the same tag and algorithm as the zone's ZSK (here: the same public key), first in line
+    server.execute("INSERT INTO " + db + ".hsm_key (repository, locator, role, algorithm, bits, public_key, policy,"
+        + " created_at, backup, backup_changed_at, epoch) SELECT h.repository, 'ffffffffffffffff', h.role, h.algorithm,"
+        + " h.bits, h.public_key, h.policy, '2000-01-01', 'backed_up', '2000-01-01', 0 FROM " + db + ".hsm_key h JOIN "
+        + db + ".zone_key z ON z.hsm_key = h.id WHERE z.role = 'ZSK'");
+    node.ok("key", "rollover", "--zone", "example.test", "--keytype", "ZSK");
+    String enforce = node.ok("enforce");
+    assertEquals("0", server.queryString("SELECT COUNT(*) FROM " + db + ".zone_key z JOIN " + db
+        + ".hsm_key h ON h.id = z.hsm_key WHERE h.locator = 'ffffffffffffffff'"), enforce);
+    assertEquals("2", server.queryString("SELECT COUNT(DISTINCT key_tag) FROM " + db + ".zone_key WHERE role = 'ZSK'"),
+        enforce);
+    assertTrue(Verifiers.dnssecVerify(dir.resolve("example.test.signed"), "example.test", false).ok());
+  }
+}
