@@ -14,8 +14,9 @@ import picocli.CommandLine.Option;
  * Ctrl-C (or {@code --run-for}), then stops every process it started.
  */
 @Command(name = "demo", description = {
-    "Start a demo workspace: a SoftHSM2 token, a MariaDB primary/replica pair and a ZooKeeper server,",
-    "on free loopback ports in temporary directories; set up the store, import a KASP policy, add the",
+    "Start a demo workspace that signs an example zone, until Ctrl-C.",
+    "It runs a SoftHSM2 token, a MariaDB primary/replica pair and a ZooKeeper server on free loopback",
+    "ports in temporary directories; sets up the store, imports a KASP policy, adds the",
     "bundled example zone, generate and back up keys, run the enforcer (which signs the zone) and check",
     "it with BIND's dnssec-verify; show 'key list --verbose' and 'rollover list'. With --simulate, leap",
     "through simulated time until a ZSK and a KSK rollover are done. Ctrl-C stops it all."})

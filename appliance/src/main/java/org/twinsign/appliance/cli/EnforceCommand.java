@@ -7,8 +7,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code twinsign enforce}: run the enforcer once and sign the zones that need it. */
-@Command(name = "enforce", description = {"Run the key enforcer once for every zone, run the DS hooks it asks for,",
-    "and sign the zones whose keys, records, input or signatures changed. A zone that fails keeps its state."})
+@Command(name = "enforce", description = {"Run the key enforcer once and sign the zones that need it.",
+    "Runs the DS hooks the enforcer asks for, and signs the zones whose keys, records, input or signatures",
+    "changed. A zone that fails keeps its state; zones do not wait for each other."})
 final class EnforceCommand extends ServiceCommand {
   @CommandLine.Option(names = "--zone", paramLabel = "ZONE",
       description = "Only this zone (repeatable); by default every zone.")

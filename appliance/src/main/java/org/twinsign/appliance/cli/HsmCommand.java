@@ -164,8 +164,8 @@ final class HsmCommand implements Runnable {
   }
 
   @Command(name = "speed", description = {
-      "Measure the token's signing rate, as OpenDNSSEC's ods-hsmspeed: a temporary key signs",
-      "RRSIG-sized data on N threads; the key is deleted afterwards."})
+      "Measure the token's signing rate, as OpenDNSSEC's ods-hsmspeed does.",
+      "A temporary key signs RRSIG-sized data on N threads; the key is deleted afterwards."})
   static final class Speed implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -37,8 +37,9 @@ import picocli.CommandLine.Option;
  * atomically and only on success.
  */
 @Command(name = "sign", sortOptions = false, description = {
-    "Sign a zone file with keys in an HSM. With --previous, keep every signature of the previous signed",
-    "zone that is still good and sign only the rest. OUT.zone is replaced atomically, and only on success."})
+    "Sign a zone file with keys in an HSM.",
+    "With --previous, keep every signature of the previous signed zone that is still good and sign only",
+    "the rest. OUT.zone is replaced atomically, and only on success."})
 final class SignCommand implements Runnable {
   private static final DateTimeFormatter DNS_TIME = DateTimeFormatter.ofPattern("yyyyMMddHHmmss");
 

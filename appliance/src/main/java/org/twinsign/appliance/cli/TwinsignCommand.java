@@ -10,6 +10,8 @@ import picocli.CommandLine.Command;
 @Command(
     name = "twinsign",
     mixinStandardHelpOptions = true,
+    // every subcommand gets --help (and --version): an operator explores before using
+    scope = CommandLine.ScopeType.INHERIT,
     versionProvider = VersionCommand.Provider.class,
     description = "DNSSEC signer appliance for a master/standby pair.",
     subcommands = {VersionCommand.class, SetupCommand.class, PolicyCommand.class, ZoneCommand.class,
