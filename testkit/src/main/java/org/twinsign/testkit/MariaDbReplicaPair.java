@@ -148,14 +148,21 @@ public final class MariaDbReplicaPair implements AutoCloseable {
     }
   }
 
-  /** Stops the replica, then the primary, and removes their directories. */
+  /**
+   * Stops both servers at the same time (a stop takes as long as the slower one, not the sum of
+   * two graceful shutdowns) and removes their directories.
+   */
   @Override
   public void close() {
+    Thread replicaStop = new Thread(replica::close, "twinsign-replica-stop");
+    replicaStop.start();
     try {
-      replica.close();
+      primary.close();
     } finally {
       try {
-        primary.close();
+        replicaStop.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       } finally {
         try {
           network.close();

@@ -35,7 +35,8 @@ final class DemoCommand implements Runnable {
   public void run() {
     Duration limit = runFor == null ? null : Durations.parse(spec.commandLine(), "--run-for", runFor);
     PrintWriter out = spec.commandLine().getOut();
-    DemoWorkspace workspace = DemoWorkspace.start(out, simulate);
+    // the Ctrl-C handler is there before the first component starts: a Ctrl-C in any phase stops all
+    DemoWorkspace workspace = DemoWorkspace.create();
     CountDownLatch stopped = new CountDownLatch(1);
     Thread hook = new Thread(() -> {
       out.println("stopping the demo workspace ...");
@@ -46,6 +47,7 @@ final class DemoCommand implements Runnable {
       stopped.countDown();
     }, "twinsign-demo-stop");
     Runtime.getRuntime().addShutdownHook(hook);
+    workspace.startAll(out, simulate);
     workspace.describe(out);
     out.println("demo ready");
     out.flush();

@@ -25,6 +25,8 @@ import java.util.regex.Pattern;
  * repository.&lt;NAME&gt;.token=&lt;token label&gt;
  * repository.&lt;NAME&gt;.pin.file=/etc/twinsign/&lt;NAME&gt;.pin
  * repository.&lt;NAME&gt;.require-backup=true|false
+ * repository.&lt;NAME&gt;.type=soft                  # a soft key store instead of a PKCS#11 token:
+ * repository.&lt;NAME&gt;.directory=/var/lib/twinsign/softkeys   # its directory (with pin.file; no library/token)
  * ds.submit-command=/usr/local/bin/ds-submit      # optional: gets the DNSKEYs to submit on stdin
  * ds.retract-command=/usr/local/bin/ds-retract    # optional: gets the DNSKEYs to retract on stdin
  * keypool.horizon=P180D                           # optional: generate keys for the rollovers due within
@@ -50,8 +52,17 @@ public record TwinsignConfig(Path source, String dbUrl, String dbUser, Path dbPa
 
   private static final Pattern REPOSITORY_KEY = Pattern.compile("repository\\.([A-Za-z0-9_-]+)\\.(.+)");
 
-  /** One key repository as the store and the enforcer see it. */
-  public record Repository(String name, Path library, String token, Path pinFile, boolean requireBackup) {}
+  /**
+   * One key repository as the store and the enforcer see it: a PKCS#11 token ({@code library},
+   * {@code token}) or a soft key store ({@code directory}, for {@code type=soft}).
+   */
+  public record Repository(String name, Path library, String token, Path pinFile, boolean requireBackup,
+      Path directory) {
+    /** Whether this is a soft key store. */
+    public boolean soft() {
+      return directory != null;
+    }
+  }
 
   public static TwinsignConfig load(Path file) {
     Properties properties = new Properties();
@@ -69,10 +80,9 @@ public record TwinsignConfig(Path source, String dbUrl, String dbUser, Path dbPa
       Matcher matcher = REPOSITORY_KEY.matcher(key);
       if (matcher.matches()) {
         String field = matcher.group(2);
-        if (!field.equals("library") && !field.equals("token") && !field.equals("pin.file")
-            && !field.equals("require-backup")) {
+        if (!java.util.Set.of("library", "token", "pin.file", "require-backup", "type", "directory").contains(field)) {
           throw new ConfigException(file + ": unknown key '" + key
-              + "': a repository has library, token, pin.file and require-backup");
+              + "': a repository has type, library, token, directory, pin.file and require-backup");
         }
         repositoryKeys.computeIfAbsent(matcher.group(1), name -> new TreeMap<>()).put(field, value);
       } else if (!PLAIN_KEYS.contains(key)) {
@@ -89,11 +99,27 @@ public record TwinsignConfig(Path source, String dbUrl, String dbUser, Path dbPa
         throw new ConfigException(file + ": repository." + name + ".require-backup must be true or false, not '"
             + backup + "'");
       }
-      repositories.put(name, new Repository(name,
-          base.resolve(required(file, fields, "repository." + name + ".", "library")),
-          required(file, fields, "repository." + name + ".", "token"),
-          base.resolve(required(file, fields, "repository." + name + ".", "pin.file")),
-          Boolean.parseBoolean(backup)));
+      String prefix = "repository." + name + ".";
+      String type = fields.getOrDefault("type", "pkcs11");
+      Path pinFile = base.resolve(required(file, fields, prefix, "pin.file"));
+      if (type.equals("soft")) {
+        for (String field : new String[] {"library", "token"}) {
+          if (fields.containsKey(field)) {
+            throw new ConfigException(file + ": '" + prefix + field + "' does not apply to " + prefix + "type=soft");
+          }
+        }
+        repositories.put(name, new Repository(name, null, null, pinFile, Boolean.parseBoolean(backup),
+            base.resolve(required(file, fields, prefix, "directory"))));
+      } else if (type.equals("pkcs11")) {
+        if (fields.containsKey("directory")) {
+          throw new ConfigException(file + ": '" + prefix + "directory' applies to " + prefix + "type=soft only");
+        }
+        repositories.put(name, new Repository(name, base.resolve(required(file, fields, prefix, "library")),
+            required(file, fields, prefix, "token"), pinFile, Boolean.parseBoolean(backup), null));
+      } else {
+        throw new ConfigException(file + ": " + prefix + "type '" + type + "' is unknown: use pkcs11 (the default)"
+            + " or soft");
+      }
     }
     String url = requiredKey(file, properties, "db.url");
     if (url.toLowerCase(java.util.Locale.ROOT).matches(".*[?&;](password|pwd)=.*")) {

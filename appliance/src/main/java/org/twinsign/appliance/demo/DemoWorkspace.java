@@ -4,6 +4,8 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Deque;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.twinsign.testkit.MariaDbReplicaPair;
@@ -39,6 +41,21 @@ public final class DemoWorkspace implements AutoCloseable {
   /** @param simulate leap through simulated time until a ZSK and a KSK rollover are done */
   public static DemoWorkspace start(PrintWriter out, boolean simulate) {
     DemoWorkspace workspace = new DemoWorkspace();
+    workspace.startAll(out, simulate);
+    return workspace;
+  }
+
+  /** An empty workspace, so that a Ctrl-C handler can hold it before anything starts. */
+  public static DemoWorkspace create() {
+    return new DemoWorkspace();
+  }
+
+  /**
+   * Starts every component; if one fails, or {@link #close} comes first (Ctrl-C during the start),
+   * what already runs is stopped.
+   */
+  public void startAll(PrintWriter out, boolean simulate) {
+    DemoWorkspace workspace = this;
     try {
       out.println("starting SoftHSM2 token ...");
       out.flush();
@@ -55,7 +72,9 @@ public final class DemoWorkspace implements AutoCloseable {
       out.println("setting up the store, importing the policy, adding and signing the example zone ...");
       out.flush();
       workspace.signedZone = DemoEnforcement.run(workspace.token, workspace.database.primary(), zones, simulate, out);
-      return workspace;
+      if (closed.get()) {
+        throw new IllegalStateException("the demo was stopped while it started");
+      }
     } catch (RuntimeException e) {
       workspace.close();
       throw e;
@@ -92,29 +111,61 @@ public final class DemoWorkspace implements AutoCloseable {
     out.flush();
   }
 
-  /** Stops every component in reverse start order and removes their directories. */
+  /**
+   * Stops every component and removes their directories. The components are independent (each
+   * has its own directory and ports), so they stop at the same time: Ctrl-C takes as long as the
+   * slowest, not the sum of all graceful shutdowns.
+   */
   @Override
   public void close() {
-    if (!closed.compareAndSet(false, true)) {
-      return;
+    List<AutoCloseable> stopping;
+    synchronized (started) {
+      if (!closed.compareAndSet(false, true)) {
+        return;
+      }
+      stopping = new ArrayList<>(started);
+      started.clear();
     }
-    RuntimeException failure = null;
-    while (!started.isEmpty()) {
-      try {
-        started.pop().close();
-      } catch (Exception e) {
-        if (failure == null) {
-          failure = new IllegalStateException("demo workspace did not stop cleanly: " + e.getMessage(), e);
+    List<Exception> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<Thread> threads = new ArrayList<>();
+    for (AutoCloseable component : stopping) {
+      Thread thread = new Thread(() -> {
+        try {
+          component.close();
+        } catch (Exception e) {
+          failures.add(e);
         }
+      }, "twinsign-demo-stop-" + threads.size());
+      thread.start();
+      threads.add(thread);
+    }
+    for (Thread thread : threads) {
+      try {
+        thread.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
       }
     }
-    if (failure != null) {
-      throw failure;
+    if (!failures.isEmpty()) {
+      throw new IllegalStateException("demo workspace did not stop cleanly: " + failures.get(0).getMessage(),
+          failures.get(0));
     }
   }
 
+  /** Keeps a started component for {@link #close}; if the workspace is already closing, stops it at once. */
   private <T extends AutoCloseable> T keep(T component) {
-    started.push(component);
-    return component;
+    synchronized (started) {
+      if (!closed.get()) {
+        started.push(component);
+        return component;
+      }
+    }
+    try {
+      component.close();
+    } catch (Exception e) {
+      // stopping anyway
+    }
+    throw new IllegalStateException("the demo was stopped while it started");
   }
 }

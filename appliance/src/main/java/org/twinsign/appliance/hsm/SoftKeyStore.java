@@ -54,6 +54,10 @@ public final class SoftKeyStore implements KeyRepository {
   private static final String SUFFIX = ".softkey";
   private static final String KDF = "PBKDF2WithHmacSHA256";
   private static final int PBKDF2_ITERATIONS = 200_000;
+  /** A key file whose key derivation is cheaper than this is refused: its PIN would be guessed quickly. */
+  static final int PBKDF2_FLOOR = 100_000;
+  /** Files of format 2 bind the encrypted private key to its locator, algorithm, size and public key. */
+  private static final String FORMAT = "2";
   private static final String CIPHER = "AES/GCM/NoPadding";
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -105,7 +109,8 @@ public final class SoftKeyStore implements KeyRepository {
     file.setProperty("algorithm", algorithm.name());
     file.setProperty("bits", Integer.toString(size));
     file.setProperty("public", Base64.getEncoder().encodeToString(publicKey));
-    encrypt(pair.getPrivate().getEncoded(), file);
+    file.setProperty("format", FORMAT);
+    encrypt(pair.getPrivate().getEncoded(), file, locator);
     write(locator, file);
     unlocked.put(locator, pair.getPrivate());
     return new HsmKey(locator, label, algorithm, size, publicKey, -1);
@@ -183,17 +188,56 @@ public final class SoftKeyStore implements KeyRepository {
     Properties file = read(directory.resolve(locator.hex() + SUFFIX));
     DnssecAlgorithm algorithm = DnssecAlgorithm.valueOf(file.getProperty("algorithm"));
     byte[] pkcs8 = decrypt(locator, file);
+    PrivateKey key;
     try {
-      return keyFactory(algorithm).generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
+      key = keyFactory(algorithm).generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
     } catch (GeneralSecurityException e) {
       throw new HsmException("key " + locator + " in " + directory + " cannot be loaded: " + e.getMessage(), e);
     } finally {
       Arrays.fill(pkcs8, (byte) 0);
     }
+    checkPair(locator, algorithm, key, describe(locator, file).publicKey());
+    return key;
+  }
+
+  /**
+   * The private key must be the public key's other half: a test signature is made and verified
+   * with the public key the file (and the DNSKEY) shows. A mismatch would publish signatures no
+   * validator accepts.
+   */
+  private void checkPair(KeyLocator locator, DnssecAlgorithm algorithm, PrivateKey key, byte[] dnskeyPublicKey) {
+    byte[] probe = ("twinsign key pair check " + locator.hex()).getBytes(StandardCharsets.UTF_8);
+    try {
+      Signature signer = newSignature(signatureName(algorithm));
+      signer.initSign(key);
+      signer.update(probe);
+      byte[] signature = signer.sign();
+      PublicKey publicKey = new org.xbill.DNS.DNSKEYRecord(org.xbill.DNS.Name.root, org.xbill.DNS.DClass.IN, 0, 256,
+          org.xbill.DNS.DNSKEYRecord.Protocol.DNSSEC, algorithm.number(), dnskeyPublicKey).getPublicKey();
+      Signature verifier = Signature.getInstance(signatureName(algorithm));
+      verifier.initVerify(publicKey);
+      verifier.update(probe);
+      if (!verifier.verify(signature)) {
+        throw new HsmException("key file " + directory.resolve(locator.hex() + SUFFIX) + " holds a private key that"
+            + " does not match its public key: refused (was a key file replaced or swapped?)");
+      }
+    } catch (GeneralSecurityException | org.xbill.DNS.DNSSEC.DNSSECException e) {
+      throw new HsmException("cannot check the key pair " + locator + " in " + directory + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * What the encryption authenticates along with the private key (AES-GCM associated data): the
+   * key's locator, algorithm, size and public key. A file renamed to another locator, or edited
+   * to show another public key, no longer decrypts.
+   */
+  private static byte[] associatedData(KeyLocator locator, Properties file) {
+    return ("twinsign soft key " + FORMAT + "\n" + locator.hex() + "\n" + file.getProperty("algorithm") + "\n"
+        + file.getProperty("bits") + "\n" + file.getProperty("public")).getBytes(StandardCharsets.UTF_8);
   }
 
   /** AES-256-GCM under a PBKDF2-HMAC-SHA256 key from the PIN; the GCM tag detects a wrong PIN. */
-  private void encrypt(byte[] pkcs8, Properties file) {
+  private void encrypt(byte[] pkcs8, Properties file, KeyLocator locator) {
     char[] pin = config.pin().read();
     try {
       byte[] salt = new byte[16];
@@ -202,6 +246,7 @@ public final class SoftKeyStore implements KeyRepository {
       RANDOM.nextBytes(iv);
       Cipher cipher = Cipher.getInstance(CIPHER);
       cipher.init(Cipher.ENCRYPT_MODE, pinKey(pin, salt, PBKDF2_ITERATIONS), new GCMParameterSpec(128, iv));
+      cipher.updateAAD(associatedData(locator, file));
       file.setProperty("private.kdf", KDF + " " + PBKDF2_ITERATIONS);
       file.setProperty("private.salt", Base64.getEncoder().encodeToString(salt));
       file.setProperty("private.iv", Base64.getEncoder().encodeToString(iv));
@@ -221,14 +266,22 @@ public final class SoftKeyStore implements KeyRepository {
       if (kdf.length != 2 || !kdf[0].equals(KDF)) {
         throw new HsmException("key " + locator + " in " + directory + " uses an unknown key derivation");
       }
+      int iterations = Integer.parseInt(kdf[1]);
+      if (iterations < PBKDF2_FLOOR) {
+        throw new HsmException("key file " + directory.resolve(locator.hex() + SUFFIX) + " derives its key with "
+            + iterations + " PBKDF2 rounds, below the floor of " + PBKDF2_FLOOR + ": refused; generate a new key");
+      }
       Cipher cipher = Cipher.getInstance(CIPHER);
       cipher.init(Cipher.DECRYPT_MODE,
-          pinKey(pin, Base64.getDecoder().decode(file.getProperty("private.salt")), Integer.parseInt(kdf[1])),
+          pinKey(pin, Base64.getDecoder().decode(file.getProperty("private.salt")), iterations),
           new GCMParameterSpec(128, Base64.getDecoder().decode(file.getProperty("private.iv"))));
+      if (FORMAT.equals(file.getProperty("format"))) {
+        cipher.updateAAD(associatedData(locator, file));
+      }
       return cipher.doFinal(Base64.getDecoder().decode(file.getProperty("private")));
     } catch (GeneralSecurityException | IllegalArgumentException | NullPointerException e) {
       throw new HsmException("cannot unlock key " + locator + " in " + directory + ": the PIN (" + config.pin()
-          + ") is incorrect or the key file is damaged");
+          + ") is incorrect, or the key file is damaged or not this key's (renamed, swapped or edited)");
     } finally {
       Arrays.fill(pin, '\0');
     }

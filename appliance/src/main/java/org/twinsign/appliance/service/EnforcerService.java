@@ -178,7 +178,6 @@ public final class EnforcerService {
     }
     for (KeyTable.HsmKeyRow key : run.destroy) {
       if (!key.lost()) {
-        lease.check("delete purged key " + key.locator() + " from repository " + key.repository());
         services.repositories().get(key.repository()).delete(new KeyLocator(key.locator()));
       }
     }

@@ -136,7 +136,6 @@ public final class KeyPool {
 
   private void deleteQuietly(KeySpec spec, HsmKey key, RuntimeException failure) {
     try {
-      services.lease().check("delete an unrecorded key from repository " + spec.repository());
       services.repositories().get(spec.repository()).delete(key.locator());
     } catch (RuntimeException e) {
       failure.addSuppressed(e);
@@ -144,7 +143,6 @@ public final class KeyPool {
   }
 
   private HsmKey generateInRepository(String policy, KeySpec spec) {
-    services.lease().check("generate a " + spec.role() + " in repository " + spec.repository());
     return services.repositories().get(spec.repository()).generate(DnssecAlgorithm.ofNumber(spec.algorithm()),
         spec.bits(), label(policy, spec));
   }

@@ -9,23 +9,26 @@ import org.twinsign.appliance.hsm.KeyRepository;
 import org.twinsign.appliance.hsm.Pin;
 import org.twinsign.appliance.store.StoreException;
 
-/** The configured key repositories, each opened on first use and closed with the set. */
+/** The configured key repositories, each opened on first use and closed with the set; changes take the lease. */
 public final class KeyRepositorySet implements AutoCloseable {
   private final TwinsignConfig config;
+  private final org.twinsign.fencing.Lease lease;
   private final Map<String, KeyRepository> open = new LinkedHashMap<>();
   private final Map<String, java.util.Set<org.twinsign.appliance.hsm.KeyLocator>> locators = new LinkedHashMap<>();
   private final Map<String, org.twinsign.appliance.hsm.HsmKey> keys = new LinkedHashMap<>();
 
-  public KeyRepositorySet(TwinsignConfig config) {
+  /** @param lease what key generation and deletion check first */
+  public KeyRepositorySet(TwinsignConfig config, org.twinsign.fencing.Lease lease) {
     this.config = config;
+    this.lease = lease;
   }
 
   public synchronized KeyRepository get(String name) {
     KeyRepository repository = open.get(name);
     if (repository == null) {
       TwinsignConfig.Repository configured = configured(name);
-      repository = KeyRepositories.open(new HsmConfig(config.source(), configured.library(), configured.token(), null,
-          Pin.fromFile(configured.pinFile())), 2);
+      repository = new FencedKeyRepository(KeyRepositories.open(new HsmConfig(config.source(), configured.library(),
+          configured.token(), configured.directory(), Pin.fromFile(configured.pinFile())), 2), lease);
       open.put(name, repository);
     }
     return repository;

@@ -19,7 +19,7 @@ public final class Services implements AutoCloseable {
     this.config = config;
     this.store = store;
     this.lease = lease;
-    this.repositories = new KeyRepositorySet(config);
+    this.repositories = new KeyRepositorySet(config, lease);
   }
 
   /**

@@ -103,4 +103,88 @@ class SoftKeyStoreTest {
     HsmException e = assertThrows(HsmException.class, () -> HsmConfig.load(config));
     assertTrue(e.getMessage().contains("'library' does not apply to type=soft"), e.getMessage());
   }
+
+  @Test
+  void aKeyFileSwappedWithAnotherKeysFileIsRefused() throws Exception {
+    HsmConfig config = HsmConfig.load(config("swap-pin-42"));
+    HsmKey first;
+    HsmKey second;
+    try (KeyRepository store = KeyRepositories.open(config, 1)) {
+      first = store.generate(DnssecAlgorithm.ECDSAP256SHA256, 0, "first");
+      second = store.generate(DnssecAlgorithm.ECDSAP256SHA256, 0, "second");
+    }
+    Path keys = dir.resolve("keys");
+    Path a = keys.resolve(first.locator().hex() + ".softkey");
+    Path b = keys.resolve(second.locator().hex() + ".softkey");
+    Path swap = keys.resolve("swap");
+    Files.move(a, swap);
+    Files.move(b, a);
+    Files.move(swap, b);
+    try (KeyRepository store = KeyRepositories.open(config, 1)) {
+      for (HsmKey key : new HsmKey[] {first, second}) {
+        HsmException e = assertThrows(HsmException.class, () -> store.sign(store.require(key.locator()), new byte[8]));
+        assertTrue(e.getMessage().contains("not this key's"), e.getMessage());
+      }
+    }
+  }
+
+  @Test
+  void aPrivateKeyThatDoesNotMatchItsPublicKeyIsRefused() throws Exception {
+    HsmConfig config = HsmConfig.load(config("pair-pin-43"));
+    HsmKey shown;
+    try (KeyRepository store = KeyRepositories.open(config, 1)) {
+      shown = store.generate(DnssecAlgorithm.ECDSAP256SHA256, 0, "shown");
+    }
+    // a well-formed, correctly sealed file (made by someone holding the PIN) whose private key is
+    // another key's than the public key it shows
+    java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("EC");
+    generator.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+    byte[] otherPrivate = generator.generateKeyPair().getPrivate().getEncoded();
+    KeyLocator locator = KeyLocator.random();
+    Properties file = new Properties();
+    file.setProperty("label", "mismatched");
+    file.setProperty("algorithm", "ECDSAP256SHA256");
+    file.setProperty("bits", "256");
+    file.setProperty("public", Base64.getEncoder().encodeToString(shown.publicKey()));
+    file.setProperty("format", "2");
+    byte[] salt = new byte[16];
+    byte[] iv = new byte[12];
+    new java.security.SecureRandom().nextBytes(salt);
+    new java.security.SecureRandom().nextBytes(iv);
+    byte[] key = javax.crypto.SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(
+        new javax.crypto.spec.PBEKeySpec("pair-pin-43".toCharArray(), salt, 200_000, 256)).getEncoded();
+    javax.crypto.Cipher cipher = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+    cipher.init(javax.crypto.Cipher.ENCRYPT_MODE, new javax.crypto.spec.SecretKeySpec(key, "AES"),
+        new javax.crypto.spec.GCMParameterSpec(128, iv));
+    cipher.updateAAD(("twinsign soft key 2\n" + locator.hex() + "\nECDSAP256SHA256\n256\n"
+        + file.getProperty("public")).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    file.setProperty("private.kdf", "PBKDF2WithHmacSHA256 200000");
+    file.setProperty("private.salt", Base64.getEncoder().encodeToString(salt));
+    file.setProperty("private.iv", Base64.getEncoder().encodeToString(iv));
+    file.setProperty("private", Base64.getEncoder().encodeToString(cipher.doFinal(otherPrivate)));
+    try (var writer = Files.newBufferedWriter(dir.resolve("keys").resolve(locator.hex() + ".softkey"))) {
+      file.store(writer, null);
+    }
+    try (KeyRepository store = KeyRepositories.open(config, 1)) {
+      HsmKey mismatched = store.require(locator);
+      HsmException e = assertThrows(HsmException.class, () -> store.sign(mismatched, new byte[8]));
+      assertTrue(e.getMessage().contains("does not match its public key"), e.getMessage());
+      store.sign(store.require(shown.locator()), new byte[8]); // the genuine key still signs
+    }
+  }
+
+  @Test
+  void aKeyFileWithTooFewKeyDerivationRoundsIsRefused() throws Exception {
+    HsmConfig config = HsmConfig.load(config("kdf-pin-44"));
+    HsmKey key;
+    try (KeyRepository store = KeyRepositories.open(config, 1)) {
+      key = store.generate(DnssecAlgorithm.ECDSAP256SHA256, 0, "kdf");
+    }
+    Path file = dir.resolve("keys").resolve(key.locator().hex() + ".softkey");
+    Files.writeString(file, Files.readString(file).replace("PBKDF2WithHmacSHA256 200000", "PBKDF2WithHmacSHA256 1000"));
+    try (KeyRepository store = KeyRepositories.open(config, 1)) {
+      HsmException e = assertThrows(HsmException.class, () -> store.sign(store.require(key.locator()), new byte[8]));
+      assertTrue(e.getMessage().contains("below the floor of " + SoftKeyStore.PBKDF2_FLOOR), e.getMessage());
+    }
+  }
 }

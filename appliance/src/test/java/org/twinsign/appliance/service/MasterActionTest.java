@@ -202,4 +202,32 @@ class MasterActionTest extends WithMariaDb {
         enforce);
     assertTrue(Verifiers.dnssecVerify(dir.resolve("example.test.signed"), "example.test", false).ok());
   }
+
+  @Test
+  void aPolicyKeepsItsKskInTheHsmAndItsZskInASoftKeyStore() throws Exception {
+    Files.writeString(dir.resolve("soft.pin"), "soft-store-pin-5\n");
+    Files.setPosixFilePermissions(dir.resolve("soft.pin"),
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    TestStore node = TestStore.create(server, dir, false, "repository.Soft.type=soft\n"
+        + "repository.Soft.directory=softkeys\nrepository.Soft.pin.file=soft.pin\n");
+    node.ok("setup");
+    Path policy = dir.resolve("mixed.xml");
+    String counter = Files.readString(Path.of("src/test/resources/kasp/counter.xml"));
+    int zsk = counter.indexOf("<ZSK>");
+    Files.writeString(policy, (counter.substring(0, zsk) + counter.substring(zsk).replaceFirst(
+        "<Repository>SoftHSM</Repository>", "<Repository>Soft</Repository>")).replace("\"counter\"", "\"mixed\""));
+    node.ok("policy", "import", policy.toString());
+    Files.writeString(dir.resolve("mixed.test.zone"), "$ORIGIN mixed.test.\n$TTL 3600\n"
+        + "@ IN SOA ns1 hostmaster 1 7200 3600 1209600 3600\n@ IN NS ns1\nns1 IN A 192.0.2.1\n");
+    node.ok("zone", "add", "--zone", "mixed.test", "--policy", "mixed", "--input",
+        dir.resolve("mixed.test.zone").toString(), "--output", dir.resolve("mixed.test.signed").toString());
+    String enforce = node.ok("enforce");
+    assertTrue(enforce.contains("signed serial"), enforce);
+    String keys = node.ok("key", "list", "--verbose");
+    assertTrue(keys.matches("(?s).*ZSK.*Soft.*") && keys.matches("(?s).*KSK.*SoftHSM.*"), keys);
+    try (var files = Files.list(dir.resolve("softkeys"))) {
+      assertTrue(files.anyMatch(f -> f.toString().endsWith(".softkey")), "the ZSK lives in the soft store");
+    }
+    assertTrue(Verifiers.dnssecVerify(dir.resolve("mixed.test.signed"), "mixed.test", false).ok());
+  }
 }
