@@ -27,25 +27,49 @@ import sun.security.pkcs11.wrapper.PKCS11Exception;
  * generated key nor reach a private key that has no certificate; and ECDSA through
  * {@code CKM_ECDSA} returns r||s, which is already the DNS wire form. Lifecycle: {@link #open}
  * → use → {@link #close}.
+ *
+ * <p>Sessions that die under a running process (the HSM restarted, the token logged out, its
+ * sessions closed) are reopened and logged in again once, and the call retried; key generation
+ * runs on a session of its own, so it holds up neither searches nor signing.
  */
 public final class HsmToken implements KeyRepository {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HsmToken.class);
   private static final byte[] RSA_EXPONENT = {0x01, 0x00, 0x01};
+
+  /** How long {@link #close} waits for signings in progress to give their sessions back. */
+  private static final long CLOSE_WAIT_SECONDS = 30;
 
   private final HsmConfig config;
   private final PKCS11 module;
-  private final long slot;
-  private final long adminSession;
-  private final BlockingQueue<Long> signingSessions;
-  private final List<Long> allSessions = new ArrayList<>();
-  private volatile boolean closed;
+  private final int signingCount;
+  /** The sessions in use; replaced as a whole when the token must be reopened. */
+  private volatile Sessions sessions;
+  /** Private-key handles found again after a reopen (a restarted token hands out new ones). */
+  private final java.util.Map<KeyLocator, Long> handles = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-  private HsmToken(HsmConfig config, PKCS11 module, long slot, long adminSession, int signingSessions) {
+  /**
+   * One generation of sessions: the slot the token was found in, a read-write session for
+   * searches and deletions (guarded by its own lock), and a pool of signing sessions.
+   */
+  private static final class Sessions {
+    final long slot;
+    final long admin;
+    final BlockingQueue<Long> signing;
+    final List<Long> all = new ArrayList<>();
+
+    Sessions(long slot, long admin, int signingCount) {
+      this.slot = slot;
+      this.admin = admin;
+      this.signing = new ArrayBlockingQueue<>(signingCount);
+      all.add(admin);
+    }
+  }
+
+  private HsmToken(HsmConfig config, PKCS11 module, int signingCount) {
     this.config = config;
     this.module = module;
-    this.slot = slot;
-    this.adminSession = adminSession;
-    this.signingSessions = new ArrayBlockingQueue<>(Math.max(1, signingSessions));
-    allSessions.add(adminSession);
+    this.signingCount = Math.max(1, signingCount);
   }
 
   /**
@@ -53,30 +77,81 @@ public final class HsmToken implements KeyRepository {
    * {@code signingSessions} sessions for parallel signing.
    */
   public static HsmToken open(HsmConfig config, int signingSessions) {
-    PKCS11 module = loadModule(config);
+    HsmToken token = new HsmToken(config, loadModule(config), signingSessions);
+    token.sessions = token.openSessions();
+    return token;
+  }
+
+  /** Finds the token's slot, opens the sessions and logs in; on failure nothing stays open. */
+  private Sessions openSessions() {
     long slot = findSlot(module, config);
-    long session;
+    long admin;
     try {
-      session = module.C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, null, null);
+      admin = module.C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, null, null);
     } catch (PKCS11Exception e) {
       throw new HsmException("cannot open a session on token '" + config.tokenLabel() + "': " + e.getMessage(), e);
     }
-    HsmToken token = new HsmToken(config, module, slot, session, signingSessions);
+    Sessions opened = new Sessions(slot, admin, signingCount);
     try {
-      token.login();
-      for (int i = 0; i < Math.max(1, signingSessions); i++) {
+      login(admin);
+      for (int i = 0; i < signingCount; i++) {
         long signing = module.C_OpenSession(slot, CKF_SERIAL_SESSION, null, null);
-        token.allSessions.add(signing);
-        token.signingSessions.add(signing);
+        opened.all.add(signing);
+        opened.signing.add(signing);
       }
-      return token;
+      return opened;
     } catch (PKCS11Exception e) {
-      token.close();
+      closeAll(opened);
       throw new HsmException("cannot open signing sessions on token '" + config.tokenLabel() + "': "
           + e.getMessage(), e);
     } catch (RuntimeException e) {
-      token.close();
+      closeAll(opened);
       throw e;
+    }
+  }
+
+  /**
+   * Whether an error says the sessions are gone rather than the request was wrong: the token was
+   * restarted, logged out, or its sessions were closed under us. Such a token is reopened (and
+   * logged in again) once, and the request retried.
+   */
+  private static boolean sessionsGone(PKCS11Exception e) {
+    long code = e.getErrorCode();
+    return code == CKR_SESSION_HANDLE_INVALID || code == CKR_SESSION_CLOSED || code == CKR_USER_NOT_LOGGED_IN
+        || code == CKR_TOKEN_NOT_PRESENT || code == CKR_DEVICE_REMOVED || code == CKR_DEVICE_ERROR
+        || code == CKR_CRYPTOKI_NOT_INITIALIZED;
+  }
+
+  /** Replaces {@code broken} with new sessions, unless another thread already did. */
+  private synchronized void reopen(Sessions broken, PKCS11Exception cause) {
+    checkOpen();
+    if (sessions != broken) {
+      return;
+    }
+    LOG.warn("token '{}' lost its sessions ({}): reopening and logging in again", config.tokenLabel(),
+        cause.getMessage());
+    closeAll(broken);
+    handles.clear();
+    sessions = openSessions();
+  }
+
+  /** A PKCS#11 call on the current sessions, retried once on new sessions if the old ones are gone. */
+  @FunctionalInterface
+  private interface Call<T> {
+    T on(Sessions sessions) throws PKCS11Exception;
+  }
+
+  private <T> T withSessions(Call<T> call) throws PKCS11Exception {
+    checkOpen();
+    Sessions current = sessions;
+    try {
+      return call.on(current);
+    } catch (PKCS11Exception e) {
+      if (!sessionsGone(e)) {
+        throw e;
+      }
+      reopen(current, e);
+      return call.on(sessions);
     }
   }
 
@@ -90,7 +165,7 @@ public final class HsmToken implements KeyRepository {
   }
 
   public long slot() {
-    return slot;
+    return sessions.slot;
   }
 
   /** Generates a key pair for {@code algorithm} on the token; {@code bits} matters for RSA only. */
@@ -129,19 +204,26 @@ public final class HsmToken implements KeyRepository {
         pub.add(new CK_ATTRIBUTE(CKA_EC_PARAMS, algorithm.curveOid()));
         break;
     }
-    synchronized (this) {
-      try {
-        module.C_GenerateKeyPair(adminSession, new CK_MECHANISM(mechanism), pub.toArray(CK_ATTRIBUTE[]::new),
-            priv.toArray(CK_ATTRIBUTE[]::new));
-      } catch (PKCS11Exception e) {
-        long code = e.getErrorCode();
-        if (code == CKR_MECHANISM_INVALID || code == CKR_CURVE_NOT_SUPPORTED || code == CKR_TEMPLATE_INCONSISTENT
-            || code == CKR_ATTRIBUTE_VALUE_INVALID) {
-          throw new HsmException("token '" + config.tokenLabel() + "' cannot generate " + algorithm + " keys ("
-              + e.getMessage() + "): choose another algorithm", e);
+    long generation = mechanism;
+    try {
+      // a session of its own: a slow generation (RSA) holds up neither searches nor signing
+      withSessions(current -> {
+        long session = module.C_OpenSession(current.slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, null, null);
+        try {
+          return module.C_GenerateKeyPair(session, new CK_MECHANISM(generation), pub.toArray(CK_ATTRIBUTE[]::new),
+              priv.toArray(CK_ATTRIBUTE[]::new));
+        } finally {
+          closeQuietly(session);
         }
-        throw new HsmException("key generation on token '" + config.tokenLabel() + "' failed: " + e.getMessage(), e);
+      });
+    } catch (PKCS11Exception e) {
+      long code = e.getErrorCode();
+      if (code == CKR_MECHANISM_INVALID || code == CKR_CURVE_NOT_SUPPORTED || code == CKR_TEMPLATE_INCONSISTENT
+          || code == CKR_ATTRIBUTE_VALUE_INVALID) {
+        throw new HsmException("token '" + config.tokenLabel() + "' cannot generate " + algorithm + " keys ("
+            + e.getMessage() + "): choose another algorithm", e);
       }
+      throw new HsmException("key generation on token '" + config.tokenLabel() + "' failed: " + e.getMessage(), e);
     }
     return find(locator).orElseThrow(() -> new HsmException("generated key " + locator + " not found again"));
   }
@@ -193,17 +275,21 @@ public final class HsmToken implements KeyRepository {
   @Override
   public boolean delete(KeyLocator locator) {
     checkOpen();
-    List<Long> handles = findObjects(new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_ID, locator.bytes())});
-    synchronized (this) {
-      for (long handle : handles) {
-        try {
-          module.C_DestroyObject(adminSession, handle);
-        } catch (PKCS11Exception e) {
-          throw new HsmException("cannot delete key " + locator + ": " + e.getMessage(), e);
-        }
+    List<Long> found = findObjects(new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_ID, locator.bytes())});
+    for (long handle : found) {
+      try {
+        withSessions(current -> {
+          synchronized (current) {
+            module.C_DestroyObject(current.admin, handle);
+          }
+          return null;
+        });
+      } catch (PKCS11Exception e) {
+        throw new HsmException("cannot delete key " + locator + ": " + e.getMessage(), e);
       }
     }
-    return !handles.isEmpty();
+    handles.remove(locator);
+    return !found.isEmpty();
   }
 
   /**
@@ -233,42 +319,96 @@ public final class HsmToken implements KeyRepository {
         mechanism = CKM_EDDSA;
         break;
     }
-    long session = borrow();
     try {
-      module.C_SignInit(session, new CK_MECHANISM(mechanism), key.privateHandle());
-      return module.C_Sign(session, input);
+      return withSessions(current -> signOn(current, key, mechanism, input));
     } catch (PKCS11Exception e) {
+      if (e.getErrorCode() == CKR_KEY_HANDLE_INVALID || e.getErrorCode() == CKR_OBJECT_HANDLE_INVALID) {
+        // a restarted token numbers its objects anew, and a logged-out one hides its private keys:
+        // log in on new sessions and find the key again by its CKA_ID
+        reopen(sessions, e);
+        HsmKey again = find(key.locator()).orElseThrow(() -> new HsmException("key " + key.locator()
+            + " is missing from " + this + " (its handle became invalid and it is not found again)"));
+        handles.put(key.locator(), again.privateHandle());
+        try {
+          return withSessions(current -> signOn(current, key, mechanism, input));
+        } catch (PKCS11Exception retry) {
+          e = retry;
+        }
+      }
       throw new HsmException("signing with key " + key.locator() + " failed: " + e.getMessage(), e);
-    } finally {
-      signingSessions.add(session);
     }
   }
 
-  /** Closes this token's sessions. The module stays loaded (the JDK keeps it for the process). */
+  private byte[] signOn(Sessions current, HsmKey key, long mechanism, byte[] input) throws PKCS11Exception {
+    long session = borrow(current);
+    try {
+      module.C_SignInit(session, new CK_MECHANISM(mechanism), handles.getOrDefault(key.locator(),
+          key.privateHandle()));
+      return module.C_Sign(session, input);
+    } finally {
+      current.signing.add(session);
+    }
+  }
+
+  /**
+   * Closes this token's sessions, after the signings in progress have given theirs back (for at
+   * most {@link #CLOSE_WAIT_SECONDS} s). The module stays loaded (the JDK keeps it for the process).
+   */
   @Override
-  public synchronized void close() {
-    if (closed) {
+  public void close() {
+    if (closed.getAndSet(true)) {
       return;
     }
-    closed = true;
-    for (long session : allSessions) {
-      try {
-        module.C_CloseSession(session);
-      } catch (PKCS11Exception e) {
-        // already gone with the token
+    Sessions current;
+    synchronized (this) {
+      current = sessions; // a reopen in progress has finished
+    }
+    if (current == null) {
+      return;
+    }
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(CLOSE_WAIT_SECONDS);
+    int back = 0;
+    try {
+      while (back < signingCount) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0 || current.signing.poll(left, java.util.concurrent.TimeUnit.NANOSECONDS) == null) {
+          LOG.warn("token '{}': {} signing(s) still running after {} s; closing their sessions", config.tokenLabel(),
+              signingCount - back, CLOSE_WAIT_SECONDS);
+          break;
+        }
+        back++;
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    closeAll(current);
+  }
+
+  private void closeAll(Sessions set) {
+    for (long session : set.all) {
+      closeQuietly(session);
+    }
+  }
+
+  private void closeQuietly(long session) {
+    try {
+      module.C_CloseSession(session);
+    } catch (PKCS11Exception e) {
+      // already gone with the token
     }
   }
 
   @Override
   public String toString() {
-    return "token '" + config.tokenLabel() + "' (slot " + slot + ", " + config.library() + ")";
+    Sessions current = sessions;
+    return "token '" + config.tokenLabel() + "' (slot " + (current == null ? "?" : current.slot) + ", "
+        + config.library() + ")";
   }
 
-  private void login() {
+  private void login(long session) {
     char[] pin = config.pin().read();
     try {
-      module.C_Login(adminSession, CKU_USER, pin);
+      module.C_Login(session, CKU_USER, pin);
     } catch (PKCS11Exception e) {
       if (e.getErrorCode() == CKR_USER_ALREADY_LOGGED_IN) {
         return;
@@ -287,37 +427,45 @@ public final class HsmToken implements KeyRepository {
     }
   }
 
-  private long borrow() {
+  private long borrow(Sessions current) {
     checkOpen();
     try {
-      return signingSessions.take();
+      return current.signing.take();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new HsmException("interrupted while waiting for a signing session", e);
     }
   }
 
-  private synchronized List<Long> findObjects(CK_ATTRIBUTE[] template) {
-    List<Long> found = new ArrayList<>();
+  private List<Long> findObjects(CK_ATTRIBUTE[] template) {
     try {
-      module.C_FindObjectsInit(adminSession, template);
-      try {
-        while (true) {
-          long[] batch = module.C_FindObjects(adminSession, 64);
-          if (batch == null || batch.length == 0) {
-            break;
-          }
-          for (long handle : batch) {
-            found.add(handle);
+      return withSessions(current -> {
+        List<Long> found = new ArrayList<>();
+        synchronized (current) {
+          module.C_FindObjectsInit(current.admin, template);
+          try {
+            while (true) {
+              long[] batch = module.C_FindObjects(current.admin, 64);
+              if (batch == null || batch.length == 0) {
+                break;
+              }
+              for (long handle : batch) {
+                found.add(handle);
+              }
+            }
+          } finally {
+            try {
+              module.C_FindObjectsFinal(current.admin);
+            } catch (PKCS11Exception e) {
+              // the search ends with the session in any case
+            }
           }
         }
-      } finally {
-        module.C_FindObjectsFinal(adminSession);
-      }
+        return found;
+      });
     } catch (PKCS11Exception e) {
       throw new HsmException("searching token '" + config.tokenLabel() + "' failed: " + e.getMessage(), e);
     }
-    return found;
   }
 
   private HsmKey describe(long privateHandle) {
@@ -353,16 +501,21 @@ public final class HsmToken implements KeyRepository {
     throw new HsmException("key " + locator + " has key type " + keyType + ", which DNSSEC does not use here");
   }
 
-  private synchronized void getAttributes(long handle, CK_ATTRIBUTE[] attributes) {
+  private void getAttributes(long handle, CK_ATTRIBUTE[] attributes) {
     try {
-      module.C_GetAttributeValue(adminSession, handle, attributes);
+      withSessions(current -> {
+        synchronized (current) {
+          module.C_GetAttributeValue(current.admin, handle, attributes);
+        }
+        return null;
+      });
     } catch (PKCS11Exception e) {
       throw new HsmException("reading key attributes failed: " + e.getMessage(), e);
     }
   }
 
   private void checkOpen() {
-    if (closed) {
+    if (closed.get()) {
       throw new HsmException(this + " is closed");
     }
   }

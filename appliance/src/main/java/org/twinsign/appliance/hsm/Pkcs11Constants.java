@@ -47,4 +47,13 @@ final class Pkcs11Constants {
   static final long CKR_TEMPLATE_INCONSISTENT = 0xD1;
   static final long CKR_ATTRIBUTE_VALUE_INVALID = 0x13;
   static final long CKR_CURVE_NOT_SUPPORTED = 0x140;
+  static final long CKR_DEVICE_ERROR = 0x30;
+  static final long CKR_DEVICE_REMOVED = 0x32;
+  static final long CKR_KEY_HANDLE_INVALID = 0x60;
+  static final long CKR_OBJECT_HANDLE_INVALID = 0x82;
+  static final long CKR_SESSION_CLOSED = 0xB0;
+  static final long CKR_SESSION_HANDLE_INVALID = 0xB3;
+  static final long CKR_TOKEN_NOT_PRESENT = 0xE0;
+  static final long CKR_USER_NOT_LOGGED_IN = 0x101;
+  static final long CKR_CRYPTOKI_NOT_INITIALIZED = 0x190;
 }
