@@ -15,14 +15,21 @@ final class EnforceCommand extends ServiceCommand {
       description = "Only this zone (repeatable); by default every zone.")
   java.util.List<String> zones = new java.util.ArrayList<>();
 
+  @CommandLine.Option(names = "--json", description = "Print the result per zone as JSON.")
+  boolean json;
+
   @Override
   void run(Services services, PrintWriter out) {
-    report(spec, services.enforcer().enforce(zones));
+    report(spec, services.enforcer().enforce(zones), json);
   }
 
-  /** Prints what was done; zones that failed go to stderr and make the command fail. */
-  static void report(CommandLine.Model.CommandSpec spec, EnforcerService.Report report) {
-    report.lines().forEach(spec.commandLine().getOut()::println);
+  /** Prints what was done (as text, or as JSON); zones that failed go to stderr and make the command fail. */
+  static void report(CommandLine.Model.CommandSpec spec, EnforcerService.Report report, boolean json) {
+    if (json) {
+      JsonOutput.print(spec.commandLine().getOut(), report);
+    } else {
+      report.lines().forEach(spec.commandLine().getOut()::println);
+    }
     if (!report.failures().isEmpty()) {
       throw new IllegalStateException(report.failures().size() + " zone(s) failed, their state unchanged:\n  "
           + String.join("\n  ", report.failures()));

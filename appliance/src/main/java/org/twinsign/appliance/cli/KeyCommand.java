@@ -44,9 +44,16 @@ final class KeyCommand extends CommandGroup {
     @Option(names = {"--verbose", "-v"})
     boolean verbose;
 
+    @Option(names = "--json", description = "Print the keys as JSON (everything --verbose shows).")
+    boolean json;
+
     @Override
     void run(Services services, PrintWriter out) {
       List<KeyReport> keys = services.keys().list(zone);
+      if (json) {
+        JsonOutput.print(out, JsonOutput.keys(keys));
+        return;
+      }
       out.println("Keys:");
       String format = "%-24s %-8s %-9s %-24s";
       if (verbose) {

@@ -16,8 +16,15 @@ final class RolloverCommand extends CommandGroup {
     @Option(names = "--zone", paramLabel = "NAME")
     String zone;
 
+    @Option(names = "--json", description = "Print the transitions as JSON.")
+    boolean json;
+
     @Override
     void run(Services services, PrintWriter out) {
+      if (json) {
+        JsonOutput.print(out, services.keys().list(zone).stream().map(JsonOutput.Rollover::of).toList());
+        return;
+      }
       String format = "%-24s %-8s %-7s %-9s %-20s %-20s %s%n";
       out.printf(format, "Zone:", "Keytype:", "KeyTag:", "State:", "Next:", "At:", "Waits for:");
       for (KeyReport report : services.keys().list(zone)) {

@@ -20,6 +20,9 @@ final class TimeCommand extends CommandGroup {
 
     private Instant target;
 
+    @Option(names = "--json", description = "Print the result per zone as JSON.")
+    boolean json;
+
     @Override
     void check() {
       if (to != null) {
@@ -34,7 +37,7 @@ final class TimeCommand extends CommandGroup {
 
     @Override
     void run(Services services, PrintWriter out) {
-      EnforceCommand.report(spec, services.enforcer().leap(target));
+      EnforceCommand.report(spec, services.enforcer().leap(target), json);
     }
   }
 }

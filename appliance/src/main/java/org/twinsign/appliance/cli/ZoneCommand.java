@@ -46,8 +46,15 @@ final class ZoneCommand extends CommandGroup {
 
   @Command(name = "list", description = "The zones, their policies and files.")
   static final class ListZones extends ServiceCommand {
+    @Option(names = "--json", description = "Print the zones as JSON.")
+    boolean json;
+
     @Override
     void run(Services services, PrintWriter out) {
+      if (json) {
+        JsonOutput.print(out, services.zones().list().stream().map(JsonOutput.Zone::of).toList());
+        return;
+      }
       out.printf("%-30s %-16s %-12s %s%n", "Zone:", "Policy:", "Serial:", "Input -> output:");
       for (ZoneTable.ZoneRow row : services.zones().list()) {
         out.printf("%-30s %-16s %-12s %s -> %s%n", row.name(), row.policy(),

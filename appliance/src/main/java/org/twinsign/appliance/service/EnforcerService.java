@@ -43,8 +43,25 @@ public final class EnforcerService {
   /** How long one run tops up the key pool at most; a large pool fills over several runs. */
   static final java.time.Duration POOL_BUDGET = java.time.Duration.ofSeconds(20);
 
-  /** What one run did: a line per change, and the zones that failed (their state unchanged). */
-  public record Report(List<String> lines, List<String> failures) {}
+  /**
+   * What one run did: per zone ({@link ZoneReport}), and notes that concern no single zone (the key
+   * pool, a time leap).
+   */
+  public record Report(List<ZoneReport> zones, List<String> notes) {
+    /** Every line an operator reads, zone by zone, then the notes. */
+    public List<String> lines() {
+      List<String> lines = new ArrayList<>();
+      zones.forEach(zone -> lines.addAll(zone.lines()));
+      lines.addAll(notes);
+      return lines;
+    }
+
+    /** The zones that failed, each with why (their state unchanged). */
+    public List<String> failures() {
+      return zones.stream().filter(z -> z.failure() != null).map(z -> "zone " + z.zone() + ": " + z.failure())
+          .toList();
+    }
+  }
 
   public Report enforce() {
     return enforce(List.of());
@@ -62,20 +79,20 @@ public final class EnforcerService {
       }
       return only.stream().map(name -> ZoneTable.require(tx, ZoneService.canonical(name)).name()).toList();
     });
-    List<String> lines = new ArrayList<>();
-    List<String> failures = new ArrayList<>();
+    List<ZoneReport> reports = new ArrayList<>();
+    List<String> notes = new ArrayList<>();
     try (KeyPoolFiller filler = new KeyPoolFiller(new KeyPool(services), POOL_BUDGET).start()) {
       for (String zone : zones) {
         try {
-          lines.addAll(enforce(zone));
+          reports.add(enforce(zone));
         } catch (RuntimeException e) {
-          failures.add("zone " + zone + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+          reports.add(ZoneReport.failed(zone, e.getMessage() == null ? e.toString() : e.getMessage()));
         }
       }
       filler.close();
-      lines.addAll(filler.report());
+      notes.addAll(filler.report());
     }
-    return new Report(lines, failures);
+    return new Report(reports, notes);
   }
 
   /** Moves a simulation store's clock to the next scheduled event (or to {@code to}), then enforces. */
@@ -101,10 +118,10 @@ public final class EnforcerService {
       return null;
     });
     Report report = enforce();
-    List<String> lines = new ArrayList<>();
-    lines.add("time leap: " + moved[0] + " -> " + moved[1]);
-    lines.addAll(report.lines());
-    return new Report(lines, report.failures());
+    List<String> notes = new ArrayList<>();
+    notes.add("time leap: " + moved[0] + " -> " + moved[1]);
+    notes.addAll(report.notes());
+    return new Report(report.zones(), notes);
   }
 
   /** The earliest time the enforcer or the signer has work: a scheduled run or a re-signing. */
@@ -127,7 +144,7 @@ public final class EnforcerService {
   static final int MAX_ATTEMPTS = 3;
 
   /** One zone: read, decide and sign outside any transaction, then a short guarded commit; again if the zone moved. */
-  private List<String> enforce(String zoneName) {
+  private ZoneReport enforce(String zoneName) {
     for (int attempt = 1; ; attempt++) {
       try {
         return enforceOnce(zoneName);
@@ -149,7 +166,7 @@ public final class EnforcerService {
    * answer is lost the store is asked whether it went through, and if it cannot say the new file
    * stays (its serial is reserved, so it is never reused for other content).
    */
-  private List<String> enforceOnce(String zoneName) {
+  private ZoneReport enforceOnce(String zoneName) {
     Lease lease = services.lease();
     ZoneSnapshot snapshot = services.store().read(tx -> ZoneSnapshot.load(tx, zoneName));
     ZoneRun run = new ZoneRun();
@@ -181,12 +198,17 @@ public final class EnforcerService {
         services.repositories().get(key.repository()).delete(new KeyLocator(key.locator()));
       }
     }
-    if (!run.hooksDue) {
-      return lines;
+    if (run.hooksDue) {
+      lines = new ArrayList<>(lines);
+      lines.addAll(runHooks(zoneName));
     }
-    lines = new ArrayList<>(lines);
-    lines.addAll(runHooks(zoneName));
-    return lines;
+    PolicySigner.Signed signed = run.signed;
+    ZoneReport.Status status = signed != null ? ZoneReport.Status.SIGNED
+        : run.keyChanges.isEmpty() && !run.hooksDue && lines.stream().allMatch(l -> l.contains(": nothing to do")
+            || l.contains(": waiting: ")) ? ZoneReport.Status.UNCHANGED : ZoneReport.Status.CHANGED;
+    return new ZoneReport(zoneName, status, signed == null ? null : signed.serial(),
+        signed == null ? 0 : signed.signaturesMade(), signed == null ? 0 : signed.signaturesReused(),
+        run.keyChanges, run.waiting, lines, null);
   }
 
   /** The short commit: the zone's version guard, the pool keys taken, the decision's writes, the publication. */
@@ -244,6 +266,9 @@ public final class EnforcerService {
     PolicySigner.Signed signed;
     /** Whether DS commands wait to run after the commit. */
     boolean hooksDue;
+    /** The keys' record-state moves and what they wait for, for the report. */
+    List<String> keyChanges = List.of();
+    List<String> waiting = List.of();
   }
 
   /** Whether a commit whose answer was lost went through: TRUE, FALSE, or null if the store cannot say. */
@@ -350,6 +375,8 @@ public final class EnforcerService {
         (spec, at) -> assign(snapshot, run, spec, at, assigned, lines));
     outcome.changes().forEach(change -> lines.add("zone " + zoneName + ": " + change));
     outcome.waiting().forEach(wait -> lines.add("zone " + zoneName + ": waiting: " + wait));
+    run.keyChanges = List.copyOf(outcome.changes());
+    run.waiting = List.copyOf(outcome.waiting());
 
     List<KeyTable.StoredKey> current = new ArrayList<>();
     for (KeyState key : outcome.keys()) {

@@ -65,11 +65,15 @@ final class PolicySigner {
     private final Instant saltAt;
     private final String inputDigest;
     private final String summary;
+    private final long signaturesMade;
+    private final long signaturesReused;
     private Path previous;
     private boolean published;
 
     Signed(Path staged, Path output, long serial, Instant resignAt, String salt, Instant saltAt, String inputDigest,
-        String summary) {
+        String summary, long signaturesMade, long signaturesReused) {
+      this.signaturesMade = signaturesMade;
+      this.signaturesReused = signaturesReused;
       this.staged = staged;
       this.output = output;
       this.serial = serial;
@@ -102,6 +106,14 @@ final class PolicySigner {
 
     String summary() {
       return summary;
+    }
+
+    long signaturesMade() {
+      return signaturesMade;
+    }
+
+    long signaturesReused() {
+      return signaturesReused;
     }
 
     /**
@@ -256,7 +268,7 @@ final class PolicySigner {
         throw new UncheckedIOException("cannot copy " + row.input() + ": " + e.getMessage(), e);
       }
       return new Signed(staged, row.output(), row.signedSerial() == null ? 0 : row.signedSerial(), resignAt, null,
-          null, digest, "passed through unsigned (policy " + policy.name() + " has <Passthrough/>)");
+          null, digest, "passed through unsigned (policy " + policy.name() + " has <Passthrough/>)", 0, 0);
     }
     Zone zone = ZoneFileReader.read(row.input(), origin);
     checkMaxTtl(policy, zone, row.input());
@@ -307,7 +319,8 @@ final class PolicySigner {
     notes.addAll(result.warnings());
     return new Signed(staged, row.output(), result.serial(), resignAt, salt, saltAt, digest,
         "signed serial " + result.serial() + " (" + result.signaturesMade() + " signatures made, "
-            + result.signaturesReused() + " reused)" + (notes.isEmpty() ? "" : "; " + String.join("; ", notes)));
+            + result.signaturesReused() + " reused)" + (notes.isEmpty() ? "" : "; " + String.join("; ", notes)),
+        result.signaturesMade(), result.signaturesReused());
   }
 
   /**

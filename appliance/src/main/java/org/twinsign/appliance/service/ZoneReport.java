@@ -1,0 +1,36 @@
+package org.twinsign.appliance.service;
+
+import java.util.List;
+
+/**
+ * What one enforcer run did to one zone, as data: the CLI renders {@link #lines()} as text and
+ * the whole record as JSON ({@code enforce --json}), so that runbooks and alerts never parse prose.
+ *
+ * @param status what happened, in one word
+ * @param serial the serial published by this run, or null if it published nothing
+ * @param signaturesMade new signatures, when signed
+ * @param signaturesReused signatures kept from the previous version, when signed
+ * @param keyChanges the record-state moves of the zone's keys ("ZSK 12345: DNSKEY hidden -> rumoured")
+ * @param waiting what the zone's keys wait for (a backup, the parent, caches)
+ * @param lines everything the run has to say about the zone, in order, as an operator reads it
+ * @param failure why the run failed (the zone's state and published file unchanged), or null
+ */
+public record ZoneReport(String zone, Status status, Long serial, long signaturesMade, long signaturesReused,
+    List<String> keyChanges, List<String> waiting, List<String> lines, String failure) {
+
+  /** The outcome of a zone's run. */
+  public enum Status {
+    /** Nothing was due. */
+    UNCHANGED,
+    /** Key states, the schedule or the DS exchange moved; the published zone stayed. */
+    CHANGED,
+    /** A new signed version was published. */
+    SIGNED,
+    /** The run failed; nothing of it was committed or published. */
+    FAILED
+  }
+
+  static ZoneReport failed(String zone, String failure) {
+    return new ZoneReport(zone, Status.FAILED, null, 0, 0, List.of(), List.of(), List.of(), failure);
+  }
+}
