@@ -9,7 +9,7 @@ import java.util.function.LongFunction;
 
 /**
  * Every {@link LocalProcess} this JVM started. A shutdown hook stops those still running when the
- * JVM exits (also on Ctrl-C), and {@link NoLeakedProcesses} checks after each test class that the
+ * JVM exits (also on Ctrl-C), and the NoLeakedProcesses JUnit extension (testkit test-jar) checks after each test class that the
  * class stopped what it started.
  */
 public final class ProcessRegistry {

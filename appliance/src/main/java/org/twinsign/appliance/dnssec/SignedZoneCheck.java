@@ -107,15 +107,21 @@ public final class SignedZoneCheck {
     throw new Failure(what + "its DNSKEY RRset has no signature of a key-signing key that verifies");
   }
 
-  /** The NSEC chain starts at the apex, visits every NSEC owner once in canonical order, and ends at the apex. */
-  private static void checkNsecChain(String what, Zone zone) {
-    List<NSECRecord> chain = new ArrayList<>();
-    for (Map.Entry<Name, Map<Integer, RRset>> node : zone.nodes().entrySet()) {
-      RRset nsec = node.getValue().get(Type.NSEC);
-      if (nsec != null && nsec.size() > 0) {
-        chain.add((NSECRecord) nsec.first());
+  /** The zone's NSEC or NSEC3 records, in the zone's (canonical) order. */
+  private static <T extends Record> List<T> chain(Zone zone, int type, Class<T> recordClass) {
+    List<T> chain = new ArrayList<>();
+    for (Map<Integer, RRset> node : zone.nodes().values()) {
+      RRset rrset = node.get(type);
+      if (rrset != null && rrset.size() > 0) {
+        chain.add(recordClass.cast(rrset.first()));
       }
     }
+    return chain;
+  }
+
+  /** The NSEC chain starts at the apex, visits every NSEC owner once in canonical order, and ends at the apex. */
+  private static void checkNsecChain(String what, Zone zone) {
+    List<NSECRecord> chain = chain(zone, Type.NSEC, NSECRecord.class);
     if (chain.isEmpty() || !chain.get(0).getName().equals(zone.origin())) {
       throw new Failure(what + "its NSEC chain does not start at the apex");
     }
@@ -130,13 +136,7 @@ public final class SignedZoneCheck {
 
   /** The NSEC3 records, in hash order, each point to the next and the last to the first. */
   private static void checkNsec3Chain(String what, Zone zone) {
-    List<NSEC3Record> chain = new ArrayList<>();
-    for (Map.Entry<Name, Map<Integer, RRset>> node : zone.nodes().entrySet()) {
-      RRset nsec3 = node.getValue().get(Type.NSEC3);
-      if (nsec3 != null && nsec3.size() > 0) {
-        chain.add((NSEC3Record) nsec3.first());
-      }
-    }
+    List<NSEC3Record> chain = chain(zone, Type.NSEC3, NSEC3Record.class);
     if (chain.isEmpty() || zone.get(zone.origin(), Type.NSEC3PARAM) == null) {
       throw new Failure(what + "it has no NSEC3 chain or no NSEC3PARAM");
     }

@@ -126,18 +126,22 @@ class MasterActionTest extends WithMariaDb {
     assertTrue(Verifiers.dnssecVerify(dir.resolve("other.test.signed"), "other.test", false).ok());
   }
 
-  @Test
-  void aLeaseLostBeforeThePublicationPublishesAndCommitsNothing() throws Exception {
+  /**
+   * Signs the zone once, changes its input, then enforces under a lease that ends the first time it
+   * is asked from within {@code method}: the run fails, and neither the published file nor the
+   * store's serial moves. Returns why the run failed.
+   */
+  private String enforceLosingTheLeaseIn(String method) throws Exception {
     TestStore node = node();
     node.ok("enforce");
     byte[] published = Files.readAllBytes(dir.resolve("example.test.signed"));
     long serial = storeSerial(node, "example.test");
     change("example.test", "lost IN A 192.0.2.99");
-    ScriptedLease lease = new ScriptedLease(9).revokeIn("EnforcerService.commit");
-    try (Services services = services(node, lease)) {
+    String failure;
+    try (Services services = services(node, new ScriptedLease(9).revokeIn(method))) {
       EnforcerService.Report report = services.enforcer().enforce(List.of("example.test"));
       assertEquals(1, report.failures().size(), report.lines().toString());
-      assertTrue(report.failures().get(0).contains("refused to publish zone example.test"), report.failures().get(0));
+      failure = report.failures().get(0);
     }
     assertArrayEquals(published, Files.readAllBytes(dir.resolve("example.test.signed")), "nothing published");
     assertEquals(serial, storeSerial(node, "example.test"), "nothing committed");
@@ -145,21 +149,19 @@ class MasterActionTest extends WithMariaDb {
       assertEquals(List.of(), files.map(f -> f.getFileName().toString()).filter(f -> f.contains(".twinsign-n"))
           .toList(), "no staging file left");
     }
+    return failure;
+  }
+
+  @Test
+  void aLeaseLostBeforeThePublicationPublishesAndCommitsNothing() throws Exception {
+    String failure = enforceLosingTheLeaseIn("EnforcerService.commit");
+    assertTrue(failure.contains("refused to publish zone example.test"), failure);
   }
 
   @Test
   void aLeaseLostWhileSigningStopsTheSigning() throws Exception {
-    TestStore node = node();
-    node.ok("enforce");
-    byte[] published = Files.readAllBytes(dir.resolve("example.test.signed"));
-    change("example.test", "gone IN A 192.0.2.98");
-    ScriptedLease lease = new ScriptedLease(9).revokeIn("ZoneSigner.sign");
-    try (Services services = services(node, lease)) {
-      EnforcerService.Report report = services.enforcer().enforce(List.of("example.test"));
-      assertEquals(1, report.failures().size(), report.lines().toString());
-      assertTrue(report.failures().get(0).contains("was cancelled"), report.failures().get(0));
-    }
-    assertArrayEquals(published, Files.readAllBytes(dir.resolve("example.test.signed")));
+    String failure = enforceLosingTheLeaseIn("ZoneSigner.sign");
+    assertTrue(failure.contains("was cancelled"), failure);
   }
 
   @Test

@@ -168,4 +168,16 @@ class SetupCommandTest extends WithMariaDb {
     assertTrue(result.err().contains("'node.mode' is missing") && result.err().contains("node.mode=single"),
         result.err());
   }
+
+  @Test
+  void aNodeOfAPairDoesNotWriteWithoutItsLease() throws Exception {
+    Path config = config();
+    Files.writeString(config, Files.readString(config).replace("node.mode=single", "node.mode=pair"));
+    CliRun result = CliRun.of("--config", config.toString(), "zone", "list");
+    assertEquals(1, result.exit());
+    assertTrue(result.err().contains("node.mode=pair") && result.err().contains("under the lease"), result.err());
+    Files.writeString(config, Files.readString(config).replace("node.mode=pair", "node.mode=double"));
+    result = CliRun.of("--config", config.toString(), "zone", "list");
+    assertTrue(result.err().contains("node.mode must be 'single'"), result.err());
+  }
 }
