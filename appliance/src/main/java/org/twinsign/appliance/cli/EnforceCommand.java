@@ -1,6 +1,8 @@
 package org.twinsign.appliance.cli;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import org.twinsign.appliance.service.EnforcerService;
 import org.twinsign.appliance.service.Services;
 import picocli.CommandLine;
@@ -30,9 +32,16 @@ final class EnforceCommand extends ServiceCommand {
     } else {
       report.lines().forEach(spec.commandLine().getOut()::println);
     }
+    List<String> problems = new ArrayList<>();
     if (!report.failures().isEmpty()) {
-      throw new IllegalStateException(report.failures().size() + " zone(s) failed, their state unchanged:\n  "
+      problems.add(report.failures().size() + " zone(s) failed, their state unchanged:\n  "
           + String.join("\n  ", report.failures()));
+    }
+    if (!report.warnings().isEmpty()) {
+      problems.add("committed, but what followed failed:\n  " + String.join("\n  ", report.warnings()));
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalStateException(String.join("\n", problems));
     }
   }
 }

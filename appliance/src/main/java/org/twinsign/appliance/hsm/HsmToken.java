@@ -44,8 +44,6 @@ public final class HsmToken implements KeyRepository {
   private final int signingCount;
   /** The sessions in use; replaced as a whole when the token must be reopened. */
   private volatile Sessions sessions;
-  /** Private-key handles found again after a reopen (a restarted token hands out new ones). */
-  private final java.util.Map<KeyLocator, Long> handles = new java.util.concurrent.ConcurrentHashMap<>();
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   /**
@@ -53,12 +51,16 @@ public final class HsmToken implements KeyRepository {
    * searches and deletions (guarded by its own lock), and a pool of signing sessions.
    */
   private static final class Sessions {
+    final int generation;
     final long slot;
     final long admin;
     final BlockingQueue<Long> signing;
     final List<Long> all = new ArrayList<>();
+    /** Private-key handles looked up on these sessions (after a reopen, old handles mean nothing). */
+    final java.util.Map<KeyLocator, Long> handles = new java.util.concurrent.ConcurrentHashMap<>();
 
-    Sessions(long slot, long admin, int signingCount) {
+    Sessions(int generation, long slot, long admin, int signingCount) {
+      this.generation = generation;
       this.slot = slot;
       this.admin = admin;
       this.signing = new ArrayBlockingQueue<>(signingCount);
@@ -78,12 +80,12 @@ public final class HsmToken implements KeyRepository {
    */
   public static HsmToken open(HsmConfig config, int signingSessions) {
     HsmToken token = new HsmToken(config, loadModule(config), signingSessions);
-    token.sessions = token.openSessions();
+    token.sessions = token.openSessions(0);
     return token;
   }
 
   /** Finds the token's slot, opens the sessions and logs in; on failure nothing stays open. */
-  private Sessions openSessions() {
+  private Sessions openSessions(int generation) {
     long slot = findSlot(module, config);
     long admin;
     try {
@@ -91,7 +93,7 @@ public final class HsmToken implements KeyRepository {
     } catch (PKCS11Exception e) {
       throw new HsmException("cannot open a session on token '" + config.tokenLabel() + "': " + e.getMessage(), e);
     }
-    Sessions opened = new Sessions(slot, admin, signingCount);
+    Sessions opened = new Sessions(generation, slot, admin, signingCount);
     try {
       login(admin);
       for (int i = 0; i < signingCount; i++) {
@@ -118,8 +120,7 @@ public final class HsmToken implements KeyRepository {
   private static boolean sessionsGone(PKCS11Exception e) {
     long code = e.getErrorCode();
     return code == CKR_SESSION_HANDLE_INVALID || code == CKR_SESSION_CLOSED || code == CKR_USER_NOT_LOGGED_IN
-        || code == CKR_TOKEN_NOT_PRESENT || code == CKR_DEVICE_REMOVED || code == CKR_DEVICE_ERROR
-        || code == CKR_CRYPTOKI_NOT_INITIALIZED;
+        || code == CKR_TOKEN_NOT_PRESENT || code == CKR_DEVICE_REMOVED || code == CKR_DEVICE_ERROR;
   }
 
   /** Replaces {@code broken} with new sessions, unless another thread already did. */
@@ -131,8 +132,7 @@ public final class HsmToken implements KeyRepository {
     LOG.warn("token '{}' lost its sessions ({}): reopening and logging in again", config.tokenLabel(),
         cause.getMessage());
     closeAll(broken);
-    handles.clear();
-    sessions = openSessions();
+    sessions = openSessions(broken.generation + 1);
   }
 
   /** A PKCS#11 call on the current sessions, retried once on new sessions if the old ones are gone. */
@@ -275,20 +275,22 @@ public final class HsmToken implements KeyRepository {
   @Override
   public boolean delete(KeyLocator locator) {
     checkOpen();
-    List<Long> found = findObjects(new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_ID, locator.bytes())});
-    for (long handle : found) {
-      try {
-        withSessions(current -> {
-          synchronized (current) {
+    List<Long> found;
+    try {
+      // search and destroy on the same sessions: handles found before a reopen mean nothing after it
+      found = withSessions(current -> {
+        List<Long> handles = findOn(current, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_ID, locator.bytes())});
+        synchronized (current) {
+          for (long handle : handles) {
             module.C_DestroyObject(current.admin, handle);
           }
-          return null;
-        });
-      } catch (PKCS11Exception e) {
-        throw new HsmException("cannot delete key " + locator + ": " + e.getMessage(), e);
-      }
+        }
+        current.handles.remove(locator);
+        return handles;
+      });
+    } catch (PKCS11Exception e) {
+      throw new HsmException("cannot delete key " + locator + ": " + e.getMessage(), e);
     }
-    handles.remove(locator);
     return !found.isEmpty();
   }
 
@@ -319,35 +321,54 @@ public final class HsmToken implements KeyRepository {
         mechanism = CKM_EDDSA;
         break;
     }
+    checkOpen();
+    Sessions current = sessions;
     try {
-      return withSessions(current -> signOn(current, key, mechanism, input));
+      return signOn(current, key, mechanism, input);
     } catch (PKCS11Exception e) {
-      if (e.getErrorCode() == CKR_KEY_HANDLE_INVALID || e.getErrorCode() == CKR_OBJECT_HANDLE_INVALID) {
-        // a restarted token numbers its objects anew, and a logged-out one hides its private keys:
-        // log in on new sessions and find the key again by its CKA_ID
-        reopen(sessions, e);
-        HsmKey again = find(key.locator()).orElseThrow(() -> new HsmException("key " + key.locator()
-            + " is missing from " + this + " (its handle became invalid and it is not found again)"));
-        handles.put(key.locator(), again.privateHandle());
-        try {
-          return withSessions(current -> signOn(current, key, mechanism, input));
-        } catch (PKCS11Exception retry) {
-          e = retry;
-        }
+      long code = e.getErrorCode();
+      if (!sessionsGone(e) && code != CKR_KEY_HANDLE_INVALID && code != CKR_OBJECT_HANDLE_INVALID) {
+        throw new HsmException("signing with key " + key.locator() + " failed: " + e.getMessage(), e);
       }
-      throw new HsmException("signing with key " + key.locator() + " failed: " + e.getMessage(), e);
+      // the token restarted, logged out or renumbered its objects: new sessions, the key found
+      // again by its CKA_ID on them, and one more try
+      reopen(current, e);
+      try {
+        return signOn(sessions, key, mechanism, input);
+      } catch (PKCS11Exception retry) {
+        throw new HsmException("signing with key " + key.locator() + " failed: " + retry.getMessage(), retry);
+      }
     }
   }
 
   private byte[] signOn(Sessions current, HsmKey key, long mechanism, byte[] input) throws PKCS11Exception {
+    long handle = handle(current, key);
     long session = borrow(current);
     try {
-      module.C_SignInit(session, new CK_MECHANISM(mechanism), handles.getOrDefault(key.locator(),
-          key.privateHandle()));
+      module.C_SignInit(session, new CK_MECHANISM(mechanism), handle);
       return module.C_Sign(session, input);
     } finally {
       current.signing.add(session);
     }
+  }
+
+  /** The key's private handle on these sessions: as found, on the first ones; looked up by CKA_ID after a reopen. */
+  private long handle(Sessions current, HsmKey key) throws PKCS11Exception {
+    if (current.generation == 0) {
+      return key.privateHandle();
+    }
+    Long known = current.handles.get(key.locator());
+    if (known != null) {
+      return known;
+    }
+    List<Long> found = findOn(current, new CK_ATTRIBUTE[] {
+        new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY), new CK_ATTRIBUTE(CKA_ID, key.locator().bytes())});
+    if (found.isEmpty()) {
+      throw new HsmException("key " + key.locator() + " is missing from " + this + " (not found again after the"
+          + " token's sessions were reopened)");
+    }
+    current.handles.put(key.locator(), found.get(0));
+    return found.get(0);
   }
 
   /**
@@ -428,9 +449,14 @@ public final class HsmToken implements KeyRepository {
   }
 
   private long borrow(Sessions current) {
-    checkOpen();
     try {
-      return current.signing.take();
+      while (true) {
+        checkOpen(); // a token closed while this thread waited gives no session back
+        Long session = current.signing.poll(1, java.util.concurrent.TimeUnit.SECONDS);
+        if (session != null) {
+          return session;
+        }
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new HsmException("interrupted while waiting for a signing session", e);
@@ -439,33 +465,36 @@ public final class HsmToken implements KeyRepository {
 
   private List<Long> findObjects(CK_ATTRIBUTE[] template) {
     try {
-      return withSessions(current -> {
-        List<Long> found = new ArrayList<>();
-        synchronized (current) {
-          module.C_FindObjectsInit(current.admin, template);
-          try {
-            while (true) {
-              long[] batch = module.C_FindObjects(current.admin, 64);
-              if (batch == null || batch.length == 0) {
-                break;
-              }
-              for (long handle : batch) {
-                found.add(handle);
-              }
-            }
-          } finally {
-            try {
-              module.C_FindObjectsFinal(current.admin);
-            } catch (PKCS11Exception e) {
-              // the search ends with the session in any case
-            }
-          }
-        }
-        return found;
-      });
+      return withSessions(current -> findOn(current, template));
     } catch (PKCS11Exception e) {
       throw new HsmException("searching token '" + config.tokenLabel() + "' failed: " + e.getMessage(), e);
     }
+  }
+
+  /** One search on the admin session of {@code current} (searches on a session do not overlap). */
+  private List<Long> findOn(Sessions current, CK_ATTRIBUTE[] template) throws PKCS11Exception {
+    List<Long> found = new ArrayList<>();
+    synchronized (current) {
+      module.C_FindObjectsInit(current.admin, template);
+      try {
+        while (true) {
+          long[] batch = module.C_FindObjects(current.admin, 64);
+          if (batch == null || batch.length == 0) {
+            break;
+          }
+          for (long handle : batch) {
+            found.add(handle);
+          }
+        }
+      } finally {
+        try {
+          module.C_FindObjectsFinal(current.admin);
+        } catch (PKCS11Exception e) {
+          // the search ends with the session in any case
+        }
+      }
+    }
+    return found;
   }
 
   private HsmKey describe(long privateHandle) {

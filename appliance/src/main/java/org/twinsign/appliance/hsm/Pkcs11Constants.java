@@ -55,5 +55,4 @@ final class Pkcs11Constants {
   static final long CKR_SESSION_HANDLE_INVALID = 0xB3;
   static final long CKR_TOKEN_NOT_PRESENT = 0xE0;
   static final long CKR_USER_NOT_LOGGED_IN = 0x101;
-  static final long CKR_CRYPTOKI_NOT_INITIALIZED = 0x190;
 }

@@ -26,6 +26,7 @@ public final class BackupService {
 
   public List<String> prepare(String repository) {
     return services.store().write(services.lease(), tx -> {
+      lockZones(tx);
       Instant now = Store.now(tx);
       List<String> report = new ArrayList<>();
       for (String name : repositories(tx, repository)) {
@@ -42,6 +43,14 @@ public final class BackupService {
     });
   }
 
+  /**
+   * Every zone's row, before any key row: the lock order of the enforcer's commit (zone, then its
+   * keys), so that a backup and a signing run never deadlock.
+   */
+  private static void lockZones(StoreTransaction tx) {
+    ZoneTable.lockAll(tx, ZoneTable.all(tx).stream().map(ZoneTable.ZoneRow::name).toList());
+  }
+
   public List<String> commit(String repository) {
     return finish(repository, true);
   }
@@ -52,6 +61,7 @@ public final class BackupService {
 
   private List<String> finish(String repository, boolean commit) {
     return services.store().write(services.lease(), tx -> {
+      lockZones(tx);
       Instant now = Store.now(tx);
       List<String> report = new ArrayList<>();
       for (String name : repositories(tx, repository)) {

@@ -21,7 +21,7 @@ import org.twinsign.appliance.store.RepositoryTable;
 import org.twinsign.appliance.store.Store;
 import org.twinsign.appliance.store.StoreTransaction;
 import org.twinsign.appliance.store.ZoneTable;
-import org.twinsign.appliance.store.CommitUnknownException;
+import org.twinsign.appliance.store.StoreConflictException;
 import org.twinsign.fencing.Lease;
 
 /**
@@ -60,6 +60,13 @@ public final class EnforcerService {
     public List<String> failures() {
       return zones.stream().filter(z -> z.failure() != null).map(z -> "zone " + z.zone() + ": " + z.failure())
           .toList();
+    }
+
+    /** What failed after a zone's change was committed (the change stands). */
+    public List<String> warnings() {
+      List<String> warnings = new ArrayList<>();
+      zones.forEach(z -> z.warnings().forEach(w -> warnings.add("zone " + z.zone() + ": " + w)));
+      return warnings;
     }
   }
 
@@ -148,7 +155,7 @@ public final class EnforcerService {
     for (int attempt = 1; ; attempt++) {
       try {
         return enforceOnce(zoneName);
-      } catch (ZoneTable.ZoneMovedException e) {
+      } catch (StoreConflictException e) {
         if (attempt >= MAX_ATTEMPTS) {
           throw new IllegalStateException(e.getMessage() + ", " + attempt + " times in a row: nothing was published;"
               + " the next 'enforce' tries again", e);
@@ -180,10 +187,12 @@ public final class EnforcerService {
         run.writes.add(tx -> ZoneTable.signed(tx, zoneName, snapshot.now(), signed.serial(), signed.inputDigest(),
             signed.resignAt(), signed.salt(), signed.saltAt()));
         lines.add("zone " + zoneName + ": " + signed.summary() + " -> " + zone.output());
-        services.store().write(lease, tx -> {
-          ZoneTable.reserveSerial(tx, zoneName, signed.serial());
-          return null;
-        });
+        if (!signed.passthrough()) {
+          services.store().write(lease, tx -> {
+            ZoneTable.reserveSerial(tx, zoneName, signed.serial());
+            return null;
+          });
+        }
       }
       try (ZoneFileLock lock = ZoneFileLock.of(zone.output())) {
         lines.addAll(commit(snapshot, run));
@@ -193,14 +202,30 @@ public final class EnforcerService {
         run.signed.discard();
       }
     }
+    // committed and published: what follows can fail without undoing that, so it is reported as a
+    // warning on the zone's result, not as the zone's failure
+    lines = new ArrayList<>(lines);
+    List<String> warnings = new ArrayList<>();
     for (KeyTable.HsmKeyRow key : run.destroy) {
       if (!key.lost()) {
-        services.repositories().get(key.repository()).delete(new KeyLocator(key.locator()));
+        try {
+          services.repositories().get(key.repository()).delete(new KeyLocator(key.locator()));
+        } catch (RuntimeException e) {
+          warnings.add("purged key " + key.locator() + " could not be deleted from repository " + key.repository()
+              + " (" + e.getMessage() + "); the store no longer knows it: delete it there by hand ('twinsign hsm"
+              + " delete --locator " + key.locator() + "')");
+        }
       }
     }
     if (run.hooksDue) {
-      lines = new ArrayList<>(lines);
-      lines.addAll(runHooks(zoneName));
+      try {
+        lines.addAll(runHooks(zoneName));
+      } catch (RuntimeException e) {
+        warnings.add(e.getMessage());
+      }
+    }
+    for (String warning : warnings) {
+      lines.add("zone " + zoneName + ": warning: " + warning);
     }
     PolicySigner.Signed signed = run.signed;
     ZoneReport.Status status = signed != null ? ZoneReport.Status.SIGNED
@@ -208,7 +233,7 @@ public final class EnforcerService {
             || l.contains(": waiting: ")) ? ZoneReport.Status.UNCHANGED : ZoneReport.Status.CHANGED;
     return new ZoneReport(zoneName, status, signed == null ? null : signed.serial(),
         signed == null ? 0 : signed.signaturesMade(), signed == null ? 0 : signed.signaturesReused(),
-        run.keyChanges, run.waiting, lines, null);
+        run.keyChanges, run.waiting, lines, warnings, null);
   }
 
   /** The short commit: the zone's version guard, the pool keys taken, the decision's writes, the publication. */
@@ -218,9 +243,8 @@ public final class EnforcerService {
     try {
       services.store().write(services.lease(), tx -> {
         ZoneTable.claim(tx, zoneName, snapshot.zone().version());
-        for (KeyTable.HsmKeyRow key : run.fromPool) {
-          KeyTable.claimPoolKey(tx, key.id());
-        }
+        // pool keys in id order: two zones' commits lock them in the same order
+        run.fromPool.stream().mapToLong(KeyTable.HsmKeyRow::id).sorted().forEach(id -> KeyTable.claimPoolKey(tx, id));
         run.writes.forEach(write -> write.accept(tx));
         if (run.signed != null) {
           tx.lease().check("publish zone " + zoneName + " to " + snapshot.zone().output());
@@ -228,23 +252,26 @@ public final class EnforcerService {
         }
         return null;
       });
-    } catch (CommitUnknownException e) {
-      Boolean committed = run.signed == null ? null : committed(zoneName, run.signed, e);
+    } catch (RuntimeException e) {
+      if (run.signed == null || !run.signed.published()) {
+        undo(run.signed, e);
+        throw e;
+      }
+      // published, and the commit failed: whatever the error says, the store decides what happens
+      // to the file (a commit can go through and still report an error)
+      Boolean committed = committed(zoneName, run.signed, e);
       if (committed == null) {
-        throw new IllegalStateException(e.getMessage() + (run.signed == null ? "" : "; the signed zone (serial "
-            + run.signed.serial() + ", reserved: no other content gets it) stays published"), e);
+        throw new IllegalStateException(e.getMessage() + "; whether the store holds the new version is unknown:"
+            + " the signed zone (serial " + run.signed.serial() + ", reserved: no other content gets it) stays"
+            + " published, and the next 'enforce' carries on from what the store holds", e);
       }
       if (!committed) {
         undo(run.signed, e);
         throw e;
       }
-      if (run.signed != null) {
-        run.signed.settle();
-      }
-      return List.of("zone " + zoneName + ": the commit's answer was lost, but it went through");
-    } catch (RuntimeException e) {
-      undo(run.signed, e);
-      throw e;
+      run.signed.settle();
+      return List.of("zone " + zoneName + ": the commit reported an error (" + e.getMessage()
+          + "), but it went through");
     }
     if (run.signed != null) {
       run.signed.settle();
@@ -629,6 +656,7 @@ public final class EnforcerService {
       String what = submit ? "DS submit command" : "DS retract command";
       try {
         services.store().write(services.lease(), tx -> {
+          ZoneTable.lock(tx, zone);
           Instant now = Store.now(tx);
           for (Due d : keys) {
             KeyTable.StoredKey key = KeyTable.byId(tx, d.key().state().id()).orElse(null);

@@ -74,6 +74,7 @@ public final class KeyService {
         PolicyTable.require(tx, policy);
         ZoneTable.ofPolicy(tx, policy).forEach(z -> zones.add(z.name()));
       }
+      ZoneTable.lockAll(tx, zones);
       Instant now = Store.now(tx);
       List<String> report = new ArrayList<>();
       for (String name : zones) {
@@ -138,6 +139,7 @@ public final class KeyService {
   /** The parent publishes the DS of a key that was submitted. */
   public String dsSeen(String zone, Integer keyTag, String locator, boolean noRetire) {
     return services.store().write(services.lease(), tx -> {
+      ZoneTable.lock(tx, ZoneService.canonical(zone)); // before reading its keys: see ZoneTable.lock
       KeyTable.StoredKey key = find(tx, zone, keyTag, locator);
       KeyState state = key.state();
       if (state.dsAtParent() != DsAtParent.SUBMITTED && state.dsAtParent() != DsAtParent.SUBMIT) {
@@ -168,6 +170,7 @@ public final class KeyService {
   /** The parent no longer publishes the DS of a key that was retracted. */
   public String dsGone(String zone, Integer keyTag, String locator) {
     return services.store().write(services.lease(), tx -> {
+      ZoneTable.lock(tx, ZoneService.canonical(zone)); // before reading its keys: see ZoneTable.lock
       KeyTable.StoredKey key = find(tx, zone, keyTag, locator);
       KeyState state = key.state();
       if (state.dsAtParent() != DsAtParent.RETRACTED && state.dsAtParent() != DsAtParent.RETRACT) {
@@ -187,6 +190,7 @@ public final class KeyService {
   /** Retires a KSK: releases one kept by {@code ds-seen --no-retire}, or retires one that has a successor. */
   public String kskRetire(String zone, Integer keyTag, String locator) {
     return services.store().write(services.lease(), tx -> {
+      ZoneTable.lock(tx, ZoneService.canonical(zone)); // before reading its keys: see ZoneTable.lock
       KeyTable.StoredKey key = find(tx, zone, keyTag, locator);
       KeyState state = key.state();
       if (!state.role().signsKeys()) {

@@ -34,6 +34,10 @@ public final class PolicyService {
       }
     }
     return services.store().write(services.lease(), tx -> {
+      // the zones' rows before the policy's: the enforcer's commit takes them in that order
+      List<String> zones = new ArrayList<>();
+      policies.forEach(policy -> ZoneTable.ofPolicy(tx, policy.name()).forEach(z -> zones.add(z.name())));
+      ZoneTable.lockAll(tx, zones);
       Instant now = Store.now(tx);
       List<String> report = new ArrayList<>();
       for (KaspPolicy policy : policies) {

@@ -67,11 +67,13 @@ final class PolicySigner {
     private final String summary;
     private final long signaturesMade;
     private final long signaturesReused;
+    private final boolean passthrough;
     private Path previous;
     private boolean published;
 
     Signed(Path staged, Path output, long serial, Instant resignAt, String salt, Instant saltAt, String inputDigest,
-        String summary, long signaturesMade, long signaturesReused) {
+        String summary, long signaturesMade, long signaturesReused, boolean passthrough) {
+      this.passthrough = passthrough;
       this.signaturesMade = signaturesMade;
       this.signaturesReused = signaturesReused;
       this.staged = staged;
@@ -114,6 +116,11 @@ final class PolicySigner {
 
     long signaturesReused() {
       return signaturesReused;
+    }
+
+    /** Whether the zone was passed through unsigned, with the input's own serial. */
+    boolean passthrough() {
+      return passthrough;
     }
 
     /**
@@ -267,8 +274,10 @@ final class PolicySigner {
       } catch (IOException e) {
         throw new UncheckedIOException("cannot copy " + row.input() + ": " + e.getMessage(), e);
       }
-      return new Signed(staged, row.output(), row.signedSerial() == null ? 0 : row.signedSerial(), resignAt, null,
-          null, digest, "passed through unsigned (policy " + policy.name() + " has <Passthrough/>)", 0, 0);
+      // the published serial is the input's own: the signer does not touch a passed-through zone
+      SOARecord soa = ZoneFileReader.read(row.input(), origin).soa();
+      return new Signed(staged, row.output(), soa == null ? 0 : soa.getSerial(), resignAt, null,
+          null, digest, "passed through unsigned (policy " + policy.name() + " has <Passthrough/>)", 0, 0, true);
     }
     Zone zone = ZoneFileReader.read(row.input(), origin);
     checkMaxTtl(policy, zone, row.input());
@@ -320,7 +329,7 @@ final class PolicySigner {
     return new Signed(staged, row.output(), result.serial(), resignAt, salt, saltAt, digest,
         "signed serial " + result.serial() + " (" + result.signaturesMade() + " signatures made, "
             + result.signaturesReused() + " reused)" + (notes.isEmpty() ? "" : "; " + String.join("; ", notes)),
-        result.signaturesMade(), result.signaturesReused());
+        result.signaturesMade(), result.signaturesReused(), false);
   }
 
   /**

@@ -13,10 +13,12 @@ import java.util.List;
  * @param keyChanges the record-state moves of the zone's keys ("ZSK 12345: DNSKEY hidden -> rumoured")
  * @param waiting what the zone's keys wait for (a backup, the parent, caches)
  * @param lines everything the run has to say about the zone, in order, as an operator reads it
+ * @param warnings what failed after the zone's change was committed and published (deleting a
+ *     purged key, a DS command or recording its outcome): the change stands, a person should look
  * @param failure why the run failed (the zone's state and published file unchanged), or null
  */
 public record ZoneReport(String zone, Status status, Long serial, long signaturesMade, long signaturesReused,
-    List<String> keyChanges, List<String> waiting, List<String> lines, String failure) {
+    List<String> keyChanges, List<String> waiting, List<String> lines, List<String> warnings, String failure) {
 
   /** The outcome of a zone's run. */
   public enum Status {
@@ -31,6 +33,6 @@ public record ZoneReport(String zone, Status status, Long serial, long signature
   }
 
   static ZoneReport failed(String zone, String failure) {
-    return new ZoneReport(zone, Status.FAILED, null, 0, 0, List.of(), List.of(), List.of(), failure);
+    return new ZoneReport(zone, Status.FAILED, null, 0, 0, List.of(), List.of(), List.of(), List.of(), failure);
   }
 }

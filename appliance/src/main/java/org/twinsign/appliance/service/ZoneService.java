@@ -90,6 +90,7 @@ public final class ZoneService {
   public String delete(String zone) {
     String name = canonical(zone);
     List<KeyTable.HsmKeyRow> destroy = services.store().write(services.lease(), tx -> {
+      ZoneTable.lock(tx, name);
       ZoneTable.require(tx, name);
       List<KeyTable.HsmKeyRow> keys = new ArrayList<>();
       KeyTable.zoneKeys(tx, name).forEach(k -> keys.add(k.hsm()));

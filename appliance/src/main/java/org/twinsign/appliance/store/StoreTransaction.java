@@ -59,8 +59,22 @@ public final class StoreTransaction implements AutoCloseable {
       throw new IllegalArgumentException("a writing transaction needs a lease");
     }
     try {
+      if (write && lease.epoch().isPresent()) {
+        // a higher epoch is raised in a transaction of its own, before this one takes its shared
+        // lock: two first writers of a new epoch never meet in a lock upgrade
+        connection.setAutoCommit(true);
+        try (PreparedStatement raise = connection.prepareStatement(
+            "UPDATE store_meta SET fencing_epoch = ? WHERE id = 1 AND fencing_epoch < ?")) {
+          raise.setLong(1, lease.epoch().getAsLong());
+          raise.setLong(2, lease.epoch().getAsLong());
+          raise.executeUpdate();
+        }
+      }
       connection.setAutoCommit(false);
       connection.setReadOnly(!write);
+      // writers read what is committed now (their rows are locked first); readers keep one snapshot
+      connection.setTransactionIsolation(write ? Connection.TRANSACTION_READ_COMMITTED
+          : Connection.TRANSACTION_REPEATABLE_READ);
       long epoch = 0;
       try (PreparedStatement statement = connection.prepareStatement(
           "SELECT fencing_epoch FROM store_meta WHERE id = 1" + (write ? " LOCK IN SHARE MODE" : ""));
@@ -70,22 +84,10 @@ public final class StoreTransaction implements AutoCloseable {
         }
         epoch = rows.getLong(1);
       }
-      if (write && lease.epoch().isPresent()) {
-        long writerEpoch = lease.epoch().getAsLong();
-        if (writerEpoch < epoch) {
-          throw new FencedException("refused: this writer holds fencing epoch " + writerEpoch
-              + " but epoch " + epoch + " has already written to " + where + " (another node is master);"
-              + " nothing was changed");
-        }
-        if (writerEpoch > epoch) {
-          try (PreparedStatement raise = connection.prepareStatement(
-              "UPDATE store_meta SET fencing_epoch = ? WHERE id = 1 AND fencing_epoch < ?")) {
-            raise.setLong(1, writerEpoch);
-            raise.setLong(2, writerEpoch);
-            raise.executeUpdate();
-          }
-          epoch = writerEpoch;
-        }
+      if (write && lease.epoch().isPresent() && lease.epoch().getAsLong() < epoch) {
+        throw new FencedException("refused: this writer holds fencing epoch " + lease.epoch().getAsLong()
+            + " but epoch " + epoch + " has already written to " + where + " (another node is master);"
+            + " nothing was changed");
       }
       return new StoreTransaction(connection, epoch, where, write ? lease : null);
     } catch (SQLException e) {
@@ -221,6 +223,10 @@ public final class StoreTransaction implements AutoCloseable {
 
   /** A database error as the operator should read it; a lost connection says that nothing was changed. */
   static StoreException failure(SQLException e, String where) {
+    if ("40001".equals(e.getSQLState()) || e.getErrorCode() == 1213 || e.getErrorCode() == 1205) {
+      return new StoreConflictException("another writer held the same rows in " + where + " (" + e.getMessage()
+          + "); nothing was changed", e);
+    }
     if (isConnectionLoss(e)) {
       return new StoreException("lost the connection to the database " + where
           + " before the change was committed: nothing was changed; check the database and run the command again ("

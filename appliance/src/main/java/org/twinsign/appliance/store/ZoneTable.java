@@ -32,7 +32,7 @@ public final class ZoneTable {
   }
 
   /** The zone changed since its row was read at {@code version}: the work based on that read must be redone. */
-  public static final class ZoneMovedException extends StoreException {
+  public static final class ZoneMovedException extends StoreConflictException {
     private static final long serialVersionUID = 1L;
 
     ZoneMovedException(String message) {
@@ -59,22 +59,45 @@ public final class ZoneTable {
 
   /**
    * Reserves {@code serial} before a version with it is published: whatever happens to the commit
-   * or the output file afterwards, no later version reuses it.
+   * or the output file afterwards, no later version reuses it. One conditional statement: if the
+   * floor is already at or above it (RFC 1982), another run reserved it first and this run must
+   * sign again from a fresh read.
    */
   public static void reserveSerial(StoreTransaction tx, String name, long serial) {
-    ZoneRow row = require(tx, name);
-    Long floor = row.serialFloor();
-    if (floor == null || org.twinsign.appliance.dnssec.SerialPolicy.greaterThan(serial, floor)) {
-      tx.update("UPDATE zone SET serial_floor = ?, epoch = ? WHERE name = ?", serial, tx.epoch(), name);
+    int raised = tx.update("UPDATE zone SET serial_floor = ?, epoch = ? WHERE name = ? AND (serial_floor IS NULL"
+        + " OR (? > serial_floor AND ? - serial_floor < 2147483648) OR (? < serial_floor AND serial_floor - ? >"
+        + " 2147483648))", serial, tx.epoch(), name, serial, serial, serial, serial);
+    if (raised == 0) {
+      throw new ZoneMovedException("serial " + serial + " of zone " + name + " was reserved by another run first");
     }
+  }
+
+  /**
+   * Locks the zone's row for the rest of the transaction. Every writer that changes a zone or its
+   * keys takes this lock before it reads them (zones in name order), the same order the enforcer's
+   * commit takes: no writer overwrites another's key states, and they never deadlock.
+   */
+  public static void lock(StoreTransaction tx, String name) {
+    tx.query("SELECT version FROM zone WHERE name = ? FOR UPDATE", row -> 1, name);
+  }
+
+  /** {@link #lock} for several zones, in name order; returns their names in that order. */
+  public static List<String> lockAll(StoreTransaction tx, java.util.Collection<String> names) {
+    List<String> sorted = new java.util.ArrayList<>(new java.util.TreeSet<>(names));
+    sorted.forEach(name -> lock(tx, name));
+    return sorted;
   }
 
   public static void insert(StoreTransaction tx, String name, String policy, Path input, Path output, Instant now,
       boolean publishCds, List<String> parentServers) {
+    // the first version is the time in microseconds: a zone deleted and added again never gets a
+    // version that a run still working on the old one holds
+    long firstVersion = java.util.concurrent.TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis())
+        + java.util.concurrent.ThreadLocalRandom.current().nextInt(1000);
     tx.update("INSERT INTO zone (name, policy, input_path, output_path, added_at, sign_needed, publish_cds,"
-        + " parent_servers, epoch) VALUES (?, ?, ?, ?, ?, TRUE, ?, ?, ?)", name, policy, input.toString(),
+        + " parent_servers, version, epoch) VALUES (?, ?, ?, ?, ?, TRUE, ?, ?, ?, ?)", name, policy, input.toString(),
         output.toString(), now, publishCds, parentServers.isEmpty() ? null : String.join(" ", parentServers),
-        tx.epoch());
+        firstVersion, tx.epoch());
     tx.update("INSERT INTO enforcer_schedule (zone, due_at, reason, epoch) VALUES (?, ?, ?, ?)", name, now,
         "zone added", tx.epoch());
   }

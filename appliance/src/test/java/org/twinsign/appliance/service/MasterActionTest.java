@@ -232,4 +232,48 @@ class MasterActionTest extends WithMariaDb {
     }
     assertTrue(Verifiers.dnssecVerify(dir.resolve("mixed.test.signed"), "mixed.test", false).ok());
   }
+
+  @Test
+  void aKeyCommandWhileAZoneSignsIsNotOverwrittenByTheSigningsCommit() throws Exception {
+    TestStore node = node();
+    node.ok("enforce");
+    change("example.test", "busy IN A 192.0.2.96");
+    ScriptedLease lease = new ScriptedLease(5).holdIn("ZoneSigner.sign");
+    try (Services services = services(node, lease)) {
+      CompletableFuture<EnforcerService.Report> signing = CompletableFuture.supplyAsync(
+          () -> services.enforcer().enforce(List.of("example.test")));
+      assertTrue(lease.held.await(60, TimeUnit.SECONDS));
+      try {
+        // another writer changes the zone's keys while the run signs from what it read before
+        assertTrue(node.ok("key", "rollover", "--zone", "example.test", "--keytype", "ZSK").contains("rolls over"));
+      } finally {
+        lease.release.countDown();
+      }
+      EnforcerService.Report report = signing.get(60, TimeUnit.SECONDS);
+      assertEquals(List.of(), report.failures(), report.lines().toString());
+    }
+    // the run saw the zone move, read it again and carried the rollover out: two ZSKs now
+    assertEquals("2", server.queryString("SELECT COUNT(*) FROM " + node.database()
+        + ".zone_key WHERE role = 'ZSK'"));
+    assertTrue(Verifiers.dnssecVerify(dir.resolve("example.test.signed"), "example.test", false).ok());
+  }
+
+  @Test
+  void aSerialIsReservedOnceAndTheFloorNeverGoesBack() throws Exception {
+    TestStore node = node();
+    try (Services services = services(node, new ScriptedLease(4))) {
+      java.util.function.LongConsumer reserve = serial -> services.store().write(services.lease(), tx -> {
+        org.twinsign.appliance.store.ZoneTable.reserveSerial(tx, "example.test", serial);
+        return null;
+      });
+      reserve.accept(4294967290L);
+      for (long again : new long[] {4294967290L, 4294967000L}) {
+        org.junit.jupiter.api.Assertions.assertThrows(org.twinsign.appliance.store.StoreConflictException.class,
+            () -> reserve.accept(again), "serial " + again + " is not above the floor");
+      }
+      reserve.accept(5); // above 4294967290 in serial arithmetic (RFC 1982): the counter wrapped
+      assertEquals("5", server.queryString("SELECT serial_floor FROM " + node.database()
+          + ".zone WHERE name = 'example.test'"));
+    }
+  }
 }
