@@ -34,7 +34,7 @@ final class EnforceCommand extends ServiceCommand {
     }
     List<String> problems = new ArrayList<>();
     if (!report.failures().isEmpty()) {
-      problems.add(report.failures().size() + " zone(s) failed, their state unchanged:\n  "
+      problems.add(report.failures().size() + " zone(s) failed (each says what was kept):\n  "
           + String.join("\n  ", report.failures()));
     }
     if (!report.warnings().isEmpty()) {

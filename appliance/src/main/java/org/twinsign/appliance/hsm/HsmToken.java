@@ -58,6 +58,8 @@ public final class HsmToken implements KeyRepository {
     final List<Long> all = new ArrayList<>();
     /** Private-key handles looked up on these sessions (after a reopen, old handles mean nothing). */
     final java.util.Map<KeyLocator, Long> handles = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Replaced by newer sessions: signing sessions are closed as they come back, not under a signer. */
+    volatile boolean retired;
 
     Sessions(int generation, long slot, long admin, int signingCount) {
       this.generation = generation;
@@ -131,7 +133,14 @@ public final class HsmToken implements KeyRepository {
     }
     LOG.warn("token '{}' lost its sessions ({}): reopening and logging in again", config.tokenLabel(),
         cause.getMessage());
-    closeAll(broken);
+    // a session another thread is signing on is closed when it comes back (signOn), never under it
+    broken.retired = true;
+    synchronized (broken) {
+      closeQuietly(broken.admin);
+    }
+    for (Long idle = broken.signing.poll(); idle != null; idle = broken.signing.poll()) {
+      closeQuietly(idle);
+    }
     sessions = openSessions(broken.generation + 1);
   }
 
@@ -232,26 +241,29 @@ public final class HsmToken implements KeyRepository {
   @Override
   public Optional<HsmKey> find(KeyLocator locator) {
     checkOpen();
-    List<Long> handles = findObjects(new CK_ATTRIBUTE[] {
-        new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY), new CK_ATTRIBUTE(CKA_ID, locator.bytes())});
-    if (handles.isEmpty()) {
-      return Optional.empty();
-    }
-    return Optional.of(describe(handles.get(0)));
+    // the search and the attribute reads on one generation of sessions: handles mean nothing on another
+    return onSessions("looking up key " + locator, current -> {
+      List<Long> handles = findOn(current, new CK_ATTRIBUTE[] {
+          new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY), new CK_ATTRIBUTE(CKA_ID, locator.bytes())});
+      return handles.isEmpty() ? Optional.<HsmKey>empty() : Optional.of(describe(current, handles.get(0)));
+    });
   }
 
   /** Every DNSSEC-usable key pair on the token, in locator order. */
   @Override
   public List<HsmKey> list() {
     checkOpen();
-    List<HsmKey> keys = new ArrayList<>();
-    for (long handle : findObjects(new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY)})) {
-      try {
-        keys.add(describe(handle));
-      } catch (HsmException e) {
-        // not a DNSSEC key (another curve, no public half): not ours to list
+    List<HsmKey> keys = onSessions("listing keys", current -> {
+      List<HsmKey> found = new ArrayList<>();
+      for (long handle : findOn(current, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY)})) {
+        try {
+          found.add(describe(current, handle));
+        } catch (HsmException e) {
+          // not a DNSSEC key (another curve, no public half): not ours to list
+        }
       }
-    }
+      return found;
+    });
     keys.sort((a, b) -> a.locator().hex().compareTo(b.locator().hex()));
     return keys;
   }
@@ -260,15 +272,17 @@ public final class HsmToken implements KeyRepository {
   @Override
   public java.util.Set<KeyLocator> locators() {
     checkOpen();
-    java.util.Set<KeyLocator> locators = new java.util.HashSet<>();
-    for (long handle : findObjects(new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY)})) {
-      CK_ATTRIBUTE[] id = {new CK_ATTRIBUTE(CKA_ID)};
-      getAttributes(handle, id);
-      if (id[0].getByteArray() != null && id[0].getByteArray().length > 0) {
-        locators.add(KeyLocator.of(id[0].getByteArray()));
+    return onSessions("listing keys", current -> {
+      java.util.Set<KeyLocator> locators = new java.util.HashSet<>();
+      for (long handle : findOn(current, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY)})) {
+        CK_ATTRIBUTE[] id = {new CK_ATTRIBUTE(CKA_ID)};
+        getAttributesOn(current, handle, id);
+        if (id[0].getByteArray() != null && id[0].getByteArray().length > 0) {
+          locators.add(KeyLocator.of(id[0].getByteArray()));
+        }
       }
-    }
-    return locators;
+      return locators;
+    });
   }
 
   /** Deletes both halves of the key pair; false if there was none. */
@@ -348,7 +362,11 @@ public final class HsmToken implements KeyRepository {
       module.C_SignInit(session, new CK_MECHANISM(mechanism), handle);
       return module.C_Sign(session, input);
     } finally {
-      current.signing.add(session);
+      if (current.retired) {
+        closeQuietly(session);
+      } else {
+        current.signing.add(session);
+      }
     }
   }
 
@@ -463,14 +481,6 @@ public final class HsmToken implements KeyRepository {
     }
   }
 
-  private List<Long> findObjects(CK_ATTRIBUTE[] template) {
-    try {
-      return withSessions(current -> findOn(current, template));
-    } catch (PKCS11Exception e) {
-      throw new HsmException("searching token '" + config.tokenLabel() + "' failed: " + e.getMessage(), e);
-    }
-  }
-
   /** One search on the admin session of {@code current} (searches on a session do not overlap). */
   private List<Long> findOn(Sessions current, CK_ATTRIBUTE[] template) throws PKCS11Exception {
     List<Long> found = new ArrayList<>();
@@ -497,16 +507,16 @@ public final class HsmToken implements KeyRepository {
     return found;
   }
 
-  private HsmKey describe(long privateHandle) {
+  private HsmKey describe(Sessions current, long privateHandle) throws PKCS11Exception {
     CK_ATTRIBUTE[] attributes = {new CK_ATTRIBUTE(CKA_ID), new CK_ATTRIBUTE(CKA_LABEL),
         new CK_ATTRIBUTE(CKA_KEY_TYPE)};
-    getAttributes(privateHandle, attributes);
+    getAttributesOn(current, privateHandle, attributes);
     byte[] id = attributes[0].getByteArray();
     char[] labelChars = attributes[1].getCharArray();
     String label = labelChars == null ? "" : new String(labelChars);
     long keyType = attributes[2].getLong();
     KeyLocator locator = KeyLocator.of(id == null ? new byte[0] : id);
-    List<Long> publics = findObjects(new CK_ATTRIBUTE[] {
+    List<Long> publics = findOn(current, new CK_ATTRIBUTE[] {
         new CK_ATTRIBUTE(CKA_CLASS, CKO_PUBLIC_KEY), new CK_ATTRIBUTE(CKA_ID, id)});
     if (publics.isEmpty()) {
       throw new HsmException("key " + locator + " has no public key object on the token");
@@ -514,7 +524,7 @@ public final class HsmToken implements KeyRepository {
     long publicHandle = publics.get(0);
     if (keyType == CKK_RSA) {
       CK_ATTRIBUTE[] rsa = {new CK_ATTRIBUTE(CKA_MODULUS), new CK_ATTRIBUTE(CKA_PUBLIC_EXPONENT)};
-      getAttributes(publicHandle, rsa);
+      getAttributesOn(current, publicHandle, rsa);
       byte[] modulus = unsigned(rsa[0].getByteArray());
       byte[] exponent = unsigned(rsa[1].getByteArray());
       return new HsmKey(locator, label, DnssecAlgorithm.RSASHA256, modulus.length * 8,
@@ -522,7 +532,7 @@ public final class HsmToken implements KeyRepository {
     }
     if (keyType == CKK_EC || keyType == CKK_EC_EDWARDS) {
       CK_ATTRIBUTE[] ec = {new CK_ATTRIBUTE(CKA_EC_PARAMS), new CK_ATTRIBUTE(CKA_EC_POINT)};
-      getAttributes(publicHandle, ec);
+      getAttributesOn(current, publicHandle, ec);
       DnssecAlgorithm algorithm = PublicKeyEncoding.algorithmOfCurve(ec[0].getByteArray(), keyType == CKK_EC_EDWARDS);
       byte[] point = PublicKeyEncoding.ecPoint(algorithm, ec[1].getByteArray());
       return new HsmKey(locator, label, algorithm, algorithm.coordinateLength() * 8, point, privateHandle);
@@ -530,16 +540,18 @@ public final class HsmToken implements KeyRepository {
     throw new HsmException("key " + locator + " has key type " + keyType + ", which DNSSEC does not use here");
   }
 
-  private void getAttributes(long handle, CK_ATTRIBUTE[] attributes) {
+  private void getAttributesOn(Sessions current, long handle, CK_ATTRIBUTE[] attributes) throws PKCS11Exception {
+    synchronized (current) {
+      module.C_GetAttributeValue(current.admin, handle, attributes);
+    }
+  }
+
+  /** {@link #withSessions}, with a PKCS#11 error as an {@link HsmException} saying what was being done. */
+  private <T> T onSessions(String what, Call<T> call) {
     try {
-      withSessions(current -> {
-        synchronized (current) {
-          module.C_GetAttributeValue(current.admin, handle, attributes);
-        }
-        return null;
-      });
+      return withSessions(call);
     } catch (PKCS11Exception e) {
-      throw new HsmException("reading key attributes failed: " + e.getMessage(), e);
+      throw new HsmException(what + " on token '" + config.tokenLabel() + "' failed: " + e.getMessage(), e);
     }
   }
 

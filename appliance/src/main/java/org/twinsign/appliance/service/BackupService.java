@@ -47,8 +47,8 @@ public final class BackupService {
    * Every zone's row, before any key row: the lock order of the enforcer's commit (zone, then its
    * keys), so that a backup and a signing run never deadlock.
    */
-  private static void lockZones(StoreTransaction tx) {
-    ZoneTable.lockAll(tx, ZoneTable.all(tx).stream().map(ZoneTable.ZoneRow::name).toList());
+  private static List<String> lockZones(StoreTransaction tx) {
+    return ZoneTable.lockAll(tx, ZoneTable.all(tx).stream().map(ZoneTable.ZoneRow::name).toList());
   }
 
   public List<String> commit(String repository) {
@@ -61,7 +61,7 @@ public final class BackupService {
 
   private List<String> finish(String repository, boolean commit) {
     return services.store().write(services.lease(), tx -> {
-      lockZones(tx);
+      List<String> zones = lockZones(tx);
       Instant now = Store.now(tx);
       List<String> report = new ArrayList<>();
       for (String name : repositories(tx, repository)) {
@@ -73,7 +73,8 @@ public final class BackupService {
       }
       if (commit) {
         // keys that waited for this backup may be published now
-        ZoneTable.all(tx).forEach(z -> ZoneTable.schedule(tx, z.name(), now, "backup committed"));
+        // the zones locked above (a zone added since waits for its own first run anyway)
+        zones.forEach(zone -> ZoneTable.schedule(tx, zone, now, "backup committed"));
       }
       return report;
     });

@@ -185,7 +185,7 @@ public final class EnforcerService {
             snapshot.now(), () -> !lease.valid());
         run.signed = signed;
         run.writes.add(tx -> ZoneTable.signed(tx, zoneName, snapshot.now(), signed.serial(), signed.inputDigest(),
-            signed.resignAt(), signed.salt(), signed.saltAt()));
+            signed.resignAt(), signed.salt(), signed.saltAt(), run.id));
         lines.add("zone " + zoneName + ": " + signed.summary() + " -> " + zone.output());
         if (!signed.passthrough()) {
           services.store().write(lease, tx -> {
@@ -259,7 +259,7 @@ public final class EnforcerService {
       }
       // published, and the commit failed: whatever the error says, the store decides what happens
       // to the file (a commit can go through and still report an error)
-      Boolean committed = committed(zoneName, run.signed, e);
+      Boolean committed = committed(zoneName, run.id, e);
       if (committed == null) {
         throw new IllegalStateException(e.getMessage() + "; whether the store holds the new version is unknown:"
             + " the signed zone (serial " + run.signed.serial() + ", reserved: no other content gets it) stays"
@@ -281,6 +281,8 @@ public final class EnforcerService {
 
   /** What one zone's decision does, for {@link #enforceOnce} to carry out in its commit or after it. */
   private static final class ZoneRun {
+    /** This attempt's id, recorded with the signed state it commits. */
+    final String id = java.util.UUID.randomUUID().toString();
     /** The decision's writes, applied in the zone's commit. */
     final List<java.util.function.Consumer<StoreTransaction>> writes = new ArrayList<>();
     /** Pool keys the decision took: the commit checks no other zone took them first. */
@@ -299,13 +301,10 @@ public final class EnforcerService {
   }
 
   /** Whether a commit whose answer was lost went through: TRUE, FALSE, or null if the store cannot say. */
-  private Boolean committed(String zoneName, PolicySigner.Signed signed, RuntimeException failure) {
+  private Boolean committed(String zoneName, String runId, RuntimeException failure) {
     try {
-      return services.store().read(tx -> {
-        ZoneTable.ZoneRow row = ZoneTable.require(tx, zoneName);
-        return signed.serial() == (row.signedSerial() == null ? -1 : row.signedSerial())
-            && signed.inputDigest().equals(row.inputDigest()) && signed.resignAt().equals(row.resignAt());
-      });
+      // a locking read: it waits for the commit if that is still in flight (slow fsync, semi-sync)
+      return services.store().inspect(tx -> ZoneTable.signedBy(tx, zoneName, runId));
     } catch (RuntimeException e) {
       failure.addSuppressed(e);
       return null;

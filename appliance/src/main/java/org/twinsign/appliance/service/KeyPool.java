@@ -127,6 +127,10 @@ public final class KeyPool {
     HsmKey key = generateInRepository(policy, spec);
     try {
       return services.store().write(services.lease(), tx -> record(tx, policy, spec, key));
+    } catch (org.twinsign.appliance.store.CommitUnknownException e) {
+      // the row may be there: a recorded key that is gone from the HSM would later count as lost,
+      // so the key stays (at worst the repository holds one key the store does not know)
+      throw e;
     } catch (RuntimeException e) {
       // not recorded: not kept either, or the repository fills with keys nobody knows
       deleteQuietly(spec, key, e);

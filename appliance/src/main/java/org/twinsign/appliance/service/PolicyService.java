@@ -35,8 +35,13 @@ public final class PolicyService {
     }
     return services.store().write(services.lease(), tx -> {
       // the zones' rows before the policy's: the enforcer's commit takes them in that order
+      java.util.Map<String, List<String>> zonesOf = new java.util.HashMap<>();
       List<String> zones = new ArrayList<>();
-      policies.forEach(policy -> ZoneTable.ofPolicy(tx, policy.name()).forEach(z -> zones.add(z.name())));
+      for (KaspPolicy policy : policies) {
+        List<String> names = ZoneTable.ofPolicy(tx, policy.name()).stream().map(ZoneTable.ZoneRow::name).toList();
+        zonesOf.put(policy.name(), names);
+        zones.addAll(names);
+      }
       ZoneTable.lockAll(tx, zones);
       Instant now = Store.now(tx);
       List<String> report = new ArrayList<>();
@@ -47,9 +52,9 @@ public final class PolicyService {
           continue;
         }
         PolicyTable.put(tx, policy, now);
-        for (ZoneTable.ZoneRow zone : ZoneTable.ofPolicy(tx, policy.name())) {
-          ZoneTable.schedule(tx, zone.name(), now, "policy " + policy.name() + " changed");
-          ZoneTable.signNeeded(tx, zone.name());
+        for (String zone : zonesOf.get(policy.name())) { // the zones locked above
+          ZoneTable.schedule(tx, zone, now, "policy " + policy.name() + " changed");
+          ZoneTable.signNeeded(tx, zone);
         }
         report.add("policy " + policy.name() + ": " + (before == null ? "added" : "updated"));
         for (KaspPolicy.Key key : policy.keys().keys()) {

@@ -274,8 +274,9 @@ final class PolicySigner {
       } catch (IOException e) {
         throw new UncheckedIOException("cannot copy " + row.input() + ": " + e.getMessage(), e);
       }
-      // the published serial is the input's own: the signer does not touch a passed-through zone
-      SOARecord soa = ZoneFileReader.read(row.input(), origin).soa();
+      // the published serial is the input's own, read (with the digest) from the copy that is published
+      SOARecord soa = ZoneFileReader.read(staged, origin).soa();
+      digest = digest(staged);
       return new Signed(staged, row.output(), soa == null ? 0 : soa.getSerial(), resignAt, null,
           null, digest, "passed through unsigned (policy " + policy.name() + " has <Passthrough/>)", 0, 0, true);
     }

@@ -64,7 +64,9 @@ public final class PolicyTable {
     hold(tx, name).ifPresent(hold -> {
       Instant until = now.plus(hold.timings().longest());
       if (until.isAfter(hold.until())) {
-        tx.update("UPDATE policy SET hold_until = ?, epoch = ? WHERE name = ?", until, tx.epoch(), name);
+        // never lower: another commit may have extended it since it was read
+        tx.update("UPDATE policy SET hold_until = GREATEST(hold_until, ?), epoch = ? WHERE name = ?", until,
+            tx.epoch(), name);
       }
     });
   }

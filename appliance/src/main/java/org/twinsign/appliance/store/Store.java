@@ -58,8 +58,9 @@ public final class Store implements AutoCloseable {
     hikari.setMaximumPoolSize(4);
     hikari.setMinimumIdle(0);
     hikari.setConnectionTimeout(10_000);
-    // a zone's decision holds the store lock while it signs and runs DS hooks: others wait for it
-    hikari.setConnectionInitSql("SET SESSION innodb_lock_wait_timeout = 600");
+    // transactions are short (nothing slow runs inside one): a writer that waits this long for a
+    // row has met a stuck one, and gives up as a conflict to be retried
+    hikari.setConnectionInitSql("SET SESSION innodb_lock_wait_timeout = 60");
     try {
       return new Store(config, new HikariDataSource(hikari));
     } catch (HikariPool.PoolInitializationException e) {
@@ -241,6 +242,20 @@ public final class Store implements AutoCloseable {
   public <T> T read(java.util.function.Function<StoreTransaction, T> work) {
     checkSchema();
     try (StoreTransaction transaction = StoreTransaction.begin(connection(), null, false, config.dbUrl())) {
+      T result = work.apply(transaction);
+      transaction.commit();
+      return result;
+    }
+  }
+
+  /**
+   * Runs {@code work} in a transaction that may take locking reads ({@code LOCK IN SHARE MODE})
+   * but writes nothing: to learn the committed outcome of a transaction whose answer was lost, a
+   * locking read waits for it to end, where a snapshot read would show the old rows.
+   */
+  public <T> T inspect(java.util.function.Function<StoreTransaction, T> work) {
+    checkSchema();
+    try (StoreTransaction transaction = StoreTransaction.beginInspection(connection(), config.dbUrl())) {
       T result = work.apply(transaction);
       transaction.commit();
       return result;

@@ -59,10 +59,10 @@ public final class StoreTransaction implements AutoCloseable {
       throw new IllegalArgumentException("a writing transaction needs a lease");
     }
     try {
-      if (write && lease.epoch().isPresent()) {
+      if (write && lease.epoch().isPresent() && storedEpoch(connection) < lease.epoch().getAsLong()) {
         // a higher epoch is raised in a transaction of its own, before this one takes its shared
-        // lock: two first writers of a new epoch never meet in a lock upgrade
-        connection.setAutoCommit(true);
+        // lock: two first writers of a new epoch never meet in a lock upgrade. Only when it is
+        // higher: the raise takes the row exclusively and would wait for every write in progress
         try (PreparedStatement raise = connection.prepareStatement(
             "UPDATE store_meta SET fencing_epoch = ? WHERE id = 1 AND fencing_epoch < ?")) {
           raise.setLong(1, lease.epoch().getAsLong());
@@ -96,6 +96,28 @@ public final class StoreTransaction implements AutoCloseable {
     } catch (RuntimeException e) {
       closeQuietly(connection);
       throw e;
+    }
+  }
+
+  /** The stored epoch, read outside any transaction (autocommit, no lock). */
+  private static long storedEpoch(Connection connection) throws SQLException {
+    connection.setAutoCommit(true);
+    try (PreparedStatement statement = connection.prepareStatement("SELECT fencing_epoch FROM store_meta WHERE id = 1");
+        ResultSet rows = statement.executeQuery()) {
+      return rows.next() ? rows.getLong(1) : 0;
+    }
+  }
+
+  /** A transaction for {@link Store#inspect}: locking reads allowed, no writes (no lease), READ COMMITTED. */
+  static StoreTransaction beginInspection(Connection connection, String where) {
+    try {
+      connection.setAutoCommit(false);
+      connection.setReadOnly(false); // a read-only transaction may not take locking reads
+      connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+      return new StoreTransaction(connection, 0, where, null);
+    } catch (SQLException e) {
+      closeQuietly(connection);
+      throw failure(e, where);
     }
   }
 

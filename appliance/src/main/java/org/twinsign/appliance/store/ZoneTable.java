@@ -127,11 +127,21 @@ public final class ZoneTable {
     tx.update("UPDATE zone SET sign_needed = TRUE, version = version + 1, epoch = ? WHERE name = ?", tx.epoch(), name);
   }
 
+  /** @param run the signing run's id: {@link #signedBy} tells later whether its commit went through */
   public static void signed(StoreTransaction tx, String name, Instant at, long serial, String inputDigest,
-      Instant resignAt, String salt, Instant saltAt) {
+      Instant resignAt, String salt, Instant saltAt, String run) {
     tx.update("UPDATE zone SET sign_needed = FALSE, signed_at = ?, signed_serial = ?, input_digest = ?,"
-        + " resign_at = ?, nsec3_salt = ?, nsec3_salt_at = ?, epoch = ? WHERE name = ?", at, serial, inputDigest,
-        resignAt, salt, saltAt, tx.epoch(), name);
+        + " resign_at = ?, nsec3_salt = ?, nsec3_salt_at = ?, signed_run = ?, epoch = ? WHERE name = ?", at, serial,
+        inputDigest, resignAt, salt, saltAt, run, tx.epoch(), name);
+  }
+
+  /**
+   * Whether the zone's last committed signing is run {@code run}; a locking read (in
+   * {@link Store#inspect}), so it waits for a commit still in flight.
+   */
+  public static boolean signedBy(StoreTransaction tx, String name, String run) {
+    return tx.query("SELECT signed_run FROM zone WHERE name = ? LOCK IN SHARE MODE", row -> row.getString(1), name)
+        .stream().anyMatch(run::equals);
   }
 
   /**
