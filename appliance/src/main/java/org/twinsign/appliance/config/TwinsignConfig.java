@@ -162,6 +162,10 @@ public record TwinsignConfig(Path source, String dbUrl, String dbUser, Path dbPa
 
   /** The database password, read from its file when needed; never logged. */
   public String readDbPassword() {
+    String unsafe = Files.exists(dbPasswordFile) ? SecretFile.problem(dbPasswordFile, "db.password.file") : null;
+    if (unsafe != null) {
+      throw new ConfigException(unsafe);
+    }
     try {
       return Files.readString(dbPasswordFile, StandardCharsets.UTF_8).strip();
     } catch (NoSuchFileException e) {

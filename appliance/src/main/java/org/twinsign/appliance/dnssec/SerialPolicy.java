@@ -7,14 +7,15 @@ import java.util.Locale;
 
 /**
  * How the signer sets the SOA serial (OpenDNSSEC's {@code <Serial>}), in RFC 1982 serial
- * arithmetic. Whatever the policy, a serial never goes backwards from the last one published.
+ * arithmetic. Whatever the policy, a serial never goes backwards from the last one published, nor
+ * below the unsigned zone's serial.
  */
 public enum SerialPolicy {
   /** The input serial, or one more than the last published if that is not larger. */
   COUNTER,
-  /** YYYYMMDDnn of today (UTC), or one more than the last published if that is not larger. */
+  /** YYYYMMDDnn of today (UTC) or the input serial if larger, or one more than the last published. */
   DATECOUNTER,
-  /** Seconds since the epoch, or one more than the last published if that is not larger. */
+  /** Seconds since the epoch or the input serial if larger, or one more than the last published. */
   UNIXTIME,
   /** The input serial as is; an error if it does not increase on the last published. */
   KEEP;
@@ -55,6 +56,11 @@ public enum SerialPolicy {
               + "; raise the serial in the unsigned zone or use --serial counter");
         }
         return input;
+    }
+    if (greaterThan(input, candidate)) {
+      // never below the unsigned zone's own serial: secondaries of a zone migrated from another
+      // signer (or from none) already hold it, and would ignore anything lower
+      candidate = input;
     }
     if (previous != null && !greaterThan(candidate, previous)) {
       candidate = (previous + 1) & 0xFFFFFFFFL;

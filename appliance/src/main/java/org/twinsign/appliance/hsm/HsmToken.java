@@ -444,25 +444,60 @@ public final class HsmToken implements KeyRepository {
         + config.library() + ")";
   }
 
+  /**
+   * Logins this process was refused, by token and PIN (a digest of it, never the PIN): a refused
+   * PIN is never tried again in the same process, and a locked token not at all, so that one run
+   * cannot spend an HSM's lockout counter zone by zone. A corrected PIN file is tried.
+   */
+  private static final java.util.Map<String, String> REFUSED = new java.util.concurrent.ConcurrentHashMap<>();
+
   private void login(long session) {
     char[] pin = config.pin().read();
+    String tokenKey = config.library() + "\0" + config.tokenLabel();
+    String pinKey = tokenKey + "\0" + pinDigest(pin);
     try {
+      String earlier = REFUSED.getOrDefault(tokenKey, REFUSED.get(pinKey));
+      if (earlier != null) {
+        throw new HsmException(earlier + " (refused earlier in this process; not tried again, so that the token's"
+            + " lockout counter is not spent: correct it, then run again)");
+      }
       module.C_Login(session, CKU_USER, pin);
     } catch (PKCS11Exception e) {
       if (e.getErrorCode() == CKR_USER_ALREADY_LOGGED_IN) {
         return;
       }
       if (e.getErrorCode() == CKR_PIN_INCORRECT) {
-        throw new HsmException("login to token '" + config.tokenLabel() + "' failed: the PIN (" + config.pin()
-            + ") is incorrect");
+        String message = "login to token '" + config.tokenLabel() + "' failed: the PIN (" + config.pin()
+            + ") is incorrect";
+        REFUSED.put(pinKey, message);
+        throw new HsmException(message);
       }
       if (e.getErrorCode() == CKR_PIN_LOCKED) {
-        throw new HsmException("token '" + config.tokenLabel() + "' has locked its user PIN: the security officer"
-            + " must unlock it");
+        String message = "token '" + config.tokenLabel() + "' has locked its user PIN: the security officer must"
+            + " unlock it";
+        REFUSED.put(tokenKey, message);
+        throw new HsmException(message);
       }
       throw new HsmException("login to token '" + config.tokenLabel() + "' failed: " + e.getMessage(), e);
     } finally {
       Arrays.fill(pin, '\0');
+    }
+  }
+
+  private static String pinDigest(char[] pin) {
+    java.nio.CharBuffer chars = java.nio.CharBuffer.wrap(pin);
+    java.nio.ByteBuffer bytes = java.nio.charset.StandardCharsets.UTF_8.encode(chars);
+    byte[] data = new byte[bytes.remaining()];
+    bytes.get(data);
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(data));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    } finally {
+      Arrays.fill(data, (byte) 0);
+      if (bytes.hasArray()) {
+        Arrays.fill(bytes.array(), (byte) 0);
+      }
     }
   }
 

@@ -31,6 +31,10 @@ public final class Pin {
   char[] read() {
     String text;
     if (file != null) {
+      String unsafe = Files.exists(file) ? org.twinsign.appliance.config.SecretFile.problem(file, "PIN file") : null;
+      if (unsafe != null) {
+        throw new HsmException(unsafe);
+      }
       try {
         text = Files.readString(file, StandardCharsets.UTF_8);
       } catch (NoSuchFileException e) {

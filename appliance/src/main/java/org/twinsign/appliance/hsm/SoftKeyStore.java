@@ -298,6 +298,10 @@ public final class SoftKeyStore implements KeyRepository {
   }
 
   private Properties read(Path file) {
+    String unsafe = org.twinsign.appliance.config.SecretFile.problem(file, "soft key file");
+    if (unsafe != null) {
+      throw new HsmException(unsafe);
+    }
     Properties properties = new Properties();
     try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       properties.load(reader);

@@ -185,7 +185,7 @@ public final class EnforcerService {
             snapshot.now(), () -> !lease.valid());
         run.signed = signed;
         run.writes.add(tx -> ZoneTable.signed(tx, zoneName, snapshot.now(), signed.serial(), signed.inputDigest(),
-            signed.resignAt(), signed.salt(), signed.saltAt(), run.id));
+            signed.resignAt(), signed.salt(), signed.saltAt(), run.id, signed.publishedDigest()));
         lines.add("zone " + zoneName + ": " + signed.summary() + " -> " + zone.output());
         if (!signed.passthrough()) {
           services.store().write(lease, tx -> {
@@ -439,9 +439,16 @@ public final class EnforcerService {
     run.writes.add(tx -> ZoneTable.schedule(tx, zoneName, dueAt, why));
 
     boolean inputChanged = !PolicySigner.digest(zone.input()).equals(zone.inputDigest());
+    boolean outputChanged = zone.publishedDigest() != null && Files.isRegularFile(zone.output())
+        && !PolicySigner.digest(zone.output()).equals(zone.publishedDigest());
+    if (outputChanged) {
+      lines.add("zone " + zoneName + ": the published file " + zone.output() + " no longer holds what was published"
+          + " (something else wrote it): publishing again");
+    }
     boolean resignDue = zone.resignAt() == null || !zone.resignAt().isAfter(now);
     boolean publishes = outcome.keys().stream().anyMatch(k -> k.published(RecordType.DNSKEY));
-    if (publishes && (outcome.zoneChanged() || cdsChanged || zone.signNeeded() || inputChanged || resignDue
+    if (publishes && (outcome.zoneChanged() || cdsChanged || zone.signNeeded() || inputChanged || outputChanged
+        || resignDue
         || !Files.isRegularFile(zone.output()))) {
       List<KeyTable.StoredKey> signing = new ArrayList<>();
       for (KeyTable.StoredKey key : current) {

@@ -68,12 +68,14 @@ final class PolicySigner {
     private final long signaturesMade;
     private final long signaturesReused;
     private final boolean passthrough;
+    private final String publishedDigest;
     private Path previous;
     private boolean published;
 
     Signed(Path staged, Path output, long serial, Instant resignAt, String salt, Instant saltAt, String inputDigest,
         String summary, long signaturesMade, long signaturesReused, boolean passthrough) {
       this.passthrough = passthrough;
+      this.publishedDigest = digest(staged); // what the file holds once published
       this.signaturesMade = signaturesMade;
       this.signaturesReused = signaturesReused;
       this.staged = staged;
@@ -116,6 +118,11 @@ final class PolicySigner {
 
     long signaturesReused() {
       return signaturesReused;
+    }
+
+    /** The SHA-256 of the file as published. */
+    String publishedDigest() {
+      return publishedDigest;
     }
 
     /** Whether the zone was passed through unsigned, with the input's own serial. */

@@ -67,6 +67,10 @@ public final class ZoneService {
         throw new StoreException("zone " + name + " exists already: 'zone delete --zone " + name
             + "' first to add it anew");
       }
+      String conflict = ZoneTable.pathConflict(tx, name, in, out);
+      if (conflict != null) {
+        throw new StoreException(conflict + " (nothing was added)");
+      }
       ZoneTable.insert(tx, name, policy, in, out, Store.now(tx), options.publishCds(), options.parentServers());
       return "zone " + name + " added with policy " + policy + " (" + in + " -> " + out + ")";
     });
@@ -134,6 +138,11 @@ public final class ZoneService {
         if (ZoneTable.find(tx, name).isPresent()) {
           report.add("zone " + name + ": exists, unchanged");
           continue;
+        }
+        String conflict = ZoneTable.pathConflict(tx, name, entry.input(), entry.output());
+        if (conflict != null) {
+          throw new StoreException(file + ":" + entry.line() + ": " + conflict + " (no zone of " + file
+              + " was added)");
         }
         ZoneTable.insert(tx, name, entry.policy(), entry.input(), entry.output(), now, false, List.of());
         report.add("zone " + name + ": added with policy " + entry.policy());

@@ -16,7 +16,8 @@ public final class ZoneTable {
    */
   public record ZoneRow(String name, String policy, Path input, Path output, Instant addedAt, boolean signNeeded,
       Instant signedAt, Long signedSerial, String inputDigest, Instant resignAt, String nsec3Salt,
-      Instant nsec3SaltAt, boolean publishCds, List<String> parentServers, long version, Long serialFloor) {
+      Instant nsec3SaltAt, boolean publishCds, List<String> parentServers, long version, Long serialFloor,
+      String publishedDigest) {
 
     /** The serial the next version must be above: the later of the last committed and the reserved one. */
     public Long publishedSerialFloor() {
@@ -129,10 +130,43 @@ public final class ZoneTable {
 
   /** @param run the signing run's id: {@link #signedBy} tells later whether its commit went through */
   public static void signed(StoreTransaction tx, String name, Instant at, long serial, String inputDigest,
-      Instant resignAt, String salt, Instant saltAt, String run) {
+      Instant resignAt, String salt, Instant saltAt, String run, String publishedDigest) {
     tx.update("UPDATE zone SET sign_needed = FALSE, signed_at = ?, signed_serial = ?, input_digest = ?,"
-        + " resign_at = ?, nsec3_salt = ?, nsec3_salt_at = ?, signed_run = ?, epoch = ? WHERE name = ?", at, serial,
-        inputDigest, resignAt, salt, saltAt, run, tx.epoch(), name);
+        + " resign_at = ?, nsec3_salt = ?, nsec3_salt_at = ?, signed_run = ?, published_digest = ?, epoch = ?"
+        + " WHERE name = ?", at, serial, inputDigest, resignAt, salt, saltAt, run, publishedDigest, tx.epoch(), name);
+  }
+
+  /**
+   * Why {@code input} and {@code output} cannot be zone {@code name}'s files, or null: no two zones
+   * share a file (one would overwrite the other's published zone, or sign it as its own input),
+   * and a zone's output is not its input.
+   */
+  public static String pathConflict(StoreTransaction tx, String name, Path input, Path output) {
+    Path in = ZonePaths.canonical(input);
+    Path out = ZonePaths.canonical(output);
+    if (in.equals(out)) {
+      return "zone " + name + ": --input and --output are the same file " + in + ": the signed zone would replace"
+          + " the unsigned one";
+    }
+    for (ZoneRow other : all(tx)) {
+      if (other.name().equals(name)) {
+        continue;
+      }
+      Path otherIn = ZonePaths.canonical(other.input());
+      Path otherOut = ZonePaths.canonical(other.output());
+      for (Path mine : List.of(in, out)) {
+        String role = mine == in ? "input" : "output";
+        if (mine.equals(otherOut)) {
+          return "zone " + name + ": its " + role + " " + mine + " is the published file of zone " + other.name()
+              + ": give each zone files of its own";
+        }
+        if (mine.equals(otherIn)) {
+          return "zone " + name + ": its " + role + " " + mine + " is the unsigned input of zone " + other.name()
+              + ": give each zone files of its own";
+        }
+      }
+    }
+    return null;
   }
 
   /**
@@ -170,6 +204,7 @@ public final class ZoneTable {
         serial, row.getString("input_digest"), StoreTransaction.instant(row, "resign_at"),
         row.getString("nsec3_salt"), StoreTransaction.instant(row, "nsec3_salt_at"), row.getBoolean("publish_cds"),
         row.getString("parent_servers") == null ? List.of() : List.of(row.getString("parent_servers").split(" ")),
-        row.getLong("version"), row.getObject("serial_floor") == null ? null : row.getLong("serial_floor"));
+        row.getLong("version"), row.getObject("serial_floor") == null ? null : row.getLong("serial_floor"),
+        row.getString("published_digest"));
   }
 }

@@ -114,7 +114,7 @@ class SignCommandTest {
   @Test
   void aWrongPinFailsWithoutShowingIt() throws Exception {
     Path pin = work.resolve("wrong.pin");
-    Files.writeString(pin, "wrong-pin-0815\n");
+    org.twinsign.appliance.TestFiles.secret(pin, "wrong-pin-0815\n");
     Path config = work.resolve("hsm.conf");
     Files.writeString(config, "library=/usr/lib/softhsm/libsofthsm2.so\ntoken=" + TestHsm.PRIMARY + "\npin.file="
         + pin + "\n");

@@ -16,7 +16,7 @@ class MixedRepositoriesTest {
 
   @Test
   void kskInTheHsmZskInASoftStoreSignAZoneThatValidates(@TempDir Path work) throws Exception {
-    Files.writeString(work.resolve("soft.pin"), "mixed-soft-pin\n");
+    org.twinsign.appliance.TestFiles.secret(work.resolve("soft.pin"), "mixed-soft-pin\n");
     Path soft = work.resolve("soft.conf");
     Files.writeString(soft, "type=soft\ndirectory=softkeys\npin.file=soft.pin\n");
     String hsm = TestHsm.config(TestHsm.PRIMARY).toString();

@@ -29,6 +29,15 @@ class SerialPolicyTest {
   }
 
   @Test
+  void theSerialIsNeverBelowTheUnsignedZones() {
+    Instant now = Instant.parse("2026-11-30T12:00:00Z"); // unixtime 1796040000 < 2026113002
+    assertEquals(2026113002L, SerialPolicy.UNIXTIME.next(2026113002L, null, now), "a zone migrated from BIND");
+    assertEquals(2026113099L, SerialPolicy.DATECOUNTER.next(2026113099L, null, now));
+    assertEquals(2026113003L, SerialPolicy.UNIXTIME.next(2026113002L, 2026113002L, now));
+    assertEquals(now.getEpochSecond(), SerialPolicy.UNIXTIME.next(5, null, now), "a small input changes nothing");
+  }
+
+  @Test
   void keepRefusesASerialThatDoesNotIncrease() {
     assertEquals(10, SerialPolicy.KEEP.next(10, 9L, NOW));
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> SerialPolicy.KEEP.next(9, 9L, NOW));

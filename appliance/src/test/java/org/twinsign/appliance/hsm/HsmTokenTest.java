@@ -76,7 +76,7 @@ class HsmTokenTest {
   @Test
   void aWrongPinIsAClearErrorWithoutThePin(@TempDir Path dir) throws Exception {
     Path pin = dir.resolve("wrong.pin");
-    Files.writeString(pin, "not-the-pin-4711\n");
+    org.twinsign.appliance.TestFiles.secret(pin, "not-the-pin-4711\n");
     Path config = dir.resolve("hsm.conf");
     Files.writeString(config, "library=/usr/lib/softhsm/libsofthsm2.so\ntoken=" + TestHsm.SECONDARY
         + "\npin.file=" + pin + "\n");
@@ -84,6 +84,13 @@ class HsmTokenTest {
     assertTrue(e.getMessage().contains("PIN"), e.getMessage());
     assertTrue(e.getMessage().contains("incorrect"), e.getMessage());
     assertFalse(e.getMessage().contains("not-the-pin-4711"), "the PIN must not appear: " + e.getMessage());
+    // a token with a lockout counter must not see the same wrong PIN twice from one process
+    HsmException again = assertThrows(HsmException.class, () -> HsmToken.open(HsmConfig.load(config), 1));
+    assertTrue(again.getMessage().contains("not tried again"), again.getMessage());
+    // the corrected PIN is tried
+    org.twinsign.appliance.TestFiles.secret(pin, Files.readString(TestHsm.directory().resolve(TestHsm.SECONDARY
+        + ".user.pin")));
+    HsmToken.open(HsmConfig.load(config), 1).close();
   }
 
   @Test

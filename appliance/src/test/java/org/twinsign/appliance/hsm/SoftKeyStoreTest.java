@@ -33,7 +33,7 @@ class SoftKeyStoreTest {
 
   private Path config(String pin) throws Exception {
     Path pinFile = dir.resolve("soft.pin");
-    Files.writeString(pinFile, pin + "\n");
+    org.twinsign.appliance.TestFiles.secret(pinFile, pin + "\n");
     Path config = dir.resolve("soft.conf");
     Files.writeString(config, "type=soft\ndirectory=keys\npin.file=soft.pin\n");
     return config;
@@ -165,6 +165,8 @@ class SoftKeyStoreTest {
     try (var writer = Files.newBufferedWriter(dir.resolve("keys").resolve(locator.hex() + ".softkey"))) {
       file.store(writer, null);
     }
+    Files.setPosixFilePermissions(dir.resolve("keys").resolve(locator.hex() + ".softkey"),
+        PosixFilePermissions.fromString("rw-------"));
     try (KeyRepository store = KeyRepositories.open(config, 1)) {
       HsmKey mismatched = store.require(locator);
       HsmException e = assertThrows(HsmException.class, () -> store.sign(mismatched, new byte[8]));
@@ -186,5 +188,26 @@ class SoftKeyStoreTest {
       HsmException e = assertThrows(HsmException.class, () -> store.sign(store.require(key.locator()), new byte[8]));
       assertTrue(e.getMessage().contains("below the floor of " + SoftKeyStore.PBKDF2_FLOOR), e.getMessage());
     }
+  }
+
+  @Test
+  void aPinFileOrKeyFileOthersCanReadIsRefusedWithTheChmodToRun() throws Exception {
+    HsmConfig config = HsmConfig.load(config("open-pin-45"));
+    HsmKey key;
+    try (KeyRepository store = KeyRepositories.open(config, 1)) {
+      key = store.generate(DnssecAlgorithm.ECDSAP256SHA256, 0, "open");
+    }
+    Path keyFile = dir.resolve("keys").resolve(key.locator().hex() + ".softkey");
+    Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-r--r--"));
+    try (KeyRepository store = KeyRepositories.open(config, 1)) {
+      HsmException e = assertThrows(HsmException.class, () -> store.require(key.locator()));
+      assertTrue(e.getMessage().contains("chmod 600 " + keyFile), e.getMessage());
+    }
+    Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
+    Files.setPosixFilePermissions(dir.resolve("soft.pin"), PosixFilePermissions.fromString("rw-r-----"));
+    HsmException e = assertThrows(HsmException.class, () -> KeyRepositories.open(config, 1));
+    assertTrue(e.getMessage().contains("PIN file " + dir.resolve("soft.pin")) && e.getMessage().contains("chmod 600"),
+        e.getMessage());
+    assertFalse(e.getMessage().contains("open-pin-45"), e.getMessage());
   }
 }

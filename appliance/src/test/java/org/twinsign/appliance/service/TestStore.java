@@ -36,7 +36,7 @@ public final class TestStore {
       server.execute("CREATE DATABASE " + name,
           "CREATE USER '" + name + "'@'127.0.0.1' IDENTIFIED BY 'db-secret-" + name + "'",
           "GRANT ALL ON " + name + ".* TO '" + name + "'@'127.0.0.1'");
-      Files.writeString(dir.resolve("db.password"), "db-secret-" + name + "\n");
+      org.twinsign.appliance.TestFiles.secret(dir.resolve("db.password"), "db-secret-" + name + "\n");
       Path config = dir.resolve("twinsign.conf");
       Path pin = TestHsm.directory().resolve(TestHsm.PRIMARY + ".user.pin");
       TestHsm.config(TestHsm.PRIMARY); // the tokens exist before SoftHSM is loaded

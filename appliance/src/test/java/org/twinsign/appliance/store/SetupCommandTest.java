@@ -27,7 +27,7 @@ class SetupCommandTest extends WithMariaDb {
     server.execute("CREATE DATABASE " + name,
         "CREATE USER '" + name + "'@'127.0.0.1' IDENTIFIED BY 'db-secret-" + name + "'",
         "GRANT ALL ON " + name + ".* TO '" + name + "'@'127.0.0.1'");
-    Files.writeString(dir.resolve("db.password"), "db-secret-" + name + "\n");
+    org.twinsign.appliance.TestFiles.secret(dir.resolve("db.password"), "db-secret-" + name + "\n");
     Path config = dir.resolve("twinsign.conf");
     Files.writeString(config, "node.mode=single\ndb.url=" + server.jdbcUrl(name) + "\ndb.user=" + name
         + "\ndb.password.file=db.password\n"
@@ -82,7 +82,7 @@ class SetupCommandTest extends WithMariaDb {
 
   @Test
   void anUnreachableDatabaseIsNamedWithoutThePassword() throws Exception {
-    Files.writeString(dir.resolve("db.password"), "never-shown-42\n");
+    org.twinsign.appliance.TestFiles.secret(dir.resolve("db.password"), "never-shown-42\n");
     Path config = dir.resolve("twinsign.conf");
     Files.writeString(config, "node.mode=single\ndb.url=jdbc:mariadb://127.0.0.1:" + closedPort() + "/twinsign\ndb.user=twinsign\n"
         + "db.password.file=db.password\n");
@@ -181,5 +181,17 @@ class SetupCommandTest extends WithMariaDb {
     Files.writeString(config, Files.readString(config).replace("node.mode=pair", "node.mode=double"));
     result = CliRun.of("--config", config.toString(), "zone", "list");
     assertTrue(result.err().contains("node.mode must be 'single'"), result.err());
+  }
+
+  @Test
+  void aPasswordFileOthersCanReadIsRefused() throws Exception {
+    Path config = config();
+    Path password = dir.resolve("db.password");
+    Files.setPosixFilePermissions(password, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    CliRun result = CliRun.of("--config", config.toString(), "setup");
+    assertEquals(1, result.exit());
+    assertTrue(result.err().contains("db.password.file " + password) && result.err().contains("chmod 600 " + password),
+        result.err());
+    assertFalse(result.err().contains("db-secret"), result.err());
   }
 }

@@ -1,0 +1,77 @@
+package org.twinsign.appliance.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.twinsign.appliance.CliRun;
+import org.twinsign.appliance.Verifiers;
+import org.twinsign.appliance.WithMariaDb;
+
+/** Each zone has files of its own, and a published file changed by something else is published again. */
+class ZoneFilesTest extends WithMariaDb {
+  @TempDir
+  Path dir;
+
+  private TestStore node() throws Exception {
+    TestStore node = TestStore.create(server, dir, false, "");
+    node.ok("setup");
+    node.ok("policy", "import", Path.of("src/test/resources/kasp/counter.xml").toAbsolutePath().toString());
+    for (String zone : new String[] {"example.com", "tmp.example"}) {
+      Files.writeString(dir.resolve(zone + ".zone"), "$ORIGIN " + zone + ".\n$TTL 3600\n"
+          + "@ IN SOA ns1 hostmaster 2026113002 7200 3600 1209600 3600\n@ IN NS ns1\nns1 IN A 192.0.2.1\n");
+    }
+    Files.createDirectories(dir.resolve("signed"));
+    node.ok("zone", "add", "--zone", "example.com", "--policy", "counter", "--input",
+        dir.resolve("example.com.zone").toString(), "--output", dir.resolve("signed/example.com").toString());
+    return node;
+  }
+
+  @Test
+  void aZoneCannotTakeAnotherZonesFiles() throws Exception {
+    TestStore node = node();
+    CliRun sameOutput = node.cli("zone", "add", "--zone", "tmp.example", "--policy", "counter", "--input",
+        dir.resolve("tmp.example.zone").toString(), "--output", dir.resolve("signed/../signed/example.com").toString());
+    assertEquals(1, sameOutput.exit());
+    assertTrue(sameOutput.err().contains("is the published file of zone example.com"), sameOutput.err());
+    CliRun inputIsOutput = node.cli("zone", "add", "--zone", "tmp.example", "--policy", "counter", "--input",
+        dir.resolve("tmp.example.zone").toString(), "--output", dir.resolve("example.com.zone").toString());
+    assertTrue(inputIsOutput.err().contains("is the unsigned input of zone example.com"), inputIsOutput.err());
+    CliRun same = node.cli("zone", "add", "--zone", "tmp.example", "--policy", "counter", "--input",
+        dir.resolve("tmp.example.zone").toString(), "--output", dir.resolve("tmp.example.zone").toString());
+    assertTrue(same.err().contains("--input and --output are the same file"), same.err());
+    assertFalse(node.ok("zone", "list").contains("tmp.example"), "nothing was added");
+
+    Path zonelist = dir.resolve("zonelist.xml");
+    Files.writeString(zonelist, "<?xml version=\"1.0\"?>\n<ZoneList>\n  <Zone name=\"tmp.example\">\n"
+        + "    <Policy>counter</Policy>\n"
+        + "    <Adapters>\n      <Input><Adapter type=\"File\">" + dir.resolve("tmp.example.zone") + "</Adapter></Input>\n"
+        + "      <Output><Adapter type=\"File\">" + dir.resolve("signed/example.com") + "</Adapter></Output>\n"
+        + "    </Adapters>\n  </Zone>\n</ZoneList>\n");
+    CliRun imported = node.cli("zonelist", "import", zonelist.toString());
+    assertEquals(1, imported.exit());
+    assertTrue(imported.err().contains("zonelist.xml:3") && imported.err().contains("published file of zone"
+        + " example.com"), imported.err());
+    assertFalse(node.ok("zone", "list").contains("tmp.example"));
+  }
+
+  @Test
+  void aPublishedFileChangedBySomethingElseIsPublishedAgain() throws Exception {
+    TestStore node = node();
+    node.ok("enforce");
+    Path published = dir.resolve("signed/example.com");
+    String good = Files.readString(published);
+    assertTrue(node.ok("enforce").contains("nothing to do"));
+    Files.writeString(published, Files.readString(dir.resolve("tmp.example.zone"))); // another zone's content
+    String enforce = node.ok("enforce");
+    assertTrue(enforce.contains("no longer holds what was published") && enforce.contains("signed serial"), enforce);
+    assertTrue(Files.readString(published).contains("example.com."), "example.com is published again");
+    assertFalse(good.equals(Files.readString(published)), "with a new serial");
+    assertTrue(Verifiers.dnssecVerify(published, "example.com", false).ok());
+    assertTrue(node.ok("enforce").contains("nothing to do"), "and left alone once it holds what was published");
+  }
+}
