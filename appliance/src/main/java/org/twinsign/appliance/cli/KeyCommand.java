@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
 /** {@code twinsign key ...}: OpenDNSSEC's key commands. */
 @Command(name = "key", description = "Zone keys: list, generate, rollover, export, DS exchange.",
     subcommands = {KeyCommand.ListKeys.class, KeyCommand.Generate.class, KeyCommand.Rollover.class,
-        KeyCommand.Export.class, KeyCommand.DsSeen.class, KeyCommand.DsGone.class, KeyCommand.KskRetire.class})
+        KeyCommand.Export.class, KeyCommand.DsSeen.class, KeyCommand.DsGone.class, KeyCommand.KskRetire.class,
+        KeyCommand.Purge.class})
 final class KeyCommand extends CommandGroup {
   static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
 
@@ -218,6 +219,18 @@ final class KeyCommand extends CommandGroup {
     @Override
     void run(Services services, PrintWriter out) {
       out.println(services.keys().kskRetire(zone, which.keyTag, which.ckaId));
+    }
+  }
+
+  @Command(name = "purge", description = {"List the keys of deleted zones; with --force, destroy them.",
+      "The enforcer purges them by itself once their policy's <Purge> has passed."})
+  static final class Purge extends ServiceCommand {
+    @Option(names = "--force", description = "Destroy them in their repositories (irreversible without a backup).")
+    boolean force;
+
+    @Override
+    void run(Services services, PrintWriter out) {
+      services.zones().purge(force).forEach(out::println);
     }
   }
 }

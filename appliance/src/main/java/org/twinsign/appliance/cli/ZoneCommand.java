@@ -63,7 +63,9 @@ final class ZoneCommand extends CommandGroup {
     }
   }
 
-  @Command(name = "delete", description = "Delete a zone and its key state (its keys are destroyed).")
+  @Command(name = "delete", description = {"Delete a zone and its key state; its keys are kept, retired.",
+      "They are purged after the policy's <Purge>, or by 'key purge --force'. Warns while the parent has the",
+      "zone's DS or the signed file is still there."})
   static final class Delete extends ServiceCommand {
     @Option(names = "--zone", required = true, paramLabel = "NAME")
     String name;

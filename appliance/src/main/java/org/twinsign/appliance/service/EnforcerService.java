@@ -99,7 +99,40 @@ public final class EnforcerService {
       filler.close();
       notes.addAll(filler.report());
     }
+    notes.addAll(purgeRetired());
     return new Report(reports, notes);
+  }
+
+  /**
+   * Destroys the keys of deleted zones whose policy's {@code <Purge>} has passed since they were
+   * retired (a policy without one keeps them until {@code key purge --force}).
+   */
+  private List<String> purgeRetired() {
+    record Due(KeyTable.RetiredKey key, java.time.Duration purge) {}
+    List<Due> due = services.store().read(tx -> {
+      Instant now = Store.now(tx);
+      List<Due> list = new ArrayList<>();
+      for (KeyTable.RetiredKey key : KeyTable.retired(tx)) {
+        java.time.Duration purge = key.policy() == null ? null : PolicyTable.find(tx, key.policy())
+            .map(p -> p.keys().purge()).orElse(null);
+        if (purge != null && !key.retiredAt().plus(purge).isAfter(now)) {
+          list.add(new Due(key, purge));
+        }
+      }
+      return list;
+    });
+    List<String> lines = new ArrayList<>();
+    for (Due d : due) {
+      try {
+        services.zones().destroyRetired(d.key());
+        lines.add("purged key " + d.key().locator() + " of deleted zone " + d.key().zone() + " from repository "
+            + d.key().repository() + " (retired " + d.key().retiredAt() + ", policy " + d.key().policy() + " purges"
+            + " after " + d.purge() + ")");
+      } catch (RuntimeException e) {
+        lines.add("warning: purging key " + d.key().locator() + " failed: " + e.getMessage());
+      }
+    }
+    return lines;
   }
 
   /** Moves a simulation store's clock to the next scheduled event (or to {@code to}), then enforces. */

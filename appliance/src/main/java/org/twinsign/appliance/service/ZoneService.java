@@ -1,5 +1,7 @@
 package org.twinsign.appliance.service;
 
+import org.twinsign.appliance.policy.KaspPolicy;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -88,32 +90,82 @@ public final class ZoneService {
   }
 
   /**
-   * Deletes a zone and its key state. Its keys that no other zone uses are destroyed in their
-   * repositories: once published, a key must not come back from the pool for another zone.
+   * Deletes a zone and its key state, as OpenDNSSEC 2 does: its keys that no other zone uses are
+   * kept in their repositories, retired (never back in the pool: a key once published belongs to
+   * its zone), and purged after their policy's {@code <Purge>} or by {@code key purge --force}.
+   * Warns when the parent still has the zone's DS or the signed file is still there to be served.
    */
   public String delete(String zone) {
     String name = canonical(zone);
-    List<KeyTable.HsmKeyRow> destroy = services.store().write(services.lease(), tx -> {
+    return services.store().write(services.lease(), tx -> {
       ZoneTable.lock(tx, name);
-      ZoneTable.require(tx, name);
-      List<KeyTable.HsmKeyRow> keys = new ArrayList<>();
-      KeyTable.zoneKeys(tx, name).forEach(k -> keys.add(k.hsm()));
-      ZoneTable.delete(tx, name);
-      List<KeyTable.HsmKeyRow> unused = new ArrayList<>();
-      for (KeyTable.HsmKeyRow key : keys) {
-        if (!KeyTable.inUse(tx, key.id()) && unused.stream().noneMatch(k -> k.id() == key.id())) {
-          KeyTable.deleteHsmKey(tx, key.id());
-          unused.add(key);
+      ZoneTable.ZoneRow row = ZoneTable.require(tx, name);
+      Instant now = Store.now(tx);
+      List<String> warnings = new ArrayList<>();
+      List<KeyTable.StoredKey> keys = KeyTable.zoneKeys(tx, name);
+      for (KeyTable.StoredKey key : keys) {
+        org.twinsign.appliance.enforcer.DsAtParent ds = key.state().dsAtParent();
+        if (ds == org.twinsign.appliance.enforcer.DsAtParent.SEEN
+            || ds == org.twinsign.appliance.enforcer.DsAtParent.SUBMITTED) {
+          warnings.add("warning: the parent may still publish the DS of " + key.state().role() + " "
+              + key.state().keyTag() + " (" + ds.label() + "): have it removed, or the zone turns bogus once its"
+              + " signatures expire; its key is kept");
         }
       }
-      return unused;
+      if (Files.exists(row.output())) {
+        warnings.add("warning: the signed file " + row.output() + " is still there: remove the zone from the name"
+            + " servers that serve it, or its signatures expire in place");
+      }
+      ZoneTable.delete(tx, name);
+      java.util.Set<Long> retired = new java.util.TreeSet<>();
+      for (KeyTable.StoredKey key : keys) {
+        if (!KeyTable.inUse(tx, key.hsm().id()) && retired.add(key.hsm().id())) {
+          KeyTable.retire(tx, key.hsm().id(), name, now);
+        }
+      }
+      KaspPolicy policy = PolicyTable.find(tx, row.policy()).orElse(null);
+      String purge = policy == null || policy.keys().purge() == null ? "'key purge --force' destroys them"
+          : "purged after " + policy.keys().purge() + " (policy " + policy.name() + "), or by 'key purge --force'";
+      List<String> lines = new ArrayList<>(warnings);
+      lines.add("zone " + name + " deleted; " + retired.size() + " keys kept in their repositories (" + purge + ")");
+      return String.join("\n", lines);
     });
-    for (KeyTable.HsmKeyRow key : destroy) {
-      if (!key.lost()) {
-        services.repositories().get(key.repository()).delete(new KeyLocator(key.locator()));
+  }
+
+  /**
+   * Retired keys (of deleted zones): lists them, and with {@code force} destroys them in their
+   * repositories — the one irreversible step, so it is asked for explicitly.
+   */
+  public List<String> purge(boolean force) {
+    List<KeyTable.RetiredKey> keys = services.store().read(KeyTable::retired);
+    List<String> lines = new ArrayList<>();
+    if (keys.isEmpty()) {
+      lines.add("no retired keys: every key belongs to a zone or to the pool");
+      return lines;
+    }
+    for (KeyTable.RetiredKey key : keys) {
+      lines.add((force ? "destroyed " : "would destroy ") + key.locator() + " in repository " + key.repository()
+          + " (zone " + key.zone() + ", retired " + key.retiredAt() + ")");
+      if (force) {
+        destroyRetired(key);
       }
     }
-    return "zone " + name + " deleted (" + destroy.size() + " keys destroyed)";
+    if (!force) {
+      lines.add("nothing destroyed: add --force to destroy these " + keys.size() + " keys (they cannot be recovered"
+          + " without a backup)");
+    }
+    return lines;
+  }
+
+  /** The row first, then the key: a crash between leaves a key nobody refers to, never a row without its key. */
+  void destroyRetired(KeyTable.RetiredKey key) {
+    services.store().write(services.lease(), tx -> {
+      KeyTable.deleteHsmKey(tx, key.id());
+      return null;
+    });
+    if (!key.lost()) {
+      services.repositories().get(key.repository()).delete(new KeyLocator(key.locator()));
+    }
   }
 
   /** Adds the zones of an OpenDNSSEC zonelist.xml that are not in the store yet; all or none. */

@@ -42,7 +42,8 @@ public final class KeyTable {
   /** Pool keys (used by no zone) for a role and algorithm in a repository: backed-up ones first, oldest first. */
   public static List<HsmKeyRow> pool(StoreTransaction tx, String repository, KeyRole role, int algorithm) {
     return tx.query("SELECT " + HSM_COLUMNS + " FROM hsm_key h WHERE h.repository = ? AND h.role = ?"
-        + " AND h.algorithm = ? AND h.lost = FALSE AND NOT EXISTS (SELECT 1 FROM zone_key z WHERE z.hsm_key = h.id)"
+        + " AND h.algorithm = ? AND h.lost = FALSE AND h.retired_at IS NULL"
+        + " AND NOT EXISTS (SELECT 1 FROM zone_key z WHERE z.hsm_key = h.id)"
         + " ORDER BY h.backup = 'backed_up' DESC, h.created_at, h.id", KeyTable::hsmRow, repository, role.name(),
         algorithm);
   }
@@ -70,6 +71,23 @@ public final class KeyTable {
       throw new ZoneTable.ZoneMovedException("pool key " + id + " was taken by another zone (or deleted) while this run"
           + " worked");
     }
+  }
+
+  /** A key whose zone was deleted: kept in its repository, never back in the pool, purged later. */
+  public static void retire(StoreTransaction tx, long id, String zone, Instant now) {
+    tx.update("UPDATE hsm_key SET retired_at = ?, retired_zone = ?, epoch = ? WHERE id = ?", now, zone, tx.epoch(),
+        id);
+  }
+
+  /** A retired key: when and whose, and the policy that made it (whose Purge applies). */
+  public record RetiredKey(long id, String repository, String locator, String policy, String zone, Instant retiredAt,
+      boolean lost) {}
+
+  public static List<RetiredKey> retired(StoreTransaction tx) {
+    return tx.query("SELECT id, repository, locator, policy, retired_zone, retired_at, lost FROM hsm_key"
+        + " WHERE retired_at IS NOT NULL ORDER BY retired_at, id", row -> new RetiredKey(row.getLong("id"),
+            row.getString("repository"), row.getString("locator"), row.getString("policy"),
+            row.getString("retired_zone"), StoreTransaction.instant(row, "retired_at"), row.getBoolean("lost")));
   }
 
   public static void deleteHsmKey(StoreTransaction tx, long id) {

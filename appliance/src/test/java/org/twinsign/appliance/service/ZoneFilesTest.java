@@ -74,4 +74,41 @@ class ZoneFilesTest extends WithMariaDb {
     assertTrue(Verifiers.dnssecVerify(published, "example.com", false).ok());
     assertTrue(node.ok("enforce").contains("nothing to do"), "and left alone once it holds what was published");
   }
+
+  @Test
+  void deletingAZoneKeepsItsKeysUntilTheyArePurged() throws Exception {
+    TestStore node = TestStore.create(server, dir, false, "");
+    node.ok("setup", "--simulation", "--start", "2025-01-01T00:00:00Z");
+    node.ok("policy", "import", Path.of("src/test/resources/kasp/short.xml").toAbsolutePath().toString()); // Purge P14D
+    Files.writeString(dir.resolve("gone.test.zone"), "$ORIGIN gone.test.\n$TTL 3600\n"
+        + "@ IN SOA ns1 hostmaster 1 7200 3600 1209600 3600\n@ IN NS ns1\nns1 IN A 192.0.2.1\n");
+    node.ok("zone", "add", "--zone", "gone.test", "--policy", "short", "--input",
+        dir.resolve("gone.test.zone").toString(), "--output", dir.resolve("gone.test.signed").toString());
+    node.ok("enforce");
+    String db = node.database();
+    String deleted = node.ok("zone", "delete", "--zone", "gone.test");
+    assertTrue(deleted.contains("2 keys kept") && deleted.contains("purged after PT336H"), deleted);
+    assertTrue(deleted.contains("warning: the signed file " + dir.resolve("gone.test.signed") + " is still there"),
+        deleted);
+    assertEquals("2", server.queryString("SELECT COUNT(*) FROM " + db + ".hsm_key WHERE retired_zone = 'gone.test'"));
+
+    String dry = node.ok("key", "purge");
+    assertTrue(dry.contains("would destroy") && dry.contains("nothing destroyed: add --force"), dry);
+    assertEquals("2", server.queryString("SELECT COUNT(*) FROM " + db + ".hsm_key WHERE retired_zone = 'gone.test'"));
+
+    // a zone added now never gets the retired keys from the pool
+    node.ok("zone", "add", "--zone", "gone.test", "--policy", "short", "--input",
+        dir.resolve("gone.test.zone").toString(), "--output", dir.resolve("gone.test.signed").toString());
+    node.ok("enforce");
+    assertEquals("0", server.queryString("SELECT COUNT(*) FROM " + db + ".zone_key z JOIN " + db
+        + ".hsm_key h ON h.id = z.hsm_key WHERE h.retired_at IS NOT NULL"));
+
+    // after the policy's Purge the enforcer destroys them
+    String early = node.ok("time", "leap", "--to", "2025-01-10T00:00:00Z");
+    assertFalse(early.contains("purged key"), early);
+    String leap = node.ok("time", "leap", "--to", "2025-01-16T00:00:00Z");
+    assertTrue(leap.contains("purged key") && leap.contains("of deleted zone gone.test"), leap);
+    assertEquals("0", server.queryString("SELECT COUNT(*) FROM " + db + ".hsm_key WHERE retired_at IS NOT NULL"));
+    assertTrue(node.ok("key", "purge").contains("no retired keys"));
+  }
 }
