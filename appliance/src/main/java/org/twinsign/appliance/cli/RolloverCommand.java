@@ -1,6 +1,7 @@
 package org.twinsign.appliance.cli;
 
 import java.io.PrintWriter;
+import java.util.List;
 import org.twinsign.appliance.service.KeyReport;
 import org.twinsign.appliance.service.Services;
 import picocli.CommandLine.Command;
@@ -25,9 +26,10 @@ final class RolloverCommand extends CommandGroup {
         JsonOutput.print(out, services.keys().list(zone).stream().map(JsonOutput.Rollover::of).toList());
         return;
       }
+      List<KeyReport> reports = services.keys().list(zone); // an unknown zone is an error before any output
       String format = "%-24s %-8s %-7s %-9s %-20s %-20s %s%n";
       out.printf(format, "Zone:", "Keytype:", "KeyTag:", "State:", "Next:", "At:", "Waits for:");
-      for (KeyReport report : services.keys().list(zone)) {
+      for (KeyReport report : reports) {
         out.printf(format, report.zone(), report.role(), report.keyTag(), report.state(), report.next(),
             KeyCommand.time(report.at()), report.waitsFor());
       }

@@ -88,7 +88,7 @@ public final class KeyEnforcer {
         why = "rollover requested";
       } else if (!spec.manualRollover() && key.activeAt() != null
           && !key.activeAt().plus(spec.lifetime()).isAfter(now)) {
-        why = "its lifetime (" + spec.lifetime().toDays() + " days) is over";
+        why = "its lifetime (" + org.twinsign.appliance.policy.IsoDuration.human(spec.lifetime()) + ") is over";
       }
       if (why != null) {
         key.retire(now);

@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  * year counted as 365 days and a month as 31 days (OpenDNSSEC's convention), so that a policy
  * means the same here as there.
  */
-final class IsoDuration {
+public final class IsoDuration {
   private static final Pattern FORMAT = Pattern.compile(
       "P(?:(\\d+)Y)?(?:(\\d+)M)?(?:(\\d+)W)?(?:(\\d+)D)?(?:T(?:(\\d+)H)?(?:(\\d+)M)?(?:(\\d+)S)?)?");
 
@@ -30,5 +30,28 @@ final class IsoDuration {
   private static long value(Matcher matcher, int group) {
     String text = matcher.group(group);
     return text == null ? 0 : Long.parseLong(text);
+  }
+
+  /** A duration as an operator reads it: "30 days", "4 hours", "1 day 12 hours", "90 seconds". */
+  public static String human(Duration duration) {
+    long seconds = duration.getSeconds();
+    if (seconds == 0) {
+      return "0 seconds";
+    }
+    long[] sizes = {86_400, 3_600, 60, 1};
+    String[] names = {"day", "hour", "minute", "second"};
+    StringBuilder out = new StringBuilder();
+    int parts = 0;
+    for (int i = 0; i < sizes.length && parts < 2; i++) {
+      long count = seconds / sizes[i];
+      if (count > 0) {
+        out.append(out.length() == 0 ? "" : " ").append(count).append(' ').append(names[i]).append(count == 1 ? "" : "s");
+        seconds -= count * sizes[i];
+        parts++;
+      } else if (parts > 0) {
+        break;
+      }
+    }
+    return out.toString();
   }
 }

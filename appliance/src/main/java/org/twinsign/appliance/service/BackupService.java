@@ -105,8 +105,10 @@ public final class BackupService {
 
   /** The repository named, or every configured one; a writer records them first (keys and backups refer to them). */
   private List<String> repositories(StoreTransaction tx, String repository) {
-    if (repository != null) {
-      services.repositories().configured(repository);
+    if (repository != null && !services.config().repositories().containsKey(repository)) {
+      throw new StoreException("--repository " + repository + ": no such repository in "
+          + services.config().source() + " (configured: " + String.join(", ", services.config().repositories()
+          .keySet()) + ")");
     }
     if (tx.writes()) {
       RepositoryTable.sync(tx, services.config().repositories());

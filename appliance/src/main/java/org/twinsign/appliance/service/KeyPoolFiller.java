@@ -36,7 +36,7 @@ public final class KeyPoolFiller implements AutoCloseable {
         }
       } catch (RuntimeException e) {
         failure = e;
-        LOG.warn("key pool top-up failed: {}", e.getMessage());
+        LOG.debug("key pool top-up failed", e); // the run's report says it, once
       }
     }, "twinsign-key-pool");
     thread.setPriority(Thread.MIN_PRIORITY);

@@ -8,6 +8,7 @@ import org.twinsign.appliance.enforcer.KeyState;
 import org.twinsign.appliance.enforcer.KeyTimings;
 import org.twinsign.appliance.enforcer.RecordState;
 import org.twinsign.appliance.enforcer.RecordType;
+import org.twinsign.appliance.policy.IsoDuration;
 import org.twinsign.appliance.policy.KaspPolicy;
 import org.twinsign.appliance.store.KeyTable;
 
@@ -53,7 +54,7 @@ public record KeyReport(String zone, KeyRole role, int keyTag, String state, Str
       }
     }
     if (next == null) {
-      String[] what = event(key, policy);
+      String[] what = event(zone, key, policy);
       next = what[0];
       waits = what[1];
       if (what.length > 2 && what[2] != null) {
@@ -64,7 +65,7 @@ public record KeyReport(String zone, KeyRole role, int keyTag, String state, Str
   }
 
   /** The next step that waits for an event rather than a time: {next, waits for, [time]}. */
-  private static String[] event(KeyState key, KaspPolicy policy) {
+  private static String[] event(String zone, KeyState key, KaspPolicy policy) {
     DsAtParent ds = key.dsAtParent();
     if (key.lost()) {
       return new String[] {"retire", "lost from its repository: its successor is being introduced"};
@@ -78,7 +79,7 @@ public record KeyReport(String zone, KeyRole role, int keyTag, String state, Str
         return new String[] {"DS submitted", "the DS submit command to succeed (retried at every run)"};
       }
       if (ds == DsAtParent.SUBMITTED) {
-        return new String[] {"DS rumoured", "the parent to publish the DS: 'key ds-seen --zone Z --keytag "
+        return new String[] {"DS rumoured", "the parent to publish the DS: 'key ds-seen --zone " + zone + " --keytag "
             + key.keyTag() + "' (submitted " + key.dsAtParentSince() + ")"};
       }
       if (key.state(RecordType.DNSKEY) == RecordState.HIDDEN
@@ -94,7 +95,7 @@ public record KeyReport(String zone, KeyRole role, int keyTag, String state, Str
       if (spec.manualRollover() || key.activeAt() == null) {
         return new String[] {"rollover", spec.manualRollover() ? "'key rollover' (ManualRollover)" : "activation"};
       }
-      return new String[] {"rollover", "its lifetime (" + spec.lifetime().toDays() + " days)",
+      return new String[] {"rollover", "its lifetime (" + IsoDuration.human(spec.lifetime()) + ")",
           key.activeAt().plus(spec.lifetime()).toString()};
     }
     if (key.retireHeld()) {
@@ -104,12 +105,12 @@ public record KeyReport(String zone, KeyRole role, int keyTag, String state, Str
       return new String[] {"DS retracted", "the DS retract command to succeed (retried at every run)"};
     }
     if (ds == DsAtParent.RETRACTED) {
-      return new String[] {"DS unretentive", "the parent to remove the DS: 'key ds-gone --zone Z --keytag "
+      return new String[] {"DS unretentive", "the parent to remove the DS: 'key ds-gone --zone " + zone + " --keytag "
           + key.keyTag() + "' (retracted " + key.dsAtParentSince() + ")"};
     }
     if (key.allHidden()) {
       return policy.keys().purge() == null ? new String[] {"-", "nothing (no <Purge>: kept)"}
-          : new String[] {"purge", "<Purge> of " + policy.keys().purge().toDays() + " days"};
+          : new String[] {"purge", "<Purge> of " + IsoDuration.human(policy.keys().purge())};
     }
     return new String[] {"withdrawal", "its successor's records to settle in caches"};
   }

@@ -132,6 +132,17 @@ public final class KeyService {
           out.append(KeyRecords.dnskey(name, key, policy.keys().ttl().getSeconds())).append(comment).append('\n');
         }
       }
+      if (out.length() == 0) {
+        // an empty answer would look like success to a script waiting for a DS: say what there is
+        List<String> have = new ArrayList<>();
+        for (KeyTable.StoredKey key : KeyTable.zoneKeys(tx, name)) {
+          have.add(key.state().role() + " " + key.state().keyTag() + " (" + KeyReport.stateName(key.state()) + ")");
+        }
+        throw new StoreException("zone " + name + " has no " + (role == null ? "KSK or CSK" : role.toString())
+            + " in state " + (keystate == null ? "ready or active" : keystate.toLowerCase(Locale.ROOT)) + "; its keys: "
+            + (have.isEmpty() ? "none yet (run 'enforce')" : String.join(", ", have))
+            + ". Give --keystate with one of those states (e.g. --keystate publish for a KSK being introduced)");
+      }
       return out.toString();
     });
   }

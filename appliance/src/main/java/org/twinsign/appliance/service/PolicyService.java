@@ -10,6 +10,7 @@ import org.twinsign.appliance.policy.KaspReader;
 import org.twinsign.appliance.policy.KaspWriter;
 import org.twinsign.appliance.store.PolicyTable;
 import org.twinsign.appliance.store.Store;
+import org.twinsign.appliance.store.StoreException;
 import org.twinsign.appliance.store.ZoneTable;
 
 /** {@code policy import|list|export}: OpenDNSSEC kasp.xml in and out of the store. */
@@ -30,7 +31,14 @@ public final class PolicyService {
     List<KaspPolicy> policies = KaspReader.readForImport(file);
     for (KaspPolicy policy : policies) {
       for (KaspPolicy.Key key : policy.keys().keys()) {
-        services.repositories().configured(key.repository()); // an unknown repository is an error now, not later
+        if (!services.config().repositories().containsKey(key.repository())) {
+          // an unknown repository is an error now, not later, with its line
+          throw new StoreException(file + ":" + lineOf(file, "<Repository>" + key.repository() + "</Repository>")
+              + ": <Repository>" + key.repository() + "</Repository> of policy " + policy.name() + " is not in "
+              + services.config().source() + " (configured: " + String.join(", ",
+              services.config().repositories().keySet()) + "): fix the name, or add repository." + key.repository()
+              + ".* to the node configuration");
+        }
       }
     }
     return services.store().write(services.lease(), tx -> {
@@ -66,6 +74,21 @@ public final class PolicyService {
       }
       return report;
     });
+  }
+
+  /** The first line of {@code file} that holds {@code text} (for messages), or 0. */
+  private static int lineOf(Path file, String text) {
+    try {
+      List<String> lines = java.nio.file.Files.readAllLines(file);
+      for (int i = 0; i < lines.size(); i++) {
+        if (lines.get(i).replace(" ", "").contains(text)) {
+          return i + 1;
+        }
+      }
+    } catch (java.io.IOException e) {
+      // the reader already read it; a line number is a courtesy
+    }
+    return 0;
   }
 
   public List<KaspPolicy> list() {

@@ -1,0 +1,79 @@
+package org.twinsign.appliance.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.twinsign.appliance.CliRun;
+import org.twinsign.appliance.WithMariaDb;
+import org.twinsign.appliance.policy.IsoDuration;
+
+/** What an OpenDNSSEC operator reads when something is not there yet, or mistyped. */
+class OperatorMessagesTest extends WithMariaDb {
+  @TempDir
+  Path dir;
+
+  private TestStore node() throws Exception {
+    TestStore node = TestStore.create(server, dir, false, "");
+    node.ok("setup", "--simulation", "--start", "2025-01-01T00:00:00Z");
+    node.ok("policy", "import", Path.of("src/test/resources/kasp/short.xml").toAbsolutePath().toString());
+    Files.writeString(dir.resolve("msg.test.zone"), "$ORIGIN msg.test.\n$TTL 3600\n"
+        + "@ IN SOA ns1 hostmaster 1 7200 3600 1209600 3600\n@ IN NS ns1\nns1 IN A 192.0.2.1\n");
+    node.ok("zone", "add", "--zone", "msg.test", "--policy", "short", "--input",
+        dir.resolve("msg.test.zone").toString(), "--output", dir.resolve("msg.test.signed").toString());
+    return node;
+  }
+
+  @Test
+  void keyExportSaysWhyThereIsNoDsYetAndRolloverListNamesTheZone() throws Exception {
+    TestStore node = node();
+    node.ok("enforce");
+    CliRun export = node.cli("key", "export", "--zone", "msg.test", "--ds");
+    assertEquals(1, export.exit(), "an empty answer would look like success");
+    assertTrue(export.err().contains("no KSK or CSK in state ready or active") && export.err().contains("(publish)")
+        && export.err().contains("--keystate publish"), export.err());
+    String list = "";
+    for (int i = 0; i < 10 && !list.contains("ds-seen"); i++) {
+      node.ok("time", "leap");
+      list = node.ok("rollover", "list");
+    }
+    assertTrue(list.contains("'key ds-seen --zone msg.test --keytag "), list);
+    assertFalse(list.contains("--zone Z "), list);
+  }
+
+  @Test
+  void unknownNamesAreErrorsBeforeAnyOutput() throws Exception {
+    TestStore node = node();
+    CliRun rollovers = node.cli("rollover", "list", "--zone", "nosuch.test");
+    assertEquals(1, rollovers.exit());
+    assertEquals("", rollovers.out(), "no table header before the error");
+    assertTrue(rollovers.err().contains("no zone 'nosuch.test'"), rollovers.err());
+
+    CliRun backup = node.cli("backup", "list", "--repository", "nosuch");
+    assertEquals(1, backup.exit());
+    assertTrue(backup.err().contains("--repository nosuch: no such repository") && backup.err().contains("SoftHSM")
+        && !backup.err().contains("policy"), backup.err());
+
+    Path typo = dir.resolve("typo.xml");
+    Files.writeString(typo, Files.readString(Path.of("src/test/resources/kasp/short.xml"))
+        .replaceFirst("<Repository>SoftHSM</Repository>", "<Repository>SoftHMS</Repository>"));
+    int line = 1 + (int) Files.readString(typo).substring(0, Files.readString(typo).indexOf("SoftHMS")).chars()
+        .filter(c -> c == '\n').count();
+    CliRun policy = node.cli("policy", "import", typo.toString());
+    assertEquals(1, policy.exit());
+    assertTrue(policy.err().contains(typo + ":" + line + ": <Repository>SoftHMS</Repository>")
+        && policy.err().contains("configured: SoftHSM"), policy.err());
+  }
+
+  @Test
+  void durationsReadAsAnOperatorWritesThem() {
+    assertEquals("4 hours", IsoDuration.human(java.time.Duration.ofHours(4)));
+    assertEquals("30 days", IsoDuration.human(java.time.Duration.ofDays(30)));
+    assertEquals("1 day 12 hours", IsoDuration.human(java.time.Duration.ofHours(36)));
+    assertEquals("1 minute 30 seconds", IsoDuration.human(java.time.Duration.ofSeconds(90)));
+  }
+}
