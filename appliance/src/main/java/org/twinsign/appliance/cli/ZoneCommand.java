@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
 
 /** {@code twinsign zone add|list|delete}. */
 @Command(name = "zone", description = "Zones: their policy and files.",
-    subcommands = {ZoneCommand.Add.class, ZoneCommand.ListZones.class, ZoneCommand.Delete.class})
+    subcommands = {ZoneCommand.Add.class, ZoneCommand.ListZones.class, ZoneCommand.Delete.class,
+        ZoneCommand.SetPolicy.class})
 final class ZoneCommand extends CommandGroup {
 
   @Command(name = "add", description = "Add a zone; its keys come with the next 'enforce'.")
@@ -73,6 +74,21 @@ final class ZoneCommand extends CommandGroup {
     @Override
     void run(Services services, PrintWriter out) {
       out.println(services.zones().delete(name));
+    }
+  }
+
+  @Command(name = "set-policy", description = {"Move a zone to another policy.",
+      "Its keys follow the new policy from the next 'enforce' (a new algorithm starts an algorithm rollover)."})
+  static final class SetPolicy extends ServiceCommand {
+    @Option(names = "--zone", required = true, paramLabel = "NAME")
+    String name;
+
+    @Option(names = "--policy", required = true, paramLabel = "POLICY")
+    String policy;
+
+    @Override
+    void run(Services services, PrintWriter out) {
+      out.println(services.zones().setPolicy(name, policy));
     }
   }
 }

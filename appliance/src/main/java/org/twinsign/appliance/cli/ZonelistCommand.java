@@ -7,10 +7,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code twinsign zonelist import FILE}: the zones of an OpenDNSSEC zonelist.xml. */
-@Command(name = "zonelist", description = "OpenDNSSEC zonelist.xml.", subcommands = ZonelistCommand.Import.class)
+@Command(name = "zonelist", description = "OpenDNSSEC zonelist.xml.", subcommands = {ZonelistCommand.Import.class,
+    ZonelistCommand.Export.class})
 final class ZonelistCommand extends CommandGroup {
 
-  @Command(name = "import", description = "Add the zones of a zonelist.xml that are not in the store (all or none).")
+  @Command(name = "import", description = {"Add the zones of a zonelist.xml to the store (all or none).",
+      "A zone already there whose <Policy> changed moves to that policy, as in OpenDNSSEC."})
   static final class Import extends ServiceCommand {
     @Parameters(paramLabel = "FILE", description = "zonelist.xml")
     Path file;
@@ -18,6 +20,14 @@ final class ZonelistCommand extends CommandGroup {
     @Override
     void run(Services services, PrintWriter out) {
       services.zones().importZonelist(file).forEach(out::println);
+    }
+  }
+
+  @Command(name = "export", description = "Print the zones as an OpenDNSSEC zonelist.xml (File adapters).")
+  static final class Export extends ServiceCommand {
+    @Override
+    void run(Services services, PrintWriter out) {
+      out.print(services.zones().exportZonelist());
     }
   }
 }

@@ -132,6 +132,44 @@ public final class ZoneService {
     });
   }
 
+  /** Moves a zone to another policy (OpenDNSSEC's {@code zone set-policy}); keys follow it from the next run. */
+  public String setPolicy(String zone, String policy) {
+    String name = canonical(zone);
+    return services.store().write(services.lease(), tx -> {
+      ZoneTable.lock(tx, name);
+      ZoneTable.ZoneRow row = ZoneTable.require(tx, name);
+      PolicyTable.require(tx, policy);
+      if (row.policy().equals(policy)) {
+        return "zone " + name + " has policy " + policy + " already";
+      }
+      ZoneTable.setPolicy(tx, name, policy);
+      ZoneTable.schedule(tx, name, Store.now(tx), "policy changed to " + policy);
+      return "zone " + name + ": policy " + row.policy() + " -> " + policy + "; its keys follow the new policy at the"
+          + " next 'enforce' (a new algorithm starts an algorithm rollover)";
+    });
+  }
+
+  /** The zones as an OpenDNSSEC 2 zonelist.xml with File adapters; {@link #importZonelist} reads it back unchanged. */
+  public String exportZonelist() {
+    List<ZoneTable.ZoneRow> zones = services.store().read(ZoneTable::all);
+    StringBuilder out = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ZoneList>\n");
+    for (ZoneTable.ZoneRow zone : zones) {
+      out.append("  <Zone name=\"").append(xml(zone.name())).append("\">\n")
+          .append("    <Policy>").append(xml(zone.policy())).append("</Policy>\n")
+          .append("    <Adapters>\n")
+          .append("      <Input><Adapter type=\"File\">").append(xml(zone.input().toString()))
+          .append("</Adapter></Input>\n")
+          .append("      <Output><Adapter type=\"File\">").append(xml(zone.output().toString()))
+          .append("</Adapter></Output>\n")
+          .append("    </Adapters>\n  </Zone>\n");
+    }
+    return out.append("</ZoneList>\n").toString();
+  }
+
+  private static String xml(String text) {
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+  }
+
   /**
    * Retired keys (of deleted zones): lists them, and with {@code force} destroys them in their
    * repositories — the one irreversible step, so it is asked for explicitly.
@@ -187,8 +225,17 @@ public final class ZoneService {
           throw new StoreException(file + ":" + entry.line() + ": zone " + name + " names policy '" + entry.policy()
               + "', which is not in the store: 'policy import' it first");
         }
-        if (ZoneTable.find(tx, name).isPresent()) {
-          report.add("zone " + name + ": exists, unchanged");
+        java.util.Optional<ZoneTable.ZoneRow> existing = ZoneTable.find(tx, name);
+        if (existing.isPresent()) {
+          if (!existing.get().policy().equals(entry.policy())) {
+            // as OpenDNSSEC: the zone changes policy; its keys follow the new rules from the next run
+            ZoneTable.lock(tx, name);
+            ZoneTable.setPolicy(tx, name, entry.policy());
+            ZoneTable.schedule(tx, name, now, "policy changed to " + entry.policy());
+            report.add("zone " + name + ": policy changed from " + existing.get().policy() + " to " + entry.policy());
+          } else {
+            report.add("zone " + name + ": exists, unchanged");
+          }
           continue;
         }
         String conflict = ZoneTable.pathConflict(tx, name, entry.input(), entry.output());

@@ -120,6 +120,11 @@ public final class ZoneTable {
     return tx.query("SELECT * FROM zone WHERE policy = ? ORDER BY name", ZoneTable::row, policy);
   }
 
+  /** A new policy for the zone: its keys follow the new policy's rules from the next run. */
+  public static void setPolicy(StoreTransaction tx, String name, String policy) {
+    tx.update("UPDATE zone SET policy = ?, sign_needed = TRUE, epoch = ? WHERE name = ?", policy, tx.epoch(), name);
+  }
+
   public static void delete(StoreTransaction tx, String name) {
     tx.update("DELETE FROM zone WHERE name = ?", name);
   }

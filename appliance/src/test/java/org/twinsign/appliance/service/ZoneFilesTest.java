@@ -111,4 +111,25 @@ class ZoneFilesTest extends WithMariaDb {
     assertEquals("0", server.queryString("SELECT COUNT(*) FROM " + db + ".hsm_key WHERE retired_at IS NOT NULL"));
     assertTrue(node.ok("key", "purge").contains("no retired keys"));
   }
+
+  @Test
+  void aZoneMovesToAnotherPolicyByZonelistOrSetPolicyAndTheZonelistRoundTrips() throws Exception {
+    TestStore node = node(); // example.com with policy counter
+    Path shortPolicy = Path.of("src/test/resources/kasp/short.xml").toAbsolutePath();
+    node.ok("policy", "import", shortPolicy.toString());
+    Path zonelist = dir.resolve("zonelist.xml");
+    Files.writeString(zonelist, node.ok("zonelist", "export"));
+    assertTrue(node.ok("zonelist", "import", zonelist.toString()).contains("zone example.com: exists, unchanged"),
+        "the export reads back unchanged");
+    Files.writeString(zonelist, Files.readString(zonelist).replace("<Policy>counter</Policy>", "<Policy>short</Policy>"));
+    String moved = node.ok("zonelist", "import", zonelist.toString());
+    assertTrue(moved.contains("zone example.com: policy changed from counter to short"), moved);
+    assertTrue(node.ok("zone", "list").matches("(?s).*example\\.com\\s+short.*"));
+    assertTrue(node.ok("zone", "set-policy", "--zone", "example.com", "--policy", "counter").contains("short -> counter"));
+    CliRun unknown = node.cli("zone", "set-policy", "--zone", "example.com", "--policy", "nosuch");
+    assertEquals(1, unknown.exit());
+    assertTrue(unknown.err().contains("no policy 'nosuch'"), unknown.err());
+    node.ok("enforce");
+    assertTrue(Verifiers.dnssecVerify(dir.resolve("signed/example.com"), "example.com", false).ok());
+  }
 }
