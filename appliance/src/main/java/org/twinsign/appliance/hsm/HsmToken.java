@@ -42,6 +42,7 @@ public final class HsmToken implements KeyRepository {
   private final HsmConfig config;
   private final PKCS11 module;
   private final int signingCount;
+  private final Object generationLock = new Object();
   /** The sessions in use; replaced as a whole when the token must be reopened. */
   private volatile Sessions sessions;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
@@ -215,16 +216,19 @@ public final class HsmToken implements KeyRepository {
     }
     long generation = mechanism;
     try {
-      // a session of its own: a slow generation (RSA) holds up neither searches nor signing
-      withSessions(current -> {
-        long session = module.C_OpenSession(current.slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, null, null);
-        try {
-          return module.C_GenerateKeyPair(session, new CK_MECHANISM(generation), pub.toArray(CK_ATTRIBUTE[]::new),
-              priv.toArray(CK_ATTRIBUTE[]::new));
-        } finally {
-          closeQuietly(session);
-        }
-      });
+      // a session of its own: a slow generation (RSA) holds up neither searches nor signing; one
+      // generation at a time (SoftHSM fails concurrent ones with CKR_GENERAL_ERROR)
+      synchronized (generationLock) {
+        withSessions(current -> {
+          long session = module.C_OpenSession(current.slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, null, null);
+          try {
+            return module.C_GenerateKeyPair(session, new CK_MECHANISM(generation), pub.toArray(CK_ATTRIBUTE[]::new),
+                priv.toArray(CK_ATTRIBUTE[]::new));
+          } finally {
+            closeQuietly(session);
+          }
+        });
+      }
     } catch (PKCS11Exception e) {
       long code = e.getErrorCode();
       if (code == CKR_MECHANISM_INVALID || code == CKR_CURVE_NOT_SUPPORTED || code == CKR_TEMPLATE_INCONSISTENT

@@ -29,6 +29,14 @@ public final class PolicyService {
    */
   public List<String> importFile(Path file) {
     List<KaspPolicy> policies = KaspReader.readForImport(file);
+    // what ods-kaspcheck refuses is refused here, all at once; its warnings go with the report
+    org.twinsign.appliance.policy.KaspCheck.Findings findings = org.twinsign.appliance.policy.KaspCheck.check(file,
+        policies);
+    if (!findings.errors().isEmpty()) {
+      throw new org.twinsign.appliance.policy.KaspException(String.join("\n", findings.errors())
+          + (findings.errors().size() > 1 ? "\n(" + findings.errors().size() + " errors; nothing was imported)"
+              : " (nothing was imported)"));
+    }
     for (KaspPolicy policy : policies) {
       for (KaspPolicy.Key key : policy.keys().keys()) {
         if (!services.config().repositories().containsKey(key.repository())) {
@@ -72,6 +80,7 @@ public final class PolicyService {
           }
         }
       }
+      report.addAll(findings.warnings());
       return report;
     });
   }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.twinsign.appliance.CliRun;
@@ -75,5 +76,42 @@ class OperatorMessagesTest extends WithMariaDb {
     assertEquals("30 days", IsoDuration.human(java.time.Duration.ofDays(30)));
     assertEquals("1 day 12 hours", IsoDuration.human(java.time.Duration.ofHours(36)));
     assertEquals("1 minute 30 seconds", IsoDuration.human(java.time.Duration.ofSeconds(90)));
+  }
+
+  @Test
+  void policyImportRefusesWhatOdsKaspcheckRefusesWithFileAndLine() throws Exception {
+    TestStore node = node();
+    String good = Files.readString(Path.of("src/test/resources/kasp/short.xml"));
+    Path bad = dir.resolve("bad.xml");
+    Files.writeString(bad, good.replace("<Resign>P30D</Resign>", "<Resign>P200D</Resign>")
+        .replace("<Default>P1100D</Default>", "<Default>P50D</Default>").replace("name=\"short\"", "name=\"bad\""));
+    CliRun refused = node.cli("policy", "import", bad.toString());
+    assertEquals(1, refused.exit());
+    int refresh = lineOf(bad, "<Refresh>");
+    int validity = lineOf(bad, "<Default>");
+    assertTrue(refused.err().contains(bad + ":" + refresh + ": <Refresh>: policy bad: <Refresh> (100 days) is not"
+        + " longer than <Resign> (200 days)"), refused.err());
+    assertTrue(refused.err().contains(bad + ":" + validity + ": <Default>: policy bad: <Validity><Default> (50 days)"
+        + " is not longer than <Refresh>"), refused.err());
+    assertTrue(refused.err().contains("nothing was imported"), refused.err());
+    assertFalse(node.ok("policy", "list").contains("bad"));
+
+    Path noisy = dir.resolve("noisy.xml");
+    Files.writeString(noisy, good.replace("<PublishSafety>PT1H</PublishSafety>", "<PublishSafety>PT1S</PublishSafety>")
+        .replace("name=\"short\"", "name=\"noisy\""));
+    String warned = node.ok("policy", "import", noisy.toString());
+    assertTrue(warned.contains("policy noisy: added") && warned.contains("warning: " + noisy + ":"
+        + lineOf(noisy, "<PublishSafety>") + ": <PublishSafety>: policy noisy: <PublishSafety> (1 second) is less"
+        + " than a tenth of the key TTL"), warned);
+  }
+
+  private static int lineOf(Path file, String text) throws Exception {
+    List<String> lines = Files.readAllLines(file);
+    for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).contains(text)) {
+        return i + 1;
+      }
+    }
+    return -1;
   }
 }
