@@ -53,11 +53,15 @@ final class BackupCommand extends CommandGroup {
     }
   }
 
-  @Command(name = "list", description = "Per repository: keys by backup state, last backup, keys not backed up.")
+  @Command(name = "list", description = {"Per repository: keys by backup state, last backup, oldest key not backed up.",
+      "--verbose lists every key not backed up."})
   static final class ListBackups extends Step {
+    @Option(names = {"--verbose", "-v"}, description = "List every key not backed up.")
+    boolean verbose;
+
     @Override
     List<String> step(BackupService backups, String repository) {
-      return backups.list(repository);
+      return backups.list(repository, verbose);
     }
   }
 }

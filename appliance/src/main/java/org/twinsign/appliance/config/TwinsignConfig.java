@@ -30,6 +30,7 @@ import java.util.regex.Pattern;
  * ds.submit-command=/usr/local/bin/ds-submit      # optional: gets the DNSKEYs to submit on stdin
  * ds.retract-command=/usr/local/bin/ds-retract    # optional: gets the DNSKEYs to retract on stdin
  * keypool.horizon=P180D                           # optional: generate keys for the rollovers due within
+ * keypool.max=100                                 # optional: at most this many pool keys per repository, role, algorithm
  * </pre>
  *
  * Secrets are not read here: only the files that hold them are named. Every error names the file
@@ -37,7 +38,10 @@ import java.util.regex.Pattern;
  */
 public record TwinsignConfig(Path source, String dbUrl, String dbUser, Path dbPasswordFile,
     Map<String, Repository> repositories, java.util.List<String> dsSubmitCommand,
-    java.util.List<String> dsRetractCommand, java.time.Duration keyPoolHorizon, NodeMode nodeMode) {
+    java.util.List<String> dsRetractCommand, java.time.Duration keyPoolHorizon, NodeMode nodeMode, int keyPoolMax) {
+
+  /** How many keys one pool (repository, role, algorithm) holds at most, by default. */
+  public static final int DEFAULT_KEY_POOL_MAX = 100;
 
   /**
    * Whether this node is the only signer, or one of a pair. Always set in the file: a node that
@@ -48,7 +52,7 @@ public record TwinsignConfig(Path source, String dbUrl, String dbUser, Path dbPa
   /** How far ahead the key pool holds keys by default. */
   public static final java.time.Duration DEFAULT_KEY_POOL_HORIZON = java.time.Duration.ofDays(180);
   private static final java.util.Set<String> PLAIN_KEYS = java.util.Set.of("node.mode", "db.url", "db.user", "db.password.file",
-      "ds.submit-command", "ds.retract-command", "keypool.horizon");
+      "ds.submit-command", "ds.retract-command", "keypool.horizon", "keypool.max");
 
   private static final Pattern REPOSITORY_KEY = Pattern.compile("repository\\.([A-Za-z0-9_-]+)\\.(.+)");
 
@@ -139,6 +143,19 @@ public record TwinsignConfig(Path source, String dbUrl, String dbUser, Path dbPa
             + "' is not a duration: use days (P180D) or hours (PT12H)");
       }
     }
+    int poolMax = DEFAULT_KEY_POOL_MAX;
+    String maxText = properties.getProperty("keypool.max");
+    if (maxText != null) {
+      try {
+        poolMax = Integer.parseInt(maxText.trim());
+      } catch (NumberFormatException e) {
+        poolMax = -1;
+      }
+      if (poolMax < 1) {
+        throw new ConfigException(file + ": keypool.max '" + maxText.trim() + "' must be a whole number of keys, 1 or"
+            + " more");
+      }
+    }
     String modeText = requiredKey(file, properties, "node.mode");
     NodeMode mode;
     if (modeText.equals("single")) {
@@ -151,7 +168,7 @@ public record TwinsignConfig(Path source, String dbUrl, String dbUser, Path dbPa
     }
     return new TwinsignConfig(file, url, requiredKey(file, properties, "db.user"),
         base.resolve(requiredKey(file, properties, "db.password.file")), Collections.unmodifiableMap(repositories),
-        command(properties, "ds.submit-command"), command(properties, "ds.retract-command"), horizon, mode);
+        command(properties, "ds.submit-command"), command(properties, "ds.retract-command"), horizon, mode, poolMax);
   }
 
   /** A hook command: a program and its arguments, split on spaces (no shell). */

@@ -82,6 +82,14 @@ public final class BackupService {
 
   /** Per repository: whether it requires backup, its keys by backup state, the last backup, an open one. */
   public List<String> list(String repository) {
+    return list(repository, false);
+  }
+
+  /**
+   * Per repository: whether it requires backup, its keys by backup state, the last backup, an open
+   * one, and the oldest key not backed up; {@code verbose} lists every key not backed up.
+   */
+  public List<String> list(String repository, boolean verbose) {
     return services.store().read(tx -> {
       List<String> report = new ArrayList<>();
       for (String name : repositories(tx, repository)) {
@@ -94,9 +102,12 @@ public final class BackupService {
             + backedUp + " backed up, " + prepared + " prepared, " + unbacked.size() + " not backed up; last backup: "
             + BackupTable.lastCommitted(tx, name).map(b -> b.finishedAt().toString()).orElse("never")
             + BackupTable.open(tx, name).map(b -> "; prepared at " + b.preparedAt() + ", not committed").orElse(""));
-        for (KeyTable.HsmKeyRow key : unbacked) {
-          report.add("  not backed up: " + key.role() + " " + key.locator() + " (algorithm " + key.algorithm()
-              + ", generated " + key.createdAt() + ")");
+        for (KeyTable.HsmKeyRow key : verbose ? unbacked : unbacked.stream().limit(1).toList()) {
+          report.add("  " + (verbose ? "" : "oldest ") + "not backed up: " + key.role() + " " + key.locator()
+              + " (algorithm " + key.algorithm() + ", generated " + key.createdAt() + ")");
+        }
+        if (!verbose && unbacked.size() > 1) {
+          report.add("  (" + (unbacked.size() - 1) + " more: 'backup list --verbose')");
         }
       }
       return report;

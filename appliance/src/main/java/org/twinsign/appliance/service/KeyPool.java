@@ -95,6 +95,8 @@ public final class KeyPool {
       }
       List<Shortfall> list = new ArrayList<>();
       for (Map.Entry<Pool, Integer> entry : need.entrySet()) {
+        // very short lifetimes would ask for thousands of keys: the pool holds keypool.max at most
+        entry.setValue(Math.min(entry.getValue(), services.config().keyPoolMax()));
         Pool pool = entry.getKey();
         KeySpec spec = example.get(pool).spec();
         long have = KeyTable.pool(tx, pool.repository(), pool.role(), pool.algorithm()).stream()

@@ -135,7 +135,10 @@ class OperatorCommandsTest extends WithMariaDb {
     assertEquals(2, states.get("unbacked"), "the KSK and ZSK generated after prepare: " + states);
     assertTrue(states.get("backed_up") >= 2, states.toString());
     String list = node.ok("backup", "list");
-    assertTrue(list.contains("2 not backed up") && list.contains("  not backed up: KSK"), list);
+    assertTrue(list.contains("2 not backed up") && list.contains("  oldest not backed up: ")
+        && list.contains("(1 more: 'backup list --verbose')"), list);
+    String verbose = node.ok("backup", "list", "--verbose");
+    assertTrue(verbose.contains("  not backed up: KSK") && verbose.contains("  not backed up: ZSK"), verbose);
 
     node.ok("enforce");
     assertTrue(Files.exists(dir.resolve("minimal.test.signed")), "published once backed up");

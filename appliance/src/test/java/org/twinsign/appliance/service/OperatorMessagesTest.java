@@ -114,4 +114,25 @@ class OperatorMessagesTest extends WithMariaDb {
     }
     return -1;
   }
+
+  @Test
+  void theKeyPoolOfAPolicyWithVeryShortLifetimesIsCapped() throws Exception {
+    TestStore node = TestStore.create(server, dir, false, "keypool.max=4\n");
+    node.ok("setup", "--simulation", "--start", "2025-01-01T00:00:00Z");
+    Path hourly = dir.resolve("hourly.xml");
+    // a ZSK every 4 hours over the 180-day horizon would ask for over a thousand keys
+    Files.writeString(hourly, Files.readString(Path.of("src/test/resources/kasp/short.xml"))
+        .replace("<Lifetime>P30D</Lifetime>", "<Lifetime>PT4H</Lifetime>").replace("name=\"short\"", "name=\"hourly\""));
+    node.ok("policy", "import", hourly.toString());
+    Files.writeString(dir.resolve("msg.test.zone"), "$ORIGIN msg.test.\n$TTL 3600\n"
+        + "@ IN SOA ns1 hostmaster 1 7200 3600 1209600 3600\n@ IN NS ns1\nns1 IN A 192.0.2.1\n");
+    node.ok("zone", "add", "--zone", "msg.test", "--policy", "hourly", "--input",
+        dir.resolve("msg.test.zone").toString(), "--output", dir.resolve("msg.test.signed").toString());
+    for (int run = 0; run < 3; run++) {
+      node.ok("enforce");
+    }
+    String pool = server.queryString("SELECT COUNT(*) FROM " + node.database() + ".hsm_key h WHERE h.role = 'ZSK'"
+        + " AND NOT EXISTS (SELECT 1 FROM " + node.database() + ".zone_key z WHERE z.hsm_key = h.id)");
+    assertTrue(Integer.parseInt(pool) >= 1 && Integer.parseInt(pool) <= 4, "ZSKs in the pool: " + pool);
+  }
 }
