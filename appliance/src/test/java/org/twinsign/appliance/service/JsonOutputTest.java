@@ -23,10 +23,7 @@ class JsonOutputTest extends WithMariaDb {
     TestStore node = TestStore.create(server, dir, false, "");
     node.ok("setup");
     node.ok("policy", "import", Path.of("src/test/resources/kasp/counter.xml").toAbsolutePath().toString());
-    Files.writeString(dir.resolve("json.test.zone"), "$ORIGIN json.test.\n$TTL 3600\n"
-        + "@ IN SOA ns1 hostmaster 2026113001 7200 3600 1209600 3600\n@ IN NS ns1\nns1 IN A 192.0.2.1\n");
-    node.ok("zone", "add", "--zone", "json.test", "--policy", "counter", "--input",
-        dir.resolve("json.test.zone").toString(), "--output", dir.resolve("json.test.signed").toString());
+    node.addMinimalZone("json.test", "counter", 2026113001);
 
     JsonNode first = JSON.readTree(node.ok("enforce", "--json"));
     JsonNode zone = first.get("zones").get(0);

@@ -219,10 +219,7 @@ class MasterActionTest extends WithMariaDb {
     Files.writeString(policy, (counter.substring(0, zsk) + counter.substring(zsk).replaceFirst(
         "<Repository>SoftHSM</Repository>", "<Repository>Soft</Repository>")).replace("\"counter\"", "\"mixed\""));
     node.ok("policy", "import", policy.toString());
-    Files.writeString(dir.resolve("mixed.test.zone"), "$ORIGIN mixed.test.\n$TTL 3600\n"
-        + "@ IN SOA ns1 hostmaster 1 7200 3600 1209600 3600\n@ IN NS ns1\nns1 IN A 192.0.2.1\n");
-    node.ok("zone", "add", "--zone", "mixed.test", "--policy", "mixed", "--input",
-        dir.resolve("mixed.test.zone").toString(), "--output", dir.resolve("mixed.test.signed").toString());
+    node.addMinimalZone("mixed.test", "mixed", 1);
     String enforce = node.ok("enforce");
     assertTrue(enforce.contains("signed serial"), enforce);
     String keys = node.ok("key", "list", "--verbose");

@@ -22,10 +22,7 @@ class OperatorMessagesTest extends WithMariaDb {
     TestStore node = TestStore.create(server, dir, false, "");
     node.ok("setup", "--simulation", "--start", "2025-01-01T00:00:00Z");
     node.ok("policy", "import", Path.of("src/test/resources/kasp/short.xml").toAbsolutePath().toString());
-    Files.writeString(dir.resolve("msg.test.zone"), "$ORIGIN msg.test.\n$TTL 3600\n"
-        + "@ IN SOA ns1 hostmaster 1 7200 3600 1209600 3600\n@ IN NS ns1\nns1 IN A 192.0.2.1\n");
-    node.ok("zone", "add", "--zone", "msg.test", "--policy", "short", "--input",
-        dir.resolve("msg.test.zone").toString(), "--output", dir.resolve("msg.test.signed").toString());
+    node.addMinimalZone("msg.test", "short", 1);
     return node;
   }
 
@@ -124,10 +121,7 @@ class OperatorMessagesTest extends WithMariaDb {
     Files.writeString(hourly, Files.readString(Path.of("src/test/resources/kasp/short.xml"))
         .replace("<Lifetime>P30D</Lifetime>", "<Lifetime>PT4H</Lifetime>").replace("name=\"short\"", "name=\"hourly\""));
     node.ok("policy", "import", hourly.toString());
-    Files.writeString(dir.resolve("msg.test.zone"), "$ORIGIN msg.test.\n$TTL 3600\n"
-        + "@ IN SOA ns1 hostmaster 1 7200 3600 1209600 3600\n@ IN NS ns1\nns1 IN A 192.0.2.1\n");
-    node.ok("zone", "add", "--zone", "msg.test", "--policy", "hourly", "--input",
-        dir.resolve("msg.test.zone").toString(), "--output", dir.resolve("msg.test.signed").toString());
+    node.addMinimalZone("msg.test", "hourly", 1);
     for (int run = 0; run < 3; run++) {
       node.ok("enforce");
     }

@@ -83,4 +83,22 @@ public final class TestStore {
     }
     return run.out();
   }
+
+  /** A small zone file (SOA, NS, one address) for {@code zone} in this node's directory; returns it. */
+  public Path minimalZone(String zone, long serial) {
+    Path file = dir.resolve(zone + ".zone");
+    try {
+      Files.writeString(file, "$ORIGIN " + zone + ".\n$TTL 3600\n@ IN SOA ns1 hostmaster " + serial
+          + " 7200 3600 1209600 3600\n@ IN NS ns1\nns1 IN A 192.0.2.1\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return file;
+  }
+
+  /** Adds {@code zone} (a {@link #minimalZone}) with {@code policy}, signed into {@code zone}.signed. */
+  public void addMinimalZone(String zone, String policy, long serial) {
+    ok("zone", "add", "--zone", zone, "--policy", policy, "--input", minimalZone(zone, serial).toString(), "--output",
+        dir.resolve(zone + ".signed").toString());
+  }
 }

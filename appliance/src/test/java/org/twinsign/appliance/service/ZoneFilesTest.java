@@ -22,8 +22,7 @@ class ZoneFilesTest extends WithMariaDb {
     node.ok("setup");
     node.ok("policy", "import", Path.of("src/test/resources/kasp/counter.xml").toAbsolutePath().toString());
     for (String zone : new String[] {"example.com", "tmp.example"}) {
-      Files.writeString(dir.resolve(zone + ".zone"), "$ORIGIN " + zone + ".\n$TTL 3600\n"
-          + "@ IN SOA ns1 hostmaster 2026113002 7200 3600 1209600 3600\n@ IN NS ns1\nns1 IN A 192.0.2.1\n");
+      node.minimalZone(zone, 2026113002);
     }
     Files.createDirectories(dir.resolve("signed"));
     node.ok("zone", "add", "--zone", "example.com", "--policy", "counter", "--input",
@@ -80,10 +79,7 @@ class ZoneFilesTest extends WithMariaDb {
     TestStore node = TestStore.create(server, dir, false, "");
     node.ok("setup", "--simulation", "--start", "2025-01-01T00:00:00Z");
     node.ok("policy", "import", Path.of("src/test/resources/kasp/short.xml").toAbsolutePath().toString()); // Purge P14D
-    Files.writeString(dir.resolve("gone.test.zone"), "$ORIGIN gone.test.\n$TTL 3600\n"
-        + "@ IN SOA ns1 hostmaster 1 7200 3600 1209600 3600\n@ IN NS ns1\nns1 IN A 192.0.2.1\n");
-    node.ok("zone", "add", "--zone", "gone.test", "--policy", "short", "--input",
-        dir.resolve("gone.test.zone").toString(), "--output", dir.resolve("gone.test.signed").toString());
+    node.addMinimalZone("gone.test", "short", 1);
     node.ok("enforce");
     String db = node.database();
     String deleted = node.ok("zone", "delete", "--zone", "gone.test");
