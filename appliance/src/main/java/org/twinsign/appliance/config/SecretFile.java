@@ -43,7 +43,7 @@ public final class SecretFile {
     } catch (UnsupportedOperationException e) {
       return null; // not a POSIX file system: nothing to check
     } catch (IOException e) {
-      return null; // reading it says what is wrong
+      return null; // a missing or unreadable file: reading it says what is wrong
     }
   }
 }

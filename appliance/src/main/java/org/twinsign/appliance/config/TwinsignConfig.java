@@ -179,7 +179,7 @@ public record TwinsignConfig(Path source, String dbUrl, String dbUser, Path dbPa
 
   /** The database password, read from its file when needed; never logged. */
   public String readDbPassword() {
-    String unsafe = Files.exists(dbPasswordFile) ? SecretFile.problem(dbPasswordFile, "db.password.file") : null;
+    String unsafe = SecretFile.problem(dbPasswordFile, "db.password.file");
     if (unsafe != null) {
       throw new ConfigException(unsafe);
     }

@@ -31,7 +31,7 @@ public final class Pin {
   char[] read() {
     String text;
     if (file != null) {
-      String unsafe = Files.exists(file) ? org.twinsign.appliance.config.SecretFile.problem(file, "PIN file") : null;
+      String unsafe = org.twinsign.appliance.config.SecretFile.problem(file, "PIN file");
       if (unsafe != null) {
         throw new HsmException(unsafe);
       }

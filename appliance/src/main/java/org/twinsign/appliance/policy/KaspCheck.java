@@ -19,12 +19,17 @@ public final class KaspCheck {
   /** Errors (the import is refused) and warnings (it goes ahead). */
   public record Findings(List<String> errors, List<String> warnings) {}
 
-  public static Findings check(Path file, List<KaspPolicy> policies) {
+  /**
+   * @param repositories the repository names the node configuration defines
+   * @param config the node configuration, for messages
+   */
+  public static Findings check(Path file, List<KaspPolicy> policies, java.util.Set<String> repositories,
+      Path config) {
     List<String> lines = lines(file);
     List<String> errors = new ArrayList<>();
     List<String> warnings = new ArrayList<>();
     for (KaspPolicy policy : policies) {
-      new Checker(file, lines, policy, errors, warnings).run();
+      new Checker(file, lines, policy, repositories, config, errors, warnings).run();
     }
     return new Findings(errors, warnings);
   }
@@ -37,8 +42,8 @@ public final class KaspCheck {
     }
   }
 
-  private record Checker(Path file, List<String> lines, KaspPolicy policy, List<String> errors,
-      List<String> warnings) {
+  private record Checker(Path file, List<String> lines, KaspPolicy policy, java.util.Set<String> repositories,
+      Path config, List<String> errors, List<String> warnings) {
 
     void run() {
       KaspPolicy.Signatures s = policy.signatures();
@@ -89,6 +94,12 @@ public final class KaspCheck {
             + human(s.resign()) + ") asks for " + 86_400 / resign);
       }
       for (KaspPolicy.Key key : k.keys()) {
+        if (!repositories.contains(key.repository())) {
+          errors.add(whereText("<Repository>" + key.repository() + "</Repository>") + ": policy " + policy.name() + ": " + key.role() + " repository '"
+              + key.repository() + "' is not in " + config + " (configured: " + String.join(", ",
+              new java.util.TreeSet<>(repositories)) + "): fix the name, or add repository." + key.repository()
+              + ".* to the node configuration");
+        }
         if (DnssecAlgorithm.isRsa(key.algorithm()) && key.length() > 4096) {
           error(key.role(), key.role() + " RSA length " + key.length() + " is above 4096 bits");
         }
@@ -131,15 +142,24 @@ public final class KaspCheck {
       warnings.add("warning: " + where(element) + ": policy " + policy.name() + ": " + what);
     }
 
-    /** file:line of the element within the policy (the policy's own line if not found). */
+    /** file:line: &lt;element&gt; of the element within the policy (the policy's own line if not found). */
     private String where(String element) {
+      return at(line -> line.contains("<" + element + ">") || line.contains("<" + element + " "), "<" + element + ">");
+    }
+
+    /** file:line: text of the first line within the policy that holds {@code text}. */
+    private String whereText(String text) {
+      return at(line -> line.contains(text), text);
+    }
+
+    private String at(java.util.function.Predicate<String> match, String label) {
       int start = -1;
       for (int i = 0; i < lines.size(); i++) {
         String line = lines.get(i);
         if (start < 0 && line.contains("<Policy") && line.contains("\"" + policy.name() + "\"")) {
           start = i;
-        } else if (start >= 0 && (line.contains("<" + element + ">") || line.contains("<" + element + " "))) {
-          return file + ":" + (i + 1) + ": <" + element + ">";
+        } else if (start >= 0 && match.test(line)) {
+          return file + ":" + (i + 1) + ": " + label;
         } else if (start >= 0 && line.contains("</Policy>")) {
           break;
         }

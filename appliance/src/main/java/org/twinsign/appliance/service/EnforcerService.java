@@ -237,7 +237,6 @@ public final class EnforcerService {
     }
     // committed and published: what follows can fail without undoing that, so it is reported as a
     // warning on the zone's result, not as the zone's failure
-    lines = new ArrayList<>(lines);
     List<String> warnings = new ArrayList<>();
     for (KeyTable.HsmKeyRow key : run.destroy) {
       if (!key.lost()) {
@@ -262,8 +261,7 @@ public final class EnforcerService {
     }
     PolicySigner.Signed signed = run.signed;
     ZoneReport.Status status = signed != null ? ZoneReport.Status.SIGNED
-        : run.keyChanges.isEmpty() && !run.hooksDue && lines.stream().allMatch(l -> l.contains(": nothing to do")
-            || l.contains(": waiting: ")) ? ZoneReport.Status.UNCHANGED : ZoneReport.Status.CHANGED;
+        : run.quiet && warnings.isEmpty() ? ZoneReport.Status.UNCHANGED : ZoneReport.Status.CHANGED;
     return new ZoneReport(zoneName, status, signed == null ? null : signed.serial(),
         signed == null ? 0 : signed.signaturesMade(), signed == null ? 0 : signed.signaturesReused(),
         run.keyChanges, run.waiting, lines, warnings, null);
@@ -328,6 +326,8 @@ public final class EnforcerService {
     PolicySigner.Signed signed;
     /** Whether DS commands wait to run after the commit. */
     boolean hooksDue;
+    /** Whether the decision changed nothing and has nothing to say but what keys wait for. */
+    boolean quiet;
     /** The keys' record-state moves and what they wait for, for the report. */
     List<String> keyChanges = List.of();
     List<String> waiting = List.of();
@@ -493,7 +493,11 @@ public final class EnforcerService {
       if (zone.signedAt() == null || zone.signedAt().isBefore(snapshot.policyImportedAt())) {
         run.writes.add(tx -> PolicyTable.extendHold(tx, policy.name(), now));
       }
-    } else if (lines.isEmpty()) {
+    }
+    // nothing moved, nothing to sign, nothing to report but what the keys wait for
+    run.quiet = run.signing == null && outcome.changes().isEmpty() && outcome.purge().isEmpty() && !run.hooksDue
+        && lines.size() == outcome.waiting().size();
+    if (run.signing == null && lines.isEmpty()) {
       lines.add("zone " + zoneName + ": nothing to do" + (due == null ? "" : " until " + due));
     }
     return lines;

@@ -10,7 +10,6 @@ import org.twinsign.appliance.policy.KaspReader;
 import org.twinsign.appliance.policy.KaspWriter;
 import org.twinsign.appliance.store.PolicyTable;
 import org.twinsign.appliance.store.Store;
-import org.twinsign.appliance.store.StoreException;
 import org.twinsign.appliance.store.ZoneTable;
 
 /** {@code policy import|list|export}: OpenDNSSEC kasp.xml in and out of the store. */
@@ -29,25 +28,14 @@ public final class PolicyService {
    */
   public List<String> importFile(Path file) {
     List<KaspPolicy> policies = KaspReader.readForImport(file);
-    // what ods-kaspcheck refuses is refused here, all at once; its warnings go with the report
+    // what ods-kaspcheck refuses (an unknown repository too) is refused here, all at once; its
+    // warnings go with the report
     org.twinsign.appliance.policy.KaspCheck.Findings findings = org.twinsign.appliance.policy.KaspCheck.check(file,
-        policies);
+        policies, services.config().repositories().keySet(), services.config().source());
     if (!findings.errors().isEmpty()) {
       throw new org.twinsign.appliance.policy.KaspException(String.join("\n", findings.errors())
           + (findings.errors().size() > 1 ? "\n(" + findings.errors().size() + " errors; nothing was imported)"
               : " (nothing was imported)"));
-    }
-    for (KaspPolicy policy : policies) {
-      for (KaspPolicy.Key key : policy.keys().keys()) {
-        if (!services.config().repositories().containsKey(key.repository())) {
-          // an unknown repository is an error now, not later, with its line
-          throw new StoreException(file + ":" + lineOf(file, "<Repository>" + key.repository() + "</Repository>")
-              + ": <Repository>" + key.repository() + "</Repository> of policy " + policy.name() + " is not in "
-              + services.config().source() + " (configured: " + String.join(", ",
-              services.config().repositories().keySet()) + "): fix the name, or add repository." + key.repository()
-              + ".* to the node configuration");
-        }
-      }
     }
     return services.store().write(services.lease(), tx -> {
       // the zones' rows before the policy's: the enforcer's commit takes them in that order
@@ -83,21 +71,6 @@ public final class PolicyService {
       report.addAll(findings.warnings());
       return report;
     });
-  }
-
-  /** The first line of {@code file} that holds {@code text} (for messages), or 0. */
-  private static int lineOf(Path file, String text) {
-    try {
-      List<String> lines = java.nio.file.Files.readAllLines(file);
-      for (int i = 0; i < lines.size(); i++) {
-        if (lines.get(i).replace(" ", "").contains(text)) {
-          return i + 1;
-        }
-      }
-    } catch (java.io.IOException e) {
-      // the reader already read it; a line number is a courtesy
-    }
-    return 0;
   }
 
   public List<KaspPolicy> list() {

@@ -73,9 +73,9 @@ final class PolicySigner {
     private boolean published;
 
     Signed(Path staged, Path output, long serial, Instant resignAt, String salt, Instant saltAt, String inputDigest,
-        String summary, long signaturesMade, long signaturesReused, boolean passthrough) {
+        String summary, long signaturesMade, long signaturesReused, boolean passthrough, String publishedDigest) {
       this.passthrough = passthrough;
-      this.publishedDigest = digest(staged); // what the file holds once published
+      this.publishedDigest = publishedDigest;
       this.signaturesMade = signaturesMade;
       this.signaturesReused = signaturesReused;
       this.staged = staged;
@@ -285,7 +285,7 @@ final class PolicySigner {
       SOARecord soa = ZoneFileReader.read(staged, origin).soa();
       digest = digest(staged);
       return new Signed(staged, row.output(), soa == null ? 0 : soa.getSerial(), resignAt, null,
-          null, digest, "passed through unsigned (policy " + policy.name() + " has <Passthrough/>)", 0, 0, true);
+          null, digest, "passed through unsigned (policy " + policy.name() + " has <Passthrough/>)", 0, 0, true, digest);
     }
     Zone zone = ZoneFileReader.read(row.input(), origin);
     checkMaxTtl(policy, zone, row.input());
@@ -332,12 +332,12 @@ final class PolicySigner {
         timing, SerialPolicy.parse(policy.zone().serial()), policy.keys().ttl().getSeconds(), previous, now, 2,
         RANDOM, d.nsec3() && d.ttl() != null ? d.ttl().getSeconds() : null, row.publishedSerialFloor(), cancelled));
     Path staged = stagedFile[0] = staging(row.output());
-    ZoneFileWriter.write(result.zone(), staged);
+    String published = ZoneFileWriter.write(result.zone(), staged);
     notes.addAll(result.warnings());
     return new Signed(staged, row.output(), result.serial(), resignAt, salt, saltAt, digest,
         "signed serial " + result.serial() + " (" + result.signaturesMade() + " signatures made, "
             + result.signaturesReused() + " reused)" + (notes.isEmpty() ? "" : "; " + String.join("; ", notes)),
-        result.signaturesMade(), result.signaturesReused(), false);
+        result.signaturesMade(), result.signaturesReused(), false, published);
   }
 
   /**

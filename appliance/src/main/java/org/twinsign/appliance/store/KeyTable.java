@@ -53,10 +53,6 @@ public final class KeyTable {
         KeyTable::hsmRow, repository);
   }
 
-  public static boolean hsmKeyExists(StoreTransaction tx, long id) {
-    return !tx.query("SELECT 1 FROM hsm_key WHERE id = ?", row -> 1, id).isEmpty();
-  }
-
   /** Whether some zone uses the key. */
   public static boolean inUse(StoreTransaction tx, long hsmKey) {
     return !tx.query("SELECT 1 FROM zone_key WHERE hsm_key = ? LIMIT 1", row -> 1, hsmKey).isEmpty();

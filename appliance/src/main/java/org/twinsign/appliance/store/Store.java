@@ -200,11 +200,6 @@ public final class Store implements AutoCloseable {
     }
   }
 
-  /** The fencing epoch the store holds now. */
-  public long fencingEpoch() {
-    return read(tx -> tx.epoch());
-  }
-
   /** The changesets of this release's changelog (the master file includes one file per release step). */
   static int changesetCount() {
     int count = 0;

@@ -25,7 +25,12 @@ import org.xbill.DNS.Type;
 public final class ZoneFileWriter {
   private ZoneFileWriter() {}
 
-  public static void write(Zone zone, Path target) {
+  /**
+   * Writes {@code zone} to {@code target} durably (temporary file, fsync, rename, directory fsync).
+   *
+   * @return the SHA-256 (hex) of the bytes written, computed as they are written
+   */
+  public static String write(Zone zone, Path target) {
     Path dir = target.toAbsolutePath().getParent();
     if (dir == null || !Files.isDirectory(dir)) {
       throw new ZoneFileException("cannot write " + target + ": directory " + dir + " does not exist");
@@ -34,11 +39,18 @@ public final class ZoneFileWriter {
       throw new ZoneFileException("cannot write " + target + ": directory " + dir + " is not writable");
     }
     Path temp = null;
+    java.security.MessageDigest sha256;
+    try {
+      sha256 = java.security.MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
     try {
       temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
       try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE);
           BufferedWriter out = new BufferedWriter(
-              new OutputStreamWriter(java.nio.channels.Channels.newOutputStream(channel), StandardCharsets.UTF_8),
+              new OutputStreamWriter(new java.security.DigestOutputStream(
+                  java.nio.channels.Channels.newOutputStream(channel), sha256), StandardCharsets.UTF_8),
               1 << 16)) {
         writeTo(zone, out);
         out.flush();
@@ -59,6 +71,7 @@ public final class ZoneFileWriter {
       } catch (IOException ignored) {
         // not every file system lets a directory be synced
       }
+      return java.util.HexFormat.of().formatHex(sha256.digest());
     } catch (IOException e) {
       throw new ZoneFileException("cannot write " + target + ": " + e.getMessage(), e);
     } finally {
