@@ -19,8 +19,8 @@ import picocli.CommandLine.Option;
 /** {@code twinsign key ...}: OpenDNSSEC's key commands. */
 @Command(name = "key", description = "Zone keys: list, generate, rollover, export, DS exchange.",
     subcommands = {KeyCommand.ListKeys.class, KeyCommand.Generate.class, KeyCommand.Rollover.class,
-        KeyCommand.Export.class, KeyCommand.DsSeen.class, KeyCommand.DsGone.class, KeyCommand.KskRetire.class,
-        KeyCommand.Purge.class})
+        KeyCommand.Export.class, KeyCommand.DsSubmit.class, KeyCommand.DsSeen.class, KeyCommand.DsRetract.class,
+        KeyCommand.DsGone.class, KeyCommand.KskRetire.class, KeyCommand.Purge.class})
 final class KeyCommand extends CommandGroup {
   static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
 
@@ -83,6 +83,12 @@ final class KeyCommand extends CommandGroup {
 
     private static String shortWait(KeyReport report) {
       String waits = report.waitsFor();
+      if (waits.startsWith("you to submit")) {
+        return "ds-submit";
+      }
+      if (waits.startsWith("you to have the parent remove")) {
+        return "ds-retract";
+      }
       if (waits.startsWith("the parent to publish")) {
         return "ds-seen";
       }
@@ -192,6 +198,24 @@ final class KeyCommand extends CommandGroup {
 
       @Option(names = "--cka-id", paramLabel = "HEX")
       String ckaId;
+    }
+  }
+
+  @Command(name = "ds-submit", description = {"You submitted the DS of this key to the parent.",
+      "Needed when no ds.submit-command is configured; 'ds-seen' follows once the parent publishes it."})
+  static final class DsSubmit extends OnKey {
+    @Override
+    void run(Services services, PrintWriter out) {
+      out.println(services.keys().dsSubmit(zone, which.keyTag, which.ckaId));
+    }
+  }
+
+  @Command(name = "ds-retract", description = {"You asked the parent to remove the DS of this key.",
+      "Needed when no ds.retract-command is configured; 'ds-gone' follows once the parent has removed it."})
+  static final class DsRetract extends OnKey {
+    @Override
+    void run(Services services, PrintWriter out) {
+      out.println(services.keys().dsRetract(zone, which.keyTag, which.ckaId));
     }
   }
 

@@ -443,9 +443,10 @@ public final class EnforcerService {
       key.backedUp(backedUp(hsm));
       current.add(new KeyTable.StoredKey(zoneName, key, hsm));
     }
-    handOver(run, zone, current, now, lines);
-    run.hooksDue = current.stream().anyMatch(k -> k.state().dsAtParent() == DsAtParent.SUBMIT
-        || k.state().dsAtParent() == DsAtParent.RETRACT);
+    tellOperator(zone, current, now, lines);
+    run.hooksDue = current.stream().anyMatch(k -> (k.state().dsAtParent() == DsAtParent.SUBMIT
+        || k.state().dsAtParent() == DsAtParent.RETRACT) && !command(k.state().dsAtParent() == DsAtParent.SUBMIT)
+        .isEmpty());
     boolean cdsChanged = zone.publishCds() && !cdsBefore.equals(PolicySigner.cdsKeys(outcome.keys()));
     Map<KeyState, Long> newIds = new HashMap<>();
     assigned.forEach((key, hsm) -> newIds.put(key, hsm.id()));
@@ -504,16 +505,16 @@ public final class EnforcerService {
   }
 
   /**
-   * Asks the parent's servers about the DS of keys that wait for {@code ds-seen} or {@code ds-gone},
-   * and reports those itself once the answer has held for the DS TTL plus the parent's
+   * Asks the parent's servers about the DS of keys that wait for {@code ds-seen} or {@code ds-gone}
+   * (also before the request is handed over: an operator may have taken it to the parent without
+   * saying so), and reports those itself once the answer has held for the DS TTL plus the parent's
    * propagation delay; returns when to ask again.
    */
   private Instant checkParent(ZoneSnapshot snapshot, ZoneRun run, List<String> lines) {
     ZoneTable.ZoneRow zone = snapshot.zone();
     List<KeyTable.StoredKey> stored = snapshot.keys();
     Instant now = snapshot.now();
-    List<KeyTable.StoredKey> waiting = stored.stream().filter(k -> k.state().dsAtParent() == DsAtParent.SUBMITTED
-        || k.state().dsAtParent() == DsAtParent.RETRACTED).toList();
+    List<KeyTable.StoredKey> waiting = stored.stream().filter(k -> wanted(k.state().dsAtParent()) != null).toList();
     List<KeyTable.StoredKey> published = stored.stream().filter(k -> k.state().dsAtParent() == DsAtParent.SEEN)
         .toList();
     if (waiting.isEmpty() && published.isEmpty()) {
@@ -539,7 +540,7 @@ public final class EnforcerService {
     Instant next = null;
     for (KeyTable.StoredKey key : waiting) {
       KeyState state = key.state();
-      boolean submitted = state.dsAtParent() == DsAtParent.SUBMITTED;
+      boolean submitted = wanted(state.dsAtParent());
       boolean present = ParentCheck.holds(answer.ds(), KeyRecords.dnskey(zone.name(), key, 0));
       if (present != submitted) {
         state.parentSeenSince(null);
@@ -569,6 +570,15 @@ public final class EnforcerService {
           + (submitted ? "seen" : "gone") + " (stable since " + since + ")");
     }
     return next;
+  }
+
+  /** Whether the DS is wanted at the parent (true) or gone from it (false); null when no exchange waits. */
+  private static Boolean wanted(DsAtParent ds) {
+    return switch (ds) {
+      case SUBMIT, SUBMITTED -> true;
+      case RETRACT, RETRACTED -> false;
+      default -> null;
+    };
   }
 
   /** How often the parent is asked while a DS exchange waits for it. */
@@ -637,29 +647,28 @@ public final class EnforcerService {
   }
 
   /**
-   * Without a DS command the operator (or the parent check) takes the DS to the parent: the
-   * request counts as handed over at once, in the zone's transaction. With one, the command runs
-   * after the commit ({@link #runHooks}), so that it does not hold the store while it works.
+   * Without a DS command the operator takes the DS to the parent, as with OpenDNSSEC: the request
+   * waits (SUBMIT, RETRACT) until {@code key ds-submit} / {@code ds-retract}, or until the parent
+   * check sees the parent follow. Told once, in the run that makes the request. With a command,
+   * it runs after the commit ({@link #runHooks}), so that it does not hold the store while it works.
    */
-  private void handOver(ZoneRun run, ZoneTable.ZoneRow row, List<KeyTable.StoredKey> keys, Instant now,
-      List<String> lines) {
+  private void tellOperator(ZoneTable.ZoneRow row, List<KeyTable.StoredKey> keys, Instant now, List<String> lines) {
     String zone = row.name();
     for (KeyTable.StoredKey key : keys) {
       KeyState state = key.state();
       boolean submit = state.dsAtParent() == DsAtParent.SUBMIT;
-      if ((!submit && state.dsAtParent() != DsAtParent.RETRACT) || !command(submit).isEmpty()) {
+      if ((!submit && state.dsAtParent() != DsAtParent.RETRACT) || !command(submit).isEmpty()
+          || !now.equals(state.dsAtParentSince())) {
         continue;
       }
-      String detail = "no ds." + (submit ? "submit" : "retract") + "-command configured: "
-          + (submit ? "submit" : "retract") + " the DS yourself ('key export --zone " + zone + " --ds')"
-          + (row.parentServers().isEmpty() ? ", then 'key ds-" + (submit ? "seen" : "gone") + "'"
-              : (row.publishCds() ? " or let the parent follow the CDS records" : "")
-                  + "; the parent check notices when it is done");
-      state.dsAtParent(submit ? DsAtParent.SUBMITTED : DsAtParent.RETRACTED, now);
-      run.writes.add(tx -> DsEventTable.add(tx, zone, state.keyTag(), state.locator(), submit ? "submitted"
-          : "retracted", now, detail));
       lines.add("zone " + zone + ": " + state.role() + " " + state.keyTag() + " DS " + (submit ? "submit" : "retract")
-          + ": " + detail);
+          + ": waiting for you (no ds." + (submit ? "submit" : "retract") + "-command configured): "
+          + (submit ? "submit the DS to the parent ('key export --zone " + zone + " --ds')"
+              : "have the parent remove the DS")
+          + ", then 'key ds-" + (submit ? "submit" : "retract") + " --zone " + zone + " --keytag " + state.keyTag()
+          + "'" + (row.parentServers().isEmpty() ? ""
+              : (submit && row.publishCds() ? "; or let the parent follow the CDS records" : "")
+                  + "; the parent check notices when the parent has done it"));
     }
   }
 

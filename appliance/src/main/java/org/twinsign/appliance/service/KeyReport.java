@@ -36,7 +36,14 @@ public record KeyReport(String zone, KeyRole role, int keyTag, String state, Str
     return signing && dsIn ? "active" : "ready";
   }
 
-  static KeyReport of(String zone, KeyTable.StoredKey stored, KaspPolicy policy, KeyTimings timings) {
+  /**
+   * Whether a program carries DS requests to the parent ({@code ds.submit-command},
+   * {@code ds.retract-command}); without one, the request waits for the operator.
+   */
+  record DsCommands(boolean submit, boolean retract) {}
+
+  static KeyReport of(String zone, KeyTable.StoredKey stored, KaspPolicy policy, KeyTimings timings,
+      DsCommands commands) {
     KeyState key = stored.state();
     String next = null;
     Instant at = null;
@@ -54,7 +61,7 @@ public record KeyReport(String zone, KeyRole role, int keyTag, String state, Str
       }
     }
     if (next == null) {
-      String[] what = event(zone, key, policy);
+      String[] what = event(zone, key, policy, commands);
       next = what[0];
       waits = what[1];
       if (what.length > 2 && what[2] != null) {
@@ -65,7 +72,7 @@ public record KeyReport(String zone, KeyRole role, int keyTag, String state, Str
   }
 
   /** The next step that waits for an event rather than a time: {next, waits for, [time]}. */
-  private static String[] event(String zone, KeyState key, KaspPolicy policy) {
+  private static String[] event(String zone, KeyState key, KaspPolicy policy, DsCommands commands) {
     DsAtParent ds = key.dsAtParent();
     if (key.lost()) {
       return new String[] {"retire", "lost from its repository: its successor is being introduced"};
@@ -76,7 +83,10 @@ public record KeyReport(String zone, KeyRole role, int keyTag, String state, Str
             + " ('backup prepare', back up the HSM, 'backup commit')"};
       }
       if (ds == DsAtParent.SUBMIT) {
-        return new String[] {"DS submitted", "the DS submit command to succeed (retried at every run)"};
+        return commands.submit()
+            ? new String[] {"DS submitted", "the DS submit command to succeed (retried at every run)"}
+            : new String[] {"DS submitted", "you to submit the DS to the parent ('key export --zone " + zone
+                + " --ds'), then 'key ds-submit --zone " + zone + " --keytag " + key.keyTag() + "'"};
       }
       if (ds == DsAtParent.SUBMITTED) {
         return new String[] {"DS rumoured", "the parent to publish the DS: 'key ds-seen --zone " + zone + " --keytag "
@@ -102,7 +112,10 @@ public record KeyReport(String zone, KeyRole role, int keyTag, String state, Str
       return new String[] {"retire", "'key ksk-retire' (kept by ds-seen --no-retire)"};
     }
     if (ds == DsAtParent.RETRACT) {
-      return new String[] {"DS retracted", "the DS retract command to succeed (retried at every run)"};
+      return commands.retract()
+          ? new String[] {"DS retracted", "the DS retract command to succeed (retried at every run)"}
+          : new String[] {"DS retracted", "you to have the parent remove the DS, then 'key ds-retract --zone " + zone
+              + " --keytag " + key.keyTag() + "'"};
     }
     if (ds == DsAtParent.RETRACTED) {
       return new String[] {"DS unretentive", "the parent to remove the DS: 'key ds-gone --zone " + zone + " --keytag "

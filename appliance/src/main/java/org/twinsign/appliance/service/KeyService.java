@@ -36,13 +36,15 @@ public final class KeyService {
       java.util.Map<String, KaspPolicy> policies = new java.util.HashMap<>();
       java.util.Map<String, org.twinsign.appliance.enforcer.KeyTimings> timings = new java.util.HashMap<>();
       List<KeyReport> reports = new ArrayList<>();
+      KeyReport.DsCommands commands = new KeyReport.DsCommands(!services.config().dsSubmitCommand().isEmpty(),
+          !services.config().dsRetractCommand().isEmpty());
       for (KeyTable.StoredKey key : KeyTable.zoneKeys(tx, name)) {
         KaspPolicy policy = policies.computeIfAbsent(key.zone(),
             z -> PolicyTable.require(tx, ZoneTable.require(tx, z).policy()));
         key.state().backedUp(!services.repositories().configured(key.hsm().repository()).requireBackup()
             || key.hsm().backup() == KeyTable.Backup.BACKED_UP);
         reports.add(KeyReport.of(key.zone(), key, policy,
-            timings.computeIfAbsent(policy.name(), p -> PolicyTable.timings(tx, policy, now))));
+            timings.computeIfAbsent(policy.name(), p -> PolicyTable.timings(tx, policy, now)), commands));
       }
       return reports;
     });
@@ -144,6 +146,43 @@ public final class KeyService {
             + ". Give --keystate with one of those states (e.g. --keystate publish for a KSK being introduced)");
       }
       return out.toString();
+    });
+  }
+
+  /**
+   * The operator took the DS of a key to the parent (OpenDNSSEC's {@code key ds-submit}): the
+   * request is handed over, and {@code ds-seen} (or the parent check) follows once it is published.
+   */
+  public String dsSubmit(String zone, Integer keyTag, String locator) {
+    return handedOver(zone, keyTag, locator, DsAtParent.SUBMIT, DsAtParent.SUBMITTED);
+  }
+
+  /** The operator asked the parent to remove the DS of a key (OpenDNSSEC's {@code key ds-retract}). */
+  public String dsRetract(String zone, Integer keyTag, String locator) {
+    return handedOver(zone, keyTag, locator, DsAtParent.RETRACT, DsAtParent.RETRACTED);
+  }
+
+  private String handedOver(String zone, Integer keyTag, String locator, DsAtParent from, DsAtParent to) {
+    boolean submit = from == DsAtParent.SUBMIT;
+    String command = submit ? "ds-submit" : "ds-retract";
+    return services.store().write(services.lease(), tx -> {
+      ZoneTable.lock(tx, ZoneService.canonical(zone)); // before reading its keys: see ZoneTable.lock
+      KeyTable.StoredKey key = find(tx, zone, keyTag, locator);
+      KeyState state = key.state();
+      if (state.dsAtParent() != from) {
+        throw new StoreException("key " + state.keyTag() + " of zone " + key.zone() + " is not waiting for "
+            + command + ": its DS is " + state.dsAtParent().label() + " ('key list --zone " + key.zone()
+            + " --verbose' shows which key waits)");
+      }
+      Instant now = Store.now(tx);
+      state.dsAtParent(to, now);
+      KeyTable.save(tx, key.zone(), List.of(state), java.util.Map.of());
+      DsEventTable.add(tx, key.zone(), state.keyTag(), state.locator(), to.label(), now, "by the operator");
+      ZoneTable.schedule(tx, key.zone(), now, command); // the parent check starts asking
+      return "zone " + key.zone() + ": DS of " + state.role() + " " + state.keyTag() + " " + to.label()
+          + "; 'key ds-" + (submit ? "seen" : "gone") + " --zone " + key.zone() + " --keytag " + state.keyTag()
+          + "' once the parent " + (submit ? "publishes it" : "no longer publishes it")
+          + " (the parent check notices by itself where the zone has parent servers)";
     });
   }
 

@@ -155,7 +155,21 @@ class OperatorCommandsTest extends WithMariaDb {
     TestStore node = node(server, false, "");
     node.ok("enforce");
     node.ok("time", "leap");
-    node.ok("time", "leap"); // DNSKEYs omnipresent: the KSK is ready, its DS submitted
+    node.ok("time", "leap"); // DNSKEYs omnipresent: the KSK is ready, its DS to be submitted
+    // no ds.submit-command: the DS waits for the operator, as with OpenDNSSEC
+    String waiting = node.ok("key", "list", "--verbose", "--zone", "minimal.test");
+    assertTrue(waiting.matches("(?s).*minimal\\.test\\s+KSK\\s+ready\\s+waiting for ds-submit\\s+.*\\s+submit\\s*\\n.*"),
+        waiting);
+    String toSubmit = node.ok("rollover", "list", "--zone", "minimal.test");
+    String tag = toSubmit.replaceAll("(?s).*'key ds-submit --zone minimal\\.test --keytag (\\d+)'.*", "$1");
+    assertTrue(tag.matches("\\d+") && toSubmit.contains("'key export --zone minimal.test --ds'"), toSubmit);
+    String submitted = node.ok("key", "ds-submit", "--zone", "minimal.test", "--keytag", tag);
+    assertTrue(submitted.contains("DS of KSK " + tag + " submitted") && submitted.contains("'key ds-seen --zone"),
+        submitted);
+    expectError(node, "is not waiting for ds-submit: its DS is submitted", "key", "ds-submit", "--zone",
+        "minimal.test", "--keytag", tag);
+    expectError(node, "is not waiting for ds-retract: its DS is submitted", "key", "ds-retract", "--zone",
+        "minimal.test", "--keytag", tag);
     String verbose = node.ok("key", "list", "--verbose", "--zone", "minimal.test");
     assertTrue(verbose.startsWith("Keys:\nZone:"), verbose);
     assertTrue(verbose.matches("(?s).*minimal\\.test\\s+KSK\\s+ready\\s+waiting for ds-seen\\s+256\\s+13\\s+"
@@ -165,6 +179,7 @@ class OperatorCommandsTest extends WithMariaDb {
         verbose);
     String rollovers = node.ok("rollover", "list", "--zone", "minimal.test");
     assertTrue(rollovers.contains("the parent to publish the DS: 'key ds-seen --zone minimal.test --keytag"), rollovers);
+    assertEquals(Map.of("submitted", 1), count(node, "SELECT event, COUNT(*) FROM ds_event GROUP BY event"));
 
     Path dnskey = dir.resolve("ksk.dnskey");
     Files.writeString(dnskey, node.ok("key", "export", "--zone", "minimal.test"));

@@ -35,11 +35,11 @@ class OperatorMessagesTest extends WithMariaDb {
     assertTrue(export.err().contains("no KSK or CSK in state ready or active") && export.err().contains("(publish)")
         && export.err().contains("--keystate publish"), export.err());
     String list = "";
-    for (int i = 0; i < 10 && !list.contains("ds-seen"); i++) {
+    for (int i = 0; i < 10 && !list.contains("ds-submit"); i++) {
       node.ok("time", "leap");
       list = node.ok("rollover", "list");
     }
-    assertTrue(list.contains("'key ds-seen --zone msg.test --keytag "), list);
+    assertTrue(list.contains("'key ds-submit --zone msg.test --keytag "), list);
     assertFalse(list.contains("--zone Z "), list);
   }
 
