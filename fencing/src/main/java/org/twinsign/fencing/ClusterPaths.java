@@ -57,6 +57,11 @@ public record ClusterPaths(String cluster) {
     return root() + "/eligible";
   }
 
+  /** An operator's hand-over to one named node (switchover, manual failover). */
+  public String handover() {
+    return root() + "/handover";
+  }
+
   /** Present while automatic failover is off: paused by an operator, or blocked after a failed failover. */
   public String failoverOff() {
     return root() + "/failover-off";

@@ -1,0 +1,292 @@
+package org.twinsign.fencing;
+
+import java.io.Closeable;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's high-availability loop, in one place as Patroni's {@code ha.py}: observe, decide,
+ * act, record. It runs on its own thread every {@code interval} and at once on each leadership
+ * event.
+ *
+ * <ul>
+ *   <li><b>Master</b> (valid lease): keep the duties running; mark the standby eligible while it
+ *       acknowledges commits, not eligible as soon as it does not.
+ *   <li><b>Lease gone</b>: stop the duties at once.
+ *   <li><b>Candidate</b> (latch, no lease): {@link Promotion#decide}; then resume, or fence the
+ *       last master + promote the database + take an epoch, or refuse and give the latch back.
+ *       A fence that fails blocks automatic failover; nobody is promoted blindly.
+ *   <li><b>Standby</b>: make the local database follow the master's; a database with errant
+ *       transactions is left alone and reported (it needs {@code node rebuild}).
+ * </ul>
+ * Every tick publishes the node's role and state in its member znode for {@code cluster list}.
+ */
+public final class HaLoop implements Closeable {
+  private static final Logger LOG = LoggerFactory.getLogger(HaLoop.class);
+
+  private final Leadership leadership;
+  private final ClusterMembers members;
+  private final Eligibility eligibility;
+  private final FailoverSwitch failover;
+  private final NodeRole role;
+  private final Clock clock;
+  private final Duration interval;
+  private final Duration fenceDelay;
+  private final Semaphore wake = new Semaphore(0);
+  private final Thread thread;
+  private volatile boolean running = true;
+  private volatile boolean duties;
+  private volatile String state = "starting";
+  private final Map<String, Long> logged = new LinkedHashMap<>(); // state -> when it was last logged (nanos)
+  private long followRetryAt;
+  private long decideAfter; // a refusal is not reconsidered at once: the latch may come straight back
+
+  /** How long a candidate that refused waits before it decides again. */
+  static final Duration REFUSAL_BACKOFF = Duration.ofSeconds(1);
+
+  public HaLoop(Leadership leadership, ClusterMembers members, Eligibility eligibility, FailoverSwitch failover,
+      NodeRole role, Clock clock, Duration interval, Duration fenceDelay) {
+    this.leadership = leadership;
+    this.members = members;
+    this.eligibility = eligibility;
+    this.failover = failover;
+    this.role = role;
+    this.clock = clock;
+    this.interval = interval;
+    this.fenceDelay = fenceDelay;
+    this.thread = new Thread(this::run, "ha-loop-" + leadership.node());
+    this.thread.setDaemon(true);
+    leadership.addListener(new LeadershipListener() {
+      @Override
+      public void latchGained() {
+        wake.release();
+      }
+
+      @Override
+      public void leadershipLost(String why) {
+        if (duties) { // at once, not at the next tick: a running signing must not publish
+          duties = false;
+          role.stopMaster(why);
+        }
+        wake.release();
+      }
+    });
+  }
+
+  public void start() {
+    thread.start();
+  }
+
+  /** What this node is doing, in a few words ({@code master}, {@code standby of alpha}, why it refused). */
+  public String state() {
+    return state;
+  }
+
+  /** Runs the next tick now. */
+  public void wake() {
+    wake.release();
+  }
+
+  private void run() {
+    while (running) {
+      try {
+        tick();
+      } catch (InterruptedException e) {
+        return;
+      } catch (Exception e) {
+        note("error: " + e.getMessage());
+        LOG.warn("HA loop of node {}: {}", leadership.node(), e.toString());
+      }
+      try {
+        wake.tryAcquire(interval.toMillis(), TimeUnit.MILLISECONDS);
+        wake.drainPermits();
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  void tick() throws Exception {
+    if (leadership.isMaster()) {
+      actAsMaster();
+    } else {
+      if (duties) {
+        duties = false;
+        role.stopMaster(leadership.lease() == null ? "not master" : leadership.lease().describe());
+      }
+      if (leadership.hasLatch()) {
+        actAsCandidate();
+      } else {
+        actAsStandby();
+      }
+    }
+    publish();
+  }
+
+  private void actAsMaster() throws Exception {
+    Lease lease = leadership.lease();
+    String standby = members.list().keySet().stream().filter(n -> !n.equals(leadership.node())).findFirst()
+        .orElse("");
+    Optional<Boolean> inSync = standby.isEmpty() ? Optional.of(false) : role.standbyInSync(standby);
+    Eligibility.Mark mark = eligibility.read();
+    if (inSync.isPresent()) {
+      String wanted = inSync.get() ? standby : "";
+      if (!mark.node().equals(wanted) || mark.epoch() != lease.epoch().getAsLong()) {
+        String reason = inSync.get() ? "acknowledges every commit of epoch " + lease.epoch().getAsLong()
+            : standby.isEmpty() ? "no standby is running" : "node " + standby + " does not acknowledge commits";
+        eligibility.mark(wanted, reason, lease);
+        LOG.info("node {} marks {}", leadership.node(), wanted.isEmpty() ? "no standby eligible (" + reason + ")"
+            : "node " + wanted + " eligible");
+      }
+    }
+    note("master (epoch " + lease.epoch().getAsLong() + ")");
+  }
+
+  private void actAsCandidate() throws Exception {
+    if (System.nanoTime() - decideAfter < 0) {
+      return;
+    }
+    EpochRecord last = leadership.currentEpoch();
+    Promotion.Observation seen = new Promotion.Observation(leadership.node(), role.data(), last,
+        !last.node().isEmpty() && !last.node().equals(leadership.node()) && members.list().containsKey(last.node()),
+        eligibility.read(), failover.off(), failover.handover(), clock.instant());
+    Promotion.Decision decision = Promotion.decide(seen);
+    switch (decision.step()) {
+      case RESUME -> {
+        role.promote();
+        become(leadership.takeEpoch(decision.why()), decision);
+      }
+      case PROMOTE -> {
+        note("promoting: " + decision.why());
+        if (!fenceDelay.isZero()) {
+          Thread.sleep(fenceDelay.toMillis()); // favours the last master: it may come back meanwhile
+          if (!leadership.hasLatch() || members.list().containsKey(decision.previous())) {
+            note("promotion abandoned: node " + decision.previous() + " came back within the fence delay");
+            return;
+          }
+        }
+        if (decision.fence()) {
+          try {
+            role.fence(decision.previous());
+          } catch (Exception e) {
+            String why = "fencing node " + decision.previous() + " failed (" + e.getMessage() + "): not promoted";
+            failover.block(why);
+            refuse(why);
+            return;
+          }
+        }
+        role.promote();
+        Lease lease = leadership.takeEpoch("failover from node " + decision.previous() + ": " + decision.why());
+        failover.handover().filter(h -> h.target().equals(leadership.node())).ifPresent(h -> clear());
+        eligibility.mark("", "new master; the standby is not in sync with it yet", lease);
+        become(lease, decision);
+      }
+      case REFUSE -> {
+        if (decision.block()) {
+          failover.block(decision.why());
+        }
+        refuse(decision.why());
+      }
+    }
+  }
+
+  private void clear() {
+    try {
+      failover.clearHandover();
+    } catch (Exception e) {
+      LOG.warn("node {} could not clear the hand-over: {}", leadership.node(), e.toString());
+    }
+  }
+
+  private void become(Lease lease, Promotion.Decision decision) {
+    duties = true;
+    role.becomeMaster(lease);
+    note("master (epoch " + lease.epoch().getAsLong() + ")");
+    LOG.info("node {} became master with epoch {}: {}", leadership.node(), lease.epoch().getAsLong(),
+        decision.why());
+  }
+
+  private void refuse(String why) throws Exception {
+    note("not taking over: " + why);
+    decideAfter = System.nanoTime() + REFUSAL_BACKOFF.toNanos();
+    leadership.stepDown(why);
+  }
+
+  private void actAsStandby() throws Exception {
+    if (System.nanoTime() - decideAfter < 0) {
+      return; // between a refusal and the next decision: the refusal stays the state to show
+    }
+    EpochRecord last = leadership.currentEpoch();
+    if (last.node().isEmpty() || last.node().equals(leadership.node())) {
+      note("standby (no other master yet)");
+      return;
+    }
+    Promotion.Data data = role.data();
+    if (data == Promotion.Data.PRIMARY && System.nanoTime() - followRetryAt >= 0) {
+      try {
+        role.follow(last.node());
+        note("standby of node " + last.node());
+      } catch (Exception e) {
+        followRetryAt = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        note("standby, not following node " + last.node() + ": " + e.getMessage());
+      }
+      return;
+    }
+    if (data == Promotion.Data.REPLICA) {
+      note("standby of node " + last.node());
+    } else if (data == Promotion.Data.UNREACHABLE) {
+      note("standby, database unreachable");
+    }
+  }
+
+  private void publish() {
+    Map<String, String> info = new LinkedHashMap<>(role.describe());
+    info.put("state", state);
+    info.put("role", leadership.isMaster() ? "master" : "standby");
+    Lease lease = leadership.lease();
+    info.put("epoch", lease != null && lease.valid() ? Long.toString(lease.epoch().getAsLong()) : "");
+    info.put("seen", clock.instant().toString());
+    try {
+      members.update(info);
+    } catch (Exception e) {
+      LOG.debug("node {} could not publish its state: {}", leadership.node(), e.toString());
+    }
+  }
+
+  /** Records the state; logs it when it is new or was last logged a minute ago (a refusal repeats). */
+  private void note(String what) {
+    boolean changed = !what.equals(state);
+    state = what;
+    long now = System.nanoTime();
+    Long at = logged.get(what);
+    if (changed && (at == null || now - at > Duration.ofMinutes(1).toNanos())) {
+      logged.put(what, now);
+      if (logged.size() > 100) {
+        logged.remove(logged.keySet().iterator().next());
+      }
+      LOG.info("node {}: {}", leadership.node(), what);
+    }
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    thread.interrupt();
+    try {
+      thread.join(5000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (duties) {
+      duties = false;
+      role.stopMaster("node stopping");
+    }
+  }
+}

@@ -1,0 +1,40 @@
+package org.twinsign.fencing;
+
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What the {@link HaLoop} asks of the node it steers: the node's database role, fencing another
+ * node, and the master duties. Implemented by the appliance (which knows the database, the fence
+ * command and the signer); this module knows none of them.
+ */
+public interface NodeRole {
+  /** The local database's role now. */
+  Promotion.Data data();
+
+  /**
+   * Makes sure {@code node} no longer acts: its fence command (power, hypervisor, cloud API) and,
+   * when its database answers, read-only plus its client sessions killed.
+   *
+   * @throws Exception when the fence could not be confirmed: then nobody is promoted
+   */
+  void fence(String node) throws Exception;
+
+  /** Makes the local database the primary, with everything it received applied. */
+  void promote() throws Exception;
+
+  /** Makes the local database a replica of {@code master}'s; refuses when it has errant transactions. */
+  void follow(String master) throws Exception;
+
+  /** Starts the master duties under {@code lease}; returns at once. */
+  void becomeMaster(Lease lease);
+
+  /** Stops every master duty now (cancels running work); idempotent. */
+  void stopMaster(String why);
+
+  /** As master: whether {@code standby} acknowledges this node's commits; empty when unknown. */
+  Optional<Boolean> standbyInSync(String standby);
+
+  /** What this node publishes about itself for {@code cluster list} (database state, lag, admin address). */
+  Map<String, String> describe();
+}
