@@ -88,7 +88,7 @@ for names in "${sizes[@]}"; do
       "$zone" "$keys/ldns/$lk" "$keys/ldns/$lz"
     # smart signing (-S) takes the KSK and ZSK from the key directory
     measure dnssec-signzone "$names" "$denial" "$zone.bind" -- dnssec-signzone -q -S -n 1 -O full -o "$origin" \
-      -f "$zone.bind" -K "$keys/bind" "${bind_args[@]}" "$zone"
+      -f "$zone.bind" -d "$work" -K "$keys/bind" "${bind_args[@]}" "$zone"
     knot="$work/knot/$names-$denial"; mkdir -p "$knot/out"
     cat > "$knot/knot.conf" <<CONF
 database:

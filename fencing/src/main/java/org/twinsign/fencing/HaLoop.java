@@ -172,9 +172,9 @@ public final class HaLoop implements Closeable {
             return;
           }
         }
-        if (decision.fence()) {
+        if (!decision.previous().isEmpty()) {
           try {
-            role.fence(decision.previous());
+            role.fence(decision.previous(), decision.fence());
           } catch (Exception e) {
             String why = "fencing node " + decision.previous() + " failed (" + e.getMessage() + "): not promoted";
             failover.block(why);

@@ -13,12 +13,14 @@ public interface NodeRole {
   Promotion.Data data();
 
   /**
-   * Makes sure {@code node} no longer acts: its fence command (power, hypervisor, cloud API) and,
-   * when its database answers, read-only plus its client sessions killed.
+   * Makes sure {@code node} no longer acts: its fence command (power, hypervisor, cloud API) when
+   * {@code withCommand}, and, when its database answers, read-only plus its client sessions killed.
+   * Without the command (a planned switchover: the node stopped itself) only the database part
+   * runs.
    *
    * @throws Exception when the fence could not be confirmed: then nobody is promoted
    */
-  void fence(String node) throws Exception;
+  void fence(String node, boolean withCommand) throws Exception;
 
   /** Makes the local database the primary, with everything it received applied. */
   void promote() throws Exception;

@@ -59,8 +59,8 @@ class HaLoopTest {
     }
 
     @Override
-    public void fence(String node) throws Exception {
-      actions.add("fence " + node);
+    public void fence(String node, boolean withCommand) throws Exception {
+      actions.add((withCommand ? "fence " : "fence database of ") + node);
       if (!fenceWorks) {
         throw new Exception("the fence command exited with 1");
       }

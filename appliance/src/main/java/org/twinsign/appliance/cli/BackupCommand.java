@@ -56,6 +56,11 @@ final class BackupCommand extends CommandGroup {
   @Command(name = "list", description = {"Per repository: keys by backup state, last backup, oldest key not backed up.",
       "--verbose lists every key not backed up."})
   static final class ListBackups extends Step {
+    @Override
+    public boolean changesState() {
+      return false;
+    }
+
     @Option(names = {"--verbose", "-v"}, description = "List every key not backed up.")
     boolean verbose;
 

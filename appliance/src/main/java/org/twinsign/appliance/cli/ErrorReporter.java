@@ -13,6 +13,9 @@ final class ErrorReporter implements CommandLine.IExecutionExceptionHandler {
 
   @Override
   public int handleExecutionException(Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {
+    if (e instanceof RemoteExit remote) {
+      return remote.code(); // the node said why; nothing to add
+    }
     String message = e.getMessage() == null ? e.toString() : e.getMessage();
     commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": error: " + message);
     LOG.debug("command failed", e);

@@ -39,6 +39,11 @@ final class KeyCommand extends CommandGroup {
   @Command(name = "list", description = {"The zones' keys, with their state and next transition.",
       "--verbose adds the key's details and its record states (DS, DNSKEY, RRSIG(DNSKEY), RRSIG)."})
   static final class ListKeys extends ServiceCommand {
+    @Override
+    public boolean changesState() {
+      return false;
+    }
+
     @Option(names = "--zone", paramLabel = "NAME")
     String zone;
 
@@ -158,6 +163,11 @@ final class KeyCommand extends CommandGroup {
   @Command(name = "export", description = {"Print DNSKEY (or --ds: DS) records in BIND format.",
       "By default those of the zone's ready and active KSKs and CSKs."})
   static final class Export extends ServiceCommand {
+    @Override
+    public boolean changesState() {
+      return false;
+    }
+
     @Option(names = "--zone", required = true, paramLabel = "NAME")
     String zone;
 

@@ -27,6 +27,11 @@ final class PolicyCommand extends CommandGroup {
   @Command(name = "list", description = "The stored policies.")
   static final class ListPolicies extends ServiceCommand {
     @Override
+    public boolean changesState() {
+      return false;
+    }
+
+    @Override
     void run(Services services, PrintWriter out) {
       out.printf("%-20s %s%n", "Policy:", "Description:");
       for (KaspPolicy p : services.policies().list()) {
@@ -37,6 +42,11 @@ final class PolicyCommand extends CommandGroup {
 
   @Command(name = "export", description = "The stored policies as kasp.xml on standard output.")
   static final class Export extends ServiceCommand {
+    @Override
+    public boolean changesState() {
+      return false;
+    }
+
     @Option(names = "--policy", paramLabel = "NAME", description = "Only this policy.")
     String name;
 

@@ -14,6 +14,11 @@ final class RolloverCommand extends CommandGroup {
 
   @Command(name = "list", description = "Next transition per zone and key, with its time and what it waits for.")
   static final class ListRollovers extends ServiceCommand {
+    @Override
+    public boolean changesState() {
+      return false;
+    }
+
     @Option(names = "--zone", paramLabel = "NAME")
     String zone;
 

@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
     description = "DNSSEC signer appliance for a master/standby pair.",
     subcommands = {VersionCommand.class, SetupCommand.class, PolicyCommand.class, ZoneCommand.class,
         ZonelistCommand.class, KeyCommand.class, BackupCommand.class, RolloverCommand.class, EnforceCommand.class,
-        TimeCommand.class, HsmCommand.class, SignCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        TimeCommand.class, HsmCommand.class, SignCommand.class, NodeCommand.class, ClusterCommand.class,
+        DemoCommand.class, CommandLine.HelpCommand.class})
 public final class TwinsignCommand implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -24,6 +25,48 @@ public final class TwinsignCommand implements Runnable {
   @CommandLine.Option(names = "--config", paramLabel = "FILE",
       description = "Node configuration (database, key repositories); default: $TWINSIGN_CONFIG.")
   java.nio.file.Path configFile;
+
+  /** Set when a node daemon executes the command for an operator; null in the CLI process. */
+  NodeContext node;
+
+  /** The arguments as given, without {@code --config}: what a node executes for this CLI. */
+  java.util.List<String> arguments() {
+    java.util.List<String> args = new java.util.ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+    for (int i = 0; i < args.size(); i++) {
+      if (args.get(i).equals("--config") && i + 1 < args.size()) {
+        args.remove(i + 1);
+        args.remove(i);
+        i--;
+      } else if (args.get(i).startsWith("--config=")) {
+        args.remove(i);
+        i--;
+      }
+    }
+    return args;
+  }
+
+  /** The command line a node daemon uses to execute an operator's command with its own services. */
+  public static CommandLine inNode(NodeContext context) {
+    TwinsignCommand root = new TwinsignCommand();
+    root.node = context;
+    CommandLine commandLine = new CommandLine(root);
+    commandLine.setExecutionExceptionHandler(new ErrorReporter());
+    return commandLine;
+  }
+
+  /**
+   * Whether {@code args} name a command that changes state (so that a pair runs it on the master).
+   *
+   * @throws CommandLine.ParameterException for arguments that do not parse
+   */
+  public static boolean changesState(java.util.List<String> args) {
+    CommandLine.ParseResult parsed = new CommandLine(new TwinsignCommand()).parseArgs(args.toArray(String[]::new));
+    while (parsed.hasSubcommand()) {
+      parsed = parsed.subcommand();
+    }
+    Object leaf = parsed.commandSpec().userObject();
+    return leaf instanceof Routed routed && routed.changesState();
+  }
 
   /** The node configuration, for the commands that act on the store. */
   org.twinsign.appliance.config.TwinsignConfig config() {

@@ -47,6 +47,11 @@ final class ZoneCommand extends CommandGroup {
 
   @Command(name = "list", description = "The zones, their policies and files.")
   static final class ListZones extends ServiceCommand {
+    @Override
+    public boolean changesState() {
+      return false;
+    }
+
     @Option(names = "--json", description = "Print the zones as JSON.")
     boolean json;
 

@@ -26,6 +26,11 @@ final class ZonelistCommand extends CommandGroup {
   @Command(name = "export", description = "Print the zones as an OpenDNSSEC zonelist.xml (File adapters).")
   static final class Export extends ServiceCommand {
     @Override
+    public boolean changesState() {
+      return false;
+    }
+
+    @Override
     void run(Services services, PrintWriter out) {
       out.print(services.zones().exportZonelist());
     }

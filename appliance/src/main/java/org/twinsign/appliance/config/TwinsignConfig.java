@@ -32,13 +32,15 @@ import java.util.regex.Pattern;
  * keypool.horizon=P180D                           # optional: generate keys for the rollovers due within
  * keypool.max=100                                 # optional: at most this many pool keys per repository, role, algorithm
  * </pre>
+ * With {@code node.mode=pair}, also the keys of {@link PairConfig}.
  *
  * Secrets are not read here: only the files that hold them are named. Every error names the file
  * and the key.
  */
 public record TwinsignConfig(Path source, String dbUrl, String dbUser, Path dbPasswordFile,
     Map<String, Repository> repositories, java.util.List<String> dsSubmitCommand,
-    java.util.List<String> dsRetractCommand, java.time.Duration keyPoolHorizon, NodeMode nodeMode, int keyPoolMax) {
+    java.util.List<String> dsRetractCommand, java.time.Duration keyPoolHorizon, NodeMode nodeMode, int keyPoolMax,
+    PairConfig pair) {
 
   /** How many keys one pool (repository, role, algorithm) holds at most, by default. */
   public static final int DEFAULT_KEY_POOL_MAX = 100;
@@ -89,7 +91,7 @@ public record TwinsignConfig(Path source, String dbUrl, String dbUser, Path dbPa
               + "': a repository has type, library, token, directory, pin.file and require-backup");
         }
         repositoryKeys.computeIfAbsent(matcher.group(1), name -> new TreeMap<>()).put(field, value);
-      } else if (!PLAIN_KEYS.contains(key)) {
+      } else if (!PLAIN_KEYS.contains(key) && !PairConfig.KEYS.contains(key)) {
         throw new ConfigException(file + ": unknown key '" + key + "': known keys are " + new java.util.TreeSet<>(
             PLAIN_KEYS) + " and repository.<NAME>.{library,token,pin.file,require-backup}");
       }
@@ -166,9 +168,20 @@ public record TwinsignConfig(Path source, String dbUrl, String dbUser, Path dbPa
       throw new ConfigException(file + ": node.mode must be 'single' (the only signer) or 'pair' (one node of a"
           + " master/standby pair), not '" + modeText + "'");
     }
+    PairConfig pair = null;
+    if (mode == NodeMode.PAIR) {
+      pair = PairConfig.parse(file, properties);
+    } else {
+      for (String key : new java.util.TreeSet<>(properties.stringPropertyNames())) {
+        if (PairConfig.KEYS.contains(key)) {
+          throw new ConfigException(file + ": '" + key + "' applies to node.mode=pair only");
+        }
+      }
+    }
     return new TwinsignConfig(file, url, requiredKey(file, properties, "db.user"),
         base.resolve(requiredKey(file, properties, "db.password.file")), Collections.unmodifiableMap(repositories),
-        command(properties, "ds.submit-command"), command(properties, "ds.retract-command"), horizon, mode, poolMax);
+        command(properties, "ds.submit-command"), command(properties, "ds.retract-command"), horizon, mode, poolMax,
+        pair);
   }
 
   /** A hook command: a program and its arguments, split on spaces (no shell). */

@@ -704,7 +704,7 @@ public final class EnforcerService {
       StringBuilder dnskeys = new StringBuilder();
       keys.forEach(d -> dnskeys.append(d.dnskey()).append('\n'));
       services.lease().check("run the " + (submit ? "DS submit" : "DS retract") + " command for zone " + zone);
-      DsHook.Result result = DsHook.run(command(submit), dnskeys.toString());
+      ExternalCommand.Result result = DsHook.run(command(submit), dnskeys.toString());
       String what = submit ? "DS submit command" : "DS retract command";
       try {
         services.store().write(services.lease(), tx -> {

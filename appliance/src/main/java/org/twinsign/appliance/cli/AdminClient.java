@@ -1,0 +1,85 @@
+package org.twinsign.appliance.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.twinsign.appliance.config.PairConfig;
+import org.twinsign.appliance.config.TwinsignConfig;
+import picocli.CommandLine;
+
+/**
+ * The CLI's way into a pair: it sends the operator's command to its node's admin endpoint, which
+ * runs it (or has the master run it) and answers with the output and exit code. The admin token
+ * goes in a header, never on a command line.
+ */
+public final class AdminClient {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final String address;
+  private final String token;
+  private final String origin;
+
+  public AdminClient(String address, String token, String origin) {
+    this.address = address;
+    this.token = token;
+    this.origin = origin;
+  }
+
+  static AdminClient forConfig(TwinsignConfig config) {
+    PairConfig pair = config.pair();
+    return new AdminClient(pair.adminHost() + ":" + pair.adminPort(),
+        PairConfig.secret(pair.adminTokenFile(), "admin.token.file"), "admin.address in " + config.source());
+  }
+
+  /** What a node answered: exit code, output, error output, and who answered. */
+  public record Answer(int exit, String out, String err, String node, String role) {}
+
+  /** Runs {@code args} on the node and prints what it answered; a failure there fails here with its code. */
+  void execute(List<String> args, CommandLine commandLine) {
+    Answer answer = call(args);
+    commandLine.getOut().print(answer.out());
+    commandLine.getOut().flush();
+    commandLine.getErr().print(answer.err());
+    commandLine.getErr().println("(answered by node " + answer.node() + ", " + answer.role() + ")");
+    commandLine.getErr().flush();
+    if (answer.exit() != 0) {
+      throw new RemoteExit(answer.exit());
+    }
+  }
+
+  public Answer call(List<String> args) {
+    try {
+      String body = JSON.writeValueAsString(Map.of("args", args));
+      HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + address + "/v1/command"))
+          .timeout(Duration.ofMinutes(30)) // an enforce of many zones takes a while
+          .header("Authorization", "Bearer " + token)
+          .header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build();
+      HttpResponse<String> response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
+          .send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      JsonNode json = JSON.readTree(response.body());
+      if (response.statusCode() != 200) {
+        throw new IllegalStateException("the node at " + address + " refused the command (HTTP "
+            + response.statusCode() + "): " + json.path("error").asText(response.body()));
+      }
+      return new Answer(json.path("exit").asInt(1), json.path("out").asText(""), json.path("err").asText(""),
+          json.path("node").asText("?"), json.path("role").asText("?"));
+    } catch (ConnectException e) {
+      throw new IllegalStateException("no node daemon answers at " + address + " (" + origin
+          + "): is 'twinsign node run' running there?");
+    } catch (IOException e) {
+      throw new IllegalStateException("talking to the node at " + address + " (" + origin + ") failed: " + e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the node at " + address);
+    }
+  }
+}

@@ -1,0 +1,146 @@
+package org.twinsign.appliance.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+
+/**
+ * What a node of a pair ({@code node.mode=pair}) needs beyond a single signer, in the same file:
+ *
+ * <pre>
+ * node.name=alpha                                  # this node; its peer has another name
+ * cluster.name=registry                            # the same on both nodes
+ * zookeeper.connect=zk-a:2181,zk-b:2181,zk-c:2181  # three voters: one per site and a witness
+ * zookeeper.session-timeout=PT10S                  # optional; a master's loss is noticed within it
+ * peer.name=beta
+ * peer.db.host=10.0.2.10                           # the peer's MariaDB: followed when it is primary,
+ * peer.db.port=3306                                #   fenced (read_only) when it is the old primary
+ * db.admin.user=twinsign_admin                     # role changes on both databases (REPLICATION, READ_ONLY ADMIN,
+ * db.admin.password.file=/etc/twinsign/db-admin.password   #   CONNECTION ADMIN): not the store's db.user
+ * replication.user=repl
+ * replication.password.file=/etc/twinsign/repl.password
+ * fence.command=/usr/local/sbin/fence-node         # gets the node to fence as its argument; exit 0 = fenced
+ * fence.timeout=PT30S                              # optional
+ * fence.delay=PT0S                                 # optional: wait before fencing, favouring the last master
+ * admin.address=127.0.0.1:8441                     # the node's admin endpoint (HTTP, JSON)
+ * admin.token.file=/etc/twinsign/admin.token       # the cluster's admin token, the same on both nodes
+ * </pre>
+ * Every error names the file and the key.
+ */
+public record PairConfig(String nodeName, String clusterName, String zookeeperConnect, Duration sessionTimeout,
+    String peerName, String peerDbHost, int peerDbPort, String dbAdminUser, Path dbAdminPasswordFile,
+    String replicationUser, Path replicationPasswordFile, List<String> fenceCommand, Duration fenceTimeout,
+    Duration fenceDelay, String adminHost, int adminPort, Path adminTokenFile) {
+
+  static final Set<String> KEYS = Set.of("node.name", "cluster.name", "zookeeper.connect",
+      "zookeeper.session-timeout", "peer.name", "peer.db.host", "peer.db.port", "db.admin.user",
+      "db.admin.password.file", "replication.user", "replication.password.file", "fence.command", "fence.timeout",
+      "fence.delay", "admin.address", "admin.token.file");
+
+  public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(10);
+
+  static PairConfig parse(Path file, Properties p) {
+    Path base = file.toAbsolutePath().getParent();
+    String node = name(file, p, "node.name");
+    String peer = name(file, p, "peer.name");
+    if (peer.equals(node)) {
+      throw new ConfigException(file + ": peer.name '" + peer + "' is this node's own node.name: name the other node"
+          + " of the pair");
+    }
+    Duration session = duration(file, p, "zookeeper.session-timeout", DEFAULT_SESSION_TIMEOUT);
+    if (session.compareTo(Duration.ofSeconds(2)) < 0 || session.compareTo(Duration.ofSeconds(60)) > 0) {
+      throw new ConfigException(file + ": zookeeper.session-timeout " + session + " is outside PT2S..PT60S");
+    }
+    String connect = required(file, p, "zookeeper.connect");
+    for (String server : connect.split(",")) {
+      hostPort(file, "zookeeper.connect", server.trim());
+    }
+    String fence = required(file, p, "fence.command");
+    String[] admin = hostPort(file, "admin.address", required(file, p, "admin.address"));
+    return new PairConfig(node, name(file, p, "cluster.name"), connect, session, peer,
+        required(file, p, "peer.db.host"), port(file, "peer.db.port", required(file, p, "peer.db.port")),
+        required(file, p, "db.admin.user"), base.resolve(required(file, p, "db.admin.password.file")),
+        required(file, p, "replication.user"), base.resolve(required(file, p, "replication.password.file")),
+        List.of(fence.split("\\s+")), duration(file, p, "fence.timeout", Duration.ofSeconds(30)),
+        duration(file, p, "fence.delay", Duration.ZERO), admin[0], port(file, "admin.address", admin[1]),
+        base.resolve(required(file, p, "admin.token.file")));
+  }
+
+  /** Reads a secret named by one of this config's {@code *.file} keys, refusing an unsafe file. */
+  public static String secret(Path path, String key) {
+    String unsafe = SecretFile.problem(path, key);
+    if (unsafe != null) {
+      throw new ConfigException(unsafe);
+    }
+    try {
+      return Files.readString(path, StandardCharsets.UTF_8).strip();
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(key + " " + path + " does not exist");
+    } catch (IOException e) {
+      throw new ConfigException("cannot read " + key + " " + path + ": " + e.getMessage());
+    }
+  }
+
+  private static String required(Path file, Properties p, String key) {
+    String value = p.getProperty(key);
+    if (value == null || value.isBlank()) {
+      throw new ConfigException(file + ": '" + key + "' is missing (node.mode=pair needs it"
+          + (key.equals("fence.command") ? ": the program that powers off or isolates the other node, so that a"
+              + " standby never takes over from a master that may still act" : "") + ")");
+    }
+    return value.trim();
+  }
+
+  private static String name(Path file, Properties p, String key) {
+    String value = required(file, p, key);
+    try {
+      return org.twinsign.fencing.ClusterPaths.requireName(key, value);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(file + ": " + e.getMessage());
+    }
+  }
+
+  private static Duration duration(Path file, Properties p, String key, Duration otherwise) {
+    String value = p.getProperty(key);
+    if (value == null || value.isBlank()) {
+      return otherwise;
+    }
+    try {
+      Duration d = Duration.parse(value.trim());
+      if (d.isNegative()) {
+        throw new ConfigException(file + ": " + key + " " + value.trim() + " is negative");
+      }
+      return d;
+    } catch (java.time.format.DateTimeParseException e) {
+      throw new ConfigException(file + ": " + key + " '" + value.trim() + "' is not a duration (e.g. PT10S)");
+    }
+  }
+
+  private static String[] hostPort(Path file, String key, String value) {
+    int colon = value.lastIndexOf(':');
+    if (colon <= 0 || colon == value.length() - 1) {
+      throw new ConfigException(file + ": " + key + " '" + value + "' is not HOST:PORT");
+    }
+    String[] both = {value.substring(0, colon), value.substring(colon + 1)};
+    port(file, key, both[1]);
+    return both;
+  }
+
+  private static int port(Path file, String key, String value) {
+    try {
+      int port = Integer.parseInt(value.trim());
+      if (port >= 1 && port <= 65535) {
+        return port;
+      }
+    } catch (NumberFormatException e) {
+      // below
+    }
+    throw new ConfigException(file + ": " + key + ": '" + value + "' is not a port (1-65535)");
+  }
+}

@@ -1,0 +1,285 @@
+package org.twinsign.appliance.demo;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.twinsign.appliance.cli.TwinsignCommand;
+import org.twinsign.appliance.config.TwinsignConfig;
+import org.twinsign.appliance.store.Store;
+import org.twinsign.testkit.HostTool;
+import org.twinsign.testkit.LocalProcess;
+import org.twinsign.testkit.MariaDbServer;
+import org.twinsign.testkit.SoftHsm2Token;
+import org.twinsign.testkit.ZooKeeperEnsemble;
+
+/**
+ * A whole signer pair on this machine, each part a separate process: ZooKeeper servers, one
+ * MariaDB per node, and the two node daemons ({@code twinsign node run}), sharing one SoftHSM
+ * token directory (as two signers sharing a network HSM). For the demo and the pair's tests.
+ *
+ * <p>The fence command is real for local processes: it kills the fenced node's process
+ * ({@code kill -9}, by its pid file) and waits until it is gone. Everything lives in one directory
+ * (configs, secrets with mode 0600, logs); {@link #close()} stops every process.
+ */
+public final class LocalPair implements AutoCloseable {
+  /** The nodes' names, in start order: the first is the first master. */
+  public static final List<String> NODES = List.of("alpha", "beta");
+
+  private final Path dir;
+  private final Duration sessionTimeout;
+  private final Deque<AutoCloseable> started = new ArrayDeque<>();
+  private final Map<String, MariaDbServer> databases = new LinkedHashMap<>();
+  private final Map<String, Path> configs = new LinkedHashMap<>();
+  private final Map<String, LocalProcess> nodes = new LinkedHashMap<>();
+  private SoftHsm2Token token;
+  private ZooKeeperEnsemble zooKeeper;
+
+  private LocalPair(Path dir, Duration sessionTimeout) {
+    this.dir = dir;
+    this.sessionTimeout = sessionTimeout;
+  }
+
+  /**
+   * Starts the ZooKeeper servers and both databases and writes the nodes' configs; the nodes
+   * themselves start with {@link #startNode}.
+   */
+  public static LocalPair create(Path dir, int zooKeeperServers, Duration sessionTimeout, PrintWriter out) {
+    LocalPair pair = new LocalPair(dir, sessionTimeout);
+    try {
+      pair.prepare(zooKeeperServers, out);
+      return pair;
+    } catch (RuntimeException e) {
+      pair.close();
+      throw e;
+    }
+  }
+
+  private void prepare(int zooKeeperServers, PrintWriter out) {
+    say(out, "starting a SoftHSM2 token (both nodes use it, as a network HSM) ...");
+    token = keep(SoftHsm2Token.create(dir.resolve("hsm"), "twinsign-pair", SoftHsm2Token.DEFAULT_LIBRARY));
+    say(out, "starting " + zooKeeperServers + " ZooKeeper server(s) ...");
+    zooKeeper = keep(ZooKeeperEnsemble.processes(zooKeeperServers));
+    String storePassword = secret();
+    String adminPassword = secret();
+    String replicationPassword = secret();
+    write("db.password", storePassword);
+    write("db-admin.password", adminPassword);
+    write("replication.password", replicationPassword);
+    write("admin.token", secret());
+    Path fence = fenceScript();
+    int serverId = 1;
+    for (String node : NODES) {
+      say(out, "starting MariaDB of node " + node + " (GTID, semi-sync AFTER_SYNC) ...");
+      MariaDbServer db = keep(MariaDbServer.builder().name(node).directory(dir.resolve("db-" + node))
+          .replicationReady(serverId++).semiSyncTimeout(Duration.ofSeconds(2)).start());
+      try {
+        // the accounts exist on both servers before replication starts: not in the binary log
+        db.execute("SET SESSION sql_log_bin = 0",
+            "CREATE USER 'twinsign'@'127.0.0.1' IDENTIFIED BY '" + storePassword + "'",
+            "GRANT ALL ON twinsign.* TO 'twinsign'@'127.0.0.1'",
+            "CREATE USER 'twinsign_admin'@'127.0.0.1' IDENTIFIED BY '" + adminPassword + "'",
+            "GRANT ALL ON *.* TO 'twinsign_admin'@'127.0.0.1'",
+            "CREATE USER 'repl'@'127.0.0.1' IDENTIFIED BY '" + replicationPassword + "'",
+            "GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'repl'@'127.0.0.1'");
+      } catch (SQLException e) {
+        throw new IllegalStateException("cannot create the accounts on " + db + ": " + e.getMessage(), e);
+      }
+      databases.put(node, db);
+    }
+    for (String node : NODES) {
+      String peer = NODES.get(1 - NODES.indexOf(node));
+      MariaDbServer own = databases.get(node);
+      MariaDbServer other = databases.get(peer);
+      Path config = dir.resolve(node + ".conf");
+      String text = "node.mode=pair\n"
+          + "node.name=" + node + "\ncluster.name=demo\n"
+          + "zookeeper.connect=" + zooKeeper.connectString() + "\nzookeeper.session-timeout=" + sessionTimeout + "\n"
+          + "db.url=" + own.jdbcUrl("twinsign") + "\ndb.user=twinsign\ndb.password.file=db.password\n"
+          + "db.admin.user=twinsign_admin\ndb.admin.password.file=db-admin.password\n"
+          + "replication.user=repl\nreplication.password.file=replication.password\n"
+          + "peer.name=" + peer + "\npeer.db.host=127.0.0.1\npeer.db.port=" + other.port() + "\n"
+          + "fence.command=" + fence + "\nfence.timeout=PT10S\n"
+          + "admin.address=127.0.0.1:" + org.twinsign.testkit.Ports.freeLoopbackPort() + "\n"
+          + "admin.token.file=admin.token\n"
+          + "repository.SoftHSM.library=" + token.library() + "\nrepository.SoftHSM.token=" + token.label() + "\n"
+          + "repository.SoftHSM.pin.file=" + token.userPinFile() + "\n";
+      try {
+        Files.writeString(config, text);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      configs.put(node, config);
+    }
+    say(out, "creating the store on node " + NODES.get(0) + "'s database ...");
+    try {
+      databases.get(NODES.get(0)).execute("CREATE DATABASE twinsign");
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot create the store database: " + e.getMessage(), e);
+    }
+    try (Store store = Store.open(TwinsignConfig.load(configs.get(NODES.get(0))))) {
+      store.setup(Store.Mode.PRODUCTION, false, null);
+    }
+  }
+
+  /** The fence command: kill -9 of the node's process by its pid file, then wait until it is gone. */
+  private Path fenceScript() {
+    Path script = dir.resolve("fence-node.sh");
+    try {
+      Files.writeString(script, "#!/bin/sh\n"
+          + "# The demo's STONITH: the fenced node is a local process; kill it and wait until it is gone.\n"
+          + "pidfile='" + dir + "'/\"$1.pid\"\n"
+          + "[ -f \"$pidfile\" ] || { echo \"node $1 was never started here\"; exit 0; }\n"
+          + "pid=$(cat \"$pidfile\")\n"
+          + "kill -9 \"$pid\" 2>/dev/null\n"
+          + "for i in $(seq 100); do kill -0 \"$pid\" 2>/dev/null || { echo \"node $1 (pid $pid) is down\"; exit 0; };"
+          + " sleep 0.1; done\n"
+          + "echo \"node $1 (pid $pid) is still running\"; exit 1\n");
+      Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+      return script;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Starts {@code node}'s daemon as a separate process. */
+  public LocalProcess startNode(String node) {
+    LocalProcess old = nodes.get(node);
+    if (old != null && old.isAlive()) {
+      throw new IllegalStateException("node " + node + " runs already (pid " + old.pid() + ")");
+    }
+    List<String> command = new ArrayList<>(List.of(HostTool.currentJava().toString(), "--add-exports",
+        "jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED",
+        // short pauses: far below the session timeout even for a large zone
+        "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=50", "-Xmx768m",
+        "-cp", System.getProperty("java.class.path"), TwinsignCommand.class.getName(),
+        "--config", configs.get(node).toString(), "node", "run"));
+    LocalProcess process = LocalProcess.start("twinsign node " + node, command, token.environment(), dir,
+        dir.resolve(node + ".log"));
+    nodes.put(node, process);
+    try {
+      Files.writeString(dir.resolve(node + ".pid"), process.pid() + "\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return process;
+  }
+
+  public LocalProcess process(String node) {
+    return nodes.get(node);
+  }
+
+  public Path config(String node) {
+    return configs.get(node);
+  }
+
+  public MariaDbServer database(String node) {
+    return databases.get(node);
+  }
+
+  public ZooKeeperEnsemble zooKeeper() {
+    return zooKeeper;
+  }
+
+  public SoftHsm2Token token() {
+    return token;
+  }
+
+  public Path directory() {
+    return dir;
+  }
+
+  /** What a {@code twinsign} command answered. */
+  public record Answer(int exit, String out, String err) {}
+
+  /** Runs {@code twinsign --config <node's config> args} in this process; it goes to that node's admin endpoint. */
+  public Answer cli(String node, String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    picocli.CommandLine commandLine = TwinsignCommand.commandLine();
+    commandLine.setOut(new PrintWriter(out, true));
+    commandLine.setErr(new PrintWriter(err, true));
+    List<String> all = new ArrayList<>(List.of("--config", configs.get(node).toString()));
+    all.addAll(List.of(args));
+    int exit = commandLine.execute(all.toArray(String[]::new));
+    return new Answer(exit, out.toString(), err.toString());
+  }
+
+  private void write(String name, String secret) {
+    Path file = dir.resolve(name);
+    try {
+      Files.writeString(file, secret + "\n");
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static String secret() {
+    byte[] bytes = new byte[18];
+    new SecureRandom().nextBytes(bytes);
+    return HexFormat.of().formatHex(bytes);
+  }
+
+  private static void say(PrintWriter out, String text) {
+    if (out != null) {
+      out.println(text);
+      out.flush();
+    }
+  }
+
+  private <T extends AutoCloseable> T keep(T component) {
+    started.push(component);
+    return component;
+  }
+
+  /** Stops the nodes first (so none fences another while the rest stops), then everything else. */
+  @Override
+  public void close() {
+    List<Thread> stopping = new ArrayList<>();
+    for (LocalProcess node : nodes.values()) {
+      Thread t = new Thread(() -> node.stop(Duration.ofSeconds(10)), "stop-" + node.name());
+      t.start();
+      stopping.add(t);
+    }
+    join(stopping);
+    stopping.clear();
+    while (!started.isEmpty()) {
+      AutoCloseable component = started.pop();
+      Thread t = new Thread(() -> {
+        try {
+          component.close();
+        } catch (Exception e) {
+          // stopping anyway
+        }
+      }, "stop-component");
+      t.start();
+      stopping.add(t);
+    }
+    join(stopping);
+  }
+
+  private static void join(List<Thread> threads) {
+    for (Thread t : threads) {
+      try {
+        t.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,105 @@
+package org.twinsign.appliance.node;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+import java.util.Map;
+import org.twinsign.appliance.cli.AdminClient;
+import org.twinsign.appliance.cli.ClusterOperations;
+import org.twinsign.appliance.cli.NodeContext;
+import org.twinsign.appliance.cli.TwinsignCommand;
+import org.twinsign.appliance.config.TwinsignConfig;
+import org.twinsign.appliance.service.Services;
+import org.twinsign.fencing.EpochLease;
+import picocli.CommandLine;
+
+/**
+ * Operators' commands as a node executes them: a command that changes state runs here if this
+ * node is master and is forwarded to the master otherwise; a read-only command answers here, from
+ * this node's database, saying which node and role answered.
+ */
+final class AdminCommands implements NodeContext {
+  private final TwinsignConfig config;
+  private final MasterDuties duties;
+  private final ClusterView cluster;
+  private final String token;
+  private Services readOnly;
+
+  AdminCommands(TwinsignConfig config, MasterDuties duties, ClusterView cluster, String token) {
+    this.config = config;
+    this.duties = duties;
+    this.cluster = cluster;
+    this.token = token;
+  }
+
+  /** Executes {@code args} here or on the master. */
+  AdminClient.Answer execute(List<String> args) {
+    boolean writes;
+    try {
+      writes = TwinsignCommand.changesState(args);
+    } catch (CommandLine.ParameterException e) {
+      writes = false; // a usage error: let the command line here say what is wrong
+    }
+    if (writes && !"master".equals(cluster.role())) {
+      return forward(args);
+    }
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine commandLine = TwinsignCommand.inNode(this);
+    commandLine.setOut(new PrintWriter(out, true));
+    commandLine.setErr(new PrintWriter(err, true));
+    int exit = commandLine.execute(args.toArray(String[]::new));
+    return new AdminClient.Answer(exit, out.toString(), err.toString(), cluster.node(), cluster.role());
+  }
+
+  private AdminClient.Answer forward(List<String> args) {
+    String master;
+    try {
+      master = cluster.members().stream().filter(m -> "master".equals(m.get("role")))
+          .map(m -> m.get("admin")).findFirst().orElse(null);
+    } catch (Exception e) {
+      master = null;
+    }
+    if (master == null) {
+      return new AdminClient.Answer(1, "", "error: no node is master now, so nothing can change state; 'cluster"
+          + " list' says why\n", cluster.node(), cluster.role());
+    }
+    return new AdminClient("" + master, token, "the master's admin address in ZooKeeper").call(args);
+  }
+
+  @Override
+  public synchronized Services services(boolean changesState) {
+    if (changesState) {
+      Services master = duties.services();
+      if (master == null) {
+        throw new IllegalStateException("node " + cluster.node() + " is not master (anymore): nothing was changed;"
+            + " run the command again");
+      }
+      return master;
+    }
+    if (readOnly == null) {
+      // reads only: a lease that never allows a master action
+      EpochLease none = new EpochLease(1);
+      none.revoke("node " + cluster.node() + " answers read-only commands with this lease");
+      readOnly = Services.open(config, none);
+    }
+    return readOnly;
+  }
+
+  @Override
+  public ClusterOperations cluster() {
+    return cluster;
+  }
+
+  synchronized void close() {
+    if (readOnly != null) {
+      readOnly.close();
+      readOnly = null;
+    }
+  }
+
+  /** For the record, what the endpoint answers about itself. */
+  Map<String, String> whoAmI() {
+    return Map.of("node", cluster.node(), "role", cluster.role());
+  }
+}

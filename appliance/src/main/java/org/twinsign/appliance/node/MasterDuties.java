@@ -1,0 +1,146 @@
+package org.twinsign.appliance.node;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.twinsign.appliance.config.TwinsignConfig;
+import org.twinsign.appliance.service.EnforcerService;
+import org.twinsign.appliance.service.Services;
+import org.twinsign.appliance.store.Store;
+import org.twinsign.appliance.store.ZoneTable;
+import org.twinsign.fencing.Lease;
+
+/**
+ * What a master does, one term (epoch) at a time: the enforcer and signer on the schedule the
+ * enforcer computes, plus any zone whose input file changed, all under the term's lease. A term
+ * has its own {@link Services} (and so its own store pool and HSM sessions), opened when it starts
+ * and closed when it ends: nothing of an old epoch carries into a new one.
+ */
+final class MasterDuties {
+  private static final Logger LOG = LoggerFactory.getLogger(MasterDuties.class);
+
+  /** How often the master looks for due zones and changed input files when nothing is due sooner. */
+  static final Duration POLL = Duration.ofSeconds(5);
+
+  private final TwinsignConfig config;
+  private volatile Term term;
+
+  MasterDuties(TwinsignConfig config) {
+    this.config = config;
+  }
+
+  synchronized void start(Lease lease) {
+    stop("a new epoch starts");
+    term = new Term(lease);
+    term.thread.start();
+  }
+
+  synchronized void stop(String why) {
+    Term current = term;
+    term = null;
+    if (current != null) {
+      current.stop(why);
+    }
+  }
+
+  /** The services of the running term, or null when this node is not master. */
+  Services services() {
+    Term current = term;
+    return current == null ? null : current.services;
+  }
+
+  private final class Term implements Runnable {
+    private final Lease lease;
+    private final Thread thread;
+    private final Map<String, String> inputSeen = new HashMap<>();
+    private volatile boolean stopped;
+    private volatile Services services;
+
+    Term(Lease lease) {
+      this.lease = lease;
+      this.thread = new Thread(this, "master-duties-epoch-" + lease.epoch().orElse(0));
+      this.thread.setDaemon(true);
+    }
+
+    @Override
+    public void run() {
+      try {
+        services = Services.open(config, lease);
+        LOG.info("master duties start under epoch {}", lease.epoch().orElse(0));
+        boolean first = true;
+        while (!stopped && lease.valid()) {
+          Instant next = pass(first);
+          first = false;
+          long wait = Math.max(50, Math.min(POLL.toMillis(), Duration.between(Instant.now(), next).toMillis()));
+          Thread.sleep(wait);
+        }
+      } catch (InterruptedException e) {
+        // stopped
+      } catch (RuntimeException e) {
+        LOG.error("master duties of epoch {} stopped: {}", lease.epoch().orElse(0), e.getMessage());
+      } finally {
+        Services s = services;
+        services = null;
+        if (s != null) {
+          s.close();
+        }
+      }
+    }
+
+    /** One pass: enforce what is due or changed; returns when the next zone is due. */
+    private Instant pass(boolean all) {
+      List<ZoneTable.Due> schedule = services.store().read(ZoneTable::schedule);
+      Instant now = services.store().read(Store::now);
+      List<String> zones = new ArrayList<>();
+      Instant next = now.plus(POLL);
+      Map<String, Path> inputs = new HashMap<>();
+      services.store().read(tx -> {
+        ZoneTable.all(tx).forEach(z -> inputs.put(z.name(), z.input()));
+        return null;
+      });
+      for (ZoneTable.Due due : schedule) {
+        String seen = stamp(inputs.get(due.zone()));
+        boolean changed = !seen.equals(inputSeen.put(due.zone(), seen));
+        if (all || changed || due.at() == null || !due.at().isAfter(now)) {
+          zones.add(due.zone());
+        } else if (due.at().isBefore(next)) {
+          next = due.at();
+        }
+      }
+      if (!zones.isEmpty() && lease.valid()) {
+        EnforcerService.Report report = services.enforcer().enforce(zones);
+        report.lines().forEach(line -> LOG.info("{}", line));
+        report.failures().forEach(line -> LOG.warn("{}", line));
+        report.warnings().forEach(line -> LOG.warn("{}", line));
+        return now; // look again soon: a run may have scheduled more
+      }
+      return next;
+    }
+
+    private String stamp(Path input) {
+      try {
+        return input == null ? "" : Files.getLastModifiedTime(input).toMillis() + "/" + Files.size(input);
+      } catch (java.io.IOException e) {
+        return "missing";
+      }
+    }
+
+    void stop(String why) {
+      stopped = true;
+      LOG.info("master duties of epoch {} stop: {}", lease.epoch().orElse(0), why);
+      thread.interrupt();
+      try {
+        thread.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

@@ -1,0 +1,118 @@
+package org.twinsign.appliance.node;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.curator.framework.CuratorFramework;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.twinsign.appliance.config.ConfigException;
+import org.twinsign.appliance.config.PairConfig;
+import org.twinsign.appliance.config.TwinsignConfig;
+import org.twinsign.fencing.ClusterMembers;
+import org.twinsign.fencing.ClusterPaths;
+import org.twinsign.fencing.Eligibility;
+import org.twinsign.fencing.FailoverSwitch;
+import org.twinsign.fencing.HaLoop;
+import org.twinsign.fencing.Leadership;
+import org.twinsign.fencing.ZooKeeperConnection;
+
+/**
+ * One node of a pair ({@code twinsign node run}): its ZooKeeper session, its part in the election,
+ * the HA loop that steers its database and duties, and its admin endpoint.
+ *
+ * <p>Lifecycle: {@link #start} checks everything it can before taking part (configuration,
+ * ZooKeeper, the local database, the name not in use) and fails with a message naming the setting;
+ * {@link #close} leaves the election first, so that the peer can take over at once.
+ */
+public final class NodeDaemon implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(NodeDaemon.class);
+
+  /** The HA loop's tick when nothing wakes it sooner. */
+  static final Duration TICK = Duration.ofMillis(500);
+
+  private final TwinsignConfig config;
+  private final PairConfig pair;
+  private CuratorFramework client;
+  private Leadership leadership;
+  private HaLoop loop;
+  private MasterDuties duties;
+  private AdminServer admin;
+  private AdminCommands commands;
+  private ClusterView view;
+
+  private NodeDaemon(TwinsignConfig config) {
+    if (config.pair() == null) {
+      throw new ConfigException(config.source() + ": 'node run' is for node.mode=pair; a single signer runs"
+          + " 'enforce' from cron or a systemd timer");
+    }
+    this.config = config;
+    this.pair = config.pair();
+  }
+
+  public static NodeDaemon start(TwinsignConfig config) throws Exception {
+    NodeDaemon daemon = new NodeDaemon(config);
+    try {
+      daemon.startAll();
+      return daemon;
+    } catch (Exception | Error e) {
+      daemon.close();
+      throw e;
+    }
+  }
+
+  private void startAll() throws Exception {
+    ClusterPaths paths = new ClusterPaths(pair.clusterName());
+    duties = new MasterDuties(config);
+    PairNode node = new PairNode(config, duties);
+    node.checkDatabase();
+    String token = PairConfig.secret(pair.adminTokenFile(), "admin.token.file");
+    try {
+      client = ZooKeeperConnection.open(pair.zookeeperConnect(), pair.sessionTimeout(), pair.sessionTimeout()
+          .multipliedBy(2));
+    } catch (IllegalStateException e) {
+      throw new ConfigException(config.source() + ": " + e.getMessage());
+    }
+    ClusterMembers members = new ClusterMembers(client, paths, pair.nodeName());
+    members.register(Map.of("state", "starting"), pair.sessionTimeout().plusSeconds(2));
+    leadership = new Leadership(client, new Leadership.Settings(pair.nodeName(), paths, pair.sessionTimeout(), 0.5));
+    Clock clock = Clock.systemUTC();
+    FailoverSwitch failover = new FailoverSwitch(client, paths, clock);
+    loop = new HaLoop(leadership, members, new Eligibility(client, paths, clock), failover, node, clock, TICK,
+        pair.fenceDelay());
+    view = new ClusterView(pair.nodeName(), members, leadership, failover, new Eligibility(client, paths, clock),
+        loop);
+    commands = new AdminCommands(config, duties, view, token);
+    admin = AdminServer.start(pair.adminHost(), pair.adminPort(), token, commands);
+    leadership.start();
+    loop.start();
+    LOG.info("node {} of cluster {} runs; admin endpoint http://{}:{}/", pair.nodeName(), pair.clusterName(),
+        pair.adminHost(), admin.port());
+  }
+
+  public int adminPort() {
+    return admin.port();
+  }
+
+  @Override
+  public void close() {
+    if (loop != null) {
+      loop.close();
+    }
+    if (leadership != null) {
+      leadership.close();
+    }
+    if (duties != null) {
+      duties.stop("node stopping");
+    }
+    if (admin != null) {
+      admin.close();
+    }
+    if (commands != null) {
+      commands.close();
+    }
+    if (client != null) {
+      client.close();
+    }
+  }
+}
