@@ -16,6 +16,7 @@ import org.twinsign.appliance.service.Services;
 import org.twinsign.appliance.store.Store;
 import org.twinsign.appliance.store.ZoneTable;
 import org.twinsign.fencing.Lease;
+import org.twinsign.replication.CommitAcknowledgement;
 
 /**
  * What a master does, one term (epoch) at a time: the enforcer and signer on the schedule the
@@ -30,10 +31,16 @@ final class MasterDuties {
   static final Duration POLL = Duration.ofSeconds(5);
 
   private final TwinsignConfig config;
+  private volatile CommitAcknowledgement acknowledgement = CommitAcknowledgement.NONE;
   private volatile Term term;
 
   MasterDuties(TwinsignConfig config) {
     this.config = config;
+  }
+
+  /** What decides after each commit whether it counts as done (see the store); set before the first term. */
+  void acknowledgeCommitsWith(CommitAcknowledgement acknowledgement) {
+    this.acknowledgement = acknowledgement;
   }
 
   synchronized void start(Lease lease) {
@@ -72,7 +79,9 @@ final class MasterDuties {
     @Override
     public void run() {
       try {
-        services = Services.open(config, lease);
+        Services opened = Services.open(config, lease);
+        opened.store().acknowledgeCommitsWith(acknowledgement);
+        services = opened;
         LOG.info("master duties start under epoch {}", lease.epoch().orElse(0));
         boolean first = true;
         while (!stopped && lease.valid()) {

@@ -16,6 +16,7 @@ import org.twinsign.fencing.FailoverSwitch;
 import org.twinsign.fencing.HaLoop;
 import org.twinsign.fencing.Leadership;
 import org.twinsign.fencing.ZooKeeperConnection;
+import org.twinsign.replication.SemiSyncAcknowledgement;
 
 /**
  * One node of a pair ({@code twinsign node run}): its ZooKeeper session, its part in the election,
@@ -63,6 +64,7 @@ public final class NodeDaemon implements AutoCloseable {
 
   private void startAll() throws Exception {
     ClusterPaths paths = new ClusterPaths(pair.clusterName());
+    Clock clock = Clock.systemUTC();
     duties = new MasterDuties(config);
     PairNode node = new PairNode(config, duties);
     node.checkDatabase();
@@ -76,12 +78,12 @@ public final class NodeDaemon implements AutoCloseable {
     ClusterMembers members = new ClusterMembers(client, paths, pair.nodeName());
     members.register(Map.of("state", "starting"), pair.sessionTimeout().plusSeconds(2));
     leadership = new Leadership(client, new Leadership.Settings(pair.nodeName(), paths, pair.sessionTimeout(), 0.5));
-    Clock clock = Clock.systemUTC();
+    Eligibility eligibility = new Eligibility(client, paths, clock);
+    Leadership leading = leadership;
+    duties.acknowledgeCommitsWith(new SemiSyncAcknowledgement(why -> eligibility.mark("", why, leading.lease())));
     FailoverSwitch failover = new FailoverSwitch(client, paths, clock);
-    loop = new HaLoop(leadership, members, new Eligibility(client, paths, clock), failover, node, clock, TICK,
-        pair.fenceDelay());
-    view = new ClusterView(pair.nodeName(), members, leadership, failover, new Eligibility(client, paths, clock),
-        loop);
+    loop = new HaLoop(leadership, members, eligibility, failover, node, clock, TICK, pair.fenceDelay());
+    view = new ClusterView(pair.nodeName(), members, leadership, failover, eligibility, loop);
     commands = new AdminCommands(config, duties, view, token);
     admin = AdminServer.start(pair.adminHost(), pair.adminPort(), token, commands);
     leadership.start();

@@ -29,6 +29,7 @@ import liquibase.resource.ClassLoaderResourceAccessor;
 import liquibase.ui.LoggerUIService;
 import org.twinsign.appliance.config.TwinsignConfig;
 import org.twinsign.fencing.Lease;
+import org.twinsign.replication.CommitAcknowledgement;
 
 /**
  * Twinsign's state in MariaDB: a connection pool and the schema, which one Liquibase changelog
@@ -42,10 +43,19 @@ public final class Store implements AutoCloseable {
 
   private final TwinsignConfig config;
   private final HikariDataSource pool;
+  private volatile CommitAcknowledgement acknowledgement = CommitAcknowledgement.NONE;
 
   private Store(TwinsignConfig config, HikariDataSource pool) {
     this.config = config;
     this.pool = pool;
+  }
+
+  /**
+   * What decides after each writing commit whether it counts as done: in a pair, acknowledged by
+   * the standby or the standby marked not eligible first ({@link CommitAcknowledgement}).
+   */
+  public void acknowledgeCommitsWith(CommitAcknowledgement acknowledgement) {
+    this.acknowledgement = acknowledgement;
   }
 
   /** Connects (the password is read from its file here, and only here). */
@@ -226,7 +236,8 @@ public final class Store implements AutoCloseable {
    */
   public <T> T write(Lease lease, java.util.function.Function<StoreTransaction, T> work) {
     checkSchema();
-    try (StoreTransaction transaction = StoreTransaction.begin(connection(), lease, true, config.dbUrl())) {
+    try (StoreTransaction transaction = StoreTransaction.begin(connection(), lease, true, config.dbUrl(),
+        acknowledgement)) {
       T result = work.apply(transaction);
       transaction.commit();
       return result;

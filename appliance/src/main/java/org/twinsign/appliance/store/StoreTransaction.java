@@ -12,6 +12,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import org.twinsign.fencing.Lease;
+import org.twinsign.replication.CommitAcknowledgement;
 
 /**
  * One transaction on the store: every state change of one decision is written here and committed
@@ -26,13 +27,16 @@ public final class StoreTransaction implements AutoCloseable {
   private final long epoch;
   private final String where;
   private final Lease lease;
+  private final CommitAcknowledgement acknowledgement;
   private boolean done;
 
-  private StoreTransaction(Connection connection, long epoch, String where, Lease lease) {
+  private StoreTransaction(Connection connection, long epoch, String where, Lease lease,
+      CommitAcknowledgement acknowledgement) {
     this.connection = connection;
     this.epoch = epoch;
     this.where = where;
     this.lease = lease;
+    this.acknowledgement = acknowledgement;
   }
 
   /** Whether this transaction may write. */
@@ -55,6 +59,16 @@ public final class StoreTransaction implements AutoCloseable {
    * @param lease the writer's lease; null for a read-only transaction
    */
   static StoreTransaction begin(Connection connection, Lease lease, boolean write, String where) {
+    return begin(connection, lease, write, where, CommitAcknowledgement.NONE);
+  }
+
+  /**
+   * As {@link #begin(Connection, Lease, boolean, String)}, with what decides after the commit
+   * whether it may count as done (in a pair: acknowledged by the standby, or the standby marked
+   * not eligible first).
+   */
+  static StoreTransaction begin(Connection connection, Lease lease, boolean write, String where,
+      CommitAcknowledgement acknowledgement) {
     if (write && lease == null) {
       throw new IllegalArgumentException("a writing transaction needs a lease");
     }
@@ -89,7 +103,7 @@ public final class StoreTransaction implements AutoCloseable {
             + " but epoch " + epoch + " has already written to " + where + " (another node is master);"
             + " nothing was changed");
       }
-      return new StoreTransaction(connection, epoch, where, write ? lease : null);
+      return new StoreTransaction(connection, epoch, where, write ? lease : null, acknowledgement);
     } catch (SQLException e) {
       closeQuietly(connection);
       throw failure(e, where);
@@ -114,7 +128,7 @@ public final class StoreTransaction implements AutoCloseable {
       connection.setAutoCommit(false);
       connection.setReadOnly(false); // a read-only transaction may not take locking reads
       connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-      return new StoreTransaction(connection, 0, where, null);
+      return new StoreTransaction(connection, 0, where, null, CommitAcknowledgement.NONE);
     } catch (SQLException e) {
       closeQuietly(connection);
       throw failure(e, where);
@@ -195,6 +209,15 @@ public final class StoreTransaction implements AutoCloseable {
       }
       throw new StoreException("the database " + where + " refused the commit: nothing was changed (" + e.getMessage()
           + ")", e);
+    }
+    if (lease != null) {
+      try {
+        acknowledgement.afterCommit(connection);
+      } catch (Exception e) {
+        throw new CommitUnknownException("committed to " + where + ", but the standby did not acknowledge it and could"
+            + " not be marked as not eligible (" + e.getMessage() + "): the change may be lost if the standby is"
+            + " promoted; the next run reads the store and carries on from what it holds", e);
+      }
     }
   }
 
