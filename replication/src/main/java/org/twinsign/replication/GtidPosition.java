@@ -25,7 +25,7 @@ public record GtidPosition(Map<Long, Gtid> domains) {
   public static final GtidPosition EMPTY = new GtidPosition(Map.of());
 
   public GtidPosition {
-    domains = Map.copyOf(domains);
+    domains = java.util.Collections.unmodifiableMap(new TreeMap<>(domains)); // ordered by domain: stable text
   }
 
   /** Parses {@code "0-1-42,1-2-7"}; empty or null is {@link #EMPTY}. */
