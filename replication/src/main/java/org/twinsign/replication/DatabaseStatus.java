@@ -17,9 +17,12 @@ public record DatabaseStatus(boolean readOnly, GtidPosition current, GtidPositio
       return ioRunning && sqlRunning;
     }
 
-    /** Everything it has received is applied. */
-    public boolean caughtUp() {
-      return applied.covers(received);
+    /**
+     * Everything it has received is applied, judged by the server's {@code current} position:
+     * events of its own server id that come back from the primary are skipped, not applied.
+     */
+    public boolean caughtUp(GtidPosition current) {
+      return current.covers(received);
     }
   }
 

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.twinsign.appliance.demo.DemoWorkspace;
+import org.twinsign.appliance.demo.PairDemo;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -14,12 +15,13 @@ import picocli.CommandLine.Option;
  * Ctrl-C (or {@code --run-for}), then stops every process it started.
  */
 @Command(name = "demo", description = {
-    "Start a demo workspace that signs an example zone, until Ctrl-C.",
-    "It runs a SoftHSM2 token, a MariaDB primary/replica pair and a ZooKeeper server on free loopback",
-    "ports in temporary directories; sets up the store, imports a KASP policy, adds the",
-    "bundled example zone, generate and back up keys, run the enforcer (which signs the zone) and check",
-    "it with BIND's dnssec-verify; show 'key list --verbose' and 'rollover list'. With --simulate, leap",
-    "through simulated time until a ZSK and a KSK rollover are done. Ctrl-C stops it all."})
+    "Start a signer pair that signs an example zone, until Ctrl-C.",
+    "Three ZooKeeper servers (the two sites' and a witness), two node daemons ('node run') each with its own",
+    "MariaDB (GTID, semi-sync), one SoftHSM2 token both nodes use; all on free loopback ports in a",
+    "temporary directory. It prints each node's config, pid and log: kill -9 the master and watch",
+    "'cluster list' show the standby take over. --failover-after does that by itself.",
+    "--simulate instead runs one node and leaps through simulated time until a ZSK and a KSK rollover",
+    "are done. Ctrl-C stops it all."})
 final class DemoCommand implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -31,10 +33,23 @@ final class DemoCommand implements Runnable {
   @Option(names = "--simulate", description = "Leap through simulated time: a ZSK and a KSK rollover, DS step included.")
   boolean simulate;
 
+  @Option(names = "--failover-after", paramLabel = "DURATION",
+      description = "Kill the master (kill -9) after this long, and print how long the standby took to take over.")
+  String failoverAfter;
+
   @Override
   public void run() {
     Duration limit = runFor == null ? null : Durations.parse(spec.commandLine(), "--run-for", runFor);
+    Duration failover = failoverAfter == null ? null
+        : Durations.parse(spec.commandLine(), "--failover-after", failoverAfter);
+    if (failover != null && simulate) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--failover-after is for the pair, not --simulate");
+    }
     PrintWriter out = spec.commandLine().getOut();
+    if (!simulate) {
+      runPair(out, limit, failover);
+      return;
+    }
     // the Ctrl-C handler is there before the first component starts: a Ctrl-C in any phase stops all
     DemoWorkspace workspace = DemoWorkspace.create();
     CountDownLatch stopped = new CountDownLatch(1);
@@ -51,6 +66,42 @@ final class DemoCommand implements Runnable {
     workspace.describe(out);
     out.println("demo ready");
     out.flush();
+    if (limit == null) {
+      awaitForever(stopped);
+      return;
+    }
+    awaitQuietly(stopped, limit);
+    if (Runtime.getRuntime().removeShutdownHook(hook)) {
+      hook.run();
+    }
+  }
+
+  /** The pair demo: started, described, optionally failed over, then kept until Ctrl-C or --run-for. */
+  private void runPair(PrintWriter out, Duration limit, Duration failover) {
+    CountDownLatch stopped = new CountDownLatch(1);
+    // the Ctrl-C handler is there before the first component starts: a Ctrl-C in any phase stops all
+    PairDemo started = PairDemo.create(out);
+    Thread hook = new Thread(() -> {
+      out.println("stopping the demo ...");
+      out.flush();
+      started.close();
+      out.println("demo stopped; every process it started has ended");
+      out.flush();
+      stopped.countDown();
+    }, "twinsign-demo-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    started.start();
+    started.describe();
+    out.println("demo ready");
+    out.flush();
+    if (failover != null) {
+      awaitQuietly(stopped, failover);
+      if (stopped.getCount() > 0) {
+        Duration took = started.failover();
+        out.println("failover done in " + took.toMillis() + " ms");
+        out.flush();
+      }
+    }
     if (limit == null) {
       awaitForever(stopped);
       return;

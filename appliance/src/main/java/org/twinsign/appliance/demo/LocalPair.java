@@ -24,6 +24,7 @@ import org.twinsign.testkit.HostTool;
 import org.twinsign.testkit.LocalProcess;
 import org.twinsign.testkit.MariaDbServer;
 import org.twinsign.testkit.SoftHsm2Token;
+import org.twinsign.testkit.TcpProxy;
 import org.twinsign.testkit.ZooKeeperEnsemble;
 
 /**
@@ -45,8 +46,10 @@ public final class LocalPair implements AutoCloseable {
   private final Map<String, MariaDbServer> databases = new LinkedHashMap<>();
   private final Map<String, Path> configs = new LinkedHashMap<>();
   private final Map<String, LocalProcess> nodes = new LinkedHashMap<>();
+  private final Map<String, List<TcpProxy>> zooKeeperLinks = new LinkedHashMap<>();
   private SoftHsm2Token token;
   private ZooKeeperEnsemble zooKeeper;
+  private volatile boolean closed;
 
   private LocalPair(Path dir, Duration sessionTimeout) {
     this.dir = dir;
@@ -58,17 +61,30 @@ public final class LocalPair implements AutoCloseable {
    * themselves start with {@link #startNode}.
    */
   public static LocalPair create(Path dir, int zooKeeperServers, Duration sessionTimeout, PrintWriter out) {
-    LocalPair pair = new LocalPair(dir, sessionTimeout);
+    LocalPair pair = allocate(dir, sessionTimeout);
+    pair.prepare(zooKeeperServers, out);
+    return pair;
+  }
+
+  /**
+   * A pair with nothing started yet: {@link #close()} may be called from another thread (Ctrl-C)
+   * at any time during {@link #prepare}, and stops what has started.
+   */
+  public static LocalPair allocate(Path dir, Duration sessionTimeout) {
+    return new LocalPair(dir, sessionTimeout);
+  }
+
+  /** Starts the ZooKeeper servers and both databases and writes the nodes' configs; stops it all on failure. */
+  public void prepare(int zooKeeperServers, PrintWriter out) {
     try {
-      pair.prepare(zooKeeperServers, out);
-      return pair;
+      prepareAll(zooKeeperServers, out);
     } catch (RuntimeException e) {
-      pair.close();
+      close();
       throw e;
     }
   }
 
-  private void prepare(int zooKeeperServers, PrintWriter out) {
+  private void prepareAll(int zooKeeperServers, PrintWriter out) {
     say(out, "starting a SoftHSM2 token (both nodes use it, as a network HSM) ...");
     token = keep(SoftHsm2Token.create(dir.resolve("hsm"), "twinsign-pair", SoftHsm2Token.DEFAULT_LIBRARY));
     say(out, "starting " + zooKeeperServers + " ZooKeeper server(s) ...");
@@ -104,10 +120,20 @@ public final class LocalPair implements AutoCloseable {
       String peer = NODES.get(1 - NODES.indexOf(node));
       MariaDbServer own = databases.get(node);
       MariaDbServer other = databases.get(peer);
+      // each node reaches ZooKeeper through proxies of its own, so that a test can cut it off alone
+      List<TcpProxy> links = new ArrayList<>();
+      List<String> connect = new ArrayList<>();
+      for (int i = 0; i < zooKeeper.size(); i++) {
+        TcpProxy link = keep(TcpProxy.start(zooKeeper.clientPort(i)));
+        links.add(link);
+        connect.add("127.0.0.1:" + link.port());
+      }
+      zooKeeperLinks.put(node, links);
       Path config = dir.resolve(node + ".conf");
       String text = "node.mode=pair\n"
           + "node.name=" + node + "\ncluster.name=demo\n"
-          + "zookeeper.connect=" + zooKeeper.connectString() + "\nzookeeper.session-timeout=" + sessionTimeout + "\n"
+          + "zookeeper.connect=" + String.join(",", connect) + "\nzookeeper.session-timeout=" + sessionTimeout + "\n"
+          + "node.history-file=history-" + node + ".jsonl\n"
           + "db.url=" + own.jdbcUrl("twinsign") + "\ndb.user=twinsign\ndb.password.file=db.password\n"
           + "db.admin.user=twinsign_admin\ndb.admin.password.file=db-admin.password\n"
           + "replication.user=repl\nreplication.password.file=replication.password\n"
@@ -157,6 +183,11 @@ public final class LocalPair implements AutoCloseable {
 
   /** Starts {@code node}'s daemon as a separate process. */
   public LocalProcess startNode(String node) {
+    return startNode(node, Map.of());
+  }
+
+  /** Starts {@code node}'s daemon with {@code env} added (e.g. libfaketime's, for a clock offset). */
+  public LocalProcess startNode(String node, Map<String, String> env) {
     LocalProcess old = nodes.get(node);
     if (old != null && old.isAlive()) {
       throw new IllegalStateException("node " + node + " runs already (pid " + old.pid() + ")");
@@ -167,15 +198,38 @@ public final class LocalPair implements AutoCloseable {
         "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=50", "-Xmx768m",
         "-cp", System.getProperty("java.class.path"), TwinsignCommand.class.getName(),
         "--config", configs.get(node).toString(), "node", "run"));
-    LocalProcess process = LocalProcess.start("twinsign node " + node, command, token.environment(), dir,
+    Map<String, String> environment = new LinkedHashMap<>(token.environment());
+    environment.putAll(env);
+    LocalProcess process = LocalProcess.start("twinsign node " + node, command, environment, dir,
         dir.resolve(node + ".log"));
-    nodes.put(node, process);
+    synchronized (started) {
+      nodes.put(node, process);
+      if (closed) {
+        process.kill();
+        throw new IllegalStateException("the pair was stopped while it started");
+      }
+    }
     try {
       Files.writeString(dir.resolve(node + ".pid"), process.pid() + "\n");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     return process;
+  }
+
+  /** Cuts {@code node} off from every ZooKeeper server (a black hole), leaving its database and clients alone. */
+  public void partitionFromZooKeeper(String node) {
+    zooKeeperLinks.get(node).forEach(TcpProxy::blackhole);
+  }
+
+  /** Ends {@link #partitionFromZooKeeper}. */
+  public void healZooKeeperLinks(String node) {
+    zooKeeperLinks.get(node).forEach(TcpProxy::restore);
+  }
+
+  /** The history files the nodes write ({@code node.history-file}). */
+  public List<Path> historyFiles() {
+    return NODES.stream().map(n -> dir.resolve("history-" + n + ".jsonl")).toList();
   }
 
   public LocalProcess process(String node) {
@@ -242,23 +296,44 @@ public final class LocalPair implements AutoCloseable {
   }
 
   private <T extends AutoCloseable> T keep(T component) {
-    started.push(component);
-    return component;
+    synchronized (started) {
+      if (!closed) {
+        started.push(component);
+        return component;
+      }
+    }
+    try {
+      component.close();
+    } catch (Exception e) {
+      // stopping anyway
+    }
+    throw new IllegalStateException("the pair was stopped while it started");
   }
 
   /** Stops the nodes first (so none fences another while the rest stops), then everything else. */
   @Override
   public void close() {
+    List<LocalProcess> running;
+    synchronized (started) {
+      closed = true;
+      running = new ArrayList<>(nodes.values());
+    }
     List<Thread> stopping = new ArrayList<>();
-    for (LocalProcess node : nodes.values()) {
+    for (LocalProcess node : running) {
       Thread t = new Thread(() -> node.stop(Duration.ofSeconds(10)), "stop-" + node.name());
       t.start();
       stopping.add(t);
     }
     join(stopping);
     stopping.clear();
-    while (!started.isEmpty()) {
-      AutoCloseable component = started.pop();
+    while (true) {
+      AutoCloseable component;
+      synchronized (started) {
+        if (started.isEmpty()) {
+          break;
+        }
+        component = started.pop();
+      }
       Thread t = new Thread(() -> {
         try {
           component.close();

@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import org.twinsign.appliance.config.TwinsignConfig;
 import org.twinsign.appliance.service.EnforcerService;
 import org.twinsign.appliance.service.Services;
+import org.twinsign.appliance.store.MasterActionLog;
 import org.twinsign.appliance.store.Store;
 import org.twinsign.appliance.store.ZoneTable;
 import org.twinsign.fencing.Lease;
@@ -32,10 +33,16 @@ final class MasterDuties {
 
   private final TwinsignConfig config;
   private volatile CommitAcknowledgement acknowledgement = CommitAcknowledgement.NONE;
+  private volatile MasterActionLog actions = MasterActionLog.NONE;
   private volatile Term term;
 
   MasterDuties(TwinsignConfig config) {
     this.config = config;
+  }
+
+  /** Where the terms record their actions ({@code node.history-file}); set before the first term. */
+  void logActionsTo(MasterActionLog log) {
+    this.actions = log;
   }
 
   /** What decides after each commit whether it counts as done (see the store); set before the first term. */
@@ -81,6 +88,7 @@ final class MasterDuties {
       try {
         Services opened = Services.open(config, lease);
         opened.store().acknowledgeCommitsWith(acknowledgement);
+        opened.store().logActionsTo(actions);
         services = opened;
         LOG.info("master duties start under epoch {}", lease.epoch().orElse(0));
         boolean first = true;

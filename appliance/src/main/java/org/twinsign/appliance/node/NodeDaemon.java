@@ -66,6 +66,9 @@ public final class NodeDaemon implements AutoCloseable {
     ClusterPaths paths = new ClusterPaths(pair.clusterName());
     Clock clock = Clock.systemUTC();
     duties = new MasterDuties(config);
+    if (pair.historyFile() != null) {
+      duties.logActionsTo(new FileActionLog(pair.historyFile(), pair.nodeName()));
+    }
     PairNode node = new PairNode(config, duties);
     node.checkDatabase();
     String token = PairConfig.secret(pair.adminTokenFile(), "admin.token.file");

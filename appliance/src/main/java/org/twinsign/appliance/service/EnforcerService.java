@@ -278,8 +278,10 @@ public final class EnforcerService {
         run.fromPool.stream().mapToLong(KeyTable.HsmKeyRow::id).sorted().forEach(id -> KeyTable.claimPoolKey(tx, id));
         run.writes.forEach(write -> write.accept(tx));
         if (run.signed != null) {
+          long started = System.nanoTime();
           tx.lease().check("publish zone " + zoneName + " to " + snapshot.zone().output());
           run.signed.publish();
+          services.store().actions().acted("publish", tx.epoch(), zoneName + " " + run.signed.serial(), started);
         }
         return null;
       });

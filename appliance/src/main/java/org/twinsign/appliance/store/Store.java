@@ -44,6 +44,7 @@ public final class Store implements AutoCloseable {
   private final TwinsignConfig config;
   private final HikariDataSource pool;
   private volatile CommitAcknowledgement acknowledgement = CommitAcknowledgement.NONE;
+  private volatile MasterActionLog actions = MasterActionLog.NONE;
 
   private Store(TwinsignConfig config, HikariDataSource pool) {
     this.config = config;
@@ -56,6 +57,15 @@ public final class Store implements AutoCloseable {
    */
   public void acknowledgeCommitsWith(CommitAcknowledgement acknowledgement) {
     this.acknowledgement = acknowledgement;
+  }
+
+  /** Where completed commits (and publications, by their writers) are recorded with their epoch. */
+  public void logActionsTo(MasterActionLog log) {
+    this.actions = log;
+  }
+
+  public MasterActionLog actions() {
+    return actions;
   }
 
   /** Connects (the password is read from its file here, and only here). */
@@ -236,10 +246,12 @@ public final class Store implements AutoCloseable {
    */
   public <T> T write(Lease lease, java.util.function.Function<StoreTransaction, T> work) {
     checkSchema();
+    long started = System.nanoTime();
     try (StoreTransaction transaction = StoreTransaction.begin(connection(), lease, true, config.dbUrl(),
         acknowledgement)) {
       T result = work.apply(transaction);
       transaction.commit();
+      actions.acted("commit", transaction.epoch(), "", started);
       return result;
     }
   }

@@ -46,19 +46,15 @@ class DemoLauncherIT {
     Path log = work.resolve("demo.log");
     try (LocalProcess demo = LocalProcess.start("twinsign demo", List.of(LAUNCHER.toString(), "demo"), ENV, work,
         log)) {
-      String output = awaitLine(demo, log, "demo ready", Duration.ofMinutes(3));
-      assertTrue(output.contains("SoftHSM2 token 'twinsign-demo'"), output);
-      assertTrue(output.contains("mariadbd 'primary' on 127.0.0.1:"), output);
-      assertTrue(output.contains("mariadbd 'replica' on 127.0.0.1:"), output);
-      assertTrue(output.contains("ZooKeeper (1 server processes) at 127.0.0.1:"), output);
+      String output = awaitLine(demo, log, "demo ready", Duration.ofMinutes(4));
+      assertTrue(output.contains("starting 3 ZooKeeper server(s)"), output);
+      assertTrue(output.matches("(?s).*node alpha\\s+pid \\d+\\s+config /.*alpha\\.conf.*"), output);
+      assertTrue(output.matches("(?s).*node beta\\s+pid \\d+\\s+config /.*beta\\.conf.*"), output);
       assertTrue(output.contains("dnssec-verify says (exit 0)"), output);
-      assertTrue(output.contains("Zone fully signed"), output);
-      assertTrue(output.contains("$ twinsign key list --verbose") && output.contains("$ twinsign rollover list"), output);
-      assertTrue(output.matches("(?s).*example\\.test\\s+KSK\\s+publish.*"), output);
-      assertTrue(output.matches("(?s).*example\\.test\\.\\s+3600\\s+IN\\s+DS\\s+\\d+ 13 2 [0-9A-F]{64}.*"),
-          "key export --ds through the launcher: " + output);
+      assertTrue(output.matches("(?s).*alpha\\s+master\\s+1\\s.*"), "cluster list shows the master: " + output);
+      assertTrue(output.matches("(?s).*beta\\s+standby\\s+\\S*\\s*yes\\s.*"), "and an eligible standby: " + output);
       List<String> dirs = workspaceDirectories(output);
-      assertTrue(dirs.size() >= 4, "the demo names its directories: " + output);
+      assertTrue(dirs.size() >= 2, "the demo names its directories: " + output);
       for (String dir : dirs) {
         assertFalse(ProcessRegistry.hostProcessesMentioning(dir).isEmpty() && dir.contains("mariadb"),
             "a mariadbd runs in " + dir);
@@ -77,6 +73,25 @@ class DemoLauncherIT {
         assertEquals(List.of(), ProcessRegistry.hostProcessesMentioning(dir), "still running in " + dir);
         assertFalse(Files.exists(Path.of(dir)), "workspace directory must be removed: " + dir);
       }
+    }
+  }
+
+  @Test
+  void demoFailoverAfterKillsTheMasterAndTheStandbyTakesOver(@TempDir Path work) throws Exception {
+    Path log = work.resolve("demo-failover.log");
+    int exit = LocalProcess.run("twinsign demo --failover-after", List.of(LAUNCHER.toString(), "demo",
+        "--failover-after", "2s", "--run-for", "1s"), ENV, work, log, null, Duration.ofMinutes(6));
+    String output = Files.readString(log);
+    assertEquals(0, exit, output);
+    assertTrue(output.matches("(?s).*kill -9 of the master, node alpha \\(pid \\d+\\).*"), output);
+    assertTrue(output.matches("(?s).*node beta is master after \\d+ ms.*"), output);
+    assertTrue(output.matches("(?s).*failover done in \\d+ ms.*"), output);
+    assertTrue(output.indexOf("dnssec-verify says (exit 0)") != output.lastIndexOf("dnssec-verify says (exit 0)"),
+        "the zone validates before and after: " + output);
+    assertTrue(output.matches("(?s).*2\\s+beta\\s+.*failover from node alpha.*"), "cluster history: " + output);
+    assertTrue(output.contains("demo stopped; every process it started has ended"), output);
+    for (String dir : workspaceDirectories(output)) {
+      assertFalse(Files.exists(Path.of(dir)), "workspace directory must be removed: " + dir);
     }
   }
 
@@ -116,7 +131,7 @@ class DemoLauncherIT {
 
   private static List<String> workspaceDirectories(String output) {
     List<String> dirs = new ArrayList<>();
-    Matcher matcher = Pattern.compile("(/[^\\s,)]*/ts-(?:softhsm|mariadb|zookeeper|demo-zones)-\\d+)").matcher(output);
+    Matcher matcher = Pattern.compile("(/[^\\s,)]*/ts-(?:softhsm|mariadb|zookeeper|demo-zones|demo-pair)-\\d+)").matcher(output);
     while (matcher.find()) {
       if (!dirs.contains(matcher.group(1))) {
         dirs.add(matcher.group(1));
