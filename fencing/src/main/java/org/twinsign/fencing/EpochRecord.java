@@ -6,18 +6,23 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * One fencing epoch as recorded in ZooKeeper: its number, the node that took it, why, and when
- * (that node's wall clock; for people, never for decisions). Stored as {@code key=value} lines so
+ * One fencing epoch as recorded in ZooKeeper: its number, the node that took it, why, when
+ * (that node's wall clock; for people, never for decisions), and where that node's data stood
+ * when it took over (opaque here; the database's GTID position in a pair). Stored as {@code key=value} lines so
  * that {@code zkCli.sh get} is readable.
  */
-public record EpochRecord(long epoch, String node, String reason, Instant at) {
+public record EpochRecord(long epoch, String node, String reason, Instant at, String position) {
 
   /** The state before any node took an epoch. */
-  public static final EpochRecord NONE = new EpochRecord(0, "", "no epoch taken yet", Instant.EPOCH);
+  public static final EpochRecord NONE = new EpochRecord(0, "", "no epoch taken yet", Instant.EPOCH, "");
+
+  public EpochRecord(long epoch, String node, String reason, Instant at) {
+    this(epoch, node, reason, at, "");
+  }
 
   public byte[] bytes() {
-    return ("epoch=" + epoch + "\nnode=" + node + "\nat=" + at + "\nreason=" + reason.replace('\n', ' ') + "\n")
-        .getBytes(StandardCharsets.UTF_8);
+    return ("epoch=" + epoch + "\nnode=" + node + "\nat=" + at + "\nposition=" + position.replace('\n', ' ')
+        + "\nreason=" + reason.replace('\n', ' ') + "\n").getBytes(StandardCharsets.UTF_8);
   }
 
   /** Reads what {@link #bytes()} wrote; an empty or foreign znode is an error naming {@code path}. */
@@ -31,7 +36,8 @@ public record EpochRecord(long epoch, String node, String reason, Instant at) {
     }
     try {
       return new EpochRecord(Long.parseLong(fields.get("epoch")), fields.getOrDefault("node", ""),
-          fields.getOrDefault("reason", ""), Instant.parse(fields.getOrDefault("at", Instant.EPOCH.toString())));
+          fields.getOrDefault("reason", ""), Instant.parse(fields.getOrDefault("at", Instant.EPOCH.toString())),
+          fields.getOrDefault("position", ""));
     } catch (RuntimeException e) {
       throw new IllegalStateException("znode " + path + " does not hold a Twinsign fencing epoch ('epoch=N' lines): "
           + "was it written by something else? Check the cluster.name of this node", e);

@@ -46,6 +46,11 @@ public final class FencingEpoch {
    * @throws LeaseLostException when the latch node is gone: the caller is no longer the leader
    */
   public EpochRecord take(String node, String reason, String latchNode) throws Exception {
+    return take(node, reason, "", latchNode);
+  }
+
+  /** As {@link #take(String, String, String)}, recording {@code position} with the epoch. */
+  public EpochRecord take(String node, String reason, String position, String latchNode) throws Exception {
     ensureExists();
     for (int attempt = 0; ; attempt++) {
       Stat stat = new Stat();
@@ -56,7 +61,7 @@ public final class FencingEpoch {
         ensureExists();
         continue;
       }
-      EpochRecord next = new EpochRecord(now.epoch() + 1, node, reason, clock.instant());
+      EpochRecord next = new EpochRecord(now.epoch() + 1, node, reason, clock.instant(), position);
       List<CuratorOp> ops = new ArrayList<>();
       ops.add(client.transactionOp().check().forPath(latchNode));
       ops.add(client.transactionOp().setData().withVersion(stat.getVersion()).forPath(paths.epoch(), next.bytes()));
@@ -76,6 +81,21 @@ public final class FencingEpoch {
         }
       }
     }
+  }
+
+  /**
+   * The first epoch another node took after {@code node}'s last one: where that node's history
+   * forked from {@code node}'s; empty when {@code node} never held an epoch or held the last one.
+   */
+  public java.util.Optional<EpochRecord> successorOf(String node) throws Exception {
+    List<EpochRecord> all = history();
+    int last = -1;
+    for (int i = 0; i < all.size(); i++) {
+      if (all.get(i).node().equals(node)) {
+        last = i;
+      }
+    }
+    return last < 0 || last + 1 >= all.size() ? java.util.Optional.empty() : java.util.Optional.of(all.get(last + 1));
   }
 
   /** Every epoch taken, oldest first. */

@@ -44,6 +44,7 @@ public final class HaLoop implements Closeable {
   private volatile boolean running = true;
   private volatile boolean duties;
   private volatile String state = "starting";
+  private volatile long tickedAt = System.nanoTime();
   private final Map<String, Long> logged = new LinkedHashMap<>(); // state -> when it was last logged (nanos)
   private long followRetryAt;
   private long decideAfter; // a refusal is not reconsidered at once: the latch may come straight back
@@ -113,7 +114,13 @@ public final class HaLoop implements Closeable {
     }
   }
 
+  /** Whether a tick finished within {@code within}: the loop is not stuck (for a watchdog). */
+  public boolean alive(Duration within) {
+    return thread.isAlive() && System.nanoTime() - tickedAt < within.toNanos();
+  }
+
   void tick() throws Exception {
+    tickedAt = System.nanoTime();
     if (leadership.isMaster()) {
       actAsMaster();
     } else {
@@ -132,18 +139,23 @@ public final class HaLoop implements Closeable {
 
   private void actAsMaster() throws Exception {
     Lease lease = leadership.lease();
+    duties = true;
+    role.becomeMaster(lease); // idempotent: restarts the duties if they died
     String standby = members.list().keySet().stream().filter(n -> !n.equals(leadership.node())).findFirst()
         .orElse("");
-    Optional<Boolean> inSync = standby.isEmpty() ? Optional.of(false) : role.standbyInSync(standby);
+    // the mark first, replication second: a "not eligible" that a commit writes in between makes
+    // the conditional write below fail instead of being overwritten
     Eligibility.Mark mark = eligibility.read();
+    Optional<Boolean> inSync = standby.isEmpty() ? Optional.of(false) : role.standbyInSync(standby);
     if (inSync.isPresent()) {
       String wanted = inSync.get() ? standby : "";
       if (!mark.node().equals(wanted) || mark.epoch() != lease.epoch().getAsLong()) {
         String reason = inSync.get() ? "acknowledges every commit of epoch " + lease.epoch().getAsLong()
             : standby.isEmpty() ? "no standby is running" : "node " + standby + " does not acknowledge commits";
-        eligibility.mark(wanted, reason, lease);
-        LOG.info("node {} marks {}", leadership.node(), wanted.isEmpty() ? "no standby eligible (" + reason + ")"
-            : "node " + wanted + " eligible");
+        if (eligibility.markIfUnchanged(wanted, reason, lease, mark)) {
+          LOG.info("node {} marks {}", leadership.node(), wanted.isEmpty() ? "no standby eligible (" + reason + ")"
+              : "node " + wanted + " eligible");
+        }
       }
     }
     note("master (epoch " + lease.epoch().getAsLong() + ")");
@@ -160,12 +172,12 @@ public final class HaLoop implements Closeable {
     Promotion.Decision decision = Promotion.decide(seen);
     switch (decision.step()) {
       case RESUME -> {
-        role.promote();
-        become(leadership.takeEpoch(decision.why()), decision);
+        String position = role.promote();
+        become(leadership.takeEpoch(decision.why(), position), decision);
       }
       case PROMOTE -> {
         note("promoting: " + decision.why());
-        if (!fenceDelay.isZero()) {
+        if (!fenceDelay.isZero() && !decision.handover()) {
           Thread.sleep(fenceDelay.toMillis()); // favours the last master: it may come back meanwhile
           if (!leadership.hasLatch() || members.list().containsKey(decision.previous())) {
             note("promotion abandoned: node " + decision.previous() + " came back within the fence delay");
@@ -182,11 +194,19 @@ public final class HaLoop implements Closeable {
             return;
           }
         }
-        role.promote();
-        Lease lease = leadership.takeEpoch("failover from node " + decision.previous() + ": " + decision.why());
-        failover.handover().filter(h -> h.target().equals(leadership.node())).ifPresent(h -> clear());
-        eligibility.mark("", "new master; the standby is not in sync with it yet", lease);
+        Lease lease;
+        try {
+          String position = role.promote();
+          lease = leadership.takeEpoch("failover from node " + decision.previous() + ": " + decision.why(), position);
+        } catch (Exception e) {
+          // never half-promoted and holding on: say why, block automatic failover, give the latch back
+          String why = "promoting this node failed (" + e.getMessage() + ")";
+          failover.block(why);
+          refuse(why);
+          return;
+        }
         become(lease, decision);
+        failover.handover().filter(h -> h.target().equals(leadership.node())).ifPresent(h -> clear());
       }
       case REFUSE -> {
         if (decision.block()) {
@@ -231,7 +251,9 @@ public final class HaLoop implements Closeable {
     Promotion.Data data = role.data();
     if (data == Promotion.Data.PRIMARY && System.nanoTime() - followRetryAt >= 0) {
       try {
-        role.follow(last.node());
+        // where the master's history forked from this node's, if this node was master before
+        String fork = leadership.epochs().successorOf(leadership.node()).map(EpochRecord::position).orElse("");
+        role.follow(last.node(), fork);
         note("standby of node " + last.node());
       } catch (Exception e) {
         followRetryAt = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -240,7 +262,8 @@ public final class HaLoop implements Closeable {
       return;
     }
     if (data == Promotion.Data.REPLICA) {
-      note("standby of node " + last.node());
+      Optional<String> problem = role.replicationProblem();
+      note("standby of node " + last.node() + problem.map(p -> ", replication broken: " + p).orElse(""));
     } else if (data == Promotion.Data.UNREACHABLE) {
       note("standby, database unreachable");
     }

@@ -81,6 +81,7 @@ public final class Leadership implements Closeable {
   private volatile boolean confirmedOnce;
   private volatile LeaderLease lease;
   private volatile boolean closed;
+  private volatile int negotiatedMillis; // the session timeout the server granted; 0 until known
 
   public Leadership(CuratorFramework client, Settings settings, Clock clock, LongSupplier nanos) {
     this.client = client;
@@ -172,6 +173,15 @@ public final class Leadership implements Closeable {
    * @throws LeaseLostException when this node no longer holds the latch
    */
   public synchronized Lease takeEpoch(String reason) throws Exception {
+    return takeEpoch(reason, "");
+  }
+
+  /**
+   * As {@link #takeEpoch(String)}, recording {@code position} with the epoch: where this node's
+   * data stood when it took over (for the database, its GTID position: transactions a former
+   * master has beyond it were never part of the new master's history).
+   */
+  public synchronized Lease takeEpoch(String reason, String position) throws Exception {
     String ourPath = latch.getOurPath();
     if (!hasLatch() || ourPath == null) {
       throw new LeaseLostException("node " + node() + " does not hold the leader latch: it takes no epoch");
@@ -182,7 +192,7 @@ public final class Leadership implements Closeable {
     }
     long before = losses.get();
     long sent = nanos.getAsLong();
-    EpochRecord taken = epochs.take(node(), reason, ourPath);
+    EpochRecord taken = epochs.take(node(), reason, position, ourPath);
     LeaderLease fresh = new LeaderLease(this, taken.epoch());
     confirm(sent); // the transaction itself confirmed the epoch at 'sent'
     lease = fresh;
@@ -210,6 +220,19 @@ public final class Leadership implements Closeable {
     return epochs.current();
   }
 
+  /**
+   * How long a confirmed contact keeps the lease: the safety fraction of the session timeout the
+   * server granted (it may grant less than configured: maxSessionTimeout), never of more.
+   */
+  Duration window() {
+    int granted = negotiatedMillis;
+    Duration window = settings.window();
+    if (granted > 0 && granted < settings.sessionTimeout().toMillis()) {
+      window = Duration.ofNanos((long) (Duration.ofMillis(granted).toNanos() * settings.safetyFraction()));
+    }
+    return window;
+  }
+
   /** Why {@code l} is not valid now, or null; revocation aside. */
   String why(LeaderLease l) {
     if (closed) {
@@ -222,19 +245,30 @@ public final class Leadership implements Closeable {
       return "the leader latch is not held";
     }
     long age = nanos.getAsLong() - confirmedAt;
-    if (!confirmedOnce || age >= settings.window().toNanos()) {
+    if (!confirmedOnce || age >= window().toNanos()) {
       return "no confirmed contact with ZooKeeper for " + Duration.ofNanos(age).toMillis() + " ms (the lease lasts "
-          + settings.window().toMillis() + " ms after one)";
+          + window().toMillis() + " ms after one)";
     }
     return null;
   }
 
+  /**
+   * Confirms contact through the quorum, not only the server this node is connected to: a
+   * check-only transaction goes through ZooKeeper's leader, so a server cut off from the quorum
+   * (which may go on answering reads for a while) confirms nothing. The read after it sees at
+   * least what the quorum had when the transaction passed.
+   */
   private void heartbeat() {
     long sent = nanos.getAsLong();
     try {
-      EpochRecord now = epochs.current();
       LeaderLease current = lease;
-      if (current != null && !current.revoked() && now.epoch() != current.epoch().getAsLong()) {
+      client.transaction().forOperations(client.transactionOp().check().forPath(settings.paths().epoch()));
+      EpochRecord now = epochs.current();
+      int negotiated = client.getZookeeperClient().getZooKeeper().getSessionTimeout();
+      if (negotiated > 0) {
+        negotiatedMillis = negotiated;
+      }
+      if (current != null && !current.revoked() && now.epoch() > current.epoch().getAsLong()) {
         lose("epoch " + now.epoch() + " was taken by node " + now.node());
         return;
       }

@@ -22,13 +22,25 @@ public interface NodeRole {
    */
   void fence(String node, boolean withCommand) throws Exception;
 
-  /** Makes the local database the primary, with everything it received applied. */
-  void promote() throws Exception;
+  /**
+   * Makes the local database the primary, with everything it received applied.
+   *
+   * @return where the data stands now (recorded with the epoch: the point other nodes' histories
+   *     fork from)
+   */
+  String promote() throws Exception;
 
-  /** Makes the local database a replica of {@code master}'s; refuses when it has errant transactions. */
-  void follow(String master) throws Exception;
+  /**
+   * Makes the local database a replica of {@code master}'s; refuses when it has transactions the
+   * master lacks, judged also against {@code fork} (the position recorded with the first epoch
+   * another node took after this node's last one; empty when there is none).
+   */
+  void follow(String master, String fork) throws Exception;
 
-  /** Starts the master duties under {@code lease}; returns at once. */
+  /** As a replica: what is wrong with replication, if anything (shown, and a reason to rebuild). */
+  Optional<String> replicationProblem();
+
+  /** Makes sure the master duties run under {@code lease} (starts them, or restarts them if they died); returns at once. */
   void becomeMaster(Lease lease);
 
   /** Stops every master duty now (cancels running work); idempotent. */

@@ -43,8 +43,13 @@ public final class Promotion {
    * @param previous the node that held the last epoch ("" before any)
    * @param fence whether the fence command must run against {@code previous} first
    * @param block whether this refusal turns automatic failover off
+   * @param handover whether an operator ordered it (no fence delay: the order names this node)
    */
-  public record Decision(Step step, String previous, boolean fence, boolean block, String why) {
+  public record Decision(Step step, String previous, boolean fence, boolean block, String why, boolean handover) {
+    Decision(Step step, String previous, boolean fence, boolean block, String why) {
+      this(step, previous, fence, block, why, false);
+    }
+
     static Decision refuse(String previous, boolean block, String why) {
       return new Decision(Step.REFUSE, previous, false, block, why);
     }
@@ -82,8 +87,7 @@ public final class Promotion {
         return Decision.refuse(last, false, "handed over to this node, but it is not in sync with node " + last
             + " (" + o.eligible().reason() + "): wait for it to catch up, or force the failover");
       }
-      return new Decision(Step.PROMOTE, last, !h.planned(), false,
-          "operator: " + h.reason());
+      return new Decision(Step.PROMOTE, last, !h.planned(), false, "operator: " + h.reason(), true);
     }
     if (handover.isPresent()) {
       return Decision.refuse(last, false, "an operator handed over to node " + handover.get().target());

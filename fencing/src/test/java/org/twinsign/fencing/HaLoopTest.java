@@ -67,21 +67,29 @@ class HaLoopTest {
     }
 
     @Override
-    public void promote() {
+    public String promote() {
       actions.add("promote");
       data = Promotion.Data.PRIMARY;
+      return "position-" + actions.size();
     }
 
     @Override
-    public void follow(String master) {
+    public void follow(String master, String fork) {
       actions.add("follow " + master);
       data = Promotion.Data.REPLICA;
     }
 
     @Override
+    public Optional<String> replicationProblem() {
+      return Optional.empty();
+    }
+
+    @Override
     public void becomeMaster(Lease lease) {
-      actions.add("master " + lease.epoch().getAsLong());
-      this.lease = lease;
+      if (this.lease != lease) { // called on every tick: record each term once
+        actions.add("master " + lease.epoch().getAsLong());
+        this.lease = lease;
+      }
     }
 
     @Override

@@ -15,7 +15,7 @@ import org.twinsign.fencing.Promotion.Step;
 class PromotionTest {
   private static final Instant NOW = Instant.parse("2026-12-01T12:00:00Z");
   private static final EpochRecord ALPHA_7 = new EpochRecord(7, "alpha", "x", NOW.minusSeconds(600));
-  private static final Eligibility.Mark BETA_IN_SYNC = new Eligibility.Mark("beta", 7, "acknowledges", "");
+  private static final Eligibility.Mark BETA_IN_SYNC = new Eligibility.Mark("beta", 7, "acknowledges", "", 3);
 
   private static Decision decide(Data data, EpochRecord last, boolean lastConnected, Eligibility.Mark eligible,
       Optional<FailoverSwitch.Off> off, Optional<FailoverSwitch.Handover> handover) {
@@ -45,7 +45,7 @@ class PromotionTest {
 
   @Test
   void aStandbyNotInSyncIsNeverPromotedAutomaticallyAndThatBlocksFailover() {
-    Decision d = failover(Data.REPLICA, false, new Eligibility.Mark("", 7, "semi-sync fell back", ""),
+    Decision d = failover(Data.REPLICA, false, new Eligibility.Mark("", 7, "semi-sync fell back", "", 4),
         Optional.empty());
     assertEquals(Step.REFUSE, d.step());
     assertTrue(d.block());

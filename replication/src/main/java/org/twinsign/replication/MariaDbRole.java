@@ -83,7 +83,7 @@ public final class MariaDbRole {
    * @throws IllegalStateException when what was received is not applied within {@code catchUp}:
    *     promoting then would lose acknowledged transactions
    */
-  public void promote(Duration catchUp) throws SQLException {
+  public GtidPosition promote(Duration catchUp) throws SQLException {
     try (Connection c = connections.open()) {
       DatabaseStatus before = status(c);
       if (before.replica() != null) {
@@ -95,6 +95,7 @@ public final class MariaDbRole {
         DatabaseStatus now = status(c);
         while (!now.current().covers(received)) {
           if (System.nanoTime() > deadline) {
+            execute(c, "START SLAVE IO_THREAD"); // not promoted: it goes on receiving as before
             throw new IllegalStateException(name + " has not applied all it received (" + received + "; it has "
                 + now.current() + (now.replica() == null || now.replica().lastSqlError() == null
                     || now.replica().lastSqlError().isEmpty() ? "" : "; SQL thread error: "
@@ -115,6 +116,7 @@ public final class MariaDbRole {
           "SET GLOBAL rpl_semi_sync_slave_enabled = OFF",
           "SET GLOBAL rpl_semi_sync_master_enabled = ON",
           "SET GLOBAL read_only = OFF");
+      return status(c).current();
     }
   }
 
@@ -126,10 +128,23 @@ public final class MariaDbRole {
    *     is left read-only and not following, for {@code twinsign node rebuild}
    */
   public void follow(ReplicationSource source, GtidPosition primaryAt) throws SQLException {
+    follow(source, primaryAt, null);
+  }
+
+  /**
+   * As {@link #follow(ReplicationSource, GtidPosition)}, also refusing what lies beyond
+   * {@code fork}: the position the primary had when it took over from this server. Comparing with
+   * the primary's latest position alone misses a transaction this server committed last (not
+   * acknowledged) whose sequence number the new primary has since passed with its own.
+   */
+  public void follow(ReplicationSource source, GtidPosition primaryAt, GtidPosition fork) throws SQLException {
     try (Connection c = connections.open()) {
       execute(c, "SET GLOBAL read_only = ON");
       DatabaseStatus now = status(c);
       String errant = now.current().errantAgainst(primaryAt);
+      if (errant.isEmpty() && fork != null) {
+        errant = now.current().errantAgainst(fork);
+      }
       if (!errant.isEmpty()) {
         throw new ErrantTransactionsException(name + " has transactions its new primary " + source + " does not: "
             + errant + ". It cannot rejoin as a replica; run 'twinsign node rebuild' on this node to clone the"
@@ -151,6 +166,33 @@ public final class MariaDbRole {
       }
       execute(c, "START SLAVE");
     }
+  }
+
+  /**
+   * Prepares this server to be loaded with a clone of its primary's {@code schema}: read-only, not
+   * replicating, its binary log and GTID state reset (transactions only it had are forgotten),
+   * the schema dropped.
+   */
+  public void resetForClone(String schema) throws SQLException {
+    try (Connection c = connections.open()) {
+      execute(c, "SET GLOBAL read_only = ON", "STOP SLAVE", "RESET SLAVE ALL", "RESET MASTER",
+          "SET GLOBAL gtid_slave_pos = ''", "SET GLOBAL rpl_semi_sync_master_enabled = OFF");
+      try (Statement s = c.createStatement()) {
+        s.execute("SET SESSION sql_log_bin = 0");
+        s.execute("DROP DATABASE IF EXISTS `" + schema.replace("`", "") + "`");
+      }
+    }
+  }
+
+  /** After a clone: replicate from {@code source} starting at {@code at}, the clone's position. */
+  public void startFrom(GtidPosition at, ReplicationSource source) throws SQLException {
+    try (Connection c = connections.open()) {
+      try (PreparedStatement set = c.prepareStatement("SET GLOBAL gtid_slave_pos = ?")) {
+        set.setString(1, at.toString());
+        set.execute();
+      }
+    }
+    follow(source, at);
   }
 
   /**

@@ -23,14 +23,24 @@ import picocli.CommandLine;
  */
 public final class AdminClient {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Marks a command a node sends on to the master: the master runs it and never sends it on again. */
+  public static final String FORWARDED = "X-Twinsign-Forwarded";
+
   private final String address;
   private final String token;
   private final String origin;
+  private boolean forwarded;
 
   public AdminClient(String address, String token, String origin) {
     this.address = address;
     this.token = token;
     this.origin = origin;
+  }
+
+  /** This call is a node forwarding an operator's command to the master. */
+  public AdminClient forwarded() {
+    this.forwarded = true;
+    return this;
   }
 
   static AdminClient forConfig(TwinsignConfig config) {
@@ -58,11 +68,14 @@ public final class AdminClient {
   public Answer call(List<String> args) {
     try {
       String body = JSON.writeValueAsString(Map.of("args", args));
-      HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + address + "/v1/command"))
+      HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://" + address + "/v1/command"))
           .timeout(Duration.ofMinutes(30)) // an enforce of many zones takes a while
           .header("Authorization", "Bearer " + token)
-          .header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build();
+          .header("Content-Type", "application/json");
+      if (forwarded) {
+        builder.header(FORWARDED, "1");
+      }
+      HttpRequest request = builder.POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build();
       HttpResponse<String> response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
           .send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
       JsonNode json = JSON.readTree(response.body());

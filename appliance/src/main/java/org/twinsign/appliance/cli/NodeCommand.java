@@ -6,7 +6,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code twinsign node ...}: the node daemon of a pair. */
-@Command(name = "node", description = "The node daemon of a signer pair.", subcommands = {NodeCommand.Run.class})
+@Command(name = "node", description = "The node daemon of a signer pair.", subcommands = {NodeCommand.Run.class,
+    NodeCommand.Rebuild.class})
 final class NodeCommand extends CommandGroup {
 
   @Command(name = "run", description = {"Run this node of the pair until stopped (SIGTERM).",
@@ -40,6 +41,31 @@ final class NodeCommand extends CommandGroup {
         stopped.await();
       } catch (InterruptedException e) {
         daemon.close();
+      }
+    }
+  }
+
+  @Command(name = "rebuild", description = {"Replace this node's database with a clone of the master's and make it",
+      "a replica again (for a node refused because its database has transactions the master lacks).",
+      "Run it with the node stopped; then start the node again. An interrupted rebuild is run again."})
+  static final class Rebuild implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+      TwinsignCommand root = (TwinsignCommand) spec.root().userObject();
+      if (root.node != null) {
+        throw new IllegalStateException("'node rebuild' runs with the node stopped, not through it");
+      }
+      try {
+        spec.commandLine().getOut().println(NodeDaemon.rebuild(root.config()));
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IllegalStateException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
+      } finally {
+        spec.commandLine().getOut().flush();
       }
     }
   }

@@ -192,12 +192,7 @@ public final class LocalPair implements AutoCloseable {
     if (old != null && old.isAlive()) {
       throw new IllegalStateException("node " + node + " runs already (pid " + old.pid() + ")");
     }
-    List<String> command = new ArrayList<>(List.of(HostTool.currentJava().toString(), "--add-exports",
-        "jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED",
-        // short pauses: far below the session timeout even for a large zone
-        "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=50", "-Xmx768m",
-        "-cp", System.getProperty("java.class.path"), TwinsignCommand.class.getName(),
-        "--config", configs.get(node).toString(), "node", "run"));
+    List<String> command = nodeRun(configs.get(node));
     Map<String, String> environment = new LinkedHashMap<>(token.environment());
     environment.putAll(env);
     LocalProcess process = LocalProcess.start("twinsign node " + node, command, environment, dir,
@@ -215,6 +210,39 @@ public final class LocalPair implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     return process;
+  }
+
+  /** The command line of {@code twinsign --config CONFIG node run}, in a JVM of its own. */
+  private static List<String> nodeRun(Path config) {
+    return new ArrayList<>(List.of(HostTool.currentJava().toString(), "--add-exports",
+        "jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED",
+        // short pauses: far below the session timeout even for a large zone
+        "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=50", "-Xmx768m",
+        "-cp", System.getProperty("java.class.path"), TwinsignCommand.class.getName(),
+        "--config", config.toString(), "node", "run"));
+  }
+
+  /**
+   * Runs {@code node run} with {@code config} until it exits (a node that must refuse to start)
+   * or {@code limit} passes (then it is killed: exit -1); returns its exit code and output.
+   */
+  public Answer runNodeUntilExit(Path config, Duration limit) {
+    Path log = dir.resolve("node-run-" + System.nanoTime() + ".log");
+    try (LocalProcess process = LocalProcess.start("twinsign node run " + config.getFileName(), nodeRun(config),
+        token.environment(), dir, log)) {
+      long end = System.nanoTime() + limit.toNanos();
+      while (process.isAlive() && System.nanoTime() < end) {
+        Thread.sleep(100);
+      }
+      int exit = process.isAlive() ? -1 : process.exitCodeOrRunning();
+      process.kill();
+      return new Answer(exit, Files.readString(log), "");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted");
+    }
   }
 
   /** Cuts {@code node} off from every ZooKeeper server (a black hole), leaving its database and clients alone. */
@@ -238,6 +266,16 @@ public final class LocalPair implements AutoCloseable {
 
   public Path config(String node) {
     return configs.get(node);
+  }
+
+  /** The node's admin endpoint, HOST:PORT (from its config). */
+  public String adminAddress(String node) {
+    try {
+      return Files.readAllLines(configs.get(node)).stream().filter(l -> l.startsWith("admin.address="))
+          .map(l -> l.substring("admin.address=".length())).findFirst().orElse("?");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   public MariaDbServer database(String node) {

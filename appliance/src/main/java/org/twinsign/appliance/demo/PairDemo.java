@@ -76,7 +76,8 @@ public final class PairDemo implements AutoCloseable {
     for (String node : LocalPair.NODES) {
       LocalProcess p = pair.process(node);
       out.printf("  node %-6s pid %-8d config %s%n", node, p.pid(), pair.config(node));
-      out.printf("              log %s, database %s%n", p.log(), pair.database(node));
+      out.printf("              admin http://%s/  log %s%n", pair.adminAddress(node), p.log());
+      out.printf("              database %s%n", pair.database(node));
     }
     out.println("  ZooKeeper  " + pair.zooKeeper());
     out.println("  HSM        " + pair.token() + " (both nodes: a network HSM, until key sync)");

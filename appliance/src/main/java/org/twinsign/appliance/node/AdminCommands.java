@@ -32,15 +32,18 @@ final class AdminCommands implements NodeContext {
     this.token = token;
   }
 
-  /** Executes {@code args} here or on the master. */
-  AdminClient.Answer execute(List<String> args) {
+  /**
+   * Executes {@code args} here or on the master; {@code forwarded} when another node sent it
+   * here as the master (it is never forwarded again).
+   */
+  AdminClient.Answer execute(List<String> args, boolean forwarded) {
     boolean writes;
     try {
       writes = TwinsignCommand.changesState(args);
     } catch (CommandLine.ParameterException e) {
       writes = false; // a usage error: let the command line here say what is wrong
     }
-    if (writes && !"master".equals(cluster.role())) {
+    if (writes && !forwarded && !"master".equals(cluster.role())) {
       return forward(args);
     }
     StringWriter out = new StringWriter();
@@ -55,8 +58,9 @@ final class AdminCommands implements NodeContext {
   private AdminClient.Answer forward(List<String> args) {
     String master;
     try {
-      master = cluster.members().stream().filter(m -> "master".equals(m.get("role")))
-          .map(m -> m.get("admin")).findFirst().orElse(null);
+      // never to this node itself: its own registration may still say master for a moment
+      master = cluster.members().stream().filter(m -> "master".equals(m.get("role"))
+          && !cluster.node().equals(m.get("node"))).map(m -> m.get("admin")).findFirst().orElse(null);
     } catch (Exception e) {
       master = null;
     }
@@ -64,13 +68,23 @@ final class AdminCommands implements NodeContext {
       return new AdminClient.Answer(1, "", "error: no node is master now, so nothing can change state; 'cluster"
           + " list' says why\n", cluster.node(), cluster.role());
     }
-    return new AdminClient("" + master, token, "the master's admin address in ZooKeeper").call(args);
+    return new AdminClient("" + master, token, "the master's admin address in ZooKeeper").forwarded().call(args);
   }
 
   @Override
   public synchronized Services services(boolean changesState) {
     if (changesState) {
       Services master = duties.services();
+      // a new master's term opens its services a moment after the epoch: wait for them briefly
+      for (int i = 0; master == null && i < 100 && "master".equals(cluster.role()); i++) {
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+        master = duties.services();
+      }
       if (master == null) {
         throw new IllegalStateException("node " + cluster.node() + " is not master (anymore): nothing was changed;"
             + " run the command again");

@@ -69,7 +69,8 @@ final class AdminServer implements AutoCloseable {
           JsonNode body = JSON.readTree(limited(exchange.getRequestBody()));
           List<String> args = new ArrayList<>();
           body.path("args").forEach(a -> args.add(a.asText()));
-          AdminClient.Answer answer = commands.execute(args);
+          AdminClient.Answer answer = commands.execute(args,
+              exchange.getRequestHeaders().getFirst(AdminClient.FORWARDED) != null);
           Map<String, Object> out = new LinkedHashMap<>();
           out.put("exit", answer.exit());
           out.put("out", answer.out());

@@ -50,8 +50,19 @@ final class MasterDuties {
     this.acknowledgement = acknowledgement;
   }
 
+  /**
+   * Makes sure a term runs under {@code lease}: starts one for a new lease (ending the previous),
+   * and starts it again if its thread died. Called on every tick of the HA loop.
+   */
   synchronized void start(Lease lease) {
-    stop("a new epoch starts");
+    Term current = term;
+    if (current != null && current.lease == lease && current.thread.isAlive()) {
+      return;
+    }
+    if (current != null && current.lease == lease && current.fatal != null) {
+      return; // it refused for good (another cluster's store): not again every tick
+    }
+    stop(current != null && current.lease == lease ? "its thread ended" : "a new epoch starts");
     term = new Term(lease);
     term.thread.start();
   }
@@ -76,6 +87,7 @@ final class MasterDuties {
     private final Map<String, String> inputSeen = new HashMap<>();
     private volatile boolean stopped;
     private volatile Services services;
+    private volatile String fatal;
 
     Term(Lease lease) {
       this.lease = lease;
@@ -85,16 +97,35 @@ final class MasterDuties {
 
     @Override
     public void run() {
+      Services opened = null;
       try {
-        Services opened = Services.open(config, lease);
+        opened = Services.open(config, lease);
         opened.store().acknowledgeCommitsWith(acknowledgement);
         opened.store().logActionsTo(actions);
-        services = opened;
+        services = opened; // operators' commands may use them from now
         LOG.info("master duties start under epoch {}", lease.epoch().orElse(0));
+        String cluster = config.pair().clusterName();
+        String owner = opened.store().write(lease, tx -> Store.claimClusterName(tx, cluster));
+        if (!cluster.equals(owner)) {
+          fatal = "this node's cluster.name is " + cluster + ", but the store belongs to cluster " + owner;
+          LOG.error("{}: no master duties", fatal);
+          return;
+        }
         boolean first = true;
-        while (!stopped && lease.valid()) {
-          Instant next = pass(first);
-          first = false;
+        while (!stopped) {
+          if (!lease.valid()) {
+            Thread.sleep(100); // a late heartbeat; if the lease is gone for good, stop() ends this term
+            continue;
+          }
+          Instant next;
+          try {
+            next = pass(first);
+            first = false;
+          } catch (RuntimeException e) {
+            LOG.warn("master duties of epoch {}: {}; trying again in {} s", lease.epoch().orElse(0), e.getMessage(),
+                POLL.toSeconds());
+            next = Instant.now().plus(POLL);
+          }
           long wait = Math.max(50, Math.min(POLL.toMillis(), Duration.between(Instant.now(), next).toMillis()));
           Thread.sleep(wait);
         }
@@ -103,10 +134,9 @@ final class MasterDuties {
       } catch (RuntimeException e) {
         LOG.error("master duties of epoch {} stopped: {}", lease.epoch().orElse(0), e.getMessage());
       } finally {
-        Services s = services;
         services = null;
-        if (s != null) {
-          s.close();
+        if (opened != null) {
+          opened.close();
         }
       }
     }

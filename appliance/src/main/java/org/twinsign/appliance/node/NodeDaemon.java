@@ -41,6 +41,8 @@ public final class NodeDaemon implements AutoCloseable {
   private AdminServer admin;
   private AdminCommands commands;
   private ClusterView view;
+  private final SystemdNotify systemd = new SystemdNotify();
+  private NodeLock hostLock;
 
   private NodeDaemon(TwinsignConfig config) {
     if (config.pair() == null) {
@@ -78,6 +80,7 @@ public final class NodeDaemon implements AutoCloseable {
     } catch (IllegalStateException e) {
       throw new ConfigException(config.source() + ": " + e.getMessage());
     }
+    hostLock = NodeLock.take(config); // before acting on anything: no rebuild may run under this node
     ClusterMembers members = new ClusterMembers(client, paths, pair.nodeName());
     members.register(Map.of("state", "starting"), pair.sessionTimeout().plusSeconds(2));
     leadership = new Leadership(client, new Leadership.Settings(pair.nodeName(), paths, pair.sessionTimeout(), 0.5));
@@ -91,8 +94,24 @@ public final class NodeDaemon implements AutoCloseable {
     admin = AdminServer.start(pair.adminHost(), pair.adminPort(), token, commands);
     leadership.start();
     loop.start();
+    // a tick can wait on a promotion (database catch-up, fence command): allow for those
+    Duration stuck = Duration.ofSeconds(30).plus(PairNode.CATCH_UP).plus(pair.fenceTimeout()).plus(pair.fenceDelay());
+    systemd.ready(() -> loop.alive(stuck));
     LOG.info("node {} of cluster {} runs; admin endpoint http://{}:{}/", pair.nodeName(), pair.clusterName(),
         pair.adminHost(), admin.port());
+  }
+
+  /**
+   * {@code twinsign node rebuild}: clones the master's database into this node's (which must not
+   * be running) and makes it a replica; for a node refused because of errant transactions.
+   */
+  public static String rebuild(TwinsignConfig config) throws Exception {
+    if (config.pair() == null) {
+      throw new ConfigException(config.source() + ": 'node rebuild' is for node.mode=pair");
+    }
+    try (NodeLock lock = NodeLock.take(config)) { // the node must not run (or start) meanwhile
+      return new PairNode(config, new MasterDuties(config)).rebuild();
+    }
   }
 
   public int adminPort() {
@@ -101,6 +120,8 @@ public final class NodeDaemon implements AutoCloseable {
 
   @Override
   public void close() {
+    systemd.stopping();
+    systemd.close();
     if (loop != null) {
       loop.close();
     }
@@ -118,6 +139,9 @@ public final class NodeDaemon implements AutoCloseable {
     }
     if (client != null) {
       client.close();
+    }
+    if (hostLock != null) {
+      hostLock.close();
     }
   }
 }

@@ -38,7 +38,10 @@ final class PairNode implements NodeRole {
   private final PairConfig pair;
   private final MariaDbRole local;
   private final MariaDbRole peer;
+  private final String localHost;
+  private final int localPort;
   private final String localAddress;
+  private final String adminPassword;
   private final MasterDuties duties;
 
   PairNode(TwinsignConfig config, MasterDuties duties) {
@@ -46,12 +49,12 @@ final class PairNode implements NodeRole {
     this.pair = config.pair();
     this.duties = duties;
     URI db = URI.create(config.dbUrl().substring("jdbc:".length()));
-    String host = db.getHost() == null ? "127.0.0.1" : db.getHost();
-    int port = db.getPort() < 0 ? 3306 : db.getPort();
-    this.localAddress = host + ":" + port;
-    String adminPassword = PairConfig.secret(pair.dbAdminPasswordFile(), "db.admin.password.file");
+    this.localHost = db.getHost() == null ? "127.0.0.1" : db.getHost();
+    this.localPort = db.getPort() < 0 ? 3306 : db.getPort();
+    this.localAddress = localHost + ":" + localPort;
+    this.adminPassword = PairConfig.secret(pair.dbAdminPasswordFile(), "db.admin.password.file");
     this.local = new MariaDbRole("the database of node " + pair.nodeName() + " (" + localAddress + ")",
-        () -> connect(host, port, adminPassword));
+        () -> connect(localHost, localPort, adminPassword));
     this.peer = new MariaDbRole("the database of node " + pair.peerName() + " (" + pair.peerDbHost() + ":"
         + pair.peerDbPort() + ")", () -> connect(pair.peerDbHost(), pair.peerDbPort(), adminPassword));
   }
@@ -66,13 +69,31 @@ final class PairNode implements NodeRole {
     return DriverManager.getConnection("jdbc:mariadb://" + host + ":" + port + "/", p);
   }
 
-  /** Checks at start that the local database answers with the admin account; names the setting if not. */
+  /**
+   * Checks at start that the local database answers with the admin account and, if it holds a
+   * store already, that the store belongs to this cluster; names the setting if not.
+   */
   void checkDatabase() {
     try {
       local.status();
     } catch (SQLException e) {
       throw new ConfigException("db.admin.user " + pair.dbAdminUser() + " cannot reach the local database at "
           + localAddress + " (from db.url): " + e.getMessage());
+    }
+    String schema = URI.create(config.dbUrl().substring("jdbc:".length())).getPath().replaceFirst("^/", "");
+    String owner = null;
+    try (Connection c = connect(localHost, localPort, adminPassword);
+        java.sql.Statement s = c.createStatement();
+        java.sql.ResultSet r = s.executeQuery("SELECT cluster_name FROM `" + schema.replace("`", "")
+            + "`.store_meta WHERE id = 1")) {
+      owner = r.next() ? r.getString(1) : null;
+    } catch (SQLException e) {
+      // no store yet (a fresh standby fills it by replication), or one from before cluster names
+    }
+    if (owner != null && !owner.equals(pair.clusterName())) {
+      throw new ConfigException(config.source() + ": cluster.name=" + pair.clusterName() + ", but the store in the"
+          + " database at " + localAddress + " belongs to cluster " + owner + ": a node runs only on its own"
+          + " cluster's store (check cluster.name and db.url)");
     }
   }
 
@@ -111,12 +132,30 @@ final class PairNode implements NodeRole {
   }
 
   @Override
-  public void promote() throws Exception {
-    local.promote(CATCH_UP);
+  public String promote() throws Exception {
+    return local.promote(CATCH_UP).toString();
   }
 
   @Override
-  public void follow(String master) throws Exception {
+  public Optional<String> replicationProblem() {
+    try {
+      DatabaseStatus.Replica r = local.status().replica();
+      if (r == null || r.healthy()) {
+        return Optional.empty();
+      }
+      String error = firstNonEmpty(r.lastIoError(), r.lastSqlError());
+      if (error.contains("1236") || error.contains("not in the master's binlog")) {
+        return Optional.of("the master does not have this node's last transactions (" + error + "): run 'twinsign"
+            + " node rebuild' on this node");
+      }
+      return Optional.of(error.isEmpty() ? "replication threads stopped" : error);
+    } catch (SQLException e) {
+      return Optional.of("database unreachable: " + e.getMessage());
+    }
+  }
+
+  @Override
+  public void follow(String master, String fork) throws Exception {
     if (!master.equals(pair.peerName())) {
       throw new IllegalStateException("the master is node " + master + ", not this node's peer " + pair.peerName()
           + ": check peer.name in " + config.source());
@@ -124,8 +163,55 @@ final class PairNode implements NodeRole {
     DatabaseStatus primary = peer.status();
     char[] password = PairConfig.secret(pair.replicationPasswordFile(), "replication.password.file").toCharArray();
     local.follow(new ReplicationSource(pair.peerDbHost(), pair.peerDbPort(), pair.replicationUser(), password),
-        primary.current());
+        primary.current(), fork.isEmpty() ? null : org.twinsign.replication.GtidPosition.parse(fork));
     LOG.info("{} follows {}", local.name(), peer.name());
+  }
+
+  /**
+   * {@code node rebuild}: replaces this node's database with a clone of the master's (its peer's)
+   * and makes it a replica again; for a database with transactions the master lacks. The node
+   * daemon must not run meanwhile.
+   */
+  String rebuild() throws Exception {
+    DatabaseStatus primary = peer.status();
+    if (!primary.primary()) {
+      throw new IllegalStateException(peer.name() + " is not the primary (" + (primary.readOnly() ? "read-only" : "")
+          + (primary.replica() != null ? " replicating" : "") + "): rebuild the standby from the master, on the standby");
+    }
+    String schema = URI.create(config.dbUrl().substring("jdbc:".length())).getPath().replaceFirst("^/", "");
+    char[] admin = adminPassword.toCharArray();
+    java.nio.file.Path work = java.nio.file.Files.createTempDirectory("twinsign-rebuild",
+        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+    try {
+      org.twinsign.replication.DatabaseClone clone = new org.twinsign.replication.DatabaseClone(tool("mariadb-dump"),
+          tool("mariadb"), work);
+      char[] replication = PairConfig.secret(pair.replicationPasswordFile(), "replication.password.file").toCharArray();
+      org.twinsign.replication.GtidPosition at = clone.rebuild(local,
+          new org.twinsign.replication.DatabaseClone.Server(localHost, localPort, pair.dbAdminUser(), admin),
+          new org.twinsign.replication.DatabaseClone.Server(pair.peerDbHost(), pair.peerDbPort(), pair.dbAdminUser(),
+              admin),
+          new ReplicationSource(pair.peerDbHost(), pair.peerDbPort(), pair.replicationUser(), replication), schema);
+      return "node " + pair.nodeName() + ": " + local.name() + " is a clone of " + peer.name() + " and replicates it"
+          + " from GTID " + at + "; start the node again ('twinsign node run')";
+    } finally {
+      try (var files = java.nio.file.Files.list(work)) {
+        for (java.nio.file.Path p : files.toList()) {
+          java.nio.file.Files.deleteIfExists(p);
+        }
+      }
+      java.nio.file.Files.deleteIfExists(work);
+    }
+  }
+
+  private static java.nio.file.Path tool(String name) {
+    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+      java.nio.file.Path p = java.nio.file.Path.of(dir, name);
+      if (java.nio.file.Files.isExecutable(p)) {
+        return p;
+      }
+    }
+    throw new IllegalStateException(name + " is not installed (Debian package mariadb-client)");
   }
 
   @Override

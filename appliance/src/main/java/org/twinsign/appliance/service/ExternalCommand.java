@@ -29,9 +29,17 @@ public final class ExternalCommand {
       } catch (IOException e) {
         // the program did not read its input; its exit status tells
       }
-      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      try {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+          process.descendants().forEach(ProcessHandle::destroyForcibly);
+          process.destroyForcibly();
+          return new Result(false, command.get(0) + " did not finish within " + timeout.toSeconds() + " s");
+        }
+      } catch (InterruptedException e) {
+        // nobody waits for it any more: a fence command must not go on acting on its own
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
-        return new Result(false, command.get(0) + " did not finish within " + timeout.toSeconds() + " s");
+        throw e;
       }
       String said = Files.readString(output, StandardCharsets.UTF_8).strip();
       if (said.length() > 400) {
@@ -44,7 +52,7 @@ public final class ExternalCommand {
       return new Result(false, "cannot run " + command.get(0) + ": " + e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return new Result(false, "interrupted while running " + command.get(0));
+      return new Result(false, "interrupted while running " + command.get(0) + " (stopped)");
     } finally {
       if (output != null) {
         try {

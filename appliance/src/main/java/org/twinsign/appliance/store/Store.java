@@ -291,6 +291,15 @@ public final class Store implements AutoCloseable {
   }
 
   /** The store's mode, within a transaction. */
+  /**
+   * Records {@code name} as the store's cluster unless it has one; returns the one it has. The
+   * first master of a pair does this, under its lease.
+   */
+  public static String claimClusterName(StoreTransaction transaction, String name) {
+    transaction.update("UPDATE store_meta SET cluster_name = ? WHERE id = 1 AND cluster_name IS NULL", name);
+    return transaction.query("SELECT cluster_name FROM store_meta WHERE id = 1", row -> row.getString(1)).get(0);
+  }
+
   public static Mode mode(StoreTransaction transaction) {
     return Mode.valueOf(transaction.query("SELECT mode FROM store_meta WHERE id = 1", row -> row.getString(1))
         .get(0).toUpperCase(java.util.Locale.ROOT));
