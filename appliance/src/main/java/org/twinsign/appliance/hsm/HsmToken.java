@@ -42,7 +42,15 @@ public final class HsmToken implements KeyRepository {
   private final HsmConfig config;
   private final PKCS11 module;
   private final int signingCount;
-  private final Object generationLock = new Object();
+  /**
+   * SoftHSM's file object store is not safe while an object is being written: a search, an
+   * attribute read or a signature in another thread can read the half-written file and fail
+   * (CKR_GENERAL_ERROR), and so can a second generation. So object writes (generation, deletion)
+   * are exclusive, and every read (searches, attribute reads, signing) shares the lock; uncontended
+   * that costs far less than a signature.
+   */
+  private final java.util.concurrent.locks.ReentrantReadWriteLock objects =
+      new java.util.concurrent.locks.ReentrantReadWriteLock();
   /** The sessions in use; replaced as a whole when the token must be reopened. */
   private volatile Sessions sessions;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
@@ -216,9 +224,9 @@ public final class HsmToken implements KeyRepository {
     }
     long generation = mechanism;
     try {
-      // a session of its own: a slow generation (RSA) holds up neither searches nor signing; one
-      // generation at a time (SoftHSM fails concurrent ones with CKR_GENERAL_ERROR)
-      synchronized (generationLock) {
+      // a session of its own, and the object store to itself (see objects)
+      objects.writeLock().lock();
+      try {
         withSessions(current -> {
           long session = module.C_OpenSession(current.slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, null, null);
           try {
@@ -228,6 +236,8 @@ public final class HsmToken implements KeyRepository {
             closeQuietly(session);
           }
         });
+      } finally {
+        objects.writeLock().unlock();
       }
     } catch (PKCS11Exception e) {
       long code = e.getErrorCode();
@@ -296,16 +306,21 @@ public final class HsmToken implements KeyRepository {
     List<Long> found;
     try {
       // search and destroy on the same sessions: handles found before a reopen mean nothing after it
-      found = withSessions(current -> {
-        List<Long> handles = findOn(current, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_ID, locator.bytes())});
-        synchronized (current) {
-          for (long handle : handles) {
-            module.C_DestroyObject(current.admin, handle);
+      objects.writeLock().lock();
+      try {
+        found = withSessions(current -> {
+          List<Long> handles = findOn(current, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_ID, locator.bytes())});
+          synchronized (current) {
+            for (long handle : handles) {
+              module.C_DestroyObject(current.admin, handle);
+            }
           }
-        }
-        current.handles.remove(locator);
-        return handles;
-      });
+          current.handles.remove(locator);
+          return handles;
+        });
+      } finally {
+        objects.writeLock().unlock();
+      }
     } catch (PKCS11Exception e) {
       throw new HsmException("cannot delete key " + locator + ": " + e.getMessage(), e);
     }
@@ -362,10 +377,12 @@ public final class HsmToken implements KeyRepository {
   private byte[] signOn(Sessions current, HsmKey key, long mechanism, byte[] input) throws PKCS11Exception {
     long handle = handle(current, key);
     long session = borrow(current);
+    objects.readLock().lock();
     try {
       module.C_SignInit(session, new CK_MECHANISM(mechanism), handle);
       return module.C_Sign(session, input);
     } finally {
+      objects.readLock().unlock();
       if (current.retired) {
         closeQuietly(session);
       } else {
@@ -523,27 +540,36 @@ public final class HsmToken implements KeyRepository {
   /** One search on the admin session of {@code current} (searches on a session do not overlap). */
   private List<Long> findOn(Sessions current, CK_ATTRIBUTE[] template) throws PKCS11Exception {
     List<Long> found = new ArrayList<>();
-    synchronized (current) {
-      module.C_FindObjectsInit(current.admin, template);
-      try {
-        while (true) {
-          long[] batch = module.C_FindObjects(current.admin, 64);
-          if (batch == null || batch.length == 0) {
-            break;
-          }
-          for (long handle : batch) {
-            found.add(handle);
-          }
-        }
-      } finally {
-        try {
-          module.C_FindObjectsFinal(current.admin);
-        } catch (PKCS11Exception e) {
-          // the search ends with the session in any case
-        }
+    objects.readLock().lock();
+    try {
+      synchronized (current) {
+        findAllOn(current, template, found);
       }
+    } finally {
+      objects.readLock().unlock();
     }
     return found;
+  }
+
+  private void findAllOn(Sessions current, CK_ATTRIBUTE[] template, List<Long> found) throws PKCS11Exception {
+    module.C_FindObjectsInit(current.admin, template);
+    try {
+      while (true) {
+        long[] batch = module.C_FindObjects(current.admin, 64);
+        if (batch == null || batch.length == 0) {
+          break;
+        }
+        for (long handle : batch) {
+          found.add(handle);
+        }
+      }
+    } finally {
+      try {
+        module.C_FindObjectsFinal(current.admin);
+      } catch (PKCS11Exception e) {
+        // the search ends with the session in any case
+      }
+    }
   }
 
   private HsmKey describe(Sessions current, long privateHandle) throws PKCS11Exception {
@@ -580,8 +606,13 @@ public final class HsmToken implements KeyRepository {
   }
 
   private void getAttributesOn(Sessions current, long handle, CK_ATTRIBUTE[] attributes) throws PKCS11Exception {
-    synchronized (current) {
-      module.C_GetAttributeValue(current.admin, handle, attributes);
+    objects.readLock().lock();
+    try {
+      synchronized (current) {
+        module.C_GetAttributeValue(current.admin, handle, attributes);
+      }
+    } finally {
+      objects.readLock().unlock();
     }
   }
 

@@ -127,4 +127,53 @@ class HsmTokenTest {
     HsmException e = assertThrows(HsmException.class, () -> token.require(new KeyLocator("00ff00ff")));
     assertTrue(e.getMessage().contains("00ff00ff"), e.getMessage());
   }
+
+  /**
+   * SoftHSM's object store fails reads that meet a half-written object (CKR_GENERAL_ERROR): key
+   * generation while other threads search and sign, as the key pool does beside a signing run.
+   */
+  @Test
+  void generatingWhileOthersSearchAndSignNeverFails() throws Exception {
+    try (HsmToken token = HsmToken.open(HsmConfig.load(TestHsm.config(TestHsm.PRIMARY)), 2)) {
+      HsmKey signer = token.generate(DnssecAlgorithm.ECDSAP256SHA256, 0, "busy-signer");
+      java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+      java.util.List<Throwable> failures = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+      java.util.List<Thread> readers = new java.util.ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        int n = i;
+        Thread t = new Thread(() -> {
+          try {
+            while (!done.get()) {
+              if (n == 0) {
+                token.list();
+              } else {
+                token.sign(signer, new byte[] {1, 2, 3});
+              }
+            }
+          } catch (Throwable e) {
+            failures.add(e);
+          }
+        });
+        t.start();
+        readers.add(t);
+      }
+      java.util.List<HsmKey> made = new java.util.ArrayList<>();
+      try {
+        for (int i = 0; i < 25 && failures.isEmpty(); i++) {
+          made.add(token.generate(DnssecAlgorithm.ECDSAP256SHA256, 0, "busy-" + i));
+        }
+      } finally {
+        done.set(true);
+        for (Thread t : readers) {
+          t.join();
+        }
+      }
+      org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of(), failures);
+      org.junit.jupiter.api.Assertions.assertEquals(25, made.size());
+      for (HsmKey key : made) {
+        token.delete(key.locator());
+      }
+      token.delete(signer.locator());
+    }
+  }
 }
