@@ -45,9 +45,9 @@ final class NodeCommand extends CommandGroup {
     }
   }
 
-  @Command(name = "rebuild", description = {"Replace this node's database with a clone of the master's and make it",
-      "a replica again (for a node refused because its database has transactions the master lacks).",
-      "Run it with the node stopped; then start the node again. An interrupted rebuild is run again."})
+  @Command(name = "rebuild", description = {"Replace this node's database with a clone of the master's.",
+      "It becomes a replica again: for a node refused because its database has transactions the master",
+      "lacks. Run it with the node stopped; then start the node again. An interrupted rebuild is run again."})
   static final class Rebuild implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
