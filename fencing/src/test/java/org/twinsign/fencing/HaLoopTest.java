@@ -11,7 +11,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.BooleanSupplier;
 import org.apache.curator.framework.CuratorFramework;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -130,15 +129,6 @@ class HaLoopTest {
     return new Node(name, role, client, leadership, loop, failover, eligibility);
   }
 
-  private static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
-    long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError("not within 20 s: " + what);
-      }
-      Thread.sleep(20);
-    }
-  }
 
   private static boolean marked(Node n, String node) {
     try {
@@ -151,24 +141,24 @@ class HaLoopTest {
   @Test
   void theEligibleStandbyTakesOverOnlyAfterTheMastersSessionIsGoneAndFencesItFirst() throws Exception {
     Node alpha = node("alpha", Promotion.Data.PRIMARY);
-    eventually("alpha master", () -> alpha.leadership().isMaster());
+    Eventually.holds("alpha master", () -> alpha.leadership().isMaster());
     Node beta = node("beta", Promotion.Data.PRIMARY); // a fresh database: it must start following
-    eventually("beta follows alpha", () -> beta.role().actions.contains("follow alpha"));
-    eventually("beta marked eligible", () -> marked(alpha, "beta"));
+    Eventually.holds("beta follows alpha", () -> beta.role().actions.contains("follow alpha"));
+    Eventually.holds("beta marked eligible", () -> marked(alpha, "beta"));
     assertEquals(List.of("promote", "master 1"), alpha.role().actions);
 
     Lease alphaLease = alpha.role().lease;
     crash(alpha);
     assertFalse(alphaLease.valid(), "alpha's lease is gone for good");
-    eventually("beta master", () -> beta.leadership().isMaster());
+    Eventually.holds("beta master", () -> beta.leadership().isMaster());
     assertEquals(List.of("follow alpha", "fence alpha", "promote", "master 2"), beta.role().actions);
     List<EpochRecord> history = beta.leadership().epochs().history();
     assertEquals(List.of("alpha", "beta"), history.stream().map(EpochRecord::node).toList());
     assertTrue(history.get(1).reason().startsWith("failover from node alpha"), history.get(1).reason());
 
     Node again = node("alpha", Promotion.Data.PRIMARY); // the old master restarted: it follows, it does not resume
-    eventually("alpha follows beta", () -> again.role().actions.contains("follow beta"));
-    eventually("alpha marked eligible by beta", () -> marked(beta, "alpha"));
+    Eventually.holds("alpha follows beta", () -> again.role().actions.contains("follow beta"));
+    Eventually.holds("alpha marked eligible by beta", () -> marked(beta, "alpha"));
     assertTrue(beta.leadership().isMaster());
     assertFalse(again.role().actions.contains("promote"), again.role().actions.toString());
   }
@@ -183,14 +173,14 @@ class HaLoopTest {
   @Test
   void aMasterWhoseSessionExpiredButLivesIsNotFailedOverTwice() throws Exception {
     Node alpha = node("alpha", Promotion.Data.PRIMARY);
-    eventually("alpha master", () -> alpha.leadership().isMaster());
+    Eventually.holds("alpha master", () -> alpha.leadership().isMaster());
     Node beta = node("beta", Promotion.Data.REPLICA);
-    eventually("beta marked eligible", () -> marked(alpha, "beta"));
+    Eventually.holds("beta marked eligible", () -> marked(alpha, "beta"));
     Lease first = alpha.role().lease;
     alpha.client().getZookeeperClient().getZooKeeper().getTestable().injectSessionExpiration();
-    eventually("alpha's lease ends", () -> !first.valid());
+    Eventually.holds("alpha's lease ends", () -> !first.valid());
     // alpha comes straight back with a new session: whichever node wins, there is one master with epoch 2
-    eventually("one master with epoch 2", () -> alpha.leadership().isMaster() != beta.leadership().isMaster()
+    Eventually.holds("one master with epoch 2", () -> alpha.leadership().isMaster() != beta.leadership().isMaster()
         && (alpha.leadership().isMaster() ? alpha : beta).leadership().lease().epoch().getAsLong() == 2);
     Thread.sleep(1000);
     assertTrue(alpha.leadership().isMaster() != beta.leadership().isMaster(), "still exactly one master");
@@ -200,13 +190,13 @@ class HaLoopTest {
   @Test
   void aFailedFenceBlocksTheFailoverUntilAnOperatorResumesIt() throws Exception {
     Node alpha = node("alpha", Promotion.Data.PRIMARY);
-    eventually("alpha master", () -> alpha.leadership().isMaster());
+    Eventually.holds("alpha master", () -> alpha.leadership().isMaster());
     Node beta = node("beta", Promotion.Data.REPLICA);
-    eventually("beta marked eligible", () -> marked(alpha, "beta"));
+    Eventually.holds("beta marked eligible", () -> marked(alpha, "beta"));
     beta.role().fenceWorks = false;
     crash(alpha);
-    eventually("beta tried to fence alpha", () -> beta.role().actions.contains("fence alpha"));
-    eventually("failover blocked", () -> {
+    Eventually.holds("beta tried to fence alpha", () -> beta.role().actions.contains("fence alpha"));
+    Eventually.holds("failover blocked", () -> {
       try {
         return beta.failover().off().map(o -> o.kind().equals("blocked")).orElse(false);
       } catch (Exception e) {
@@ -221,17 +211,17 @@ class HaLoopTest {
 
     beta.role().fenceWorks = true;
     beta.failover().resume(); // the operator fenced alpha by hand and says so
-    eventually("beta master after resume", () -> beta.leadership().isMaster());
+    Eventually.holds("beta master after resume", () -> beta.leadership().isMaster());
     assertEquals(2, beta.leadership().lease().epoch().getAsLong());
   }
 
   @Test
   void aStandbyThatIsNotInSyncIsNotPromoted() throws Exception {
     Node alpha = node("alpha", Promotion.Data.PRIMARY);
-    eventually("alpha master", () -> alpha.leadership().isMaster());
+    Eventually.holds("alpha master", () -> alpha.leadership().isMaster());
     alpha.role().inSync = false;
     Node beta = node("beta", Promotion.Data.REPLICA);
-    eventually("alpha marks nobody eligible", () -> {
+    Eventually.holds("alpha marks nobody eligible", () -> {
       try {
         return alpha.eligibility().read().epoch() == 1 && alpha.eligibility().read().node().isEmpty();
       } catch (Exception e) {
@@ -239,7 +229,7 @@ class HaLoopTest {
       }
     });
     crash(alpha);
-    eventually("failover blocked", () -> beta.loop().state().contains("is not the eligible standby")
+    Eventually.holds("failover blocked", () -> beta.loop().state().contains("is not the eligible standby")
         || beta.loop().state().contains("automatic failover is blocked"));
     assertFalse(beta.leadership().isMaster());
     assertFalse(beta.role().actions.contains("fence alpha"), beta.role().actions.toString());

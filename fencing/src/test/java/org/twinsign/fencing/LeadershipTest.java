@@ -12,7 +12,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import org.apache.curator.framework.CuratorFramework;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -71,15 +70,6 @@ class LeadershipTest {
     }
   }
 
-  private static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
-    long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError("not within 20 s: " + what);
-      }
-      Thread.sleep(20);
-    }
-  }
 
   @Test
   void onlyTheLatchHolderTakesAnEpochAndEpochsOnlyGrow() throws Exception {
@@ -125,7 +115,7 @@ class LeadershipTest {
     assertFalse(lease.valid(), "no master action right after a pause");
     assertTrue(lease.describe().contains("no confirmed contact with ZooKeeper"), lease.describe());
     // the session is still alive (2 s < 3 s) and the epoch is still ours: the next heartbeat confirms it
-    eventually("the lease re-confirmed by a heartbeat", lease::valid);
+    Eventually.holds("the lease re-confirmed by a heartbeat", lease::valid);
     assertEquals(1, lease.epoch().getAsLong());
   }
 
@@ -138,7 +128,7 @@ class LeadershipTest {
     a.client().create().creatingParentsIfNeeded().forPath("/rogue-latch");
     new FencingEpoch(a.client(), new ClusterPaths("test"), java.time.Clock.systemUTC()).take("intruder", "test",
         "/rogue-latch");
-    eventually("the heartbeat sees epoch 2", () -> !lease.valid());
+    Eventually.holds("the heartbeat sees epoch 2", () -> !lease.valid());
     assertTrue(lease.describe().contains("epoch 2 was taken by node intruder"), lease.describe());
     assertTrue(a.next().startsWith("lost: epoch 2 was taken by node intruder"));
   }

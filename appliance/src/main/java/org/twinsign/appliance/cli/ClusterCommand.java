@@ -41,10 +41,8 @@ final class ClusterCommand extends CommandGroup {
           return;
         }
         run(root.node.cluster(), out);
-      } catch (RuntimeException e) {
-        throw e;
       } catch (Exception e) {
-        throw new IllegalStateException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
+        throw NodeCommand.unchecked(e);
       } finally {
         out.flush();
       }

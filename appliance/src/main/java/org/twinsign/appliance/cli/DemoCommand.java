@@ -46,59 +46,56 @@ final class DemoCommand implements Runnable {
       throw new CommandLine.ParameterException(spec.commandLine(), "--failover-after is for the pair, not --simulate");
     }
     PrintWriter out = spec.commandLine().getOut();
-    if (!simulate) {
-      runPair(out, limit, failover);
-      return;
-    }
-    // the Ctrl-C handler is there before the first component starts: a Ctrl-C in any phase stops all
-    DemoWorkspace workspace = DemoWorkspace.create();
-    CountDownLatch stopped = new CountDownLatch(1);
-    Thread hook = new Thread(() -> {
-      out.println("stopping the demo workspace ...");
-      out.flush();
-      workspace.close();
-      out.println("demo stopped; every process it started has ended");
-      out.flush();
-      stopped.countDown();
-    }, "twinsign-demo-stop");
-    Runtime.getRuntime().addShutdownHook(hook);
-    workspace.startAll(out, simulate);
-    workspace.describe(out);
-    out.println("demo ready");
-    out.flush();
-    if (limit == null) {
-      awaitForever(stopped);
-      return;
-    }
-    awaitQuietly(stopped, limit);
-    if (Runtime.getRuntime().removeShutdownHook(hook)) {
-      hook.run();
+    if (simulate) {
+      DemoWorkspace workspace = DemoWorkspace.create();
+      runUntilStopped(out, workspace, () -> {
+        workspace.startAll(out, true);
+        workspace.describe(out);
+      }, null, limit);
+    } else {
+      PairDemo pair = PairDemo.create(out);
+      runUntilStopped(out, pair, () -> {
+        pair.start();
+        pair.describe();
+      }, failover == null ? null : () -> {
+        Duration took = pair.failover();
+        out.println("failover done in " + took.toMillis() + " ms");
+      }, limit, failover);
     }
   }
 
-  /** The pair demo: started, described, optionally failed over, then kept until Ctrl-C or --run-for. */
-  private void runPair(PrintWriter out, Duration limit, Duration failover) {
+  private void runUntilStopped(PrintWriter out, AutoCloseable demo, Runnable start, Runnable later, Duration limit) {
+    runUntilStopped(out, demo, start, later, limit, null);
+  }
+
+  /**
+   * Starts the demo with the Ctrl-C handler already in place (a Ctrl-C in any phase stops all),
+   * says "demo ready", runs {@code later} after {@code laterAfter} if given, and stops it all on
+   * Ctrl-C or after {@code limit}.
+   */
+  private void runUntilStopped(PrintWriter out, AutoCloseable demo, Runnable start, Runnable later, Duration limit,
+      Duration laterAfter) {
     CountDownLatch stopped = new CountDownLatch(1);
-    // the Ctrl-C handler is there before the first component starts: a Ctrl-C in any phase stops all
-    PairDemo started = PairDemo.create(out);
     Thread hook = new Thread(() -> {
       out.println("stopping the demo ...");
       out.flush();
-      started.close();
+      try {
+        demo.close();
+      } catch (Exception e) {
+        out.println("stopping the demo: " + e.getMessage());
+      }
       out.println("demo stopped; every process it started has ended");
       out.flush();
       stopped.countDown();
     }, "twinsign-demo-stop");
     Runtime.getRuntime().addShutdownHook(hook);
-    started.start();
-    started.describe();
+    start.run();
     out.println("demo ready");
     out.flush();
-    if (failover != null) {
-      awaitQuietly(stopped, failover);
+    if (later != null) {
+      awaitQuietly(stopped, laterAfter);
       if (stopped.getCount() > 0) {
-        Duration took = started.failover();
-        out.println("failover done in " + took.toMillis() + " ms");
+        later.run();
         out.flush();
       }
     }

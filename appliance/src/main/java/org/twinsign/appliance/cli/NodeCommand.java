@@ -10,6 +10,12 @@ import picocli.CommandLine.Command;
     NodeCommand.Rebuild.class})
 final class NodeCommand extends CommandGroup {
 
+  /** A checked failure as one the error reporter prints with its message. */
+  static RuntimeException unchecked(Exception e) {
+    return e instanceof RuntimeException r ? r
+        : new IllegalStateException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
+  }
+
   @Command(name = "run", description = {"Run this node of the pair until stopped (SIGTERM).",
       "Logs to stderr; the HA loop decides whether it is master or standby."})
   static final class Run implements Runnable {
@@ -26,10 +32,8 @@ final class NodeCommand extends CommandGroup {
       NodeDaemon daemon;
       try {
         daemon = NodeDaemon.start(root.config());
-      } catch (RuntimeException e) {
-        throw e;
       } catch (Exception e) {
-        throw new IllegalStateException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
+        throw unchecked(e);
       }
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         daemon.close();
@@ -60,10 +64,8 @@ final class NodeCommand extends CommandGroup {
       }
       try {
         spec.commandLine().getOut().println(NodeDaemon.rebuild(root.config()));
-      } catch (RuntimeException e) {
-        throw e;
       } catch (Exception e) {
-        throw new IllegalStateException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
+        throw unchecked(e);
       } finally {
         spec.commandLine().getOut().flush();
       }
