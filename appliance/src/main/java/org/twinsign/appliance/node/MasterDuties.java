@@ -143,15 +143,16 @@ final class MasterDuties {
 
     /** One pass: enforce what is due or changed; returns when the next zone is due. */
     private Instant pass(boolean all) {
-      List<ZoneTable.Due> schedule = services.store().read(ZoneTable::schedule);
-      Instant now = services.store().read(Store::now);
+      // one snapshot for the schedule, the clock and the input files
+      List<ZoneTable.Due> schedule = new ArrayList<>();
+      Map<String, Path> inputs = new HashMap<>();
+      Instant now = services.store().read(tx -> {
+        schedule.addAll(ZoneTable.schedule(tx));
+        ZoneTable.all(tx).forEach(z -> inputs.put(z.name(), z.input()));
+        return Store.now(tx);
+      });
       List<String> zones = new ArrayList<>();
       Instant next = now.plus(POLL);
-      Map<String, Path> inputs = new HashMap<>();
-      services.store().read(tx -> {
-        ZoneTable.all(tx).forEach(z -> inputs.put(z.name(), z.input()));
-        return null;
-      });
       for (ZoneTable.Due due : schedule) {
         String seen = stamp(inputs.get(due.zone()));
         boolean changed = !seen.equals(inputSeen.put(due.zone(), seen));

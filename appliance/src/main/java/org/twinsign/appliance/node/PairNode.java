@@ -41,6 +41,7 @@ final class PairNode implements NodeRole {
   private final String localHost;
   private final int localPort;
   private final String localAddress;
+  private final String schema; // the store's database, from db.url
   private final String adminPassword;
   private final MasterDuties duties;
 
@@ -49,6 +50,7 @@ final class PairNode implements NodeRole {
     this.pair = config.pair();
     this.duties = duties;
     URI db = URI.create(config.dbUrl().substring("jdbc:".length()));
+    this.schema = db.getPath().replaceFirst("^/", "");
     this.localHost = db.getHost() == null ? "127.0.0.1" : db.getHost();
     this.localPort = db.getPort() < 0 ? 3306 : db.getPort();
     this.localAddress = localHost + ":" + localPort;
@@ -80,7 +82,6 @@ final class PairNode implements NodeRole {
       throw new ConfigException("db.admin.user " + pair.dbAdminUser() + " cannot reach the local database at "
           + localAddress + " (from db.url): " + e.getMessage());
     }
-    String schema = URI.create(config.dbUrl().substring("jdbc:".length())).getPath().replaceFirst("^/", "");
     String owner = null;
     try (Connection c = connect(localHost, localPort, adminPassword);
         java.sql.Statement s = c.createStatement();
@@ -178,7 +179,6 @@ final class PairNode implements NodeRole {
       throw new IllegalStateException(peer.name() + " is not the primary (" + (primary.readOnly() ? "read-only" : "")
           + (primary.replica() != null ? " replicating" : "") + "): rebuild the standby from the master, on the standby");
     }
-    String schema = URI.create(config.dbUrl().substring("jdbc:".length())).getPath().replaceFirst("^/", "");
     char[] admin = adminPassword.toCharArray();
     java.nio.file.Path work = java.nio.file.Files.createTempDirectory("twinsign-rebuild",
         java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
