@@ -215,7 +215,8 @@ public final class EnforcerService {
     try {
       if (run.signing != null) {
         PolicySigner.Signed signed = PolicySigner.sign(snapshot.policy(), zone, run.signing, services.repositories(),
-            snapshot.now(), () -> !lease.valid());
+            snapshot.now(), new PolicySigner.Memory(services.signedZones(), services.fileDigests()),
+            () -> !lease.valid());
         run.signed = signed;
         run.writes.add(tx -> ZoneTable.signed(tx, zoneName, snapshot.now(), signed.serial(), signed.inputDigest(),
             signed.resignAt(), signed.salt(), signed.saltAt(), run.id, signed.publishedDigest()));
@@ -294,6 +295,8 @@ public final class EnforcerService {
       // to the file (a commit can go through and still report an error)
       Boolean committed = committed(zoneName, run.id, e);
       if (committed == null) {
+        services.signedZones().forget(zoneName);
+        services.fileDigests().forget(run.signed.output());
         throw new IllegalStateException(e.getMessage() + "; whether the store holds the new version is unknown:"
             + " the signed zone (serial " + run.signed.serial() + ", reserved: no other content gets it) stays"
             + " published, and the next 'enforce' carries on from what the store holds", e);
@@ -302,14 +305,25 @@ public final class EnforcerService {
         undo(run.signed, e);
         throw e;
       }
-      run.signed.settle();
+      published(zoneName, run.signed);
       return List.of("zone " + zoneName + ": the commit reported an error (" + e.getMessage()
           + "), but it went through");
     }
     if (run.signed != null) {
-      run.signed.settle();
+      published(zoneName, run.signed);
     }
     return List.of();
+  }
+
+  /** Published and committed: the previous file goes, and the new version stays in memory for the next signing. */
+  private void published(String zoneName, PolicySigner.Signed signed) {
+    signed.settle();
+    services.fileDigests().wrote(signed.output(), signed.publishedDigest());
+    if (signed.zone() == null) {
+      services.signedZones().forget(zoneName);
+    } else {
+      services.signedZones().publish(zoneName, signed.serial(), signed.publishedDigest(), signed.zone());
+    }
   }
 
   /** What one zone's decision does, for {@link #enforceOnce} to carry out in its commit or after it. */
@@ -474,9 +488,9 @@ public final class EnforcerService {
     String why = due == null ? "nothing scheduled" : reason;
     run.writes.add(tx -> ZoneTable.schedule(tx, zoneName, dueAt, why));
 
-    boolean inputChanged = !PolicySigner.digest(zone.input()).equals(zone.inputDigest());
+    boolean inputChanged = !services.fileDigests().of(zone.input()).equals(zone.inputDigest());
     boolean outputChanged = zone.publishedDigest() != null && Files.isRegularFile(zone.output())
-        && !PolicySigner.digest(zone.output()).equals(zone.publishedDigest());
+        && !services.fileDigests().of(zone.output()).equals(zone.publishedDigest());
     if (outputChanged) {
       lines.add("zone " + zoneName + ": the published file " + zone.output() + " no longer holds what was published"
           + " (something else wrote it): publishing again");

@@ -69,11 +69,14 @@ final class PolicySigner {
     private final long signaturesReused;
     private final boolean passthrough;
     private final String publishedDigest;
+    private final Zone zone;
     private Path previous;
     private boolean published;
 
     Signed(Path staged, Path output, long serial, Instant resignAt, String salt, Instant saltAt, String inputDigest,
-        String summary, long signaturesMade, long signaturesReused, boolean passthrough, String publishedDigest) {
+        String summary, long signaturesMade, long signaturesReused, boolean passthrough, String publishedDigest,
+        Zone zone) {
+      this.zone = zone;
       this.passthrough = passthrough;
       this.publishedDigest = publishedDigest;
       this.signaturesMade = signaturesMade;
@@ -125,6 +128,15 @@ final class PolicySigner {
       return publishedDigest;
     }
 
+    /** The signed zone as published, for the next signing to start from; null when passed through. */
+    Zone zone() {
+      return zone;
+    }
+
+    Path output() {
+      return output;
+    }
+
     /** Whether the zone was passed through unsigned, with the input's own serial. */
     boolean passthrough() {
       return passthrough;
@@ -138,8 +150,7 @@ final class PolicySigner {
     void publish() {
       try {
         if (Files.exists(output)) {
-          previous = Files.createTempFile(output.getParent(), output.getFileName() + ".", ".twinsign-old");
-          Files.copy(output, previous, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+          previous = keepPrevious(output);
         }
         Files.move(staged, output, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         published = true;
@@ -185,6 +196,29 @@ final class PolicySigner {
       }
     }
 
+  }
+
+  /**
+   * The published file under a second name, to put back if the commit fails: a hard link (no
+   * copy of a large zone, and it needs no read access), or a copy where links are not supported.
+   */
+  private static Path keepPrevious(Path output) throws IOException {
+    Path dir = output.toAbsolutePath().getParent();
+    for (int attempt = 0; ; attempt++) {
+      Path link = dir.resolve(output.getFileName() + "." + Long.toUnsignedString(RANDOM.nextLong(), 36)
+          + ".twinsign-old");
+      try {
+        return Files.createLink(link, output);
+      } catch (java.nio.file.FileAlreadyExistsException e) {
+        if (attempt > 10) {
+          throw e;
+        }
+      } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
+        Path copy = Files.createTempFile(dir, output.getFileName() + ".", ".twinsign-old");
+        Files.copy(output, copy, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+        return copy;
+      }
+    }
   }
 
   private static void syncDirectory(Path file) throws IOException {
@@ -254,11 +288,11 @@ final class PolicySigner {
    *     org.twinsign.appliance.dnssec.SigningCancelledException}), e.g. when the lease is gone
    */
   static Signed sign(KaspPolicy policy, ZoneTable.ZoneRow row, List<KeyTable.StoredKey> keys,
-      KeyRepositorySet repositories, Instant now, java.util.function.BooleanSupplier cancelled) {
+      KeyRepositorySet repositories, Instant now, Memory memory, java.util.function.BooleanSupplier cancelled) {
     Name origin = ZoneService.origin(row.name());
     Path[] staged = new Path[1];
     try {
-      return sign(policy, row, keys, repositories, now, origin, staged, cancelled);
+      return sign(policy, row, keys, repositories, now, origin, staged, memory, cancelled);
     } catch (RuntimeException | Error e) {
       deleteQuietly(staged[0]);
       throw e;
@@ -266,9 +300,9 @@ final class PolicySigner {
   }
 
   private static Signed sign(KaspPolicy policy, ZoneTable.ZoneRow row, List<KeyTable.StoredKey> keys,
-      KeyRepositorySet repositories, Instant now, Name origin, Path[] stagedFile,
+      KeyRepositorySet repositories, Instant now, Name origin, Path[] stagedFile, Memory memory,
       java.util.function.BooleanSupplier cancelled) {
-    String digest = digest(row.input());
+    String digest = memory.digests().of(row.input());
     Instant resignAt = now.plus(policy.signatures().resign());
     if (policy.passthrough()) {
       // one staging file per signing: two runs never write into each other's
@@ -285,7 +319,8 @@ final class PolicySigner {
       SOARecord soa = ZoneFileReader.read(staged, origin).soa();
       digest = digest(staged);
       return new Signed(staged, row.output(), soa == null ? 0 : soa.getSerial(), resignAt, null,
-          null, digest, "passed through unsigned (policy " + policy.name() + " has <Passthrough/>)", 0, 0, true, digest);
+          null, digest, "passed through unsigned (policy " + policy.name() + " has <Passthrough/>)", 0, 0, true, digest,
+          null);
     }
     Zone zone = ZoneFileReader.read(row.input(), origin);
     checkMaxTtl(policy, zone, row.input());
@@ -302,9 +337,11 @@ final class PolicySigner {
     if (row.publishCds()) {
       publishCds(zone, row.name(), keys, policy.keys().ttl().getSeconds());
     }
-    List<String> previousNotes = new ArrayList<>();
-    Zone previous = previous(row, origin, previousNotes);
-    notes.addAll(previousNotes);
+    Zone previous = memory.zones().published(row.name(), row.publishedDigest());
+    boolean inMemory = previous != null;
+    if (!inMemory) {
+      previous = previous(row, origin, notes);
+    }
 
     String salt = row.nsec3Salt();
     Instant saltAt = row.nsec3SaltAt();
@@ -336,9 +373,13 @@ final class PolicySigner {
     notes.addAll(result.warnings());
     return new Signed(staged, row.output(), result.serial(), resignAt, salt, saltAt, digest,
         "signed serial " + result.serial() + " (" + result.signaturesMade() + " signatures made, "
-            + result.signaturesReused() + " reused)" + (notes.isEmpty() ? "" : "; " + String.join("; ", notes)),
-        result.signaturesMade(), result.signaturesReused(), false, published);
+            + result.signaturesReused() + " reused" + (inMemory ? " from the signed version in memory" : "") + ")"
+            + (notes.isEmpty() ? "" : "; " + String.join("; ", notes)),
+        result.signaturesMade(), result.signaturesReused(), false, published, result.zone());
   }
+
+  /** What a signing remembers between runs: the signed versions published, and file digests. */
+  record Memory(SignedZones zones, FileDigests digests) {}
 
   /**
    * The published version, whose signatures can be reused: unreadable (truncated, damaged) is

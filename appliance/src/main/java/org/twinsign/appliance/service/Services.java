@@ -14,6 +14,8 @@ public final class Services implements AutoCloseable {
   private final Store store;
   private final KeyRepositorySet repositories;
   private final Lease lease;
+  private final SignedZones signedZones = new SignedZones();
+  private final FileDigests fileDigests = new FileDigests();
 
   private Services(TwinsignConfig config, Store store, Lease lease) {
     this.config = config;
@@ -58,6 +60,16 @@ public final class Services implements AutoCloseable {
 
   public KeyRepositorySet repositories() {
     return repositories;
+  }
+
+  /** The signed zones these services published, in memory for the next signing. */
+  SignedZones signedZones() {
+    return signedZones;
+  }
+
+  /** The digests of zone files, remembered while the files do not change. */
+  FileDigests fileDigests() {
+    return fileDigests;
   }
 
   public PolicyService policies() {

@@ -70,6 +70,35 @@ class MasterActionTest extends WithMariaDb {
   }
 
   @Test
+  void aMasterSignsOnFromTheVersionItPublishedAndTrustsItOnlyWhileTheStoreAgrees() throws Exception {
+    TestStore node = node();
+    try (Services master = services(node, org.twinsign.fencing.Lease.singleNode())) {
+      ZoneReport first = master.enforcer().enforce().zones().get(0);
+      assertEquals(ZoneReport.Status.SIGNED, first.status(), first.lines().toString());
+
+      change("example.test", "a1 IN A 192.0.2.11");
+      ZoneReport second = master.enforcer().enforce().zones().get(0);
+      assertTrue(String.join("\n", second.lines()).contains("reused from the signed version in memory"),
+          second.lines().toString());
+      assertTrue(second.signaturesMade() <= 4 && second.signaturesReused() >= 8,
+          "only the SOA, the new RRset and its NSEC3 neighbours are signed anew: " + second.lines());
+      assertTrue(Verifiers.dnssecVerify(dir.resolve("example.test.signed"), "example.test", false).ok());
+
+      // another process publishes a version: the one in memory is stale, and the file is read instead
+      change("example.test", "a2 IN A 192.0.2.12");
+      node.ok("enforce");
+      long other = fileSerial("example.test");
+      change("example.test", "a3 IN A 192.0.2.13");
+      ZoneReport third = master.enforcer().enforce().zones().get(0);
+      assertFalse(String.join("\n", third.lines()).contains("in memory"), third.lines().toString());
+      assertTrue(third.signaturesReused() >= 8, "the published file's signatures are reused: " + third.lines());
+      assertTrue(fileSerial("example.test") > other);
+      assertTrue(Files.readString(dir.resolve("example.test.signed")).contains("a2.example.test."));
+      assertTrue(Verifiers.dnssecVerify(dir.resolve("example.test.signed"), "example.test", false).ok());
+    }
+  }
+
+  @Test
   void theSerialNeverGoesBackWhateverTheOutputFileHolds() throws Exception {
     TestStore node = node();
     node.ok("enforce");

@@ -19,7 +19,8 @@ class PublishedZoneTest {
   private PolicySigner.Signed staged(Path output, String text) throws Exception {
     Path staged = dir.resolve(output.getFileName() + ".1.twinsign-new");
     Files.writeString(staged, text);
-    return new PolicySigner.Signed(staged, output, 2, Instant.EPOCH, null, null, "digest", "signed", 1, 0, false, "digest");
+    return new PolicySigner.Signed(staged, output, 2, Instant.EPOCH, null, null, "digest", "signed", 1, 0, false, "digest",
+        null);
   }
 
   @Test
