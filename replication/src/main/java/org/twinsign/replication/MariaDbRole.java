@@ -15,7 +15,9 @@ import java.util.Map;
  * The role of one node's MariaDB server in the pair, and the statements that change it.
  *
  * <p>A primary is writable, logs with GTIDs and waits for the replica's acknowledgement of each
- * commit (semi-sync, wait point AFTER_SYNC, set here, not left to the server's default). A replica
+ * commit (semi-sync, wait point AFTER_SYNC, set here, not left to the server's default). Both
+ * run with {@code gtid_strict_mode}, also set here: a GTID out of order stops replication instead
+ * of silently diverging the two servers' histories, which the errant-transaction check relies on. A replica
  * is {@code read_only}, follows the primary by GTID ({@code MASTER_USE_GTID=current_pos}) and
  * acknowledges; its own semi-sync primary side is off, or each applied transaction would wait for
  * an acknowledgement nobody sends. Each operation leaves the server in one of those two shapes or
@@ -112,7 +114,8 @@ public final class MariaDbRole {
         }
         execute(c, "STOP SLAVE", "RESET SLAVE ALL");
       }
-      execute(c, "SET GLOBAL rpl_semi_sync_master_wait_point = AFTER_SYNC",
+      execute(c, "SET GLOBAL gtid_strict_mode = ON",
+          "SET GLOBAL rpl_semi_sync_master_wait_point = AFTER_SYNC",
           "SET GLOBAL rpl_semi_sync_slave_enabled = OFF",
           "SET GLOBAL rpl_semi_sync_master_enabled = ON",
           "SET GLOBAL read_only = OFF");
@@ -151,6 +154,7 @@ public final class MariaDbRole {
             + " primary's database (it stays read-only until then)");
       }
       execute(c, "STOP SLAVE",
+          "SET GLOBAL gtid_strict_mode = ON",
           "SET GLOBAL rpl_semi_sync_master_enabled = OFF",
           "SET GLOBAL rpl_semi_sync_slave_enabled = ON");
       try (PreparedStatement change = c.prepareStatement("CHANGE MASTER TO MASTER_HOST = ?, MASTER_PORT = ?,"
