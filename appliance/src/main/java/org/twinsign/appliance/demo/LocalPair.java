@@ -50,6 +50,7 @@ public final class LocalPair implements AutoCloseable {
   private SoftHsm2Token token;
   private ZooKeeperEnsemble zooKeeper;
   private volatile boolean closed;
+  private volatile List<String> nodeJavaOptions = List.of("-Xmx768m");
 
   private LocalPair(Path dir, Duration sessionTimeout) {
     this.dir = dir;
@@ -212,14 +213,24 @@ public final class LocalPair implements AutoCloseable {
     return process;
   }
 
+  /**
+   * The JVM options of node daemons started from now on, instead of the default heap of 768 MB
+   * (a large zone needs more; a benchmark adds a GC log).
+   */
+  public void nodeJavaOptions(List<String> options) {
+    nodeJavaOptions = List.copyOf(options);
+  }
+
   /** The command line of {@code twinsign --config CONFIG node run}, in a JVM of its own. */
-  private static List<String> nodeRun(Path config) {
-    return new ArrayList<>(List.of(HostTool.currentJava().toString(), "--add-exports",
+  private List<String> nodeRun(Path config) {
+    List<String> command = new ArrayList<>(List.of(HostTool.currentJava().toString(), "--add-exports",
         "jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED",
-        // short pauses: far below the session timeout even for a large zone
-        "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=50", "-Xmx768m",
-        "-cp", System.getProperty("java.class.path"), TwinsignCommand.class.getName(),
+        // short pauses: far below the session timeout even for a large zone (as bin/twinsign's)
+        "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=50"));
+    command.addAll(nodeJavaOptions);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), TwinsignCommand.class.getName(),
         "--config", config.toString(), "node", "run"));
+    return command;
   }
 
   /**

@@ -163,8 +163,10 @@ final class MasterDuties {
         }
       }
       if (!zones.isEmpty() && lease.valid()) {
+        long started = System.nanoTime();
         EnforcerService.Report report = services.enforcer().enforce(zones);
         report.lines().forEach(line -> LOG.info("{}", line));
+        LOG.info("enforced {} zone(s) in {} ms", zones.size(), (System.nanoTime() - started) / 1_000_000);
         report.failures().forEach(line -> LOG.warn("{}", line));
         report.warnings().forEach(line -> LOG.warn("{}", line));
         return now; // look again soon: a run may have scheduled more
