@@ -139,6 +139,18 @@ public final class HaLoop implements Closeable {
 
   private void actAsMaster() throws Exception {
     Lease lease = leadership.lease();
+    Map<String, Map<String, String>> running = members.list();
+    Optional<FailoverSwitch.Handover> away = failover.handover().filter(h -> !h.target().equals(leadership.node())
+        && Promotion.fresh(h, clock.instant()) && running.containsKey(h.target()));
+    if (away.isPresent()) {
+      // an operator's hand-over asked on another node: the master makes way (its target fences it
+      // unless the hand-over is planned)
+      String why = "an operator handed over to node " + away.get().target() + " (" + away.get().reason() + ")";
+      LOG.info("node {} steps down: {}", leadership.node(), why);
+      leadership.stepDown(why);
+      note("stepped down: " + why);
+      return;
+    }
     duties = true;
     role.becomeMaster(lease); // idempotent: restarts the duties if they died
     String standby = members.list().keySet().stream().filter(n -> !n.equals(leadership.node())).findFirst()

@@ -59,11 +59,6 @@ public final class Leadership implements Closeable {
     public Duration window() {
       return Duration.ofNanos((long) (sessionTimeout.toNanos() * safetyFraction));
     }
-
-    /** Heartbeats often enough that a healthy lease never runs out between two of them. */
-    public Duration heartbeat() {
-      return window().dividedBy(5);
-    }
   }
 
   private final CuratorFramework client;
@@ -123,8 +118,22 @@ public final class Leadership implements Closeable {
     connected = client.getZookeeperClient().isConnected();
     client.getConnectionStateListenable().addListener(connectionListener);
     joinElection();
-    long period = Math.max(50, settings.heartbeat().toMillis());
-    heartbeats.scheduleWithFixedDelay(this::heartbeat, 0, period, TimeUnit.MILLISECONDS);
+    heartbeats.execute(this::heartbeats);
+  }
+
+  /**
+   * Heartbeats, each after a fifth of the lease window: of the window the server granted, so
+   * that a shorter session than configured (the server's maxSessionTimeout) does not leave the
+   * lease lapsing between two heartbeats.
+   */
+  private void heartbeats() {
+    heartbeat();
+    long period = Math.max(50, window().toMillis() / 5);
+    try {
+      heartbeats.schedule(this::heartbeats, period, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closed
+    }
   }
 
   /** A fresh latch: at the back of the queue of candidates. */
@@ -262,12 +271,12 @@ public final class Leadership implements Closeable {
     long sent = nanos.getAsLong();
     try {
       LeaderLease current = lease;
-      client.transaction().forOperations(client.transactionOp().check().forPath(settings.paths().epoch()));
-      EpochRecord now = epochs.current();
       int negotiated = client.getZookeeperClient().getZooKeeper().getSessionTimeout();
       if (negotiated > 0) {
-        negotiatedMillis = negotiated;
+        negotiatedMillis = negotiated; // known once connected, whatever the transaction's outcome
       }
+      client.transaction().forOperations(client.transactionOp().check().forPath(settings.paths().epoch()));
+      EpochRecord now = epochs.current();
       if (current != null && !current.revoked() && now.epoch() > current.epoch().getAsLong()) {
         lose("epoch " + now.epoch() + " was taken by node " + now.node());
         return;

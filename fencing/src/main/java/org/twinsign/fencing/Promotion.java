@@ -109,7 +109,8 @@ public final class Promotion {
     return new Decision(Step.PROMOTE, last, true, false, "node " + last + " is gone (its ZooKeeper session expired)");
   }
 
-  private static boolean fresh(FailoverSwitch.Handover h, Instant now) {
+  /** Whether an operator's hand-over still counts: it lapses after {@link #HANDOVER_VALIDITY}. */
+  static boolean fresh(FailoverSwitch.Handover h, Instant now) {
     try {
       return Instant.parse(h.at()).plus(HANDOVER_VALIDITY).isAfter(now);
     } catch (RuntimeException e) {

@@ -234,4 +234,21 @@ class HaLoopTest {
     assertFalse(beta.leadership().isMaster());
     assertFalse(beta.role().actions.contains("fence alpha"), beta.role().actions.toString());
   }
+
+  @Test
+  void aFailoverAskedOnTheStandbyMakesTheLiveMasterStepDownAndTheStandbyFenceIt() throws Exception {
+    Node alpha = node("alpha", Promotion.Data.PRIMARY);
+    Eventually.holds("alpha master", () -> alpha.leadership().isMaster());
+    Node beta = node("beta", Promotion.Data.REPLICA);
+    Eventually.holds("beta marked eligible", () -> marked(alpha, "beta"));
+    Lease first = alpha.role().lease;
+
+    beta.failover().handOver("beta", false, false, "failover by an operator"); // as 'cluster failover --to beta' on beta
+    Eventually.holds("beta master", () -> beta.leadership().isMaster());
+    assertFalse(first.valid(), "alpha stepped down");
+    assertEquals(2, beta.leadership().lease().epoch().getAsLong());
+    assertTrue(beta.role().actions.contains("fence alpha"), "an unplanned hand-over fences: " + beta.role().actions);
+    Eventually.holds("alpha follows beta", () -> alpha.role().actions.contains("follow beta"));
+    assertFalse(alpha.leadership().isMaster());
+  }
 }

@@ -72,6 +72,34 @@ class LeadershipTest {
 
 
   @Test
+  void aShorterSessionThanAskedForShortensTheLeaseAndQuickensTheHeartbeat() throws Exception {
+    ZooKeeperEnsemble granting = ZooKeeperEnsemble.inProcessGranting(Duration.ofSeconds(2));
+    closing.add(granting);
+    Duration asked = Duration.ofSeconds(20);
+    CuratorFramework client = ZooKeeperConnection.open(granting.connectString(), asked, Duration.ofSeconds(10));
+    closing.add(client);
+    Leadership leadership = new Leadership(client, new Leadership.Settings("alpha", new ClusterPaths("test"), asked,
+        0.5));
+    closing.add(leadership);
+    leadership.start();
+    long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!leadership.hasLatch() && System.nanoTime() < end) {
+      Thread.sleep(20);
+    }
+    Lease lease = leadership.takeEpoch("first master");
+    Thread.sleep(300); // the first heartbeat learns the granted timeout
+    assertEquals(1000, leadership.window().toMillis(), "half the granted 2 s, not half the 20 s asked for");
+    int lapses = 0;
+    for (int i = 0; i < 200; i++) { // 4 s: several windows
+      if (!lease.valid()) {
+        lapses++;
+      }
+      Thread.sleep(20);
+    }
+    assertEquals(0, lapses, "heartbeats come within the granted window: " + lease.describe());
+  }
+
+  @Test
   void onlyTheLatchHolderTakesAnEpochAndEpochsOnlyGrow() throws Exception {
     Node a = node("alpha", new AtomicLong());
     assertEquals("gained", a.next());

@@ -18,6 +18,22 @@ final class InProcessZooKeeper implements ZooKeeperEnsemble {
     this.specs = cluster == null ? List.of() : List.copyOf(cluster.getInstances());
   }
 
+  /**
+   * One server that grants sessions of at most {@code maxSessionTimeout} (its tick a tenth of
+   * that), whatever a client asks for: as an operator's {@code maxSessionTimeout} does.
+   */
+  static InProcessZooKeeper granting(java.time.Duration maxSessionTimeout) {
+    int max = (int) maxSessionTimeout.toMillis();
+    try {
+      InstanceSpec spec = new InstanceSpec(null, Ports.freeLoopbackPort(), -1, -1, true, -1, Math.max(1, max / 10),
+          -1, java.util.Map.of("maxSessionTimeout", String.valueOf(max), "minSessionTimeout",
+              String.valueOf(Math.max(2, max / 5))));
+      return new InProcessZooKeeper(new TestingServer(spec, true), null);
+    } catch (Exception e) {
+      throw new IllegalStateException("in-process ZooKeeper did not start: " + e.getMessage(), e);
+    }
+  }
+
   static InProcessZooKeeper start(int size) {
     try {
       if (size == 1) {

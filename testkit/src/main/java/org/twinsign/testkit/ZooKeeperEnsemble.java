@@ -15,6 +15,11 @@ public interface ZooKeeperEnsemble extends AutoCloseable {
     return InProcessZooKeeper.start(size);
   }
 
+  /** Starts one server in this JVM that grants sessions of at most {@code maxSessionTimeout}. */
+  static ZooKeeperEnsemble inProcessGranting(java.time.Duration maxSessionTimeout) {
+    return InProcessZooKeeper.granting(maxSessionTimeout);
+  }
+
   /** Starts {@code size} servers (1 or 3) as separate processes from Debian's {@code zookeeper} package. */
   static ZooKeeperEnsemble processes(int size) {
     return ProcessZooKeeper.start(size);
