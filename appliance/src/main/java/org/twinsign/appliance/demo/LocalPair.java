@@ -50,7 +50,8 @@ public final class LocalPair implements AutoCloseable {
   private SoftHsm2Token token;
   private ZooKeeperEnsemble zooKeeper;
   private volatile boolean closed;
-  private volatile List<String> nodeJavaOptions = List.of("-Xmx768m");
+  // short pauses: far below the session timeout even for a large zone (as bin/twinsign's)
+  private volatile List<String> nodeJavaOptions = List.of("-XX:+UseG1GC", "-XX:MaxGCPauseMillis=50", "-Xmx768m");
 
   private LocalPair(Path dir, Duration sessionTimeout) {
     this.dir = dir;
@@ -214,8 +215,8 @@ public final class LocalPair implements AutoCloseable {
   }
 
   /**
-   * The JVM options of node daemons started from now on, instead of the default heap of 768 MB
-   * (a large zone needs more; a benchmark adds a GC log).
+   * The JVM options of node daemons started from now on, instead of the default (G1 with a 50 ms
+   * pause goal, 768 MB of heap): a large zone needs more heap, a benchmark tries other collectors.
    */
   public void nodeJavaOptions(List<String> options) {
     nodeJavaOptions = List.copyOf(options);
@@ -224,9 +225,7 @@ public final class LocalPair implements AutoCloseable {
   /** The command line of {@code twinsign --config CONFIG node run}, in a JVM of its own. */
   private List<String> nodeRun(Path config) {
     List<String> command = new ArrayList<>(List.of(HostTool.currentJava().toString(), "--add-exports",
-        "jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED",
-        // short pauses: far below the session timeout even for a large zone (as bin/twinsign's)
-        "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=50"));
+        "jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED"));
     command.addAll(nodeJavaOptions);
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), TwinsignCommand.class.getName(),
         "--config", config.toString(), "node", "run"));

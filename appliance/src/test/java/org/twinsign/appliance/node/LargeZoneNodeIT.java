@@ -33,7 +33,8 @@ import org.twinsign.appliance.demo.LocalPair;
  */
 class LargeZoneNodeIT {
   private static final Duration SESSION = Duration.ofSeconds(4);
-  private static final Pattern PAUSE = Pattern.compile("\\bPause (.*?) ([0-9.]+)ms$");
+  /** A stop of the world (G1, ZGC) or of an allocating thread (ZGC's allocation stall). */
+  private static final Pattern PAUSE = Pattern.compile("\\b(Pause .*?|Allocation Stall .*?) ([0-9.]+)ms$");
   private static final Pattern SIGNED = Pattern.compile("zone large\\.test: signed serial (\\d+) \\((\\d+) signatures"
       + " made, (\\d+) reused( from the signed version in memory)?\\)");
   private static final Pattern ENFORCED = Pattern.compile("enforced \\d+ zone\\(s\\) in (\\d+) ms");
@@ -54,12 +55,17 @@ class LargeZoneNodeIT {
   void theMasterSignsALargeZoneAndOneChangeFromMemoryWithoutLosingItsLease() throws Exception {
     int names = Integer.getInteger("twinsign.large-zone.names", 20_000);
     String heap = System.getProperty("twinsign.large-zone.heap", "1g");
+    List<String> gc = List.of(System.getProperty("twinsign.large-zone.gc", "-XX:+UseG1GC -XX:MaxGCPauseMillis=50")
+        .trim().split("\\s+"));
     pair = LocalPair.create(dir, 1, SESSION, new PrintWriter(System.out, true));
     Path gcLog = dir.resolve("alpha-gc.log");
-    pair.nodeJavaOptions(List.of("-Xmx" + heap, "-Xlog:gc:file=" + gcLog + ":uptime,level"));
+    List<String> jvm = new ArrayList<>(gc);
+    jvm.add("-Xmx" + heap);
+    jvm.add("-Xlog:gc,gc+phases:file=" + gcLog + ":uptime,level,tags");
+    pair.nodeJavaOptions(jvm);
     pair.startNode("alpha");
     awaitCluster(l -> l.lines().anyMatch(x -> x.matches("alpha\\s+master\\s.*")), "alpha master");
-    pair.nodeJavaOptions(List.of("-Xmx" + heap));
+    pair.nodeJavaOptions(jvm.subList(0, jvm.size() - 1));
     pair.startNode("beta");
     awaitCluster(l -> l.lines().anyMatch(x -> x.matches("beta\\s+standby\\s+\\S*\\s+yes\\s.*")),
         "beta an eligible standby");
@@ -88,7 +94,9 @@ class LargeZoneNodeIT {
         + incremental.group());
     assertTrue(Long.parseLong(incremental.group(3)) > names, incremental.group());
     long enforceMs = Long.parseLong(lastMatch(ENFORCED, Duration.ofSeconds(10)).group(1));
-    assertTrue(Files.readString(signed).contains("added-after-signing.large.test."));
+    try (var lines = Files.lines(signed)) {
+      assertTrue(lines.anyMatch(l -> l.startsWith("added-after-signing.large.test.")));
+    }
     var verify = Verifiers.dnssecVerify(signed, "large.test", false);
     assertTrue(verify.ok(), verify.output());
 
@@ -114,11 +122,11 @@ class LargeZoneNodeIT {
             + "  full signing (zone add to published): %.1f s, %s signatures%n"
             + "  one changed record to published: %.1f s (enforce pass %d ms, %d signatures made, %s reused from"
             + " memory; includes the master's input poll of up to %d s)%n"
-            + "  GC pauses (G1, MaxGCPauseMillis=50): %d, max %.1f ms, p99 %.1f ms, total %.1f s;"
+            + "  GC pauses (%s): %d, max %.1f ms, p99 %.1f ms, total %.1f s;"
             + " max / session timeout = %.4f%n",
         names, heap, SESSION.toSeconds(), full.toMillis() / 1000.0, firstSigning.group(2),
         change.toMillis() / 1000.0, enforceMs, made, incremental.group(3), MasterDuties.POLL.toSeconds(),
-        pauses.size(), max, p99, total / 1000.0, max / SESSION.toMillis());
+        String.join(" ", gc), pauses.size(), max, p99, total / 1000.0, max / SESSION.toMillis());
     System.out.print(report);
     String reportFile = System.getProperty("twinsign.large-zone.report");
     if (reportFile != null) {
