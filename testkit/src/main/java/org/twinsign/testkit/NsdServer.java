@@ -59,6 +59,51 @@ public final class NsdServer implements AutoCloseable {
     }
   }
 
+  /** A TSIG key as NSD's {@code key:} clause and BIND's {@code key} statement carry it. */
+  public record TsigKey(String name, String algorithm, String secret) {}
+
+  /**
+   * Starts NSD as a secondary of {@code zone}: it transfers the zone from {@code primaries}
+   * ({@code HOST@PORT} each; TSIG {@code key} if not null) and takes their NOTIFY; it serves the
+   * zone once the first transfer is in ({@link #awaitSerial}). Its transfers and NOTIFYs are logged
+   * ({@link #log()}).
+   */
+  public static NsdServer secondary(String zone, List<String> primaries, TsigKey key) {
+    Path nsd = HostTool.require("nsd", "nsd");
+    Path dir = TempDirs.create("nsd-secondary");
+    int port = Ports.freeLoopbackPort();
+    try {
+      StringBuilder conf = new StringBuilder("server:\n  ip-address: 127.0.0.1\n  port: " + port
+          + "\n  do-ip6: no\n  username: \"\"\n  chroot: \"\"\n  zonesdir: \"" + dir + "\"\n  pidfile: \"" + dir
+          + "/nsd.pid\"\n  database: \"\"\n  zonelistfile: \"" + dir + "/zone.list\"\n  xfrdfile: \"" + dir
+          + "/xfrd.state\"\n  xfrdir: \"" + dir + "\"\n  logfile: \"" + dir + "/nsd.log\"\n  server-count: 1\n"
+          + "  verbosity: 2\n  xfrd-reload-timeout: 0\nremote-control:\n  control-enable: no\n");
+      String keyName = key == null ? "NOKEY" : key.name();
+      if (key != null) {
+        conf.append("key:\n  name: \"").append(key.name()).append("\"\n  algorithm: ").append(key.algorithm())
+            .append("\n  secret: \"").append(key.secret()).append("\"\n");
+      }
+      conf.append("zone:\n  name: \"").append(zone).append("\"\n  zonefile: \"").append(zone).append(".zone\"\n");
+      for (String primary : primaries) {
+        conf.append("  request-xfr: ").append(primary).append(' ').append(keyName).append('\n');
+        conf.append("  allow-notify: ").append(primary.substring(0, primary.indexOf('@'))).append(' ')
+            .append(keyName).append('\n');
+      }
+      Files.writeString(dir.resolve("nsd.conf"), conf.toString());
+      LocalProcess process = LocalProcess.start("nsd secondary", List.of(nsd.toString(), "-d", "-c",
+          dir.resolve("nsd.conf").toString()), Map.of(), dir, dir.resolve("nsd.stdout"));
+      return new NsdServer(dir, port, process);
+    } catch (IOException e) {
+      TempDirs.deleteRecursively(dir);
+      throw new UncheckedIOException("cannot set up NSD in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** NSD's log file. */
+  public Path log() {
+    return dir.resolve("nsd.log");
+  }
+
   public int port() {
     return port;
   }
@@ -95,8 +140,13 @@ public final class NsdServer implements AutoCloseable {
 
   /** Waits until NSD answers the zone's SOA (with {@code serial}, unless it is -1). */
   private void awaitSerial(String zone, long serial) {
+    awaitSerial(zone, serial, START_TIMEOUT);
+  }
+
+  /** Waits until NSD answers the zone's SOA with {@code serial} (any, if -1) for at most {@code limit}. */
+  public void awaitSerial(String zone, long serial, Duration limit) {
     Path dig = HostTool.require("dig", "bind9-dnsutils");
-    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    long deadline = System.nanoTime() + limit.toNanos();
     String last = "";
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {

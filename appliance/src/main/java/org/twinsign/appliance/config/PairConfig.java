@@ -31,13 +31,14 @@ import java.util.Set;
  * admin.address=127.0.0.1:8441                     # the node's admin endpoint (HTTP, JSON)
  * admin.token.file=/etc/twinsign/admin.token       # the cluster's admin token, the same on both nodes
  * node.history-file=/var/log/twinsign/history.jsonl # optional: every master action with its epoch (audit, fault tests)
+ * dns.listen=...                                   # optional: zone transfers and NOTIFY ({@link DnsConfig})
  * </pre>
  * Every error names the file and the key.
  */
 public record PairConfig(String nodeName, String clusterName, String zookeeperConnect, Duration sessionTimeout,
     String peerName, String peerDbHost, int peerDbPort, String dbAdminUser, Path dbAdminPasswordFile,
     String replicationUser, Path replicationPasswordFile, List<String> fenceCommand, Duration fenceTimeout,
-    Duration fenceDelay, String adminHost, int adminPort, Path adminTokenFile, Path historyFile) {
+    Duration fenceDelay, String adminHost, int adminPort, Path adminTokenFile, Path historyFile, DnsConfig dns) {
 
   static final Set<String> KEYS = Set.of("node.name", "cluster.name", "zookeeper.connect",
       "zookeeper.session-timeout", "peer.name", "peer.db.host", "peer.db.port", "db.admin.user",
@@ -71,7 +72,8 @@ public record PairConfig(String nodeName, String clusterName, String zookeeperCo
         List.of(fence.split("\\s+")), duration(file, p, "fence.timeout", Duration.ofSeconds(30)),
         duration(file, p, "fence.delay", Duration.ZERO), admin[0], port(file, "admin.address", admin[1]),
         base.resolve(required(file, p, "admin.token.file")),
-        p.getProperty("node.history-file") == null ? null : base.resolve(p.getProperty("node.history-file").trim()));
+        p.getProperty("node.history-file") == null ? null : base.resolve(p.getProperty("node.history-file").trim()),
+        DnsConfig.parse(file, p));
   }
 
   /** Reads a secret named by one of this config's {@code *.file} keys, refusing an unsafe file. */

@@ -91,7 +91,7 @@ public record TwinsignConfig(Path source, String dbUrl, String dbUser, Path dbPa
               + "': a repository has type, library, token, directory, pin.file and require-backup");
         }
         repositoryKeys.computeIfAbsent(matcher.group(1), name -> new TreeMap<>()).put(field, value);
-      } else if (!PLAIN_KEYS.contains(key) && !PairConfig.KEYS.contains(key)) {
+      } else if (!PLAIN_KEYS.contains(key) && !PairConfig.KEYS.contains(key) && !DnsConfig.KEYS.contains(key)) {
         throw new ConfigException(file + ": unknown key '" + key + "': known keys are " + new java.util.TreeSet<>(
             PLAIN_KEYS) + " and repository.<NAME>.{library,token,pin.file,require-backup}");
       }
@@ -173,8 +173,8 @@ public record TwinsignConfig(Path source, String dbUrl, String dbUser, Path dbPa
       pair = PairConfig.parse(file, properties);
     } else {
       for (String key : new java.util.TreeSet<>(properties.stringPropertyNames())) {
-        if (PairConfig.KEYS.contains(key)) {
-          throw new ConfigException(file + ": '" + key + "' applies to node.mode=pair only");
+        if (PairConfig.KEYS.contains(key) || DnsConfig.KEYS.contains(key)) {
+          throw new ConfigException(file + ": '" + key + "' applies to node.mode=pair only (the node daemon)");
         }
       }
     }

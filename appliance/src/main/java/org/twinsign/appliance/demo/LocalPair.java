@@ -143,6 +143,7 @@ public final class LocalPair implements AutoCloseable {
           + "fence.command=" + fence + "\nfence.timeout=PT10S\n"
           + "admin.address=127.0.0.1:" + org.twinsign.testkit.Ports.freeLoopbackPort() + "\n"
           + "admin.token.file=admin.token\n"
+          + "dns.listen=127.0.0.1:" + org.twinsign.testkit.Ports.freeLoopbackPort() + "\n"
           + "repository.SoftHSM.library=" + token.library() + "\nrepository.SoftHSM.token=" + token.label() + "\n"
           + "repository.SoftHSM.pin.file=" + token.userPinFile() + "\n";
       try {
@@ -280,9 +281,18 @@ public final class LocalPair implements AutoCloseable {
 
   /** The node's admin endpoint, HOST:PORT (from its config). */
   public String adminAddress(String node) {
+    return setting(node, "admin.address");
+  }
+
+  /** Where the node serves DNS (zone transfers, SOA), HOST:PORT (from its config). */
+  public String dnsAddress(String node) {
+    return setting(node, "dns.listen");
+  }
+
+  private String setting(String node, String key) {
     try {
-      return Files.readAllLines(configs.get(node)).stream().filter(l -> l.startsWith("admin.address="))
-          .map(l -> l.substring("admin.address=".length())).findFirst().orElse("?");
+      return Files.readAllLines(configs.get(node)).stream().filter(l -> l.startsWith(key + "="))
+          .map(l -> l.substring(key.length() + 1)).findFirst().orElse("?");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

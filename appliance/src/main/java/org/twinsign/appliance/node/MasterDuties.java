@@ -35,6 +35,7 @@ final class MasterDuties {
   private volatile CommitAcknowledgement acknowledgement = CommitAcknowledgement.NONE;
   private volatile MasterActionLog actions = MasterActionLog.NONE;
   private volatile Term term;
+  private volatile java.util.function.Consumer<Services> termListener = services -> { };
 
   MasterDuties(TwinsignConfig config) {
     this.config = config;
@@ -43,6 +44,11 @@ final class MasterDuties {
   /** Where the terms record their actions ({@code node.history-file}); set before the first term. */
   void logActionsTo(MasterActionLog log) {
     this.actions = log;
+  }
+
+  /** Told of each term's services when the term starts (the DNS side listens to its versions); set before the first term. */
+  void onTerm(java.util.function.Consumer<Services> listener) {
+    this.termListener = listener;
   }
 
   /** What decides after each commit whether it counts as done (see the store); set before the first term. */
@@ -102,6 +108,7 @@ final class MasterDuties {
         opened = Services.open(config, lease);
         opened.store().acknowledgeCommitsWith(acknowledgement);
         opened.store().logActionsTo(actions);
+        termListener.accept(opened);
         services = opened; // operators' commands may use them from now
         LOG.info("master duties start under epoch {}", lease.epoch().orElse(0));
         String cluster = config.pair().clusterName();
@@ -111,6 +118,8 @@ final class MasterDuties {
           LOG.error("{}: no master duties", fatal);
           return;
         }
+        // a new term starts with no zone in memory: what this node (or the last master) published is read back
+        opened.zones().loadPublished().forEach(line -> LOG.info("{}", line));
         boolean first = true;
         while (!stopped) {
           if (!lease.valid()) {

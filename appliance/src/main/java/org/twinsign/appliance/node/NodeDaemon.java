@@ -39,6 +39,7 @@ public final class NodeDaemon implements AutoCloseable {
   private HaLoop loop;
   private MasterDuties duties;
   private AdminServer admin;
+  private NodeDns dns;
   private AdminCommands commands;
   private ClusterView view;
   private final SystemdNotify systemd = new SystemdNotify();
@@ -92,6 +93,7 @@ public final class NodeDaemon implements AutoCloseable {
     view = new ClusterView(pair.nodeName(), members, leadership, failover, eligibility, loop);
     commands = new AdminCommands(config, duties, view, token);
     admin = AdminServer.start(pair.adminHost(), pair.adminPort(), token, commands);
+    dns = NodeDns.start(config.source().toString(), pair.dns(), duties);
     leadership.start();
     loop.start();
     // a tick can wait on a promotion (database catch-up, fence command): allow for those
@@ -130,6 +132,9 @@ public final class NodeDaemon implements AutoCloseable {
     }
     if (duties != null) {
       duties.stop("node stopping");
+    }
+    if (dns != null) {
+      dns.close();
     }
     if (admin != null) {
       admin.close();

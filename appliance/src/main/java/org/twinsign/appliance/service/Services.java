@@ -62,8 +62,8 @@ public final class Services implements AutoCloseable {
     return repositories;
   }
 
-  /** The signed zones these services published, in memory for the next signing. */
-  SignedZones signedZones() {
+  /** The signed zones these services published, in memory for the next signing and the DNS server. */
+  public SignedZones signedZones() {
     return signedZones;
   }
 

@@ -1,22 +1,27 @@
 package org.twinsign.appliance.service;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.twinsign.appliance.zone.Zone;
 
 /**
  * The signed version of each zone that this process published last, kept in memory: the next
  * signing of the zone starts from it (its signatures reused, only what changed signed anew)
- * instead of reading the published file back, which for a million names takes most of a minute.
- * A version is used only while the store still records it as the published one (by digest):
- * another process or node that published since has its own version, and then the file is read.
- * Lives as long as its {@link Services} (for the node daemon: one term as master); thread-safe.
+ * instead of reading the published file back, which for a million names takes most of a minute;
+ * and the node's DNS server serves it. A version is used for signing only while the store still
+ * records it as the published one (by digest): another process or node that published since has
+ * its own version, and then the file is read. Lives as long as its {@link Services} (for the node
+ * daemon: one term as master); thread-safe.
  */
-final class SignedZones {
-  /** A published signed zone; {@code zone} is never changed once here. */
-  record Version(long serial, String digest, Zone zone) {}
+public final class SignedZones {
+  /** A published signed zone; {@code zone} is never changed once here, so readers need no lock. */
+  public record Version(String name, long serial, String digest, Zone zone) {}
 
   private final Map<String, Version> versions = new ConcurrentHashMap<>();
+  private final List<Consumer<Version>> listeners = new CopyOnWriteArrayList<>();
 
   /** The zone's version in memory, if it is the one the store records as published ({@code digest}). */
   Zone published(String zone, String digest) {
@@ -24,9 +29,32 @@ final class SignedZones {
     return v != null && digest != null && v.digest().equals(digest) ? v.zone() : null;
   }
 
+  /** The zone's current version (lower case, no final dot), or null. */
+  public Version current(String zone) {
+    return versions.get(zone);
+  }
+
+  /** Tells {@code listener} of every version published from now on (after its commit), on the publishing thread. */
+  public void addListener(Consumer<Version> listener) {
+    listeners.add(listener);
+  }
+
   /** The zone's newly published (and committed) version. */
   void publish(String zone, long serial, String digest, Zone signed) {
-    versions.put(zone, new Version(serial, digest, signed));
+    Version version = new Version(zone, serial, digest, signed);
+    versions.put(zone, version);
+    for (Consumer<Version> listener : listeners) {
+      try {
+        listener.accept(version);
+      } catch (RuntimeException e) {
+        // a listener's failure (a NOTIFY) is its own to report; the version stands
+      }
+    }
+  }
+
+  /** A version read back from the published file at the start of a term: no listener is told (nothing new). */
+  void loaded(String zone, long serial, String digest, Zone signed) {
+    versions.putIfAbsent(zone, new Version(zone, serial, digest, signed));
   }
 
   /** Forgets the zone's version: its published file is what counts (passed through, deleted, unknown commit). */

@@ -85,6 +85,38 @@ public final class ZoneService {
     }
   }
 
+  /**
+   * Reads each zone's published file into memory (a new master's term starts with none), where
+   * the store records it as published (same digest): the DNS server serves it, the next signing
+   * starts from it. A file that is missing or differs is left for the next signing to replace.
+   *
+   * @return what was loaded or why not, one line per zone
+   */
+  public List<String> loadPublished() {
+    List<String> lines = new ArrayList<>();
+    for (ZoneTable.ZoneRow row : list()) {
+      if (services.signedZones().current(row.name()) != null || row.publishedDigest() == null) {
+        continue;
+      }
+      try {
+        if (!Files.isRegularFile(row.output())
+            || !services.fileDigests().of(row.output()).equals(row.publishedDigest())) {
+          lines.add("zone " + row.name() + ": the published file " + row.output() + " is not the version the store"
+              + " recorded: the next signing replaces it");
+          continue;
+        }
+        org.twinsign.appliance.zone.Zone zone = ZoneFileReader.read(row.output(), origin(row.name()));
+        long serial = zone.soa() == null ? 0 : zone.soa().getSerial();
+        services.signedZones().loaded(row.name(), serial, row.publishedDigest(), zone);
+        lines.add("zone " + row.name() + ": serial " + serial + " loaded from " + row.output());
+      } catch (RuntimeException e) {
+        lines.add("zone " + row.name() + ": the published file " + row.output() + " could not be loaded ("
+            + e.getMessage() + "): the next signing replaces it");
+      }
+    }
+    return lines;
+  }
+
   public List<ZoneTable.ZoneRow> list() {
     return services.store().read(ZoneTable::all);
   }

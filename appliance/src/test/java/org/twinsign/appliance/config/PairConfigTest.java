@@ -44,6 +44,27 @@ class PairConfigTest {
   }
 
   @Test
+  void theDnsSideIsOptionalAndItsMistakesNameTheKey() throws Exception {
+    assertEquals(null, load(GOOD).pair().dns(), "no dns.listen: no DNS");
+    DnsConfig dns = load(GOOD + "dns.listen=127.0.0.1:5353\ndns.notify=127.0.0.1:53001, [::1]:53002\n"
+        + "dns.tsig-file=tsig.key\ndns.transfer-key=xfr-key\n").pair().dns();
+    assertEquals(5353, dns.listenPort());
+    assertEquals(DnsConfig.DEFAULT_ALLOW_TRANSFER, dns.allowTransfer(), "loopback only by default");
+    assertEquals(List.of(new DnsConfig.Endpoint("127.0.0.1", 53001), new DnsConfig.Endpoint("::1", 53002)),
+        dns.notifyTo());
+    assertEquals(dir.resolve("tsig.key"), dns.tsigFile());
+    String noListen = error(GOOD + "dns.notify=127.0.0.1:53\n");
+    assertTrue(noListen.contains("dns.notify is set but dns.listen is not"), noListen);
+    String acl = error(GOOD + "dns.listen=127.0.0.1:53\ndns.allow-transfer=10.0.0.0/40\n");
+    assertTrue(acl.contains("node.conf: dns.allow-transfer: '10.0.0.0/40'"), acl);
+    String key = error(GOOD + "dns.listen=127.0.0.1:53\ndns.transfer-key=xfr-key\n");
+    assertTrue(key.contains("dns.transfer-key names TSIG key 'xfr-key', but there is no dns.tsig-file"), key);
+    String single = error("node.mode=single\ndb.url=jdbc:mariadb://127.0.0.1:3306/twinsign\ndb.user=twinsign\n"
+        + "db.password.file=db.password\ndns.listen=127.0.0.1:53\n");
+    assertTrue(single.contains("'dns.listen' applies to node.mode=pair only"), single);
+  }
+
+  @Test
   void mistakesNameTheFileAndTheKey() {
     String missingFence = error(GOOD.replace("fence.command=/usr/local/sbin/fence-node --hard\n", ""));
     assertTrue(missingFence.contains("node.conf: 'fence.command' is missing") && missingFence.contains(

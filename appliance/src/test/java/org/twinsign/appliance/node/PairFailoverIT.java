@@ -91,6 +91,27 @@ class PairFailoverIT {
         && l.split("\\s+")[3].equals("SOA")).map(l -> Long.parseLong(l.split("\\s+")[6])).findFirst().orElseThrow();
   }
 
+  /** The SOA of example.test as {@code node}'s DNS side answers it. */
+  private org.xbill.DNS.Message soa(String node) throws IOException {
+    String[] at = pair.dnsAddress(node).split(":");
+    org.xbill.DNS.SimpleResolver resolver = new org.xbill.DNS.SimpleResolver(at[0]);
+    resolver.setPort(Integer.parseInt(at[1]));
+    resolver.setTimeout(Duration.ofSeconds(3));
+    return resolver.send(org.xbill.DNS.Message.newQuery(org.xbill.DNS.Record.newRecord(
+        org.xbill.DNS.Name.fromConstantString("example.test."), org.xbill.DNS.Type.SOA, org.xbill.DNS.DClass.IN)));
+  }
+
+  private long soaSerial(String node) throws Exception {
+    long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    org.xbill.DNS.Message answer = soa(node);
+    while (answer.getRcode() != org.xbill.DNS.Rcode.NOERROR && System.nanoTime() < end) {
+      Thread.sleep(200); // a new master reads the published zone back when its term starts
+      answer = soa(node);
+    }
+    assertEquals(org.xbill.DNS.Rcode.NOERROR, answer.getRcode(), answer + logs());
+    return ((org.xbill.DNS.SOARecord) answer.getSection(org.xbill.DNS.Section.ANSWER).get(0)).getSerial();
+  }
+
   @Test
   void theStandbyTakesOverFromAKilledMasterAndTheOldMasterRejoins() throws Exception {
     pair.startNode("alpha");
@@ -122,6 +143,10 @@ class PairFailoverIT {
     assertTrue(readOnStandby.out().contains("example.test") && readOnStandby.err().contains(
         "answered by node beta, standby"), readOnStandby.out() + readOnStandby.err());
 
+    // the master serves the signed zone to secondaries; the standby refuses, so they follow the master
+    assertEquals(before, soaSerial("alpha"), "alpha serves what it published");
+    assertEquals(org.xbill.DNS.Rcode.REFUSED, soa("beta").getRcode(), "the standby refuses");
+
     long killedAt = System.nanoTime();
     pair.process("alpha").kill();
     awaitCluster("beta", "beta master after alpha was killed", l -> row(l, "beta", "master"));
@@ -138,6 +163,7 @@ class PairFailoverIT {
     ok("beta", "enforce");
     long after = serial(signed);
     assertTrue(after > before, "serial " + after + " after failover is above " + before);
+    assertEquals(after, soaSerial("beta"), "the new master serves its version");
     verify = Verifiers.dnssecVerify(signed, "example.test", false);
     assertTrue(verify.ok(), verify.output());
     assertTrue(Files.readString(signed).contains("new.example.test."), "the change was signed by beta");

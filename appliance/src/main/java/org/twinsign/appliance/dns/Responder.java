@@ -1,0 +1,145 @@
+package org.twinsign.appliance.dns;
+
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Opcode;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.TSIG;
+import org.xbill.DNS.TSIGRecord;
+import org.xbill.DNS.Type;
+
+/**
+ * The signer's answers, as a hidden primary's: SOA queries and zone transfers of the signed
+ * zones, to the addresses of {@code dns.allow-transfer}, TSIG-signed when asked so (or required
+ * by {@code dns.transfer-key}); everything else is refused. A node that does not serve (the
+ * standby) refuses all, so that secondaries listing both signers follow the master. Each refusal
+ * is logged naming the peer and the zone, never a secret.
+ */
+public final class Responder implements DnsServer.Handler {
+  private static final Logger LOG = LoggerFactory.getLogger(Responder.class);
+
+  private final ServedZones zones;
+  private final AddressAcl transferAcl;
+  private final TsigKeys keys;
+  private final Name requiredKey;
+
+  /**
+   * @param requiredKey the TSIG key every SOA query and transfer must be signed with, or null
+   */
+  public Responder(ServedZones zones, AddressAcl transferAcl, TsigKeys keys, Name requiredKey) {
+    this.zones = zones;
+    this.transferAcl = transferAcl;
+    this.keys = keys;
+    this.requiredKey = requiredKey;
+  }
+
+  @Override
+  public void handle(DnsServer.Request request, DnsServer.Replies replies) throws IOException {
+    Message query = request.message();
+    if (query.getHeader().getFlag(Flags.QR)) {
+      return; // a response: not ours to answer
+    }
+    Record question = query.getQuestion();
+    String peer = request.client().getAddress().getHostAddress() + "#" + request.client().getPort();
+    if (question == null) {
+      replies.send(error(query, Rcode.FORMERR));
+      return;
+    }
+    Name zoneName = question.getName();
+    TSIG key = null;
+    TSIGRecord tsig = query.getTSIG();
+    if (tsig != null) {
+      key = keys.get(tsig.getName());
+      if (key == null) {
+        LOG.info("{} from {} for zone {} refused: unknown TSIG key {}", what(query), peer, zoneName, tsig.getName());
+        replies.send(error(query, Rcode.NOTAUTH));
+        return;
+      }
+      int verified = key.verify(query, request.wire(), null);
+      if (verified != Rcode.NOERROR) {
+        LOG.info("{} from {} for zone {} refused: TSIG key {} does not verify ({})", what(query), peer, zoneName,
+            tsig.getName(), Rcode.TSIGstring(verified));
+        Message reply = error(query, Rcode.NOTAUTH);
+        key.apply(reply, verified, tsig);
+        replies.send(reply);
+        return;
+      }
+    }
+    if (query.getHeader().getOpcode() != Opcode.QUERY) {
+      LOG.debug("{} from {} for zone {}: not implemented", what(query), peer, zoneName);
+      replies.send(signed(error(query, Rcode.NOTIMP), key, tsig));
+      return;
+    }
+    int type = question.getType();
+    if (type != Type.SOA && type != Type.AXFR && type != Type.IXFR) {
+      replies.send(signed(error(query, Rcode.REFUSED), key, tsig)); // a signer answers for transfers only
+      return;
+    }
+    if (!transferAcl.allows(request.client().getAddress())) {
+      LOG.info("{} of zone {} refused to {}: not in dns.allow-transfer ({})", Type.string(type), zoneName, peer,
+          transferAcl);
+      replies.send(signed(error(query, Rcode.REFUSED), key, tsig));
+      return;
+    }
+    if (requiredKey != null && (tsig == null || !tsig.getName().equals(requiredKey))) {
+      LOG.info("{} of zone {} refused to {}: {} (dns.transfer-key is {})", Type.string(type), zoneName, peer,
+          tsig == null ? "not TSIG-signed" : "signed with key " + tsig.getName(), requiredKey);
+      replies.send(signed(error(query, Rcode.NOTAUTH), key, tsig));
+      return;
+    }
+    String notServing = zones.notServing();
+    if (notServing != null) {
+      LOG.debug("{} of zone {} refused to {}: {}", Type.string(type), zoneName, peer, notServing);
+      replies.send(signed(error(query, Rcode.REFUSED), key, tsig));
+      return;
+    }
+    ServedZones.Version version = zones.current(zoneName);
+    if (version == null) {
+      LOG.info("{} of zone {} refused to {}: not a zone of this signer (or not signed yet)", Type.string(type),
+          zoneName, peer);
+      replies.send(signed(error(query, Rcode.NOTAUTH), key, tsig));
+      return;
+    }
+    if (type == Type.SOA) {
+      Message reply = Axfr.reply(query);
+      reply.addRecord(version.zone().soa(), Section.ANSWER);
+      replies.send(signed(reply, key, tsig));
+      return;
+    }
+    if (!request.tcp()) {
+      Message reply = Axfr.reply(query);
+      reply.getHeader().setFlag(Flags.TC); // transfers go over TCP: the client asks again there
+      replies.send(signed(reply, key, tsig));
+      return;
+    }
+    long[] sent = Axfr.send(query, version, key, replies);
+    LOG.info("{} of zone {} serial {} to {}{}: {} messages, {} bytes", Type.string(type), zoneName, version.serial(),
+        peer, tsig == null ? "" : " (TSIG " + tsig.getName() + ")", sent[0], sent[1]);
+  }
+
+  private static String what(Message query) {
+    Record q = query.getQuestion();
+    return (query.getHeader().getOpcode() == Opcode.QUERY ? "" : Opcode.string(query.getHeader().getOpcode()) + " ")
+        + (q == null ? "message" : Type.string(q.getType()));
+  }
+
+  private static Message error(Message query, int rcode) {
+    Message reply = Axfr.reply(query);
+    reply.getHeader().unsetFlag(Flags.AA);
+    reply.getHeader().setRcode(rcode);
+    return reply;
+  }
+
+  private static Message signed(Message reply, TSIG key, TSIGRecord requestTsig) {
+    if (key != null) {
+      key.apply(reply, requestTsig);
+    }
+    return reply;
+  }
+}

@@ -1,0 +1,143 @@
+package org.twinsign.appliance.node;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.twinsign.appliance.config.ConfigException;
+import org.twinsign.appliance.config.DnsConfig;
+import org.twinsign.appliance.config.PairConfig;
+import org.twinsign.appliance.dns.AddressAcl;
+import org.twinsign.appliance.dns.DnsServer;
+import org.twinsign.appliance.dns.NotifySender;
+import org.twinsign.appliance.dns.Responder;
+import org.twinsign.appliance.dns.ServedZones;
+import org.twinsign.appliance.dns.TsigKeys;
+import org.twinsign.appliance.service.Services;
+import org.twinsign.appliance.service.SignedZones;
+import org.twinsign.appliance.service.ZoneService;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.SOARecord;
+
+/**
+ * The node's DNS side ({@code dns.*}): serves the master's signed versions by zone transfer and
+ * sends NOTIFY for each new one; on the standby, or a master whose lease lapsed, it refuses. What
+ * it serves is what the current term publishes (and what it read back when the term started).
+ */
+final class NodeDns implements ServedZones, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(NodeDns.class);
+
+  private final MasterDuties duties;
+  private final DnsServer server;
+  private final NotifySender notifier;
+
+  private NodeDns(MasterDuties duties, DnsServer server, NotifySender notifier) {
+    this.duties = duties;
+    this.server = server;
+    this.notifier = notifier;
+  }
+
+  /** Starts the DNS side of {@code dns}, or returns null without {@code dns.listen}. */
+  static NodeDns start(String source, DnsConfig dns, MasterDuties duties) throws IOException {
+    if (dns == null) {
+      return null;
+    }
+    TsigKeys keys = TsigKeys.none();
+    if (dns.tsigFile() != null) {
+      try {
+        keys = TsigKeys.parse(dns.tsigFile().toString(), PairConfig.secret(dns.tsigFile(), "dns.tsig-file"));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(e.getMessage());
+      }
+    }
+    Name transferKey = null;
+    org.xbill.DNS.TSIG notifyKey = null;
+    try {
+      if (dns.transferKey() != null) {
+        keys.require(dns.transferKey(), source + ": dns.transfer-key");
+        transferKey = Name.fromString(dns.transferKey(), Name.root);
+      }
+      if (dns.notifyKey() != null) {
+        notifyKey = keys.require(dns.notifyKey(), source + ": dns.notify-key");
+      }
+    } catch (IllegalArgumentException | org.xbill.DNS.TextParseException e) {
+      throw new ConfigException(e.getMessage());
+    }
+    List<InetSocketAddress> secondaries = new ArrayList<>();
+    for (DnsConfig.Endpoint e : dns.notifyTo()) {
+      secondaries.add(new InetSocketAddress(e.host(), e.port()));
+    }
+    NodeDns[] self = new NodeDns[1];
+    NotifySender notifier = new NotifySender(secondaries, notifyKey, () -> self[0].notServing());
+    DnsServer server;
+    try {
+      server = DnsServer.start(new InetSocketAddress(dns.listenHost(), dns.listenPort()),
+          new Responder(new Forward(self), AddressAcl.parse(dns.allowTransfer()), keys, transferKey),
+          DnsServer.Limits.DEFAULT);
+    } catch (IOException e) {
+      notifier.close();
+      throw new ConfigException(source + ": dns.listen " + dns.listenHost() + ":" + dns.listenPort() + ": "
+          + e.getMessage());
+    }
+    self[0] = new NodeDns(duties, server, notifier);
+    duties.onTerm(services -> services.signedZones().addListener(self[0]::published));
+    LOG.info("DNS on {}:{} (transfers to {}{}; NOTIFY to {})", dns.listenHost(), server.port(),
+        dns.allowTransfer(), transferKey == null ? "" : ", TSIG " + transferKey, secondaries.isEmpty() ? "nobody"
+            : dns.notifyTo());
+    return self[0];
+  }
+
+  /** The responder starts before this object exists: it asks through this. */
+  private record Forward(NodeDns[] self) implements ServedZones {
+    @Override
+    public String notServing() {
+      return self[0] == null ? "starting" : self[0].notServing();
+    }
+
+    @Override
+    public Version current(Name zone) {
+      return self[0] == null ? null : self[0].current(zone);
+    }
+  }
+
+  private void published(SignedZones.Version version) {
+    if (version.zone().soa() != null) {
+      notifier.newSerial(ZoneService.origin(version.name()), (SOARecord) version.zone().soa());
+    }
+  }
+
+  @Override
+  public String notServing() {
+    Services services = duties.services();
+    if (services == null) {
+      return "this node is not master";
+    }
+    if (!services.lease().valid()) {
+      return "this node's lease to act as master lapsed (" + services.lease().describe() + ")";
+    }
+    return null;
+  }
+
+  @Override
+  public Version current(Name zone) {
+    Services services = duties.services();
+    if (services == null) {
+      return null;
+    }
+    String name = zone.toString(true).toLowerCase(java.util.Locale.ROOT);
+    SignedZones.Version v = services.signedZones().current(name.isEmpty() ? "." : name);
+    return v == null ? null : new Version(zone, v.serial(), v.zone());
+  }
+
+  int port() {
+    return server.port();
+  }
+
+  @Override
+  public void close() {
+    server.close();
+    notifier.close();
+  }
+}
