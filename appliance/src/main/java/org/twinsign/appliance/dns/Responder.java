@@ -107,20 +107,49 @@ public final class Responder implements DnsServer.Handler {
       return;
     }
     if (type == Type.SOA) {
-      Message reply = Axfr.reply(query);
+      Message reply = TransferStream.reply(query);
       reply.addRecord(version.zone().soa(), Section.ANSWER);
       replies.send(signed(reply, key, tsig));
       return;
     }
-    if (!request.tcp()) {
-      Message reply = Axfr.reply(query);
+    Long held = type == Type.IXFR ? clientSerial(query) : null;
+    boolean upToDate = held != null && !org.twinsign.appliance.dnssec.SerialPolicy.greaterThan(version.serial(), held);
+    if (!request.tcp() && !upToDate) {
+      Message reply = TransferStream.reply(query);
       reply.getHeader().setFlag(Flags.TC); // transfers go over TCP: the client asks again there
       replies.send(signed(reply, key, tsig));
       return;
     }
-    long[] sent = Axfr.send(query, version, key, replies);
-    LOG.info("{} of zone {} serial {} to {}{}: {} messages, {} bytes", Type.string(type), zoneName, version.serial(),
-        peer, tsig == null ? "" : " (TSIG " + tsig.getName() + ")", sent[0], sent[1]);
+    TransferStream stream = new TransferStream(query, key, replies);
+    String how;
+    if (upToDate) {
+      Ixfr.upToDate(version, stream);
+      how = "IXFR of zone " + zoneName + ": " + peer + " is up to date at serial " + held;
+    } else {
+      java.util.Optional<org.twinsign.appliance.zone.ZoneDiff> diff = held == null ? java.util.Optional.empty()
+          : version.journal().since(held);
+      if (diff.isPresent() && diff.get().to().getSerial() == version.serial()) {
+        Ixfr.send(version, diff.get(), stream);
+        how = "IXFR of zone " + zoneName + " serial " + held + " -> " + version.serial() + " to " + peer + " ("
+            + diff.get().removed().size() + " removed, " + diff.get().added().size() + " added)";
+      } else {
+        Axfr.send(version, stream);
+        how = Type.string(type) + " of zone " + zoneName + " serial " + version.serial() + " to " + peer
+            + (type == Type.IXFR ? " (whole zone: the journal does not reach back to serial " + held + ")" : "");
+      }
+    }
+    LOG.info("{}{}: {} messages, {} bytes", how, tsig == null ? "" : " (TSIG " + tsig.getName() + ")",
+        stream.messages(), stream.bytes());
+  }
+
+  /** The serial an IXFR client holds (the SOA in the query's authority section, RFC 1995 §3), or null. */
+  private static Long clientSerial(Message query) {
+    for (Record r : query.getSection(Section.AUTHORITY)) {
+      if (r instanceof org.xbill.DNS.SOARecord soa) {
+        return soa.getSerial();
+      }
+    }
+    return null;
   }
 
   private static String what(Message query) {
@@ -130,7 +159,7 @@ public final class Responder implements DnsServer.Handler {
   }
 
   private static Message error(Message query, int rcode) {
-    Message reply = Axfr.reply(query);
+    Message reply = TransferStream.reply(query);
     reply.getHeader().unsetFlag(Flags.AA);
     reply.getHeader().setRcode(rcode);
     return reply;

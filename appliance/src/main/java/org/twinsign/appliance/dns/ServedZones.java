@@ -1,12 +1,16 @@
 package org.twinsign.appliance.dns;
 
+import org.twinsign.appliance.zone.Journal;
 import org.twinsign.appliance.zone.Zone;
 import org.xbill.DNS.Name;
 
 /** What the DNS server serves: the node's current signed versions, while it is master. */
 public interface ServedZones {
-  /** A signed version: never changed once served, so a transfer needs no lock. */
-  record Version(Name origin, long serial, Zone zone) {}
+  /**
+   * A signed version: never changed once served, so a transfer needs no lock; {@code journal}
+   * the diffs that led to it (IXFR).
+   */
+  record Version(Name origin, long serial, Zone zone, Journal journal) {}
 
   /**
    * Why this node does not serve zones now (a standby, a master whose lease lapsed), or null

@@ -128,7 +128,7 @@ final class NodeDns implements ServedZones, AutoCloseable {
     }
     String name = zone.toString(true).toLowerCase(java.util.Locale.ROOT);
     SignedZones.Version v = services.signedZones().current(name.isEmpty() ? "." : name);
-    return v == null ? null : new Version(zone, v.serial(), v.zone());
+    return v == null ? null : new Version(zone, v.serial(), v.zone(), v.journal());
   }
 
   int port() {

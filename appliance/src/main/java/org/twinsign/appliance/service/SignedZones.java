@@ -5,7 +5,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import org.twinsign.appliance.zone.Journal;
 import org.twinsign.appliance.zone.Zone;
+import org.twinsign.appliance.zone.ZoneDiff;
 
 /**
  * The signed version of each zone that this process published last, kept in memory: the next
@@ -17,10 +19,14 @@ import org.twinsign.appliance.zone.Zone;
  * daemon: one term as master); thread-safe.
  */
 public final class SignedZones {
-  /** A published signed zone; {@code zone} is never changed once here, so readers need no lock. */
-  public record Version(String name, long serial, String digest, Zone zone) {}
+  /**
+   * A published signed zone; {@code zone} is never changed once here, so readers need no lock.
+   * {@code journal} holds the diffs that led to it (IXFR), shared by the zone's versions.
+   */
+  public record Version(String name, long serial, String digest, Zone zone, Journal journal) {}
 
   private final Map<String, Version> versions = new ConcurrentHashMap<>();
+  private final Map<String, Journal> journals = new ConcurrentHashMap<>();
   private final List<Consumer<Version>> listeners = new CopyOnWriteArrayList<>();
 
   /** The zone's version in memory, if it is the one the store records as published ({@code digest}). */
@@ -41,7 +47,13 @@ public final class SignedZones {
 
   /** The zone's newly published (and committed) version. */
   void publish(String zone, long serial, String digest, Zone signed) {
-    Version version = new Version(zone, serial, digest, signed);
+    Journal journal = journals.computeIfAbsent(zone, z -> new Journal());
+    Version before = versions.get(zone);
+    if (before != null && before.zone().soa() != null && signed.soa() != null && before.serial() != serial) {
+      // the diff is made before the version is served: a secondary never sees a serial it cannot get by IXFR
+      journal.append(ZoneDiff.between(before.zone(), signed));
+    }
+    Version version = new Version(zone, serial, digest, signed, journal);
     versions.put(zone, version);
     for (Consumer<Version> listener : listeners) {
       try {
@@ -54,11 +66,13 @@ public final class SignedZones {
 
   /** A version read back from the published file at the start of a term: no listener is told (nothing new). */
   void loaded(String zone, long serial, String digest, Zone signed) {
-    versions.putIfAbsent(zone, new Version(zone, serial, digest, signed));
+    versions.putIfAbsent(zone, new Version(zone, serial, digest, signed, journals.computeIfAbsent(zone,
+        z -> new Journal())));
   }
 
   /** Forgets the zone's version: its published file is what counts (passed through, deleted, unknown commit). */
   void forget(String zone) {
     versions.remove(zone);
+    journals.remove(zone);
   }
 }

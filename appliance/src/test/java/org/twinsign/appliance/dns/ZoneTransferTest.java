@@ -40,7 +40,9 @@ import org.twinsign.appliance.dnssec.ZoneSigner;
 import org.twinsign.appliance.hsm.HsmConfig;
 import org.twinsign.appliance.hsm.HsmKey;
 import org.twinsign.appliance.hsm.HsmToken;
+import org.twinsign.appliance.zone.Journal;
 import org.twinsign.appliance.zone.Zone;
+import org.twinsign.appliance.zone.ZoneDiff;
 import org.twinsign.appliance.zone.ZoneFileReader;
 import org.twinsign.testkit.HostTool;
 import org.twinsign.testkit.LocalProcess;
@@ -129,8 +131,17 @@ class ZoneTransferTest {
     ((Logger) LoggerFactory.getLogger(Responder.class)).detachAppender(logged);
   }
 
-  /** A signed version of a zone of {@code names} names with {@code serial}. */
+  /** A signed version of a zone of {@code names} names with {@code serial}, with no history. */
   private static ServedZones.Version version(int names, long serial) throws Exception {
+    return version(names, serial, new Journal(), null);
+  }
+
+  /**
+   * A signed version of a zone of {@code names} names with {@code serial}; {@code journal} its
+   * history; signed from {@code previous} (its signatures reused) if not null.
+   */
+  private static ServedZones.Version version(int names, long serial, Journal journal, Zone previous)
+      throws Exception {
     StringBuilder text = new StringBuilder("$ORIGIN xfr.test.\n$TTL 3600\n@ SOA ns1 hostmaster " + serial
         + " 7200 3600 1209600 300\n@ NS ns1\nns1 A 192.0.2.1\n*.wild TXT \"wildcard\"\n");
     for (int i = 0; i < names; i++) {
@@ -141,9 +152,9 @@ class ZoneTransferTest {
       Files.writeString(file, text);
       Zone zone = ZoneFileReader.read(file, ORIGIN);
       ZoneSigner.Result signed = ZoneSigner.sign(new ZoneSigner.Request(zone, "test", keys,
-          DenialPolicy.nsec3(Nsec3Parameters.rfc9276(false)), SignatureTiming.DEFAULT, SerialPolicy.KEEP, 3600, null,
+          DenialPolicy.nsec3(Nsec3Parameters.rfc9276(false)), SignatureTiming.DEFAULT, SerialPolicy.KEEP, 3600, previous,
           Instant.now(), 2, new Random(1)));
-      return new ServedZones.Version(ORIGIN, signed.serial(), signed.zone());
+      return new ServedZones.Version(ORIGIN, signed.serial(), signed.zone(), journal);
     } finally {
       Files.delete(file);
     }
@@ -173,8 +184,9 @@ class ZoneTransferTest {
   }
 
   @Test
-  void kdigTransfersTheSignedZoneWithTsigAndAnNsdSecondaryFollowsByNotify() throws Exception {
-    zones.version = version(300, 2026120101);
+  void kdigTransfersTheSignedZoneWithTsigAndAnNsdSecondaryFollowsByNotifyAndIxfr() throws Exception {
+    Journal journal = new Journal();
+    zones.version = version(300, 2026120101, journal, null);
     Path keyFile = dir.resolve("kdig.key");
     Files.writeString(keyFile, "hmac-sha256:xfr-key:" + SECRET + "\n"); // kdig -k: the secret stays off the command line
     Path kdig = HostTool.require("kdig", "knot-dnsutils");
@@ -201,10 +213,22 @@ class ZoneTransferTest {
         NotifySender notify = new NotifySender(List.of(new InetSocketAddress("127.0.0.1", secondary.port())),
             TsigKeys.parse("test keys", KEYS).require("xfr-key", "test"), () -> zones.notServing)) {
       secondary.awaitSerial("xfr.test", 2026120101, Duration.ofSeconds(30));
-      zones.version = version(301, 2026120102);
+      ServedZones.Version first = zones.version;
+      ServedZones.Version second = version(301, 2026120102, journal, first.zone());
+      journal.append(ZoneDiff.between(first.zone(), second.zone()));
+      zones.version = second;
       notify.newSerial(ORIGIN, zones.version.zone().soa());
       // NSD's own SOA refresh is an hour away: only the NOTIFY brings the new serial this soon
       secondary.awaitSerial("xfr.test", 2026120102, Duration.ofSeconds(20));
+      java.util.regex.Matcher ixfr = java.util.regex.Pattern.compile("IXFR of zone xfr.test. serial 2026120101 ->"
+          + " 2026120102 to 127.0.0.1#\\d+ \\((\\d+) removed, (\\d+) added\\) \\(TSIG xfr-key.\\): (\\d+) messages,"
+          + " (\\d+) bytes").matcher(log());
+      assertTrue(ixfr.find(), "the secondary took a diff:\n" + log());
+      long diffBytes = Long.parseLong(ixfr.group(4));
+      java.util.regex.Matcher full = java.util.regex.Pattern.compile("AXFR of zone xfr.test. serial 2026120101 to"
+          + " .*: \\d+ messages, (\\d+) bytes").matcher(log());
+      assertTrue(full.find(), log());
+      assertTrue(diffBytes * 20 < Long.parseLong(full.group(1)), "a diff, not the zone: " + diffBytes + " bytes");
       SimpleResolver nsd = new SimpleResolver(InetAddress.getLoopbackAddress());
       nsd.setPort(secondary.port());
       Message q = Message.newQuery(Record.newRecord(Name.fromConstantString("h300.xfr.test."), Type.A, DClass.IN));

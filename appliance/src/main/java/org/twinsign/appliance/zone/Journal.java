@@ -1,0 +1,75 @@
+package org.twinsign.appliance.zone;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.Optional;
+
+/**
+ * The recent versions of one zone as diffs, oldest first, for IXFR (RFC 1995): bounded by the
+ * number of diffs and the records they hold together (the oldest go first). Thread-safe: the
+ * signer appends, transfers read.
+ */
+public final class Journal {
+  /** The default bounds: enough for a secondary that missed a few hours of changes. */
+  public static final int MAX_DIFFS = 1000;
+  public static final long MAX_RECORDS = 2_000_000;
+
+  private final int maxDiffs;
+  private final long maxRecords;
+  private final Deque<ZoneDiff> diffs = new ArrayDeque<>();
+  private long records;
+
+  public Journal() {
+    this(MAX_DIFFS, MAX_RECORDS);
+  }
+
+  public Journal(int maxDiffs, long maxRecords) {
+    this.maxDiffs = maxDiffs;
+    this.maxRecords = maxRecords;
+  }
+
+  /** Adds the diff to the newest version; a diff that does not start where the last ended starts the journal over. */
+  public synchronized void append(ZoneDiff diff) {
+    ZoneDiff last = diffs.peekLast();
+    if (last != null && last.to().getSerial() != diff.from().getSerial()) {
+      diffs.clear();
+      records = 0;
+    }
+    diffs.addLast(diff);
+    records += diff.size();
+    while (diffs.size() > 1 && (diffs.size() > maxDiffs || records > maxRecords)) {
+      records -= diffs.removeFirst().size();
+    }
+  }
+
+  /**
+   * The changes from the version with {@code serial} to the newest, condensed into one diff, or
+   * empty when the journal does not reach back that far (the caller sends the whole zone).
+   */
+  public synchronized Optional<ZoneDiff> since(long serial) {
+    ZoneDiff condensed = null;
+    boolean found = false;
+    for (Iterator<ZoneDiff> it = diffs.iterator(); it.hasNext(); ) {
+      ZoneDiff d = it.next();
+      if (!found && d.from().getSerial() == serial) {
+        found = true;
+      }
+      if (found) {
+        condensed = condensed == null ? d : condensed.then(d);
+      }
+    }
+    return Optional.ofNullable(condensed);
+  }
+
+  /** How many versions back the journal reaches. */
+  public synchronized int depth() {
+    return diffs.size();
+  }
+
+  /** The oldest serial a secondary may hold and still get a diff, or -1 if none. */
+  public synchronized long oldestSerial() {
+    ZoneDiff first = diffs.peekFirst();
+    return first == null ? -1 : first.from().getSerial();
+  }
+}

@@ -1,0 +1,148 @@
+package org.twinsign.appliance.zone;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
+import org.xbill.DNS.RRset;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.SOARecord;
+import org.xbill.DNS.Type;
+
+/**
+ * What changed from one version of a zone to the next, as IXFR carries it (RFC 1995): the old
+ * SOA and the records removed, the new SOA and the records added. Signatures count as records;
+ * a changed TTL is a removal and an addition. The apex SOA is not among the records: it is the
+ * diff's frame.
+ */
+public record ZoneDiff(SOARecord from, List<Record> removed, SOARecord to, List<Record> added) {
+
+  public ZoneDiff {
+    removed = List.copyOf(removed);
+    added = List.copyOf(added);
+  }
+
+  /** The difference from {@code older} to {@code newer}, walking both in canonical order once. */
+  public static ZoneDiff between(Zone older, Zone newer) {
+    List<Record> removed = new ArrayList<>();
+    List<Record> added = new ArrayList<>();
+    Iterator<Map.Entry<org.xbill.DNS.Name, Map<Integer, RRset>>> a = older.nodes().entrySet().iterator();
+    Iterator<Map.Entry<org.xbill.DNS.Name, Map<Integer, RRset>>> b = newer.nodes().entrySet().iterator();
+    Map.Entry<org.xbill.DNS.Name, Map<Integer, RRset>> x = next(a);
+    Map.Entry<org.xbill.DNS.Name, Map<Integer, RRset>> y = next(b);
+    while (x != null || y != null) {
+      int order = x == null ? 1 : y == null ? -1 : x.getKey().compareTo(y.getKey());
+      if (order < 0) {
+        all(x.getValue(), removed);
+        x = next(a);
+      } else if (order > 0) {
+        all(y.getValue(), added);
+        y = next(b);
+      } else {
+        node(x.getValue(), y.getValue(), removed, added);
+        x = next(a);
+        y = next(b);
+      }
+    }
+    removed.removeIf(r -> isApexSoa(r, older));
+    added.removeIf(r -> isApexSoa(r, newer));
+    return new ZoneDiff(older.soa(), removed, newer.soa(), added);
+  }
+
+  private static boolean isApexSoa(Record r, Zone zone) {
+    return r.getType() == Type.SOA && r.getName().equals(zone.origin());
+  }
+
+  private static <T> T next(Iterator<T> it) {
+    return it.hasNext() ? it.next() : null;
+  }
+
+  private static void all(Map<Integer, RRset> node, List<Record> out) {
+    for (RRset rrset : node.values()) {
+      out.addAll(rrset.rrs(false));
+      out.addAll(rrset.sigs());
+    }
+  }
+
+  private static void node(Map<Integer, RRset> old, Map<Integer, RRset> now, List<Record> removed,
+      List<Record> added) {
+    TreeSet<Integer> types = new TreeSet<>(old.keySet());
+    types.addAll(now.keySet());
+    for (int type : types) {
+      RRset o = old.get(type);
+      RRset n = now.get(type);
+      if (o == n) {
+        continue; // the same RRset object: shared, unchanged
+      }
+      compare(o == null ? List.of() : o.rrs(false), n == null ? List.of() : n.rrs(false), removed, added);
+      compare(o == null ? List.of() : o.sigs(), n == null ? List.of() : n.sigs(), removed, added);
+    }
+  }
+
+  /** Records in {@code o} not in {@code n} are removed, the reverse added; TTL counts (Record.equals ignores it). */
+  private static void compare(List<? extends Record> o, List<? extends Record> n, List<Record> removed,
+      List<Record> added) {
+    Map<Key, Record> before = new LinkedHashMap<>();
+    for (Record r : o) {
+      before.put(new Key(r), r);
+    }
+    for (Record r : n) {
+      if (before.remove(new Key(r)) == null) {
+        added.add(r);
+      }
+    }
+    removed.addAll(before.values());
+  }
+
+  /** A record with its TTL, for equality. */
+  private record Key(Record record, long ttl) {
+    Key(Record record) {
+      this(record, record.getTTL());
+    }
+
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof Key k && k.ttl == ttl && k.record.equals(record);
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(record, ttl);
+    }
+  }
+
+  /** Whether nothing but the SOA changed. */
+  public boolean isEmpty() {
+    return removed.isEmpty() && added.isEmpty();
+  }
+
+  /**
+   * This diff followed by {@code next} as one (RFC 1995 §4, "condensed"): a record added by one
+   * and removed by the other appears in neither.
+   */
+  public ZoneDiff then(ZoneDiff next) {
+    Map<Key, Record> gone = new LinkedHashMap<>();
+    Map<Key, Record> come = new LinkedHashMap<>();
+    removed.forEach(r -> gone.put(new Key(r), r));
+    added.forEach(r -> come.put(new Key(r), r));
+    for (Record r : next.removed()) {
+      if (come.remove(new Key(r)) == null) {
+        gone.put(new Key(r), r);
+      }
+    }
+    for (Record r : next.added()) {
+      if (gone.remove(new Key(r)) == null) {
+        come.put(new Key(r), r);
+      }
+    }
+    return new ZoneDiff(from, new ArrayList<>(gone.values()), next.to(), new ArrayList<>(come.values()));
+  }
+
+  /** How many records the diff carries (for a journal's size bound). */
+  public long size() {
+    return removed.size() + added.size() + 2;
+  }
+}
