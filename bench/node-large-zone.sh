@@ -5,12 +5,12 @@
 # MaxGCPauseMillis=50) as a ratio to the ZooKeeper session timeout; appends them to
 # bench/results/node-large-zone-<date>.txt.
 #   bench/node-large-zone.sh [NAMES] [HEAP] [GC OPTIONS]
-#   (defaults: 1000000 6g "-XX:+UseG1GC -XX:MaxGCPauseMillis=50", bin/twinsign's for node run)
+#   (defaults: 1000000 6g and bin/twinsign's collector options for node run; the heap is -Xms and -Xmx)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 names="${1:-1000000}"
 heap="${2:-6g}"
-gc="${3:--XX:+UseG1GC -XX:MaxGCPauseMillis=50}"
+gc="${3:--XX:+UseG1GC -XX:MaxGCPauseMillis=50 -XX:+AlwaysPreTouch -XX:+UnlockExperimentalVMOptions -XX:G1NewSizePercent=1}"
 mkdir -p "$root/bench/results"
 report="$root/bench/results/node-large-zone-$(date -u +%Y%m%d-%H%M).txt"
 log="$(mktemp /tmp/twinsign-node-large-zone.XXXXXX.log)"

@@ -51,7 +51,8 @@ public final class LocalPair implements AutoCloseable {
   private ZooKeeperEnsemble zooKeeper;
   private volatile boolean closed;
   // short pauses: far below the session timeout even for a large zone (as bin/twinsign's)
-  private volatile List<String> nodeJavaOptions = List.of("-XX:+UseG1GC", "-XX:MaxGCPauseMillis=50", "-Xmx768m");
+  private volatile List<String> nodeJavaOptions = List.of("-XX:+UseG1GC", "-XX:MaxGCPauseMillis=50", "-Xmx768m",
+      "-XX:+UnlockExperimentalVMOptions", "-XX:G1NewSizePercent=1");
 
   private LocalPair(Path dir, Duration sessionTimeout) {
     this.dir = dir;

@@ -55,11 +55,13 @@ class LargeZoneNodeIT {
   void theMasterSignsALargeZoneAndOneChangeFromMemoryWithoutLosingItsLease() throws Exception {
     int names = Integer.getInteger("twinsign.large-zone.names", 20_000);
     String heap = System.getProperty("twinsign.large-zone.heap", "1g");
-    List<String> gc = List.of(System.getProperty("twinsign.large-zone.gc", "-XX:+UseG1GC -XX:MaxGCPauseMillis=50")
-        .trim().split("\\s+"));
+    // the default is bin/twinsign's for 'node run'
+    List<String> gc = List.of(System.getProperty("twinsign.large-zone.gc", "-XX:+UseG1GC -XX:MaxGCPauseMillis=50"
+        + " -XX:+AlwaysPreTouch -XX:+UnlockExperimentalVMOptions -XX:G1NewSizePercent=1").trim().split("\\s+"));
     pair = LocalPair.create(dir, 1, SESSION, new PrintWriter(System.out, true));
     Path gcLog = dir.resolve("alpha-gc.log");
     List<String> jvm = new ArrayList<>(gc);
+    jvm.add("-Xms" + heap);
     jvm.add("-Xmx" + heap);
     jvm.add("-Xlog:gc,gc+phases:file=" + gcLog + ":uptime,level,tags");
     pair.nodeJavaOptions(jvm);
