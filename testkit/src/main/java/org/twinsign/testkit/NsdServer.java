@@ -30,6 +30,15 @@ public final class NsdServer implements AutoCloseable {
 
   /** Starts NSD serving {@code zones} (zone name → zone file text). */
   public static NsdServer start(Map<String, String> zones) {
+    return start(zones, List.of());
+  }
+
+  /**
+   * Starts NSD as a hidden primary of {@code zones}: it serves them, lets loopback transfer them
+   * (no TSIG) and sends NOTIFY to {@code notify} ({@code HOST@PORT} each) when one changes
+   * ({@link #update}).
+   */
+  public static NsdServer start(Map<String, String> zones, List<String> notify) {
     Path nsd = HostTool.require("nsd", "nsd");
     Path dir = TempDirs.create("nsd");
     int port = Ports.freeLoopbackPort();
@@ -43,6 +52,10 @@ public final class NsdServer implements AutoCloseable {
         Files.writeString(dir.resolve(zone.getKey() + ".zone"), zone.getValue());
         conf.append("zone:\n  name: \"").append(zone.getKey()).append("\"\n  zonefile: \"").append(zone.getKey())
             .append(".zone\"\n");
+        if (!notify.isEmpty()) {
+          conf.append("  provide-xfr: 127.0.0.0/8 NOKEY\n");
+          notify.forEach(target -> conf.append("  notify: ").append(target).append(" NOKEY\n"));
+        }
       }
       Files.writeString(dir.resolve("nsd.conf"), conf.toString());
       LocalProcess process = LocalProcess.start("nsd", List.of(nsd.toString(), "-d", "-c",

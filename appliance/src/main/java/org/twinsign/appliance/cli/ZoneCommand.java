@@ -24,7 +24,8 @@ final class ZoneCommand extends CommandGroup {
     @Option(names = "--policy", required = true, paramLabel = "POLICY")
     String policy;
 
-    @Option(names = "--input", required = true, paramLabel = "FILE", description = "The unsigned zone file.")
+    @Option(names = "--input", required = true, paramLabel = "FILE", description = {"The unsigned zone file; with",
+        "--primary, where the master keeps the zone it transfers in."})
     Path input;
 
     @Option(names = "--output", required = true, paramLabel = "FILE", description = "Where the signed zone goes.")
@@ -39,9 +40,18 @@ final class ZoneCommand extends CommandGroup {
         "stable for the parent's DS TTL plus propagation delay. Repeat for every server of the parent."})
     List<String> parentServers = new ArrayList<>();
 
+    @Option(names = "--primary", paramLabel = "HOST:PORT", description = {"A hidden primary to transfer the",
+        "unsigned zone from (IXFR, AXFR; its NOTIFY taken). Repeat for several."})
+    List<String> primaries = new ArrayList<>();
+
+    @Option(names = "--primary-key", paramLabel = "NAME", description = {"The TSIG key (in dns.tsig-file) the",
+        "transfers from the primaries and their NOTIFY are signed with."})
+    String primaryKey;
+
     @Override
     void run(Services services, PrintWriter out) {
-      out.println(services.zones().add(name, policy, input, output, new ZoneService.Options(cds, parentServers)));
+      out.println(services.zones().add(name, policy, input, output, new ZoneService.Options(cds, parentServers,
+          primaries, primaryKey)));
     }
   }
 

@@ -285,6 +285,16 @@ public final class LocalPair implements AutoCloseable {
     return setting(node, "admin.address");
   }
 
+  /** Adds {@code lines} to the node's config (before it starts), e.g. {@code dns.notify=...}. */
+  public void configure(String node, String lines) {
+    try {
+      Files.writeString(configs.get(node), lines.endsWith("\n") ? lines : lines + "\n",
+          java.nio.file.StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** Where the node serves DNS (zone transfers, SOA), HOST:PORT (from its config). */
   public String dnsAddress(String node) {
     return setting(node, "dns.listen");

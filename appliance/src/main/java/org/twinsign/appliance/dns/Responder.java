@@ -28,6 +28,23 @@ public final class Responder implements DnsServer.Handler {
   private final AddressAcl transferAcl;
   private final TsigKeys keys;
   private final Name requiredKey;
+  private volatile NotifyIn notifyIn = (zone, from, key) -> "this signer takes no zone by transfer";
+
+  /** Where a NOTIFY from a hidden primary goes (RFC 1996): the zones taken by transfer. */
+  public interface NotifyIn {
+    /**
+     * A primary at {@code from} says {@code zone} changed, signed with TSIG {@code key} (or null).
+     *
+     * @return null if taken (a refresh follows), else why it is refused
+     */
+    String notified(Name zone, java.net.InetAddress from, Name key);
+  }
+
+  /** Hands NOTIFY messages to {@code notifyIn}; without one they are refused. */
+  public Responder notifyTo(NotifyIn notifyIn) {
+    this.notifyIn = notifyIn;
+    return this;
+  }
 
   /**
    * @param requiredKey the TSIG key every SOA query and transfer must be signed with, or null
@@ -70,6 +87,17 @@ public final class Responder implements DnsServer.Handler {
         replies.send(reply);
         return;
       }
+    }
+    if (query.getHeader().getOpcode() == Opcode.NOTIFY) {
+      String refused = notifyIn.notified(zoneName, request.client().getAddress(), tsig == null ? null : tsig.getName());
+      if (refused != null) {
+        LOG.info("NOTIFY from {} for zone {} refused: {}", peer, zoneName, refused);
+        replies.send(signed(error(query, Rcode.REFUSED), key, tsig));
+      } else {
+        LOG.info("NOTIFY from {} for zone {}: refreshing", peer, zoneName);
+        replies.send(signed(TransferStream.reply(query), key, tsig));
+      }
+      return;
     }
     if (query.getHeader().getOpcode() != Opcode.QUERY) {
       LOG.debug("{} from {} for zone {}: not implemented", what(query), peer, zoneName);

@@ -36,6 +36,7 @@ final class MasterDuties {
   private volatile MasterActionLog actions = MasterActionLog.NONE;
   private volatile Term term;
   private volatile java.util.function.Consumer<Services> termListener = services -> { };
+  private final java.util.concurrent.Semaphore wake = new java.util.concurrent.Semaphore(0);
 
   MasterDuties(TwinsignConfig config) {
     this.config = config;
@@ -71,6 +72,11 @@ final class MasterDuties {
     stop(current != null && current.lease == lease ? "its thread ended" : "a new epoch starts");
     term = new Term(lease);
     term.thread.start();
+  }
+
+  /** Has the running term look at its zones now (a transferred zone changed), not at its next poll. */
+  void wake() {
+    wake.release();
   }
 
   synchronized void stop(String why) {
@@ -136,7 +142,9 @@ final class MasterDuties {
             next = Instant.now().plus(POLL);
           }
           long wait = Math.max(50, Math.min(POLL.toMillis(), Duration.between(Instant.now(), next).toMillis()));
-          Thread.sleep(wait);
+          if (wake.tryAcquire(wait, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            wake.drainPermits();
+          }
         }
       } catch (InterruptedException e) {
         // stopped

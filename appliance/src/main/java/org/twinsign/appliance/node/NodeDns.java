@@ -32,11 +32,13 @@ final class NodeDns implements ServedZones, AutoCloseable {
   private final MasterDuties duties;
   private final DnsServer server;
   private final NotifySender notifier;
+  private final ZoneSources sources;
 
-  private NodeDns(MasterDuties duties, DnsServer server, NotifySender notifier) {
+  private NodeDns(MasterDuties duties, DnsServer server, NotifySender notifier, ZoneSources sources) {
     this.duties = duties;
     this.server = server;
     this.notifier = notifier;
+    this.sources = sources;
   }
 
   /** Starts the DNS side of {@code dns}, or returns null without {@code dns.listen}. */
@@ -72,16 +74,17 @@ final class NodeDns implements ServedZones, AutoCloseable {
     NodeDns[] self = new NodeDns[1];
     NotifySender notifier = new NotifySender(secondaries, notifyKey, () -> self[0].notServing());
     DnsServer server;
+    ZoneSources sources = new ZoneSources(duties, keys);
     try {
       server = DnsServer.start(new InetSocketAddress(dns.listenHost(), dns.listenPort()),
-          new Responder(new Forward(self), AddressAcl.parse(dns.allowTransfer()), keys, transferKey),
-          DnsServer.Limits.DEFAULT);
+          new Responder(new Forward(self), AddressAcl.parse(dns.allowTransfer()), keys, transferKey)
+              .notifyTo(sources), DnsServer.Limits.DEFAULT);
     } catch (IOException e) {
       notifier.close();
       throw new ConfigException(source + ": dns.listen " + dns.listenHost() + ":" + dns.listenPort() + ": "
           + e.getMessage());
     }
-    self[0] = new NodeDns(duties, server, notifier);
+    self[0] = new NodeDns(duties, server, notifier, sources.start());
     duties.onTerm(services -> services.signedZones().addListener(self[0]::published));
     LOG.info("DNS on {}:{} (transfers to {}{}; NOTIFY to {})", dns.listenHost(), server.port(),
         dns.allowTransfer(), transferKey == null ? "" : ", TSIG " + transferKey, secondaries.isEmpty() ? "nobody"
@@ -137,6 +140,7 @@ final class NodeDns implements ServedZones, AutoCloseable {
 
   @Override
   public void close() {
+    sources.close();
     server.close();
     notifier.close();
   }

@@ -488,6 +488,13 @@ public final class EnforcerService {
     String why = due == null ? "nothing scheduled" : reason;
     run.writes.add(tx -> ZoneTable.schedule(tx, zoneName, dueAt, why));
 
+    if (zone.transferredIn() && !Files.isRegularFile(zone.input())) {
+      // the keys move on; there is nothing to sign until the first copy is in
+      lines.add("zone " + zoneName + ": no copy transferred from its primaries " + zone.primaries()
+          + " yet: nothing to sign");
+      run.quiet = false;
+      return lines;
+    }
     boolean inputChanged = !services.fileDigests().of(zone.input()).equals(zone.inputDigest());
     boolean outputChanged = zone.publishedDigest() != null && Files.isRegularFile(zone.output())
         && !services.fileDigests().of(zone.output()).equals(zone.publishedDigest());

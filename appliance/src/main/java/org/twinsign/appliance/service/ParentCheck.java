@@ -1,9 +1,7 @@
 package org.twinsign.appliance.service;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -31,39 +29,7 @@ final class ParentCheck {
 
   /** HOST[:PORT] (an IPv6 address in brackets with a port) as a socket address; port 53 by default. */
   static InetSocketAddress address(String server) {
-    String host = server.trim();
-    int port = 53;
-    int colon = host.lastIndexOf(':');
-    if (host.startsWith("[")) {
-      int end = host.indexOf(']');
-      if (end < 0) {
-        throw new IllegalArgumentException("--parent-server " + server + ": a ']' is missing");
-      }
-      if (end + 1 < host.length()) {
-        port = port(server, host.substring(end + 2));
-      }
-      host = host.substring(1, end);
-    } else if (colon > 0 && host.indexOf(':') == colon) {
-      port = port(server, host.substring(colon + 1));
-      host = host.substring(0, colon);
-    }
-    try {
-      return new InetSocketAddress(InetAddress.getByName(host), port);
-    } catch (UnknownHostException e) {
-      throw new IllegalArgumentException("--parent-server " + server + ": unknown host " + host);
-    }
-  }
-
-  private static int port(String server, String text) {
-    try {
-      int port = Integer.parseInt(text);
-      if (port < 1 || port > 65535) {
-        throw new NumberFormatException();
-      }
-      return port;
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--parent-server " + server + ": '" + text + "' is not a port");
-    }
+    return org.twinsign.appliance.dns.ServerAddress.parse("--parent-server", server);
   }
 
   /** What the servers say. {@code agreed}: every server answered the same DS set; else why not. */

@@ -46,9 +46,16 @@ public final class ZoneService {
     return Name.fromConstantString(zone + ".");
   }
 
-  /** What a zone may have besides its policy and files. */
-  public record Options(boolean publishCds, List<String> parentServers) {
+  /**
+   * What a zone may have besides its policy and files: CDS, the parent's servers to check for
+   * its DS, and hidden primaries (HOST:PORT) to transfer it from, with their TSIG key (or null).
+   */
+  public record Options(boolean publishCds, List<String> parentServers, List<String> primaries, String primaryKey) {
     public static final Options NONE = new Options(false, List.of());
+
+    public Options(boolean publishCds, List<String> parentServers) {
+      this(publishCds, parentServers, List.of(), null);
+    }
   }
 
   /** Adds a zone; its keys come at the next {@code enforce}. The input must read as a zone now. */
@@ -59,7 +66,21 @@ public final class ZoneService {
     String name = canonical(zone);
     Path in = input.toAbsolutePath();
     Path out = output.toAbsolutePath();
-    checkInput(in, name);
+    List<String> primaries = new ArrayList<>();
+    for (String primary : options.primaries()) {
+      // a bad address is an error now, naming it
+      primaries.add(org.twinsign.appliance.dns.ServerAddress.format(
+          org.twinsign.appliance.dns.ServerAddress.parse("--primary", primary)));
+    }
+    if (options.primaryKey() != null && primaries.isEmpty()) {
+      throw new IllegalArgumentException("--primary-key " + options.primaryKey() + " needs --primary HOST:PORT");
+    }
+    if (primaries.isEmpty()) {
+      checkInput(in, name);
+    } else if (!Files.isDirectory(in.getParent())) {
+      throw new StoreException("--input " + in + ": the directory " + in.getParent() + " does not exist (the"
+          + " transferred zone is kept there)");
+    }
     if (!Files.isDirectory(out.getParent())) {
       throw new StoreException("--output " + out + ": the directory " + out.getParent() + " does not exist");
     }
@@ -73,8 +94,10 @@ public final class ZoneService {
       if (conflict != null) {
         throw new StoreException(conflict + " (nothing was added)");
       }
-      ZoneTable.insert(tx, name, policy, in, out, Store.now(tx), options.publishCds(), options.parentServers());
-      return "zone " + name + " added with policy " + policy + " (" + in + " -> " + out + ")";
+      ZoneTable.insert(tx, name, policy, in, out, Store.now(tx), options.publishCds(), options.parentServers(),
+          primaries, options.primaryKey());
+      return "zone " + name + " added with policy " + policy + " (" + (primaries.isEmpty() ? in.toString()
+          : "transferred from " + String.join(", ", primaries) + " into " + in) + " -> " + out + ")";
     });
   }
 

@@ -17,7 +17,12 @@ public final class ZoneTable {
   public record ZoneRow(String name, String policy, Path input, Path output, Instant addedAt, boolean signNeeded,
       Instant signedAt, Long signedSerial, String inputDigest, Instant resignAt, String nsec3Salt,
       Instant nsec3SaltAt, boolean publishCds, List<String> parentServers, long version, Long serialFloor,
-      String publishedDigest) {
+      String publishedDigest, List<String> primaries, String primaryKey) {
+
+    /** Whether the unsigned zone comes from hidden primaries by zone transfer (kept in {@link #input()}). */
+    public boolean transferredIn() {
+      return !primaries.isEmpty();
+    }
 
     /** The serial the next version must be above: the later of the last committed and the reserved one. */
     public Long publishedSerialFloor() {
@@ -91,14 +96,21 @@ public final class ZoneTable {
 
   public static void insert(StoreTransaction tx, String name, String policy, Path input, Path output, Instant now,
       boolean publishCds, List<String> parentServers) {
+    insert(tx, name, policy, input, output, now, publishCds, parentServers, List.of(), null);
+  }
+
+  /** As above, for a zone transferred in from {@code primaries} (HOST:PORT), TSIG {@code primaryKey} or none. */
+  public static void insert(StoreTransaction tx, String name, String policy, Path input, Path output, Instant now,
+      boolean publishCds, List<String> parentServers, List<String> primaries, String primaryKey) {
     // the first version is the time in microseconds: a zone deleted and added again never gets a
     // version that a run still working on the old one holds
     long firstVersion = java.util.concurrent.TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis())
         + java.util.concurrent.ThreadLocalRandom.current().nextInt(1000);
     tx.update("INSERT INTO zone (name, policy, input_path, output_path, added_at, sign_needed, publish_cds,"
-        + " parent_servers, version, epoch) VALUES (?, ?, ?, ?, ?, TRUE, ?, ?, ?, ?)", name, policy, input.toString(),
-        output.toString(), now, publishCds, parentServers.isEmpty() ? null : String.join(" ", parentServers),
-        firstVersion, tx.epoch());
+        + " parent_servers, version, epoch, source_primaries, source_key) VALUES (?, ?, ?, ?, ?, TRUE, ?, ?, ?, ?, ?,"
+        + " ?)", name, policy, input.toString(), output.toString(), now, publishCds,
+        parentServers.isEmpty() ? null : String.join(" ", parentServers), firstVersion, tx.epoch(),
+        primaries.isEmpty() ? null : String.join(" ", primaries), primaryKey);
     tx.update("INSERT INTO enforcer_schedule (zone, due_at, reason, epoch) VALUES (?, ?, ?, ?)", name, now,
         "zone added", tx.epoch());
   }
@@ -210,6 +222,8 @@ public final class ZoneTable {
         row.getString("nsec3_salt"), StoreTransaction.instant(row, "nsec3_salt_at"), row.getBoolean("publish_cds"),
         row.getString("parent_servers") == null ? List.of() : List.of(row.getString("parent_servers").split(" ")),
         row.getLong("version"), row.getObject("serial_floor") == null ? null : row.getLong("serial_floor"),
-        row.getString("published_digest"));
+        row.getString("published_digest"),
+        row.getString("source_primaries") == null ? List.of() : List.of(row.getString("source_primaries").split(" ")),
+        row.getString("source_key"));
   }
 }

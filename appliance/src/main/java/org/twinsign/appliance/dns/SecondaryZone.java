@@ -1,0 +1,252 @@
+package org.twinsign.appliance.dns;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.twinsign.appliance.dnssec.SerialPolicy;
+import org.twinsign.appliance.zone.Zone;
+import org.twinsign.appliance.zone.ZoneFileException;
+import org.twinsign.appliance.zone.ZoneFileReader;
+import org.twinsign.appliance.zone.ZoneFileWriter;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.RRset;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.SOARecord;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.TSIG;
+import org.xbill.DNS.Type;
+import org.xbill.DNS.ZoneTransferException;
+import org.xbill.DNS.ZoneTransferIn;
+
+/**
+ * One zone that the signer takes from hidden primaries, as a secondary would (RFC 1034 §4.3.5,
+ * RFC 1995, RFC 1996): ask each primary for its SOA, transfer what is newer (IXFR from the serial
+ * held, AXFR when the primary cannot), and keep the result in the zone's input file, where the
+ * signer reads it. Refresh, retry and expire come from the primary's SOA. A transfer that is
+ * malformed, that serves a lower serial, or whose diff does not apply is refused, naming the
+ * peer and the zone; the last good copy stays. One thread refreshes; {@link #due()} may come from any.
+ */
+public final class SecondaryZone {
+  /** The shortest refresh and retry honoured, whatever a SOA says: a typo must not hammer a primary. */
+  static final Duration FLOOR = Duration.ofSeconds(10);
+  static final Duration QUERY_TIMEOUT = Duration.ofSeconds(3);
+  static final Duration TRANSFER_TIMEOUT = Duration.ofSeconds(120);
+
+  /** What a refresh did. {@code changed}: a newer copy is in the file now. */
+  public record Outcome(boolean changed, String message) {}
+
+  private final Name origin;
+  private final List<InetSocketAddress> primaries;
+  private final TSIG key;
+  private final Path file;
+  private Zone zone;
+  private Instant lastSuccess;
+  private volatile Instant next = Instant.EPOCH;
+  private volatile boolean expired;
+
+  public SecondaryZone(Name origin, List<InetSocketAddress> primaries, TSIG key, Path file) {
+    this.origin = origin;
+    this.primaries = List.copyOf(primaries);
+    this.key = key;
+    this.file = file;
+  }
+
+  /** The serial held, or -1 when nothing is (the file is read once, on the first call). */
+  public long serial() {
+    if (zone == null && Files.isRegularFile(file)) {
+      try {
+        zone = ZoneFileReader.read(file, origin);
+      } catch (ZoneFileException e) {
+        zone = null; // an unreadable copy: transferred anew in full
+      }
+    }
+    return zone == null || zone.soa() == null ? -1 : zone.soa().getSerial();
+  }
+
+  /** When the next refresh is due (at once after {@link #due()}). */
+  public Instant next() {
+    return next;
+  }
+
+  /** A NOTIFY came, or an operator asked: refresh at the next chance. */
+  public void due() {
+    next = Instant.EPOCH;
+  }
+
+  /** Whether no primary answered for longer than the SOA's expire: the copy held is stale. */
+  public boolean expired() {
+    return expired;
+  }
+
+  public List<InetSocketAddress> primaries() {
+    return primaries;
+  }
+
+  /** Asks the primaries in turn; transfers from the first with a newer serial. */
+  public Outcome refresh(Instant now) {
+    long held = serial();
+    StringBuilder problems = new StringBuilder();
+    for (InetSocketAddress primary : primaries) {
+      String peer = ServerAddress.format(primary);
+      SOARecord soa;
+      try {
+        soa = soa(primary);
+      } catch (IOException | RuntimeException e) {
+        problems.append("; ").append(peer).append(": ").append(e.getMessage());
+        continue;
+      }
+      if (held >= 0 && soa.getSerial() == held) {
+        succeeded(now, soa);
+        return new Outcome(false, "zone " + origin + ": serial " + held + " is current at " + peer);
+      }
+      if (held >= 0 && !SerialPolicy.greaterThan(soa.getSerial(), held)) {
+        problems.append("; ").append(peer).append(" serves serial ").append(soa.getSerial())
+            .append(", lower than the ").append(held).append(" held: refused");
+        continue;
+      }
+      try {
+        String how = transfer(primary, held);
+        succeeded(now, zone.soa());
+        return new Outcome(true, "zone " + origin + ": " + how + " from " + peer);
+      } catch (IOException | ZoneTransferException | RuntimeException e) {
+        problems.append("; ").append(peer).append(": transfer refused (").append(e.getMessage()).append(')');
+      }
+    }
+    failed(now);
+    return new Outcome(false, "zone " + origin + ": no primary gave a newer copy" + problems
+        + (expired ? "; the copy held (serial " + held + ") is past its expire time" : "")
+        + "; serial " + held + " stays, next try at " + next);
+  }
+
+  private void succeeded(Instant now, SOARecord soa) {
+    lastSuccess = now;
+    expired = false;
+    next = now.plus(max(Duration.ofSeconds(soa.getRefresh()), FLOOR));
+  }
+
+  private void failed(Instant now) {
+    SOARecord soa = zone == null ? null : zone.soa();
+    Duration retry = soa == null ? FLOOR : max(Duration.ofSeconds(soa.getRetry()), FLOOR);
+    next = now.plus(retry);
+    if (soa != null && lastSuccess != null && now.isAfter(lastSuccess.plusSeconds(soa.getExpire()))) {
+      expired = true;
+    }
+  }
+
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
+  }
+
+  private SOARecord soa(InetSocketAddress primary) throws IOException {
+    SimpleResolver resolver = new SimpleResolver(primary);
+    resolver.setTimeout(QUERY_TIMEOUT);
+    if (key != null) {
+      resolver.setTSIGKey(key);
+    }
+    Message answer = resolver.send(Message.newQuery(Record.newRecord(origin, Type.SOA, DClass.IN)));
+    if (answer.getRcode() != Rcode.NOERROR) {
+      throw new IOException("SOA query answered " + Rcode.string(answer.getRcode()));
+    }
+    for (Record r : answer.getSection(Section.ANSWER)) {
+      if (r instanceof SOARecord soa && soa.getName().equals(origin)) {
+        return soa;
+      }
+    }
+    throw new IOException("SOA query answered without the zone's SOA");
+  }
+
+  /** IXFR from {@code held} (AXFR if -1 or the primary falls back); the file is replaced only by a good copy. */
+  private String transfer(InetSocketAddress primary, long held) throws IOException, ZoneTransferException {
+    ZoneTransferIn xfr = held < 0 ? ZoneTransferIn.newAXFR(origin, primary, key)
+        : ZoneTransferIn.newIXFR(origin, held, true, primary, key);
+    xfr.setTimeout(TRANSFER_TIMEOUT);
+    xfr.run();
+    Zone next;
+    String how;
+    if (xfr.isAXFR()) {
+      next = new Zone(origin);
+      for (Record r : xfr.getAXFR()) {
+        if (!r.getName().subdomain(origin)) {
+          throw new IOException("the AXFR holds " + r.getName() + ", outside the zone");
+        }
+        next.add(r);
+      }
+      how = "AXFR";
+    } else if (xfr.isCurrent()) {
+      return "serial " + held + " is current";
+    } else {
+      next = zone.copy();
+      for (ZoneTransferIn.Delta delta : xfr.getIXFR()) {
+        apply(next, delta);
+      }
+      how = "IXFR (" + xfr.getIXFR().size() + " diff(s))";
+    }
+    if (next.soa() == null) {
+      throw new IOException("the transfer holds no SOA for " + origin);
+    }
+    long serial = next.soa().getSerial();
+    if (held >= 0 && !SerialPolicy.greaterThan(serial, held)) {
+      throw new IOException("the transfer brings serial " + serial + ", not above the " + held + " held");
+    }
+    Path staged = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName() + ".", ".xfr");
+    try {
+      ZoneFileWriter.write(next, staged);
+      Files.move(staged, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(staged);
+    }
+    zone = next;
+    return how + " to serial " + serial + (held < 0 ? "" : " (was " + held + ")");
+  }
+
+  /** One IXFR diff onto {@code zone}: it must start at the zone's serial, and every deleted record must be there. */
+  private void apply(Zone zone, ZoneTransferIn.Delta delta) throws IOException {
+    long at = zone.soa().getSerial();
+    if (delta.start != at) {
+      throw new IOException("an IXFR diff starts at serial " + delta.start + ", not at the " + at + " held");
+    }
+    for (Record r : delta.deletes) {
+      if (r.getType() == Type.SOA && r.getName().equals(origin)) {
+        continue;
+      }
+      RRset rrset = zone.get(r.getName(), r.getType());
+      if (rrset == null || !rrset.rrs(false).contains(r)) {
+        throw new IOException("the IXFR diff " + delta.start + " -> " + delta.end + " deletes " + r
+            + ", which the copy held does not have: the diff does not apply");
+      }
+      RRset rest = new RRset();
+      rrset.rrs(false).stream().filter(x -> !x.equals(r)).forEach(rest::addRR);
+      zone.put(r.getName(), r.getType(), rest.size() == 0 ? null : rest);
+    }
+    for (Record r : delta.adds) {
+      if (r.getType() == Type.SOA && r.getName().equals(origin)) {
+        zone.put(origin, Type.SOA, new RRset(r));
+        continue;
+      }
+      if (!r.getName().subdomain(origin)) {
+        throw new IOException("the IXFR diff adds " + r.getName() + ", outside the zone");
+      }
+      RRset rrset = zone.get(r.getName(), r.getType());
+      RRset grown = rrset == null ? new RRset() : new RRset(rrset);
+      grown.addRR(r);
+      zone.put(r.getName(), r.getType(), grown);
+    }
+    if (zone.soa().getSerial() != delta.end) {
+      throw new IOException("an IXFR diff to serial " + delta.end + " left serial " + zone.soa().getSerial());
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "zone " + origin + " from " + primaries;
+  }
+}

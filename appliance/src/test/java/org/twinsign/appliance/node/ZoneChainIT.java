@@ -1,0 +1,138 @@
+package org.twinsign.appliance.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.twinsign.appliance.demo.LocalPair;
+import org.twinsign.testkit.NsdServer;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.OPTRecord;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.Type;
+
+/**
+ * The signer in its chain, every part a separate process: a hidden primary (NSD) serves the
+ * unsigned zone and notifies both signers; the master transfers it, signs it and notifies the
+ * secondary (NSD, with both signers as its primaries), which transfers the signed zone; a change
+ * at the hidden primary reaches the secondary signed, the second time as a diff (IXFR).
+ */
+class ZoneChainIT {
+  private static final Duration SESSION = Duration.ofSeconds(4);
+
+  @TempDir
+  Path dir;
+
+  private LocalPair pair;
+  private NsdServer hidden;
+  private NsdServer secondary;
+
+  @AfterEach
+  void stop() {
+    for (AutoCloseable c : new AutoCloseable[] {secondary, hidden, pair}) {
+      try {
+        if (c != null) {
+          c.close();
+        }
+      } catch (Exception e) {
+        // the others still close
+      }
+    }
+  }
+
+  private static String unsigned(long serial, String extra) {
+    return "$ORIGIN chain.test.\n$TTL 3600\n@ SOA ns1 hostmaster " + serial + " 3600 600 1209600 300\n@ NS ns1\n"
+        + "ns1 A 192.0.2.1\nwww A 192.0.2.80\n*.wild TXT \"wildcard\"\n" + extra;
+  }
+
+  private String ok(String node, String... args) {
+    LocalPair.Answer answer = pair.cli(node, args);
+    assertEquals(0, answer.exit(), String.join(" ", args) + " on " + node + ":\n" + answer.out() + answer.err()
+        + "\n" + pair.process(node).logTail(40));
+    return answer.out();
+  }
+
+  private long secondarySerial() throws Exception {
+    SimpleResolver resolver = new SimpleResolver("127.0.0.1");
+    resolver.setPort(secondary.port());
+    resolver.setTimeout(Duration.ofSeconds(2));
+    Message answer = resolver.send(Message.newQuery(Record.newRecord(Name.fromConstantString("chain.test."), Type.SOA,
+        DClass.IN)));
+    return answer.getRcode() == Rcode.NOERROR && !answer.getSection(Section.ANSWER).isEmpty()
+        ? ((org.xbill.DNS.SOARecord) answer.getSection(Section.ANSWER).get(0)).getSerial() : -1;
+  }
+
+  private long awaitSecondaryAbove(long serial) throws Exception {
+    long end = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (System.nanoTime() < end) {
+      long now = secondarySerial();
+      if (now > serial) {
+        return now;
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("the secondary did not get a serial above " + serial + "\n--- alpha:\n"
+        + pair.process("alpha").logTail(60) + "\n--- secondary:\n" + Files.readString(secondary.log()));
+  }
+
+  @Test
+  void aChangeAtTheHiddenPrimaryReachesTheSecondarySignedAndAsADiff() throws Exception {
+    pair = LocalPair.create(dir, 1, SESSION, new PrintWriter(System.out, true));
+    List<String> signers = LocalPair.NODES.stream().map(n -> pair.dnsAddress(n).replace(':', '@')).toList();
+    secondary = NsdServer.secondary("chain.test", signers, null);
+    hidden = NsdServer.start(Map.of("chain.test", unsigned(2026120101, "")), signers);
+    for (String node : LocalPair.NODES) {
+      pair.configure(node, "dns.notify=127.0.0.1:" + secondary.port());
+    }
+    pair.startNode("alpha");
+    long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!pair.cli("alpha", "cluster", "list").out().lines().anyMatch(l -> l.matches("alpha\\s+master\\s.*"))
+        && System.nanoTime() < end) {
+      Thread.sleep(200);
+    }
+    pair.startNode("beta");
+    ok("alpha", "policy", "import", Path.of("src/test/resources/kasp/short.xml").toAbsolutePath().toString());
+    ok("alpha", "zone", "add", "--zone", "chain.test", "--policy", "short", "--input",
+        dir.resolve("chain.test.unsigned").toString(), "--output", dir.resolve("chain.test.signed").toString(),
+        "--primary", "127.0.0.1:" + hidden.port());
+
+    long first = awaitSecondaryAbove(0);
+    String alpha = Files.readString(pair.process("alpha").log());
+    assertTrue(alpha.contains("zone chain.test.: AXFR to serial 2026120101 from 127.0.0.1:" + hidden.port()), alpha);
+
+    hidden.update("chain.test", unsigned(2026120102, "new A 192.0.2.99\n"), 2026120102);
+    long second = awaitSecondaryAbove(first);
+    alpha = Files.readString(pair.process("alpha").log());
+    assertTrue(alpha.contains("NOTIFY from 127.0.0.1#") && alpha.contains("for zone chain.test.: refreshing"),
+        "the hidden primary's NOTIFY brought it:\n" + alpha);
+    Matcher ixfr = Pattern.compile("IXFR of zone chain.test. serial " + first + " -> " + second
+        + " to 127.0.0.1#\\d+ \\((\\d+) removed, (\\d+) added\\): (\\d+) messages, (\\d+) bytes").matcher(alpha);
+    assertTrue(ixfr.find(), "the secondary took the change as a diff:\n" + alpha);
+    assertTrue(Long.parseLong(ixfr.group(4)) < 3000, "a few records, not the zone: " + ixfr.group());
+
+    SimpleResolver resolver = new SimpleResolver("127.0.0.1");
+    resolver.setPort(secondary.port());
+    Message query = Message.newQuery(Record.newRecord(Name.fromConstantString("new.chain.test."), Type.A, DClass.IN));
+    query.addRecord(new OPTRecord(1232, 0, 0, Flags.DO), Section.ADDITIONAL);
+    Message answer = resolver.send(query);
+    assertEquals(Rcode.NOERROR, answer.getRcode(), answer.toString());
+    assertTrue(answer.getSection(Section.ANSWER).stream().anyMatch(r -> r.getType() == Type.RRSIG),
+        "signed: " + answer);
+  }
+}
