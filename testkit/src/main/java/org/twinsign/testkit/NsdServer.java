@@ -82,6 +82,11 @@ public final class NsdServer implements AutoCloseable {
    * ({@link #log()}).
    */
   public static NsdServer secondary(String zone, List<String> primaries, TsigKey key) {
+    return secondary(List.of(zone), primaries, key);
+  }
+
+  /** As {@link #secondary(String, List, TsigKey)}, for several zones with the same primaries. */
+  public static NsdServer secondary(List<String> zones, List<String> primaries, TsigKey key) {
     Path nsd = HostTool.require("nsd", "nsd");
     Path dir = TempDirs.create("nsd-secondary");
     int port = Ports.freeLoopbackPort();
@@ -96,11 +101,14 @@ public final class NsdServer implements AutoCloseable {
         conf.append("key:\n  name: \"").append(key.name()).append("\"\n  algorithm: ").append(key.algorithm())
             .append("\n  secret: \"").append(key.secret()).append("\"\n");
       }
-      conf.append("zone:\n  name: \"").append(zone).append("\"\n  zonefile: \"").append(zone).append(".zone\"\n");
-      for (String primary : primaries) {
-        conf.append("  request-xfr: ").append(primary).append(' ').append(keyName).append('\n');
-        conf.append("  allow-notify: ").append(primary.substring(0, primary.indexOf('@'))).append(' ')
-            .append(keyName).append('\n');
+      for (String zone : zones) {
+        conf.append("zone:\n  name: \"").append(zone).append("\"\n  zonefile: \"").append(zone)
+            .append(".zone\"\n");
+        for (String primary : primaries) {
+          conf.append("  request-xfr: ").append(primary).append(' ').append(keyName).append('\n');
+          conf.append("  allow-notify: ").append(primary.substring(0, primary.indexOf('@'))).append(' ')
+              .append(keyName).append('\n');
+        }
       }
       Files.writeString(dir.resolve("nsd.conf"), conf.toString());
       LocalProcess process = LocalProcess.start("nsd secondary", List.of(nsd.toString(), "-d", "-c",

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.twinsign.appliance.demo.LocalPair;
 import org.twinsign.testkit.NsdServer;
+import org.twinsign.testkit.UnboundResolver;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
@@ -57,8 +58,12 @@ class ZoneChainIT {
   }
 
   private static String unsigned(long serial, String extra) {
-    return "$ORIGIN chain.test.\n$TTL 3600\n@ SOA ns1 hostmaster " + serial + " 3600 600 1209600 300\n@ NS ns1\n"
-        + "ns1 A 192.0.2.1\nwww A 192.0.2.80\n*.wild TXT \"wildcard\"\n" + extra;
+    return unsigned("chain.test", serial, extra);
+  }
+
+  private static String unsigned(String zone, long serial, String extra) {
+    return "$ORIGIN " + zone + ".\n$TTL 3600\n@ SOA ns1 hostmaster " + serial + " 3600 600 1209600 300\n@ NS ns1\n"
+        + "ns1 A 192.0.2.1\nwww A 192.0.2.80\n*.wild TXT \"wildcard\"\nsub.deleg NS ns.elsewhere.example.\n" + extra;
   }
 
   private String ok(String node, String... args) {
@@ -91,12 +96,13 @@ class ZoneChainIT {
         + pair.process("alpha").logTail(60) + "\n--- secondary:\n" + Files.readString(secondary.log()));
   }
 
-  @Test
-  void aChangeAtTheHiddenPrimaryReachesTheSecondarySignedAndAsADiff() throws Exception {
+  /** The chain: hidden primary → pair (alpha master) → secondary; both zones added, by transfer. */
+  private void chain() throws Exception {
     pair = LocalPair.create(dir, 1, SESSION, new PrintWriter(System.out, true));
     List<String> signers = LocalPair.NODES.stream().map(n -> pair.dnsAddress(n).replace(':', '@')).toList();
-    secondary = NsdServer.secondary("chain.test", signers, null);
-    hidden = NsdServer.start(Map.of("chain.test", unsigned(2026120101, "")), signers);
+    secondary = NsdServer.secondary(List.of("chain.test", "nsec.test"), signers, null);
+    hidden = NsdServer.start(Map.of("chain.test", unsigned(2026120101, ""), "nsec.test",
+        unsigned("nsec.test", 7, "")), signers);
     for (String node : LocalPair.NODES) {
       pair.configure(node, "dns.notify=127.0.0.1:" + secondary.port());
     }
@@ -108,10 +114,26 @@ class ZoneChainIT {
     }
     pair.startNode("beta");
     ok("alpha", "policy", "import", Path.of("src/test/resources/kasp/short.xml").toAbsolutePath().toString());
+    ok("alpha", "policy", "import", Path.of("src/test/resources/kasp/short-nsec.xml").toAbsolutePath().toString());
     ok("alpha", "zone", "add", "--zone", "chain.test", "--policy", "short", "--input",
         dir.resolve("chain.test.unsigned").toString(), "--output", dir.resolve("chain.test.signed").toString(),
         "--primary", "127.0.0.1:" + hidden.port());
+    ok("alpha", "zone", "add", "--zone", "nsec.test", "--policy", "short-nsec", "--input",
+        dir.resolve("nsec.test.unsigned").toString(), "--output", dir.resolve("nsec.test.signed").toString(),
+        "--primary", "127.0.0.1:" + hidden.port());
+  }
 
+  private UnboundResolver unbound() {
+    return UnboundResolver.start(Map.of(
+        "chain.test", new UnboundResolver.Stub(List.of("127.0.0.1@" + secondary.port()), ok("alpha", "key",
+            "export", "--zone", "chain.test", "--ds", "--keystate", "publish")),
+        "nsec.test", new UnboundResolver.Stub(List.of("127.0.0.1@" + secondary.port()), ok("alpha", "key",
+            "export", "--zone", "nsec.test", "--ds", "--keystate", "publish"))));
+  }
+
+  @Test
+  void aChangeAtTheHiddenPrimaryReachesTheSecondarySignedAsADiffAndValidates() throws Exception {
+    chain();
     long first = awaitSecondaryAbove(0);
     String alpha = Files.readString(pair.process("alpha").log());
     assertTrue(alpha.contains("zone chain.test.: AXFR to serial 2026120101 from 127.0.0.1:" + hidden.port()), alpha);
@@ -134,5 +156,109 @@ class ZoneChainIT {
     assertEquals(Rcode.NOERROR, answer.getRcode(), answer.toString());
     assertTrue(answer.getSection(Section.ANSWER).stream().anyMatch(r -> r.getType() == Type.RRSIG),
         "signed: " + answer);
+
+    // a validating resolver, given only the zones' DS, trusts what the secondary serves: AD on
+    // answers, on NXDOMAIN and NODATA (NSEC3 and NSEC proofs) and on a wildcard answer
+    awaitSecondaryServes("nsec.test.");
+    try (UnboundResolver unbound = unbound()) {
+      for (String zone : new String[] {"chain.test.", "nsec.test."}) {
+        validated(unbound, "www." + zone, Type.A, Rcode.NOERROR, true);
+        validated(unbound, "nope." + zone, Type.A, Rcode.NXDOMAIN, false);
+        validated(unbound, "www." + zone, Type.AAAA, Rcode.NOERROR, false);
+        validated(unbound, "anything.wild." + zone, Type.TXT, Rcode.NOERROR, true);
+        validated(unbound, "sub.deleg." + zone, Type.DS, Rcode.NOERROR, false); // an insecure delegation, proven
+      }
+    }
+  }
+
+  @Test
+  void theChainKeepsWorkingThroughAFailoverWithChangesEverySecond() throws Exception {
+    chain();
+    long serial = awaitSecondaryAbove(0);
+    awaitSecondaryServes("nsec.test.");
+    try (UnboundResolver unbound = unbound()) {
+      long killedAt = 0;
+      long seen = serial;
+      int change = 0;
+      long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (System.nanoTime() < end) {
+        change++;
+        hidden.update("chain.test", unsigned(2026120101 + change, "r" + change + " A 192.0.2.1\n"),
+            2026120101 + change);
+        if (change == 5) {
+          pair.process("alpha").kill(); // the master dies mid-stream
+          killedAt = System.nanoTime();
+        }
+        long now = secondarySerial();
+        assertTrue(now >= seen, "the secondary's serial went back from " + seen + " to " + now);
+        seen = now;
+        for (String name : new String[] {"www.chain.test.", "www.nsec.test."}) {
+          Message answer = viaUnbound(unbound, name);
+          assertEquals(Rcode.NOERROR, answer.getRcode(), "never SERVFAIL, also during the failover ("
+              + (killedAt == 0 ? "before" : (System.nanoTime() - killedAt) / 1_000_000 + " ms after") + " the kill): "
+              + answer + "\n" + Files.readString(unbound.log()));
+          assertTrue(answer.getHeader().getFlag(Flags.AD), name + " validates: " + answer);
+        }
+        Thread.sleep(1000);
+      }
+      // the new master took over the stream: the last change arrives signed, and validates
+      long last = 2026120101 + change;
+      long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (System.nanoTime() < until && !hasRecord("r" + change + ".chain.test.")) {
+        Thread.sleep(200);
+      }
+      assertTrue(hasRecord("r" + change + ".chain.test."), "change " + change + " (serial " + last
+          + ") reached the secondary through beta\n" + pair.process("beta").logTail(60));
+      Message answer = viaUnbound(unbound, "r" + change + ".chain.test.");
+      assertTrue(answer.getHeader().getFlag(Flags.AD) && answer.getRcode() == Rcode.NOERROR, answer.toString());
+      assertTrue(Files.readString(pair.process("beta").log()).contains("became master"), "beta took over");
+    }
+  }
+
+  private boolean hasRecord(String name) throws Exception {
+    SimpleResolver resolver = new SimpleResolver("127.0.0.1");
+    resolver.setPort(secondary.port());
+    Message a = resolver.send(Message.newQuery(Record.newRecord(Name.fromConstantString(name), Type.A, DClass.IN)));
+    return a.getRcode() == Rcode.NOERROR && !a.getSection(Section.ANSWER).isEmpty();
+  }
+
+  private static Message viaUnbound(UnboundResolver unbound, String name) throws Exception {
+    SimpleResolver resolver = new SimpleResolver("127.0.0.1");
+    resolver.setPort(unbound.port());
+    resolver.setTimeout(Duration.ofSeconds(5));
+    Message query = Message.newQuery(Record.newRecord(Name.fromConstantString(name), Type.A, DClass.IN));
+    query.addRecord(new OPTRecord(1232, 0, 0, Flags.DO), Section.ADDITIONAL);
+    return resolver.send(query);
+  }
+
+  private void awaitSecondaryServes(String zone) throws Exception {
+    SimpleResolver resolver = new SimpleResolver("127.0.0.1");
+    resolver.setPort(secondary.port());
+    long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < end) {
+      Message a = resolver.send(Message.newQuery(Record.newRecord(Name.fromConstantString(zone), Type.SOA,
+          DClass.IN)));
+      if (a.getRcode() == Rcode.NOERROR && !a.getSection(Section.ANSWER).isEmpty()) {
+        return;
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("the secondary does not serve " + zone + "\n" + Files.readString(secondary.log()));
+  }
+
+  /** Asks Unbound; the answer must have {@code rcode}, AD set, and data exactly when {@code data}. */
+  private static void validated(UnboundResolver unbound, String name, int type, int rcode, boolean data)
+      throws Exception {
+    SimpleResolver resolver = new SimpleResolver("127.0.0.1");
+    resolver.setPort(unbound.port());
+    resolver.setTimeout(Duration.ofSeconds(5));
+    Message query = Message.newQuery(Record.newRecord(Name.fromConstantString(name), type, DClass.IN));
+    query.addRecord(new OPTRecord(1232, 0, 0, Flags.DO), Section.ADDITIONAL);
+    Message answer = resolver.send(query);
+    String why = name + " " + Type.string(type) + ":\n" + answer + "\nUnbound's log:\n"
+        + Files.readString(unbound.log());
+    assertEquals(rcode, answer.getRcode(), why);
+    assertTrue(answer.getHeader().getFlag(Flags.AD), "validated (AD): " + why);
+    assertEquals(data, answer.getSection(Section.ANSWER).stream().anyMatch(r -> r.getType() == type), why);
   }
 }
