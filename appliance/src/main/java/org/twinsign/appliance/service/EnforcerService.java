@@ -322,7 +322,8 @@ public final class EnforcerService {
     if (signed.zone() == null) {
       services.signedZones().forget(zoneName);
     } else {
-      services.signedZones().publish(zoneName, signed.serial(), signed.publishedDigest(), signed.zone());
+      services.signedZones().publish(zoneName, signed.serial(), signed.publishedDigest(), signed.zone(),
+          org.twinsign.appliance.zone.JournalFile.of(signed.output()));
     }
   }
 

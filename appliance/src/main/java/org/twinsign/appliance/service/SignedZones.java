@@ -5,7 +5,12 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.twinsign.appliance.zone.Journal;
+import org.twinsign.appliance.zone.JournalFile;
 import org.twinsign.appliance.zone.Zone;
 import org.twinsign.appliance.zone.ZoneDiff;
 
@@ -19,6 +24,7 @@ import org.twinsign.appliance.zone.ZoneDiff;
  * daemon: one term as master); thread-safe.
  */
 public final class SignedZones {
+  private static final Logger LOG = LoggerFactory.getLogger(SignedZones.class);
   /**
    * A published signed zone; {@code zone} is never changed once here, so readers need no lock.
    * {@code journal} holds the diffs that led to it (IXFR), shared by the zone's versions.
@@ -45,13 +51,28 @@ public final class SignedZones {
     listeners.add(listener);
   }
 
-  /** The zone's newly published (and committed) version. */
-  void publish(String zone, long serial, String digest, Zone signed) {
+  /**
+   * The zone's newly published (and committed) version; its diff from the version before goes
+   * into the journal, in memory and in {@code journalFile}.
+   */
+  void publish(String zone, long serial, String digest, Zone signed, Path journalFile) {
     Journal journal = journals.computeIfAbsent(zone, z -> new Journal());
     Version before = versions.get(zone);
     if (before != null && before.zone().soa() != null && signed.soa() != null && before.serial() != serial) {
       // the diff is made before the version is served: a secondary never sees a serial it cannot get by IXFR
-      journal.append(ZoneDiff.between(before.zone(), signed));
+      ZoneDiff diff = ZoneDiff.between(before.zone(), signed);
+      boolean rewrite = journal.append(diff);
+      try {
+        if (rewrite) {
+          JournalFile.rewrite(journalFile, journal.diffs());
+        } else {
+          JournalFile.append(journalFile, diff);
+        }
+      } catch (IOException e) {
+        // IXFR still works from memory; after a restart the secondaries transfer the whole zone once
+        LOG.warn("zone {}: the journal {} could not be written ({}): IXFR history is lost at the next restart",
+            zone, journalFile, e.getMessage());
+      }
     }
     Version version = new Version(zone, serial, digest, signed, journal);
     versions.put(zone, version);
@@ -64,10 +85,17 @@ public final class SignedZones {
     }
   }
 
-  /** A version read back from the published file at the start of a term: no listener is told (nothing new). */
-  void loaded(String zone, long serial, String digest, Zone signed) {
-    versions.putIfAbsent(zone, new Version(zone, serial, digest, signed, journals.computeIfAbsent(zone,
-        z -> new Journal())));
+  /**
+   * A version read back from the published file at the start of a term, with the journal on disk
+   * that leads to it: no listener is told (nothing new).
+   */
+  void loaded(String zone, long serial, String digest, Zone signed, Path journalFile) {
+    Journal journal = journals.computeIfAbsent(zone, z -> {
+      Journal fresh = new Journal();
+      JournalFile.read(journalFile, serial).forEach(fresh::append);
+      return fresh;
+    });
+    versions.putIfAbsent(zone, new Version(zone, serial, digest, signed, journal));
   }
 
   /** Forgets the zone's version: its published file is what counts (passed through, deleted, unknown commit). */

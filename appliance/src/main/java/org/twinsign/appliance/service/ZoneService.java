@@ -130,7 +130,8 @@ public final class ZoneService {
         }
         org.twinsign.appliance.zone.Zone zone = ZoneFileReader.read(row.output(), origin(row.name()));
         long serial = zone.soa() == null ? 0 : zone.soa().getSerial();
-        services.signedZones().loaded(row.name(), serial, row.publishedDigest(), zone);
+        services.signedZones().loaded(row.name(), serial, row.publishedDigest(), zone,
+            org.twinsign.appliance.zone.JournalFile.of(row.output()));
         lines.add("zone " + row.name() + ": serial " + serial + " loaded from " + row.output());
       } catch (RuntimeException e) {
         lines.add("zone " + row.name() + ": the published file " + row.output() + " could not be loaded ("

@@ -29,18 +29,38 @@ public final class Journal {
     this.maxRecords = maxRecords;
   }
 
-  /** Adds the diff to the newest version; a diff that does not start where the last ended starts the journal over. */
-  public synchronized void append(ZoneDiff diff) {
+  /**
+   * Adds the diff to the newest version; a diff that does not start where the last ended starts
+   * the journal over.
+   *
+   * @return whether older diffs were dropped (a copy on disk must be rewritten, not appended to)
+   */
+  public synchronized boolean append(ZoneDiff diff) {
+    boolean dropped = false;
     ZoneDiff last = diffs.peekLast();
     if (last != null && last.to().getSerial() != diff.from().getSerial()) {
+      dropped = true;
       diffs.clear();
       records = 0;
     }
+    if (diff.size() > maxRecords) {
+      // a change of most of the zone (a new NSEC3 salt, a key rollover): cheaper sent whole
+      diffs.clear();
+      records = 0;
+      return true;
+    }
     diffs.addLast(diff);
     records += diff.size();
-    while (diffs.size() > 1 && (diffs.size() > maxDiffs || records > maxRecords)) {
+    while (diffs.size() > maxDiffs || records > maxRecords) {
       records -= diffs.removeFirst().size();
+      dropped = true;
     }
+    return dropped;
+  }
+
+  /** The diffs, oldest first (a copy). */
+  public synchronized java.util.List<ZoneDiff> diffs() {
+    return java.util.List.copyOf(diffs);
   }
 
   /**

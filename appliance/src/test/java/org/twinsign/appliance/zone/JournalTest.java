@@ -69,9 +69,45 @@ class JournalTest {
     assertEquals(2, journal.depth());
     assertTrue(journal.since(2).isEmpty(), "serial 2 is gone from the journal");
     assertEquals(5, journal.since(3).orElseThrow().to().getSerial());
+    Journal small = new Journal(10, 3);
+    small.append(ZoneDiff.between(zone(1, ""), zone(2, "a A 192.0.2.1\nb A 192.0.2.2\n")));
+    assertEquals(0, small.depth(), "a diff larger than the journal's bound is not kept: the zone goes whole");
     Zone unrelated = zone(9, "");
     journal.append(ZoneDiff.between(zone(8, ""), unrelated)); // does not start at 5: the journal starts over
     assertEquals(1, journal.depth());
     assertEquals(8, journal.oldestSerial());
+  }
+
+  @Test
+  void theJournalOnDiskLeadsToTheVersionHeldAndSurvivesATornWrite() throws Exception {
+    Zone v1 = zone(1, "a A 192.0.2.10\n");
+    Zone v2 = zone(2, "a A 192.0.2.10\nb A 192.0.2.11\n");
+    Zone v3 = zone(3, "b A 192.0.2.11\nc 600 TXT \"three\"\n");
+    Path file = JournalFile.of(dir.resolve("j.test.signed"));
+    assertEquals("j.test.signed.journal", file.getFileName().toString());
+    JournalFile.append(file, ZoneDiff.between(v1, v2));
+    JournalFile.append(file, ZoneDiff.between(v2, v3));
+
+    List<ZoneDiff> read = JournalFile.read(file, 3);
+    assertEquals(2, read.size());
+    Journal journal = new Journal();
+    read.forEach(journal::append);
+    ZoneDiff direct = ZoneDiff.between(v1, v3);
+    ZoneDiff fromDisk = journal.since(1).orElseThrow();
+    assertEquals(text(direct.removed()), text(fromDisk.removed()));
+    assertEquals(text(direct.added()), text(fromDisk.added()));
+    assertEquals(List.of(), JournalFile.read(file, 7), "a journal that does not end at the version held is not used");
+    assertEquals(1, JournalFile.read(file, 2).size(), "the chain up to the version held");
+
+    // a crash in the middle of the last block: it is dropped, the ones before stand
+    byte[] bytes = Files.readAllBytes(file);
+    Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length - 5));
+    assertEquals(1, JournalFile.read(file, 2).size());
+    assertEquals(List.of(), JournalFile.read(file, 3));
+
+    JournalFile.rewrite(file, List.of(ZoneDiff.between(v2, v3)));
+    assertEquals(3, JournalFile.read(file, 3).get(0).to().getSerial());
+    JournalFile.rewrite(file, List.of());
+    assertTrue(!Files.exists(file));
   }
 }
