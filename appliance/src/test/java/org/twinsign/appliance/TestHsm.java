@@ -34,6 +34,20 @@ public final class TestHsm {
   }
 
   /** The directory holding the tokens, the config files and the PIN files. */
+  /** A new ECDSA P-256 KSK and ZSK in {@code token} (labels {@code label}-ksk, -zsk), as the signer uses them. */
+  public static java.util.List<org.twinsign.appliance.dnssec.ZoneKey> kskAndZsk(
+      org.twinsign.appliance.hsm.HsmToken token, org.xbill.DNS.Name origin, String label) {
+    java.util.List<org.twinsign.appliance.dnssec.ZoneKey> keys = new java.util.ArrayList<>();
+    for (org.twinsign.appliance.dnssec.KeyRole role : new org.twinsign.appliance.dnssec.KeyRole[] {
+        org.twinsign.appliance.dnssec.KeyRole.KSK, org.twinsign.appliance.dnssec.KeyRole.ZSK}) {
+      org.twinsign.appliance.hsm.HsmKey key = token.generate(
+          org.twinsign.appliance.dnssec.DnssecAlgorithm.ECDSAP256SHA256, 0, label + "-" + role.name().toLowerCase());
+      keys.add(org.twinsign.appliance.dnssec.ZoneKey.of(key.locator().hex(), role, origin, 3600, key.algorithm(),
+          key.publicKey(), data -> token.sign(key, data)));
+    }
+    return keys;
+  }
+
   public static Path directory() {
     String conf = System.getenv("SOFTHSM2_CONF");
     if (conf == null) {

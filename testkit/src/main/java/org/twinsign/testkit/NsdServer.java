@@ -43,11 +43,7 @@ public final class NsdServer implements AutoCloseable {
     Path dir = TempDirs.create("nsd");
     int port = Ports.freeLoopbackPort();
     try {
-      StringBuilder conf = new StringBuilder("server:\n  ip-address: 127.0.0.1\n  port: " + port
-          + "\n  do-ip6: no\n  username: \"\"\n  chroot: \"\"\n  zonesdir: \"" + dir + "\"\n  pidfile: \"" + dir
-          + "/nsd.pid\"\n  database: \"\"\n  zonelistfile: \"" + dir + "/zone.list\"\n  xfrdfile: \"" + dir
-          + "/xfrd.state\"\n  xfrdir: \"" + dir + "\"\n  logfile: \"" + dir + "/nsd.log\"\n  server-count: 1\n"
-          + "  verbosity: 1\nremote-control:\n  control-enable: no\n");
+      StringBuilder conf = serverClause(dir, port, "  verbosity: 1\n");
       for (Map.Entry<String, String> zone : new TreeMap<>(zones).entrySet()) {
         Files.writeString(dir.resolve(zone.getKey() + ".zone"), zone.getValue());
         conf.append("zone:\n  name: \"").append(zone.getKey()).append("\"\n  zonefile: \"").append(zone.getKey())
@@ -91,11 +87,7 @@ public final class NsdServer implements AutoCloseable {
     Path dir = TempDirs.create("nsd-secondary");
     int port = Ports.freeLoopbackPort();
     try {
-      StringBuilder conf = new StringBuilder("server:\n  ip-address: 127.0.0.1\n  port: " + port
-          + "\n  do-ip6: no\n  username: \"\"\n  chroot: \"\"\n  zonesdir: \"" + dir + "\"\n  pidfile: \"" + dir
-          + "/nsd.pid\"\n  database: \"\"\n  zonelistfile: \"" + dir + "/zone.list\"\n  xfrdfile: \"" + dir
-          + "/xfrd.state\"\n  xfrdir: \"" + dir + "\"\n  logfile: \"" + dir + "/nsd.log\"\n  server-count: 1\n"
-          + "  verbosity: 2\n  xfrd-reload-timeout: 0\nremote-control:\n  control-enable: no\n");
+      StringBuilder conf = serverClause(dir, port, "  verbosity: 2\n  xfrd-reload-timeout: 0\n");
       String keyName = key == null ? "NOKEY" : key.name();
       if (key != null) {
         conf.append("key:\n  name: \"").append(key.name()).append("\"\n  algorithm: ").append(key.algorithm())
@@ -118,6 +110,15 @@ public final class NsdServer implements AutoCloseable {
       TempDirs.deleteRecursively(dir);
       throw new UncheckedIOException("cannot set up NSD in " + dir + ": " + e.getMessage(), e);
     }
+  }
+
+  /** NSD's server clause: loopback, its own directory for everything, no privileges to drop; then {@code extra}. */
+  private static StringBuilder serverClause(Path dir, int port, String extra) {
+    return new StringBuilder("server:\n  ip-address: 127.0.0.1\n  port: " + port
+        + "\n  do-ip6: no\n  username: \"\"\n  chroot: \"\"\n  zonesdir: \"" + dir + "\"\n  pidfile: \"" + dir
+        + "/nsd.pid\"\n  database: \"\"\n  zonelistfile: \"" + dir + "/zone.list\"\n  xfrdfile: \"" + dir
+        + "/xfrd.state\"\n  xfrdir: \"" + dir + "\"\n  logfile: \"" + dir + "/nsd.log\"\n  server-count: 1\n"
+        + extra + "remote-control:\n  control-enable: no\n");
   }
 
   /** NSD's log file. */

@@ -30,15 +30,12 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 import org.twinsign.appliance.TestHsm;
 import org.twinsign.appliance.dnssec.DenialPolicy;
-import org.twinsign.appliance.dnssec.DnssecAlgorithm;
-import org.twinsign.appliance.dnssec.KeyRole;
 import org.twinsign.appliance.dnssec.Nsec3Parameters;
 import org.twinsign.appliance.dnssec.SerialPolicy;
 import org.twinsign.appliance.dnssec.SignatureTiming;
 import org.twinsign.appliance.dnssec.ZoneKey;
 import org.twinsign.appliance.dnssec.ZoneSigner;
 import org.twinsign.appliance.hsm.HsmConfig;
-import org.twinsign.appliance.hsm.HsmKey;
 import org.twinsign.appliance.hsm.HsmToken;
 import org.twinsign.appliance.zone.Journal;
 import org.twinsign.appliance.zone.Zone;
@@ -101,13 +98,7 @@ class ZoneTransferTest {
   @BeforeAll
   static void keys() {
     token = HsmToken.open(HsmConfig.load(TestHsm.config(TestHsm.PRIMARY)), 2);
-    HsmKey ksk = token.generate(DnssecAlgorithm.ECDSAP256SHA256, 0, "xfr-ksk");
-    HsmKey zsk = token.generate(DnssecAlgorithm.ECDSAP256SHA256, 0, "xfr-zsk");
-    keys = List.of(
-        ZoneKey.of(ksk.locator().hex(), KeyRole.KSK, ORIGIN, 3600, ksk.algorithm(), ksk.publicKey(),
-            data -> token.sign(ksk, data)),
-        ZoneKey.of(zsk.locator().hex(), KeyRole.ZSK, ORIGIN, 3600, zsk.algorithm(), zsk.publicKey(),
-            data -> token.sign(zsk, data)));
+    keys = TestHsm.kskAndZsk(token, ORIGIN, "xfr");
   }
 
   @AfterAll

@@ -20,7 +20,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.twinsign.appliance.TestHsm;
 import org.twinsign.appliance.Verifiers;
 import org.twinsign.appliance.hsm.HsmConfig;
-import org.twinsign.appliance.hsm.HsmKey;
 import org.twinsign.appliance.hsm.HsmToken;
 import org.twinsign.appliance.zone.Zone;
 import org.twinsign.appliance.zone.ZoneFileReader;
@@ -50,13 +49,7 @@ class IncrementalSigningTest {
   @BeforeAll
   static void keys() {
     token = HsmToken.open(HsmConfig.load(TestHsm.config(TestHsm.PRIMARY)), 2);
-    HsmKey ksk = token.generate(DnssecAlgorithm.ECDSAP256SHA256, 0, "inc-ksk");
-    HsmKey zsk = token.generate(DnssecAlgorithm.ECDSAP256SHA256, 0, "inc-zsk");
-    keys = List.of(
-        ZoneKey.of(ksk.locator().hex(), KeyRole.KSK, ORIGIN, 3600, ksk.algorithm(), ksk.publicKey(),
-            data -> token.sign(ksk, data)),
-        ZoneKey.of(zsk.locator().hex(), KeyRole.ZSK, ORIGIN, 3600, zsk.algorithm(), zsk.publicKey(),
-            data -> token.sign(zsk, data)));
+    keys = TestHsm.kskAndZsk(token, ORIGIN, "inc");
   }
 
   @AfterAll
