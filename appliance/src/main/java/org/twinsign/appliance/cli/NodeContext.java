@@ -17,4 +17,7 @@ public interface NodeContext {
 
   /** The cluster as this node sees it, for {@code cluster ...}. */
   ClusterOperations cluster();
+
+  /** The node's DNS side, or null if it has none ({@code dns.listen} unset). */
+  org.twinsign.appliance.dns.DnsOperations dns();
 }

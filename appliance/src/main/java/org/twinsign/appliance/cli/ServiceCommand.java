@@ -15,6 +15,12 @@ abstract class ServiceCommand implements Runnable, Routed {
   /** The command's work; what it prints to {@code out} is the operator's answer. */
   abstract void run(Services services, PrintWriter out);
 
+  /** The DNS side of the node daemon running this command, or null (no daemon, or no {@code dns.listen}). */
+  org.twinsign.appliance.dns.DnsOperations dns() {
+    TwinsignCommand root = (TwinsignCommand) spec.root().userObject();
+    return root.node == null ? null : root.node.dns();
+  }
+
   /** Checks the options before anything is opened; throws a ParameterException on bad usage. */
   void check() {}
 

@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 /** {@code twinsign zone add|list|delete}. */
 @Command(name = "zone", description = "Zones: their policy and files.",
     subcommands = {ZoneCommand.Add.class, ZoneCommand.ListZones.class, ZoneCommand.Delete.class,
-        ZoneCommand.SetPolicy.class})
+        ZoneCommand.SetPolicy.class, ZoneCommand.Status.class, ZoneCommand.Resign.class, ZoneCommand.Notify.class})
 final class ZoneCommand extends CommandGroup {
 
   @Command(name = "add", description = "Add a zone; its keys come with the next 'enforce'.")
@@ -104,6 +104,67 @@ final class ZoneCommand extends CommandGroup {
     @Override
     void run(Services services, PrintWriter out) {
       out.println(services.zones().setPolicy(name, policy));
+    }
+  }
+
+  @Command(name = "status", description = {"One zone as the node asked has it: source, serials, schedule, journal.",
+      "In a pair also what the node serves, its last transfers in and out and the last NOTIFY it sent."})
+  static final class Status extends ServiceCommand {
+    @Option(names = "--zone", required = true, paramLabel = "NAME")
+    String name;
+
+    @Option(names = "--json", description = "As JSON.")
+    boolean json;
+
+    @Override
+    public boolean changesState() {
+      return false;
+    }
+
+    @Override
+    void run(Services services, PrintWriter out) {
+      java.util.Map<String, String> status = services.zones().status(name);
+      org.twinsign.appliance.dns.DnsOperations dns = dns();
+      if (dns != null) {
+        status.putAll(dns.status(ZoneService.origin(ZoneService.canonical(name))));
+      } else {
+        status.put("served", "by file only (no node daemon with dns.listen answered)");
+      }
+      if (json) {
+        JsonOutput.print(out, status);
+        return;
+      }
+      status.forEach((k, v) -> out.printf("%-18s %s%n", k + ":", v));
+    }
+  }
+
+  @Command(name = "resign", description = {"Sign a zone now, whatever its schedule (signatures still valid are kept).",
+      "As OpenDNSSEC's 'ods-signer sign'."})
+  static final class Resign extends ServiceCommand {
+    @Option(names = "--zone", required = true, paramLabel = "NAME")
+    String name;
+
+    @Override
+    void run(Services services, PrintWriter out) {
+      services.zones().resign(name).forEach(out::println);
+    }
+  }
+
+  @Command(name = "notify", description = {"Send NOTIFY of a zone's current serial to the secondaries now.",
+      "Runs on the master's DNS side (dns.notify)."})
+  static final class Notify extends ServiceCommand {
+    @Option(names = "--zone", required = true, paramLabel = "NAME")
+    String name;
+
+    @Override
+    void run(Services services, PrintWriter out) {
+      services.zones().require(name);
+      org.twinsign.appliance.dns.DnsOperations dns = dns();
+      if (dns == null) {
+        throw new IllegalStateException("zone notify needs the node daemon's DNS side (node.mode=pair with"
+            + " dns.listen and dns.notify): a single signer publishes by file, and its name servers reload it");
+      }
+      out.println(dns.notifyNow(ZoneService.origin(ZoneService.canonical(name))));
     }
   }
 }

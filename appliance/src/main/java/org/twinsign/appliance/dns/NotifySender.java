@@ -46,6 +46,23 @@ public final class NotifySender implements AutoCloseable {
     return t;
   });
   private final Map<String, Long> latest = new ConcurrentHashMap<>();
+  private volatile TransferLog log = new TransferLog();
+
+  /** Records each NOTIFY's outcome in {@code log} (for {@code zone status}). */
+  public NotifySender logTo(TransferLog log) {
+    this.log = log;
+    return this;
+  }
+
+  /** Whether any secondary is configured. */
+  public boolean hasSecondaries() {
+    return !secondaries.isEmpty();
+  }
+
+  /** The secondaries, HOST:PORT. */
+  public java.util.List<String> secondaries() {
+    return secondaries.stream().map(ServerAddress::format).toList();
+  }
 
   /**
    * @param key signs every NOTIFY, or null
@@ -98,6 +115,8 @@ public final class NotifySender implements AutoCloseable {
           if (answer.getHeader().getID() == notify.getHeader().getID() && answer.getHeader().getFlag(Flags.QR)) {
             LOG.info("NOTIFY of zone {} serial {} to {}: {}", zone, soa.getSerial(), secondary,
                 org.xbill.DNS.Rcode.string(answer.getRcode()));
+            log.notified(zone, ServerAddress.format(secondary), "serial " + soa.getSerial() + ", answered "
+                + org.xbill.DNS.Rcode.string(answer.getRcode()));
             latest.remove(id, soa.getSerial());
             return;
           }
@@ -112,6 +131,8 @@ public final class NotifySender implements AutoCloseable {
     }
     LOG.warn("NOTIFY of zone {} serial {} to {}: no answer after {} attempts; it picks the serial up at its next"
         + " SOA refresh", zone, soa.getSerial(), secondary, ATTEMPTS);
+    log.notified(zone, ServerAddress.format(secondary), "serial " + soa.getSerial() + ", no answer after " + ATTEMPTS
+        + " attempts");
   }
 
   private static void sleep(Duration d) {

@@ -29,6 +29,13 @@ public final class Responder implements DnsServer.Handler {
   private final TsigKeys keys;
   private final Name requiredKey;
   private volatile NotifyIn notifyIn = (zone, from, key) -> "this signer takes no zone by transfer";
+  private volatile TransferLog transfers = new TransferLog();
+
+  /** Records the transfers answered in {@code log} (for {@code zone status}). */
+  public Responder logTransfersTo(TransferLog log) {
+    this.transfers = log;
+    return this;
+  }
 
   /** Where a NOTIFY from a hidden primary goes (RFC 1996): the zones taken by transfer. */
   public interface NotifyIn {
@@ -168,6 +175,7 @@ public final class Responder implements DnsServer.Handler {
     }
     LOG.info("{}{}: {} messages, {} bytes", how, tsig == null ? "" : " (TSIG " + tsig.getName() + ")",
         stream.messages(), stream.bytes());
+    transfers.out(zoneName, peer, how + ", " + stream.bytes() + " bytes");
   }
 
   /** The serial an IXFR client holds (the SOA in the query's authority section, RFC 1995 §3), or null. */

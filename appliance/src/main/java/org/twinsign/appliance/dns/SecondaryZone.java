@@ -47,12 +47,19 @@ public final class SecondaryZone {
   private final List<InetSocketAddress> primaries;
   private final TSIG key;
   private final Path file;
+  private final TransferLog log;
   private Zone zone;
   private Instant lastSuccess;
   private volatile Instant next = Instant.EPOCH;
   private volatile boolean expired;
 
   public SecondaryZone(Name origin, List<InetSocketAddress> primaries, TSIG key, Path file) {
+    this(origin, primaries, key, file, new TransferLog());
+  }
+
+  /** As above, recording each transfer in in {@code log}. */
+  public SecondaryZone(Name origin, List<InetSocketAddress> primaries, TSIG key, Path file, TransferLog log) {
+    this.log = log;
     this.origin = origin;
     this.primaries = List.copyOf(primaries);
     this.key = key;
@@ -115,6 +122,7 @@ public final class SecondaryZone {
       try {
         String how = transfer(primary, held);
         succeeded(now, zone.soa());
+        log.in(origin, peer, how);
         return new Outcome(true, "zone " + origin + ": " + how + " from " + peer);
       } catch (IOException | ZoneTransferException | RuntimeException e) {
         problems.append("; ").append(peer).append(": transfer refused (").append(e.getMessage()).append(')');

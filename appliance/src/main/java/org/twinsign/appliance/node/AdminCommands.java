@@ -105,6 +105,18 @@ final class AdminCommands implements NodeContext {
     return cluster;
   }
 
+  private volatile org.twinsign.appliance.dns.DnsOperations dns;
+
+  /** The node's DNS side, once it runs. */
+  void useDns(org.twinsign.appliance.dns.DnsOperations dns) {
+    this.dns = dns;
+  }
+
+  @Override
+  public org.twinsign.appliance.dns.DnsOperations dns() {
+    return dns;
+  }
+
   synchronized void close() {
     if (readOnly != null) {
       readOnly.close();

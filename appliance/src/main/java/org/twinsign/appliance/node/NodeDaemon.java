@@ -94,6 +94,7 @@ public final class NodeDaemon implements AutoCloseable {
     commands = new AdminCommands(config, duties, view, token);
     admin = AdminServer.start(pair.adminHost(), pair.adminPort(), token, commands);
     dns = NodeDns.start(config.source().toString(), pair.dns(), duties);
+    commands.useDns(dns);
     leadership.start();
     loop.start();
     // a tick can wait on a promotion (database catch-up, fence command): allow for those

@@ -26,15 +26,18 @@ import org.xbill.DNS.SOARecord;
  * sends NOTIFY for each new one; on the standby, or a master whose lease lapsed, it refuses. What
  * it serves is what the current term publishes (and what it read back when the term started).
  */
-final class NodeDns implements ServedZones, AutoCloseable {
+final class NodeDns implements ServedZones, org.twinsign.appliance.dns.DnsOperations, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(NodeDns.class);
 
   private final MasterDuties duties;
   private final DnsServer server;
   private final NotifySender notifier;
   private final ZoneSources sources;
+  private final org.twinsign.appliance.dns.TransferLog transfers;
 
-  private NodeDns(MasterDuties duties, DnsServer server, NotifySender notifier, ZoneSources sources) {
+  private NodeDns(MasterDuties duties, DnsServer server, NotifySender notifier, ZoneSources sources,
+      org.twinsign.appliance.dns.TransferLog transfers) {
+    this.transfers = transfers;
     this.duties = duties;
     this.server = server;
     this.notifier = notifier;
@@ -72,19 +75,20 @@ final class NodeDns implements ServedZones, AutoCloseable {
       secondaries.add(new InetSocketAddress(e.host(), e.port()));
     }
     NodeDns[] self = new NodeDns[1];
-    NotifySender notifier = new NotifySender(secondaries, notifyKey, () -> self[0].notServing());
+    org.twinsign.appliance.dns.TransferLog transfers = new org.twinsign.appliance.dns.TransferLog();
+    NotifySender notifier = new NotifySender(secondaries, notifyKey, () -> self[0].notServing()).logTo(transfers);
     DnsServer server;
-    ZoneSources sources = new ZoneSources(duties, keys);
+    ZoneSources sources = new ZoneSources(duties, keys, transfers);
     try {
       server = DnsServer.start(new InetSocketAddress(dns.listenHost(), dns.listenPort()),
           new Responder(new Forward(self), AddressAcl.parse(dns.allowTransfer()), keys, transferKey)
-              .notifyTo(sources), DnsServer.Limits.DEFAULT);
+              .notifyTo(sources).logTransfersTo(transfers), DnsServer.Limits.DEFAULT);
     } catch (IOException e) {
       notifier.close();
       throw new ConfigException(source + ": dns.listen " + dns.listenHost() + ":" + dns.listenPort() + ": "
           + e.getMessage());
     }
-    self[0] = new NodeDns(duties, server, notifier, sources.start());
+    self[0] = new NodeDns(duties, server, notifier, sources.start(), transfers);
     duties.onTerm(services -> services.signedZones().addListener(self[0]::published));
     LOG.info("DNS on {}:{} (transfers to {}{}; NOTIFY to {})", dns.listenHost(), server.port(),
         dns.allowTransfer(), transferKey == null ? "" : ", TSIG " + transferKey, secondaries.isEmpty() ? "nobody"
@@ -136,6 +140,43 @@ final class NodeDns implements ServedZones, AutoCloseable {
 
   int port() {
     return server.port();
+  }
+
+  @Override
+  public java.util.Map<String, String> status(Name zone) {
+    java.util.Map<String, String> s = new java.util.LinkedHashMap<>();
+    String why = notServing();
+    Version v = current(zone);
+    s.put("served", why != null ? "no: " + why : v == null ? "no: not signed in this term yet"
+        : "serial " + v.serial() + " on " + server.address().getAddress().getHostAddress() + ":" + server.port());
+    if (v != null) {
+      s.put("journal", v.journal().depth() == 0 ? "empty (IXFR answered with the whole zone)"
+          : v.journal().depth() + " versions back to serial " + v.journal().oldestSerial());
+    }
+    String source = sources.describe(zone);
+    if (source != null) {
+      s.put("source", source);
+    }
+    transfers.of(zone).forEach((kind, event) -> s.put(kind, event.toString()));
+    return s;
+  }
+
+  @Override
+  public String notifyNow(Name zone) {
+    String why = notServing();
+    if (why != null) {
+      throw new IllegalStateException("no NOTIFY sent: " + why);
+    }
+    Version v = current(zone);
+    if (v == null) {
+      throw new IllegalStateException("no NOTIFY sent: zone " + zone + " has no signed version on this node yet");
+    }
+    if (!notifier.hasSecondaries()) {
+      throw new IllegalStateException("no NOTIFY sent: dns.notify names no secondary");
+    }
+    notifier.newSerial(zone, v.zone().soa());
+    return "NOTIFY of zone " + zone + " serial " + v.serial() + " on its way to " + String.join(", ",
+        notifier.secondaries()) + " ('zone status' shows the answers)";
   }
 
   @Override

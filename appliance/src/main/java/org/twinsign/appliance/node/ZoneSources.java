@@ -40,6 +40,7 @@ final class ZoneSources implements Responder.NotifyIn, AutoCloseable {
 
   private final MasterDuties duties;
   private final TsigKeys keys;
+  private final org.twinsign.appliance.dns.TransferLog log;
   private final Map<Name, Source> sources = new ConcurrentHashMap<>();
   private final Semaphore wake = new Semaphore(0);
   private final Thread thread = new Thread(this::run, "zone-sources");
@@ -47,9 +48,10 @@ final class ZoneSources implements Responder.NotifyIn, AutoCloseable {
   private Services term;
   private long loadedAt;
 
-  ZoneSources(MasterDuties duties, TsigKeys keys) {
+  ZoneSources(MasterDuties duties, TsigKeys keys, org.twinsign.appliance.dns.TransferLog log) {
     this.duties = duties;
     this.keys = keys;
+    this.log = log;
     thread.setDaemon(true);
   }
 
@@ -160,12 +162,23 @@ final class ZoneSources implements Responder.NotifyIn, AutoCloseable {
         }
         TSIG key = row.primaryKey() == null ? null : keys.require(row.primaryKey(), "zone " + row.name()
             + " --primary-key");
-        sources.put(origin, new Source(row, new SecondaryZone(origin, primaries, key, row.input())));
+        sources.put(origin, new Source(row, new SecondaryZone(origin, primaries, key, row.input(), log)));
       } catch (IllegalArgumentException e) {
         LOG.warn("zone {}: cannot take it by transfer: {}", row.name(), e.getMessage());
       }
     }
     sources.keySet().removeIf(origin -> !seen.contains(origin));
+  }
+
+  /** What this node's master holds of a zone taken by transfer ("serial N from P, next refresh T"), or null. */
+  String describe(Name zone) {
+    Source source = sources.get(zone);
+    if (source == null) {
+      return null;
+    }
+    SecondaryZone z = source.zone();
+    return "serial " + z.serial() + " from " + String.join(", ", source.row().primaries()) + "; next refresh "
+        + z.next() + (z.expired() ? "; EXPIRED: no primary answered within the SOA's expire" : "");
   }
 
   private static Name name(String key) {

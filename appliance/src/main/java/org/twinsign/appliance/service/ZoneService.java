@@ -141,6 +141,73 @@ public final class ZoneService {
     return lines;
   }
 
+  /** The zone's row, or an error naming it. */
+  public ZoneTable.ZoneRow require(String zone) {
+    String name = canonical(zone);
+    return services.store().read(tx -> ZoneTable.require(tx, name));
+  }
+
+  /**
+   * {@code zone status}: the zone as the store and this process have it (what a node's DNS side
+   * serves is added by the node).
+   */
+  public java.util.Map<String, String> status(String zone) {
+    String name = canonical(zone);
+    java.util.Map<String, String> s = new java.util.LinkedHashMap<>();
+    java.util.Optional<ZoneTable.Due> due = services.store().read(tx -> {
+      ZoneTable.require(tx, name);
+      return ZoneTable.schedule(tx).stream().filter(d -> d.zone().equals(name)).findFirst();
+    });
+    ZoneTable.ZoneRow row = require(name);
+    s.put("zone", row.name());
+    s.put("policy", row.policy());
+    s.put("input", row.transferredIn() ? "transferred from " + String.join(", ", row.primaries())
+        + (row.primaryKey() == null ? "" : " (TSIG " + row.primaryKey() + ")") + ", kept in " + row.input()
+        : row.input().toString());
+    s.put("source serial", sourceSerial(row));
+    s.put("signed serial", row.signedSerial() == null ? "not signed yet" : row.signedSerial() + " at "
+        + row.signedAt());
+    s.put("output", row.output().toString());
+    s.put("next re-sign", row.resignAt() == null ? "at the next run" : row.resignAt().toString());
+    s.put("next enforcer run", due.map(d -> d.at() == null ? "nothing scheduled" : d.at() + " (" + d.reason() + ")")
+        .orElse("nothing scheduled"));
+    SignedZones.Version v = services.signedZones().current(name);
+    if (v != null) {
+      s.put("in memory", "serial " + v.serial() + ", journal " + v.journal().depth() + " versions");
+    }
+    return s;
+  }
+
+  private static String sourceSerial(ZoneTable.ZoneRow row) {
+    if (!Files.isRegularFile(row.input())) {
+      return row.transferredIn() ? "none yet (no transfer in)" : "the input file is missing";
+    }
+    try {
+      org.xbill.DNS.SOARecord soa = ZoneFileReader.read(row.input(), origin(row.name())).soa();
+      return soa == null ? "no SOA in the input" : Long.toString(soa.getSerial());
+    } catch (RuntimeException e) {
+      return "unreadable input: " + e.getMessage();
+    }
+  }
+
+  /** {@code zone resign}: the zone is signed now (signatures still valid are kept); the run's report. */
+  public List<String> resign(String zone) {
+    String name = canonical(zone);
+    services.store().write(services.lease(), tx -> {
+      ZoneTable.lock(tx, name);
+      ZoneTable.require(tx, name);
+      ZoneTable.signNeeded(tx, name);
+      ZoneTable.schedule(tx, name, Store.now(tx), "zone resign by an operator");
+      return null;
+    });
+    EnforcerService.Report report = services.enforcer().enforce(List.of(name));
+    List<String> lines = new ArrayList<>(report.lines());
+    if (!report.failures().isEmpty()) {
+      throw new IllegalStateException(String.join("; ", report.failures()));
+    }
+    return lines;
+  }
+
   public List<ZoneTable.ZoneRow> list() {
     return services.store().read(ZoneTable::all);
   }

@@ -148,6 +148,23 @@ class ZoneChainIT {
     assertTrue(ixfr.find(), "the secondary took the change as a diff:\n" + alpha);
     assertTrue(Long.parseLong(ixfr.group(4)) < 3000, "a few records, not the zone: " + ixfr.group());
 
+    String status = ok("alpha", "zone", "status", "--zone", "chain.test");
+    for (String line : new String[] {"input:             transferred from 127.0.0.1:" + hidden.port(),
+        "source serial:     2026120102", "signed serial:     " + second, "served:            serial " + second,
+        "journal:           1 versions back to serial " + first, "last transfer in:", "AXFR to serial 2026120102",
+        "last transfer out:", "IXFR of zone chain.test. serial " + first + " -> " + second, "last NOTIFY sent:",
+        "answered NOERROR"}) {
+      assertTrue(status.contains(line), "zone status has '" + line + "':\n" + status);
+    }
+    String standby = ok("beta", "zone", "status", "--zone", "chain.test");
+    assertTrue(standby.contains("served:            no: this node is not master"), standby);
+    assertTrue(ok("alpha", "zone", "notify", "--zone", "chain.test").contains("on its way to 127.0.0.1:"
+        + secondary.port()));
+    String resigned = ok("alpha", "zone", "resign", "--zone", "chain.test");
+    assertTrue(resigned.contains("zone chain.test: signed serial"), resigned);
+    long third = awaitSecondaryAbove(second);
+    assertTrue(third > second);
+
     SimpleResolver resolver = new SimpleResolver("127.0.0.1");
     resolver.setPort(secondary.port());
     Message query = Message.newQuery(Record.newRecord(Name.fromConstantString("new.chain.test."), Type.A, DClass.IN));

@@ -75,6 +75,27 @@ class ZoneFilesTest extends WithMariaDb {
   }
 
   @Test
+  void zoneStatusResignAndNotifyOnASingleSigner() throws Exception {
+    TestStore node = node();
+    String before = node.ok("zone", "status", "--zone", "example.com");
+    assertTrue(before.contains("signed serial:     not signed yet") && before.contains("source serial:     2026113002")
+        && before.contains("served:            by file only"), before);
+    node.ok("enforce");
+    String after = node.ok("zone", "status", "--zone", "example.com");
+    assertTrue(after.contains("signed serial:     2026113002 at ") || after.contains("signed serial:     20261130"),
+        after);
+    String resigned = node.ok("zone", "resign", "--zone", "example.com");
+    assertTrue(resigned.contains("zone example.com: signed serial"), resigned);
+    assertTrue(Verifiers.dnssecVerify(dir.resolve("signed/example.com"), "example.com", false).ok());
+    CliRun notify = node.cli("zone", "notify", "--zone", "example.com");
+    assertEquals(1, notify.exit());
+    assertTrue(notify.err().contains("zone notify needs the node daemon's DNS side"), notify.err());
+    CliRun unknown = node.cli("zone", "status", "--zone", "nope.example");
+    assertEquals(1, unknown.exit());
+    assertTrue(unknown.err().contains("nope.example"), unknown.err());
+  }
+
+  @Test
   void deletingAZoneKeepsItsKeysUntilTheyArePurged() throws Exception {
     TestStore node = TestStore.create(server, dir, false, "");
     node.ok("setup", "--simulation", "--start", "2025-01-01T00:00:00Z");
