@@ -7,7 +7,7 @@ TWINSIGN_HOST_PACKAGES="
   mariadb-server
   zookeeper libslf4j-java
   bind9-utils bind9-dnsutils ldnsutils knot-dnsutils knot-dnssecutils
-  nsd unbound
+  nsd unbound knot
   opendnssec-common
 "
 

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -167,35 +166,9 @@ public final class NsdServer implements AutoCloseable {
 
   /** Waits until NSD answers the zone's SOA with {@code serial} (any, if -1) for at most {@code limit}. */
   public void awaitSerial(String zone, long serial, Duration limit) {
-    Path dig = HostTool.require("dig", "bind9-dnsutils");
-    long deadline = System.nanoTime() + limit.toNanos();
-    String last = "";
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException("nsd exited; " + dir.resolve("nsd.log") + " says:\n"
-            + LocalProcess.tail(dir.resolve("nsd.log"), 15) + process.logTail(10));
-      }
-      try {
-        Process query = new ProcessBuilder(dig.toString(), "+short", "+time=1", "+tries=1", "-p",
-            Integer.toString(port), "@127.0.0.1", zone, "SOA").redirectErrorStream(true).start();
-        last = new String(query.getInputStream().readAllBytes()).trim();
-        query.waitFor();
-        List<String> fields = new ArrayList<>(List.of(last.split("\\s+")));
-        if (fields.size() >= 7 && (serial < 0 || fields.get(2).equals(Long.toString(serial)))) {
-          return;
-        }
-        Thread.sleep(100);
-      } catch (IOException e) {
-        last = e.getMessage();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted", e);
-      }
-    }
-    throw new IllegalStateException("NSD on port " + port + " does not serve " + zone
-        + (serial < 0 ? "" : " with serial " + serial) + " (last answer: " + last + "); log:\n"
-        + LocalProcess.tail(dir.resolve("nsd.log"), 15));
+    SoaProbe.await("NSD", process, dir.resolve("nsd.log"), port, zone, serial, limit);
   }
+
 
   @Override
   public void close() {

@@ -70,6 +70,8 @@ public final class DnsServer implements AutoCloseable {
   private final AtomicInteger active = new AtomicInteger();
   private final java.util.Map<java.net.InetAddress, AtomicInteger> perClient = new ConcurrentHashMap<>();
   private volatile boolean closed;
+  private Thread udpThread;
+  private Thread acceptThread;
 
   private DnsServer(Handler handler, Limits limits, DatagramSocket udp, ServerSocket tcp) {
     this.handler = handler;
@@ -101,8 +103,10 @@ public final class DnsServer implements AutoCloseable {
       }
     }
     DnsServer server = new DnsServer(handler, limits, udp, tcp);
-    daemon(server::serveUdp, "dns-udp").start();
-    daemon(server::acceptTcp, "dns-accept").start();
+    server.udpThread = daemon(server::serveUdp, "dns-udp");
+    server.acceptThread = daemon(server::acceptTcp, "dns-accept");
+    server.udpThread.start();
+    server.acceptThread.start();
     long period = Math.max(100, limits.idle().toMillis() / 4);
     server.reaper.scheduleWithFixedDelay(server::reap, period, period, TimeUnit.MILLISECONDS);
     return server;
@@ -323,5 +327,15 @@ public final class DnsServer implements AutoCloseable {
     }
     connections.shutdownNow();
     reaper.shutdownNow();
+    // a socket closed while a thread is blocked on it is released when that thread lets go: wait,
+    // so that the address can be bound again at once (a restart of the DNS side)
+    for (Thread t : new Thread[] {udpThread, acceptThread}) {
+      try {
+        t.join(2000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
   }
 }

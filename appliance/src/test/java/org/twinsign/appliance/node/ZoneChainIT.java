@@ -15,6 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.twinsign.appliance.demo.LocalPair;
+import org.twinsign.testkit.KnotServer;
 import org.twinsign.testkit.NsdServer;
 import org.twinsign.testkit.UnboundResolver;
 import org.xbill.DNS.DClass;
@@ -29,7 +30,7 @@ import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.Type;
 
 /**
- * The signer in its chain, every part a separate process: a hidden primary (NSD) serves the
+ * The signer in its chain, every part a separate process: a hidden primary (Knot) serves the
  * unsigned zone and notifies both signers; the master transfers it, signs it and notifies the
  * secondary (NSD, with both signers as its primaries), which transfers the signed zone; a change
  * at the hidden primary reaches the secondary signed, the second time as a diff (IXFR).
@@ -41,7 +42,7 @@ class ZoneChainIT {
   Path dir;
 
   private LocalPair pair;
-  private NsdServer hidden;
+  private KnotServer hidden;
   private NsdServer secondary;
 
   @AfterEach
@@ -101,7 +102,7 @@ class ZoneChainIT {
     pair = LocalPair.create(dir, 1, SESSION, new PrintWriter(System.out, true));
     List<String> signers = LocalPair.NODES.stream().map(n -> pair.dnsAddress(n).replace(':', '@')).toList();
     secondary = NsdServer.secondary(List.of("chain.test", "nsec.test"), signers, null);
-    hidden = NsdServer.start(Map.of("chain.test", unsigned(2026120101, ""), "nsec.test",
+    hidden = KnotServer.start(Map.of("chain.test", unsigned(2026120101, ""), "nsec.test",
         unsigned("nsec.test", 7, "")), signers);
     for (String node : LocalPair.NODES) {
       pair.configure(node, "dns.notify=127.0.0.1:" + secondary.port());
@@ -143,6 +144,8 @@ class ZoneChainIT {
     alpha = Files.readString(pair.process("alpha").log());
     assertTrue(alpha.contains("NOTIFY from 127.0.0.1#") && alpha.contains("for zone chain.test.: refreshing"),
         "the hidden primary's NOTIFY brought it:\n" + alpha);
+    assertTrue(alpha.contains("zone chain.test.: IXFR (1 diff(s)) to serial 2026120102 (was 2026120101) from"
+        + " 127.0.0.1:" + hidden.port()), "as a diff from the hidden primary:\n" + alpha);
     Matcher ixfr = Pattern.compile("IXFR of zone chain.test. serial " + first + " -> " + second
         + " to 127.0.0.1#\\d+ \\((\\d+) removed, (\\d+) added\\): (\\d+) messages, (\\d+) bytes").matcher(alpha);
     assertTrue(ixfr.find(), "the secondary took the change as a diff:\n" + alpha);
@@ -151,7 +154,7 @@ class ZoneChainIT {
     String status = ok("alpha", "zone", "status", "--zone", "chain.test");
     for (String line : new String[] {"input:             transferred from 127.0.0.1:" + hidden.port(),
         "source serial:     2026120102", "signed serial:     " + second, "served:            serial " + second,
-        "journal:           1 versions back to serial " + first, "last transfer in:", "AXFR to serial 2026120102",
+        "journal:           1 versions back to serial " + first, "last transfer in:", "IXFR (1 diff(s)) to serial",
         "last transfer out:", "IXFR of zone chain.test. serial " + first + " -> " + second, "last NOTIFY sent:",
         "answered NOERROR"}) {
       assertTrue(status.contains(line), "zone status has '" + line + "':\n" + status);

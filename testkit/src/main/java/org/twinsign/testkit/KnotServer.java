@@ -1,0 +1,122 @@
+package org.twinsign.testkit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * One Knot DNS server ({@code knotd}) on a free loopback port as a hidden primary: it serves zone
+ * files from its own temporary directory, lets loopback transfer them, keeps a journal of their
+ * differences ({@code zonefile-load: difference}) so that it answers IXFR, and sends NOTIFY to
+ * the given targets on each change ({@link #update}). Lifecycle: {@link #start}, {@link #close}.
+ */
+public final class KnotServer implements AutoCloseable {
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
+  private final Path dir;
+  private final int port;
+  private final LocalProcess process;
+
+  private KnotServer(Path dir, int port, LocalProcess process) {
+    this.dir = dir;
+    this.port = port;
+    this.process = process;
+  }
+
+  /** Starts Knot serving {@code zones} (name → zone file text), notifying {@code notify} ({@code HOST@PORT} each). */
+  public static KnotServer start(Map<String, String> zones, List<String> notify) {
+    Path knotd = HostTool.require("knotd", "knot");
+    Path dir = TempDirs.create("knot");
+    int port = Ports.freeLoopbackPort();
+    try {
+      StringBuilder conf = new StringBuilder("server:\n    listen: 127.0.0.1@" + port + "\n    rundir: \"" + dir
+          + "\"\n    udp-workers: 1\n    tcp-workers: 1\n    background-workers: 1\n"
+          + "database:\n    storage: \"" + dir + "\"\n"
+          + "control:\n    listen: \"" + dir + "/knot.sock\"\n"
+          + "log:\n  - target: stderr\n    any: info\n");
+      List<String> ids = new ArrayList<>();
+      if (!notify.isEmpty()) {
+        conf.append("remote:\n");
+        for (int i = 0; i < notify.size(); i++) {
+          conf.append("  - id: target").append(i).append("\n    address: ").append(notify.get(i)).append('\n');
+          ids.add("target" + i);
+        }
+      }
+      conf.append("acl:\n  - id: loopback\n    address: 127.0.0.0/8\n    action: transfer\n");
+      conf.append("zone:\n");
+      for (Map.Entry<String, String> zone : new TreeMap<>(zones).entrySet()) {
+        Files.writeString(dir.resolve(zone.getKey() + ".zone"), zone.getValue());
+        conf.append("  - domain: ").append(zone.getKey()).append("\n    file: \"").append(dir).append('/')
+            .append(zone.getKey()).append(".zone\"\n    storage: \"").append(dir).append("\"\n    acl: loopback\n"
+                + "    zonefile-load: difference\n    journal-content: changes\n    zonefile-sync: -1\n");
+        if (!ids.isEmpty()) {
+          conf.append("    notify: [").append(String.join(", ", ids)).append("]\n");
+        }
+      }
+      Files.writeString(dir.resolve("knot.conf"), conf.toString());
+      LocalProcess process = LocalProcess.start("knotd", List.of(knotd.toString(), "-c",
+          dir.resolve("knot.conf").toString()), Map.of(), dir, dir.resolve("knotd.log"));
+      KnotServer server = new KnotServer(dir, port, process);
+      for (String zone : zones.keySet()) {
+        server.awaitSerial(zone, -1);
+      }
+      return server;
+    } catch (IOException e) {
+      TempDirs.deleteRecursively(dir);
+      throw new UncheckedIOException("cannot set up Knot in " + dir + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      TempDirs.deleteRecursively(dir);
+      throw e;
+    }
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** Knot's log (its stderr). */
+  public Path log() {
+    return dir.resolve("knotd.log");
+  }
+
+  /**
+   * Rewrites a zone's file with a higher serial and has Knot reload it: Knot stores the difference
+   * in its journal (IXFR) and notifies; returns once it serves {@code serial}.
+   */
+  public void update(String zone, String text, long serial) {
+    try {
+      Files.writeString(dir.resolve(zone + ".zone"), text);
+      Path knotc = HostTool.require("knotc", "knot");
+      int exit = LocalProcess.run("knotc", List.of(knotc.toString(), "-c", dir.resolve("knot.conf").toString(),
+          "zone-reload", zone), Map.of(), dir, dir.resolve("knotc.log"), null, Duration.ofSeconds(20));
+      if (exit != 0) {
+        throw new IllegalStateException("knotc zone-reload " + zone + " failed: "
+            + LocalProcess.tail(dir.resolve("knotc.log"), 5));
+      }
+      awaitSerial(zone, serial);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Waits until Knot answers the zone's SOA (with {@code serial}, unless it is -1). */
+  private void awaitSerial(String zone, long serial) {
+    SoaProbe.await("Knot", process, log(), port, zone, serial, START_TIMEOUT);
+  }
+
+  @Override
+  public void close() {
+    process.stop(Duration.ofSeconds(10));
+    TempDirs.deleteRecursively(dir);
+  }
+
+  @Override
+  public String toString() {
+    return "Knot on 127.0.0.1:" + port + " (" + dir + ")";
+  }
+}
