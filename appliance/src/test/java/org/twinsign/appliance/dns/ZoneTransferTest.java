@@ -211,6 +211,11 @@ class ZoneTransferTest {
       notify.newSerial(ORIGIN, zones.version.zone().soa());
       // NSD's own SOA refresh is an hour away: only the NOTIFY brings the new serial this soon
       secondary.awaitSerial("xfr.test", 2026120102, Duration.ofSeconds(20));
+      // the server logs a transfer once its last message is out: the secondary may serve it a moment before
+      long logged = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (!log().contains("IXFR of zone xfr.test. serial 2026120101 ->") && System.nanoTime() < logged) {
+        Thread.sleep(50);
+      }
       java.util.regex.Matcher ixfr = java.util.regex.Pattern.compile("IXFR of zone xfr.test. serial 2026120101 ->"
           + " 2026120102 to 127.0.0.1#\\d+ \\((\\d+) removed, (\\d+) added\\) \\(TSIG xfr-key.\\): (\\d+) messages,"
           + " (\\d+) bytes").matcher(log());

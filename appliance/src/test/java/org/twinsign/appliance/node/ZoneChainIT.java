@@ -146,6 +146,13 @@ class ZoneChainIT {
         "the hidden primary's NOTIFY brought it:\n" + alpha);
     assertTrue(alpha.contains("zone chain.test.: IXFR (1 diff(s)) to serial 2026120102 (was 2026120101) from"
         + " 127.0.0.1:" + hidden.port()), "as a diff from the hidden primary:\n" + alpha);
+    // a transfer is logged once its last message is out: the secondary may serve it a moment before
+    long logged = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!alpha.contains("IXFR of zone chain.test. serial " + first + " -> " + second)
+        && System.nanoTime() < logged) {
+      Thread.sleep(50);
+      alpha = Files.readString(pair.process("alpha").log());
+    }
     Matcher ixfr = Pattern.compile("IXFR of zone chain.test. serial " + first + " -> " + second
         + " to 127.0.0.1#\\d+ \\((\\d+) removed, (\\d+) added\\): (\\d+) messages, (\\d+) bytes").matcher(alpha);
     assertTrue(ixfr.find(), "the secondary took the change as a diff:\n" + alpha);
