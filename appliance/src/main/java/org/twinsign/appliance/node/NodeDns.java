@@ -89,7 +89,10 @@ final class NodeDns implements ServedZones, org.twinsign.appliance.dns.DnsOperat
           + e.getMessage());
     }
     self[0] = new NodeDns(duties, server, notifier, sources.start(), transfers);
-    duties.onTerm(services -> services.signedZones().addListener(self[0]::published));
+    duties.onTerm(services -> {
+      services.signedZones().keepJournals(); // IXFR is served from them
+      services.signedZones().addListener(self[0]::published);
+    });
     LOG.info("DNS on {}:{} (transfers to {}{}; NOTIFY to {})", dns.listenHost(), server.port(),
         dns.allowTransfer(), transferKey == null ? "" : ", TSIG " + transferKey, secondaries.isEmpty() ? "nobody"
             : dns.notifyTo());
@@ -133,8 +136,7 @@ final class NodeDns implements ServedZones, org.twinsign.appliance.dns.DnsOperat
     if (services == null) {
       return null;
     }
-    String name = zone.toString(true).toLowerCase(java.util.Locale.ROOT);
-    SignedZones.Version v = services.signedZones().current(name.isEmpty() ? "." : name);
+    SignedZones.Version v = services.signedZones().current(ZoneService.canonical(zone.toString()));
     return v == null ? null : new Version(zone, v.serial(), v.zone(), v.journal());
   }
 

@@ -34,6 +34,15 @@ public final class SignedZones {
   private final Map<String, Version> versions = new ConcurrentHashMap<>();
   private final Map<String, Journal> journals = new ConcurrentHashMap<>();
   private final List<Consumer<Version>> listeners = new CopyOnWriteArrayList<>();
+  private volatile boolean journaling;
+
+  /**
+   * Keeps journals (in memory and on disk) from now on: a node that serves IXFR asks for them;
+   * without one, a publication computes no diff (for a large zone, a walk of both versions).
+   */
+  public void keepJournals() {
+    journaling = true;
+  }
 
   /** The zone's version in memory, if it is the one the store records as published ({@code digest}). */
   Zone published(String zone, String digest) {
@@ -58,7 +67,8 @@ public final class SignedZones {
   void publish(String zone, long serial, String digest, Zone signed, Path journalFile) {
     Journal journal = journals.computeIfAbsent(zone, z -> new Journal());
     Version before = versions.get(zone);
-    if (before != null && before.zone().soa() != null && signed.soa() != null && before.serial() != serial) {
+    if (journaling && before != null && before.zone().soa() != null && signed.soa() != null
+        && before.serial() != serial) {
       // the diff is made before the version is served: a secondary never sees a serial it cannot get by IXFR
       ZoneDiff diff = ZoneDiff.between(before.zone(), signed);
       boolean rewrite = journal.append(diff);
@@ -92,7 +102,9 @@ public final class SignedZones {
   void loaded(String zone, long serial, String digest, Zone signed, Path journalFile) {
     Journal journal = journals.computeIfAbsent(zone, z -> {
       Journal fresh = new Journal();
-      JournalFile.read(journalFile, serial).forEach(fresh::append);
+      if (journaling) {
+        JournalFile.read(journalFile, serial).forEach(fresh::append);
+      }
       return fresh;
     });
     versions.putIfAbsent(zone, new Version(zone, serial, digest, signed, journal));

@@ -154,11 +154,10 @@ public final class ZoneService {
   public java.util.Map<String, String> status(String zone) {
     String name = canonical(zone);
     java.util.Map<String, String> s = new java.util.LinkedHashMap<>();
-    java.util.Optional<ZoneTable.Due> due = services.store().read(tx -> {
-      ZoneTable.require(tx, name);
-      return ZoneTable.schedule(tx).stream().filter(d -> d.zone().equals(name)).findFirst();
-    });
-    ZoneTable.ZoneRow row = require(name);
+    record Stored(ZoneTable.ZoneRow row, java.util.Optional<ZoneTable.Due> due) {}
+    Stored stored = services.store().read(tx -> new Stored(ZoneTable.require(tx, name),
+        ZoneTable.schedule(tx).stream().filter(d -> d.zone().equals(name)).findFirst()));
+    ZoneTable.ZoneRow row = stored.row();
     s.put("zone", row.name());
     s.put("policy", row.policy());
     s.put("input", row.transferredIn() ? "transferred from " + String.join(", ", row.primaries())
@@ -169,7 +168,7 @@ public final class ZoneService {
         + row.signedAt());
     s.put("output", row.output().toString());
     s.put("next re-sign", row.resignAt() == null ? "at the next run" : row.resignAt().toString());
-    s.put("next enforcer run", due.map(d -> d.at() == null ? "nothing scheduled" : d.at() + " (" + d.reason() + ")")
+    s.put("next enforcer run", stored.due().map(d -> d.at() == null ? "nothing scheduled" : d.at() + " (" + d.reason() + ")")
         .orElse("nothing scheduled"));
     SignedZones.Version v = services.signedZones().current(name);
     if (v != null) {

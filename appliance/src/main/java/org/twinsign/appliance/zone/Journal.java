@@ -2,7 +2,6 @@ package org.twinsign.appliance.zone;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.Iterator;
 import java.util.Optional;
 
 /**
@@ -67,19 +66,18 @@ public final class Journal {
    * The changes from the version with {@code serial} to the newest, condensed into one diff, or
    * empty when the journal does not reach back that far (the caller sends the whole zone).
    */
-  public synchronized Optional<ZoneDiff> since(long serial) {
-    ZoneDiff condensed = null;
-    boolean found = false;
-    for (Iterator<ZoneDiff> it = diffs.iterator(); it.hasNext(); ) {
-      ZoneDiff d = it.next();
-      if (!found && d.from().getSerial() == serial) {
-        found = true;
-      }
-      if (found) {
-        condensed = condensed == null ? d : condensed.then(d);
+  public Optional<ZoneDiff> since(long serial) {
+    java.util.List<ZoneDiff> chain = new java.util.ArrayList<>();
+    synchronized (this) { // only the copy under the lock: condensing a long chain must not hold up the signer
+      boolean found = false;
+      for (ZoneDiff d : diffs) {
+        found |= d.from().getSerial() == serial;
+        if (found) {
+          chain.add(d);
+        }
       }
     }
-    return Optional.ofNullable(condensed);
+    return chain.isEmpty() ? Optional.empty() : Optional.of(ZoneDiff.condense(chain));
   }
 
   /** How many versions back the journal reaches. */

@@ -120,25 +120,26 @@ public record ZoneDiff(SOARecord from, List<Record> removed, SOARecord to, List<
   }
 
   /**
-   * This diff followed by {@code next} as one (RFC 1995 §4, "condensed"): a record added by one
-   * and removed by the other appears in neither.
+   * Consecutive diffs as one (RFC 1995 §4, "condensed"), in one pass: a record added by one and
+   * removed by a later one appears in neither.
    */
-  public ZoneDiff then(ZoneDiff next) {
+  public static ZoneDiff condense(List<ZoneDiff> diffs) {
     Map<Key, Record> gone = new LinkedHashMap<>();
     Map<Key, Record> come = new LinkedHashMap<>();
-    removed.forEach(r -> gone.put(new Key(r), r));
-    added.forEach(r -> come.put(new Key(r), r));
-    for (Record r : next.removed()) {
-      if (come.remove(new Key(r)) == null) {
-        gone.put(new Key(r), r);
+    for (ZoneDiff diff : diffs) {
+      for (Record r : diff.removed()) {
+        if (come.remove(new Key(r)) == null) {
+          gone.put(new Key(r), r);
+        }
+      }
+      for (Record r : diff.added()) {
+        if (gone.remove(new Key(r)) == null) {
+          come.put(new Key(r), r);
+        }
       }
     }
-    for (Record r : next.added()) {
-      if (gone.remove(new Key(r)) == null) {
-        come.put(new Key(r), r);
-      }
-    }
-    return new ZoneDiff(from, new ArrayList<>(gone.values()), next.to(), new ArrayList<>(come.values()));
+    return new ZoneDiff(diffs.get(0).from(), new ArrayList<>(gone.values()), diffs.get(diffs.size() - 1).to(),
+        new ArrayList<>(come.values()));
   }
 
   /** How many records the diff carries (for a journal's size bound). */
