@@ -68,7 +68,8 @@ public final class DnsServer implements AutoCloseable {
   private final ScheduledExecutorService reaper;
   private final Set<Connection> open = ConcurrentHashMap.newKeySet();
   private final AtomicInteger active = new AtomicInteger();
-  private final java.util.Map<java.net.InetAddress, AtomicInteger> perClient = new ConcurrentHashMap<>();
+  // counted by compute so that a count never leaves the map while it is being raised
+  private final java.util.Map<java.net.InetAddress, Integer> perClient = new ConcurrentHashMap<>();
   private volatile boolean closed;
   private Thread udpThread;
   private Thread acceptThread;
@@ -135,6 +136,7 @@ public final class DnsServer implements AutoCloseable {
       } catch (IOException e) {
         if (!closed) {
           LOG.warn("DNS server on {}: UDP receive failed: {}", address(), e.toString());
+          pause();
         }
         continue;
       }
@@ -197,13 +199,18 @@ public final class DnsServer implements AutoCloseable {
       } catch (IOException e) {
         if (!closed) {
           LOG.warn("DNS server on {}: TCP accept failed: {}", address(), e.toString());
+          pause(); // out of file descriptors, say: no busy loop while it lasts
         }
         continue;
       }
       java.net.InetAddress from = socket.getInetAddress();
-      AtomicInteger fromCount = perClient.computeIfAbsent(from, a -> new AtomicInteger());
-      if (fromCount.incrementAndGet() > limits.perClient()) {
-        fromCount.decrementAndGet();
+      boolean[] refused = {false};
+      perClient.compute(from, (a, n) -> {
+        int count = n == null ? 0 : n;
+        refused[0] = count >= limits.perClient();
+        return refused[0] ? n : Integer.valueOf(count + 1);
+      });
+      if (refused[0]) {
         LOG.info("DNS server on {}: {} has {} TCP connections open already: closing another", address(),
             from.getHostAddress(), limits.perClient());
         closeQuietly(socket);
@@ -211,7 +218,7 @@ public final class DnsServer implements AutoCloseable {
       }
       if (active.incrementAndGet() > limits.tcpConnections()) {
         active.decrementAndGet();
-        fromCount.decrementAndGet();
+        release(from);
         LOG.info("DNS server on {}: {} TCP connections open already: closing the one from {}", address(),
             limits.tcpConnections(), socket.getRemoteSocketAddress());
         closeQuietly(socket);
@@ -303,9 +310,21 @@ public final class DnsServer implements AutoCloseable {
     void close() {
       if (open.remove(this)) {
         active.decrementAndGet();
-        perClient.computeIfPresent(socket.getInetAddress(), (a, n) -> n.decrementAndGet() <= 0 ? null : n);
+        release(socket.getInetAddress());
       }
       closeQuietly(socket);
+    }
+  }
+
+  private void release(java.net.InetAddress client) {
+    perClient.computeIfPresent(client, (a, n) -> n <= 1 ? null : n - 1);
+  }
+
+  private static void pause() {
+    try {
+      Thread.sleep(100);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -111,15 +111,30 @@ public final class NotifySender implements AutoCloseable {
         while (System.nanoTime() < end) {
           DatagramPacket packet = new DatagramPacket(in, in.length);
           socket.receive(packet);
-          Message answer = new Message(java.util.Arrays.copyOf(packet.getData(), packet.getLength()));
-          if (answer.getHeader().getID() == notify.getHeader().getID() && answer.getHeader().getFlag(Flags.QR)) {
-            LOG.info("NOTIFY of zone {} serial {} to {}: {}", zone, soa.getSerial(), secondary,
-                org.xbill.DNS.Rcode.string(answer.getRcode()));
-            log.notified(zone, ServerAddress.format(secondary), "serial " + soa.getSerial() + ", answered "
-                + org.xbill.DNS.Rcode.string(answer.getRcode()));
-            latest.remove(id, soa.getSerial());
-            return;
+          if (!packet.getSocketAddress().equals(secondary)) {
+            continue; // only the secondary's own answer counts
           }
+          byte[] wire = java.util.Arrays.copyOf(packet.getData(), packet.getLength());
+          Message answer;
+          try {
+            answer = new Message(wire);
+          } catch (IOException malformed) {
+            continue;
+          }
+          if (answer.getHeader().getID() != notify.getHeader().getID() || !answer.getHeader().getFlag(Flags.QR)) {
+            continue;
+          }
+          if (key != null && key.verify(answer, wire, notify.getTSIG()) != org.xbill.DNS.Rcode.NOERROR) {
+            LOG.info("NOTIFY of zone {} serial {} to {}: the answer is not signed with the notify key; ignored",
+                zone, soa.getSerial(), secondary);
+            continue;
+          }
+          LOG.info("NOTIFY of zone {} serial {} to {}: {}", zone, soa.getSerial(), secondary,
+              org.xbill.DNS.Rcode.string(answer.getRcode()));
+          log.notified(zone, ServerAddress.format(secondary), "serial " + soa.getSerial() + ", answered "
+              + org.xbill.DNS.Rcode.string(answer.getRcode()));
+          latest.remove(id, soa.getSerial());
+          return;
         }
       } catch (SocketTimeoutException e) {
         // no answer: again

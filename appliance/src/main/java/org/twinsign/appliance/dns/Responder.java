@@ -82,7 +82,7 @@ public final class Responder implements DnsServer.Handler {
       key = keys.get(tsig.getName());
       if (key == null) {
         LOG.info("{} from {} for zone {} refused: unknown TSIG key {}", what(query), peer, zoneName, tsig.getName());
-        replies.send(error(query, Rcode.NOTAUTH));
+        replies.send(badKey(error(query, Rcode.NOTAUTH), tsig));
         return;
       }
       int verified = key.verify(query, request.wire(), null);
@@ -198,6 +198,14 @@ public final class Responder implements DnsServer.Handler {
     Message reply = TransferStream.reply(query);
     reply.getHeader().unsetFlag(Flags.AA);
     reply.getHeader().setRcode(rcode);
+    return reply;
+  }
+
+  /** RFC 8945 §5.2.1: a key the server does not know gets an unsigned TSIG with error BADKEY. */
+  private static Message badKey(Message reply, TSIGRecord request) {
+    reply.addRecord(new TSIGRecord(request.getName(), org.xbill.DNS.DClass.ANY, 0, request.getAlgorithm(),
+        java.time.Instant.now(), request.getFudge(), new byte[0], request.getOriginalID(), Rcode.BADKEY, null),
+        org.xbill.DNS.Section.ADDITIONAL);
     return reply;
   }
 

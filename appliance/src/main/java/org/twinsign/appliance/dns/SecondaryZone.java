@@ -38,7 +38,8 @@ public final class SecondaryZone {
   /** The shortest refresh and retry honoured, whatever a SOA says: a typo must not hammer a primary. */
   static final Duration FLOOR = Duration.ofSeconds(10);
   static final Duration QUERY_TIMEOUT = Duration.ofSeconds(3);
-  static final Duration TRANSFER_TIMEOUT = Duration.ofSeconds(120);
+  /** For the whole transfer (dnsjava has no idle timeout): a million names take well under a minute on loopback. */
+  static final Duration TRANSFER_TIMEOUT = Duration.ofMinutes(10);
 
   /** What a refresh did. {@code changed}: a newer copy is in the file now. */
   public record Outcome(boolean changed, String message) {}
@@ -50,7 +51,8 @@ public final class SecondaryZone {
   private final TransferLog log;
   private Zone zone;
   private Instant lastSuccess;
-  private volatile Instant next = Instant.EPOCH;
+  private Instant next = Instant.EPOCH; // guarded by this
+  private boolean notified; // guarded by this: a NOTIFY came during a refresh, which must not push it back
   private volatile boolean expired;
 
   public SecondaryZone(Name origin, List<InetSocketAddress> primaries, TSIG key, Path file) {
@@ -79,13 +81,19 @@ public final class SecondaryZone {
   }
 
   /** When the next refresh is due (at once after {@link #due()}). */
-  public Instant next() {
+  public synchronized Instant next() {
     return next;
   }
 
-  /** A NOTIFY came, or an operator asked: refresh at the next chance. */
-  public void due() {
+  /** A NOTIFY came, or an operator asked: refresh at the next chance, also if a refresh is running now. */
+  public synchronized void due() {
+    notified = true;
     next = Instant.EPOCH;
+  }
+
+  /** The next refresh at {@code at}, unless a NOTIFY came since the refresh began: then at once. */
+  private synchronized void schedule(Instant at) {
+    next = notified ? Instant.EPOCH : at;
   }
 
   /** Whether no primary answered for longer than the SOA's expire: the copy held is stale. */
@@ -99,6 +107,9 @@ public final class SecondaryZone {
 
   /** Asks the primaries in turn; transfers from the first with a newer serial. */
   public Outcome refresh(Instant now) {
+    synchronized (this) {
+      notified = false; // a NOTIFY from here on asks for another refresh after this one
+    }
     long held = serial();
     StringBuilder problems = new StringBuilder();
     for (InetSocketAddress primary : primaries) {
@@ -120,10 +131,24 @@ public final class SecondaryZone {
         continue;
       }
       try {
-        String how = transfer(primary, held);
-        succeeded(now, zone.soa());
+        String how = transfer(primary, held, false);
+        succeeded(now, soa);
+        if (how == null) {
+          return new Outcome(false, "zone " + origin + ": serial " + held + " is current at " + peer);
+        }
         log.in(origin, peer, how);
         return new Outcome(true, "zone " + origin + ": " + how + " from " + peer);
+      } catch (DiffDoesNotApply e) {
+        // the primary's history and ours differ (its journal was reset, say): the whole zone once
+        try {
+          String how = transfer(primary, held, true) + " after an IXFR refused (" + e.getMessage() + ")";
+          succeeded(now, zone.soa());
+          log.in(origin, peer, how);
+          return new Outcome(true, "zone " + origin + ": " + how + " from " + peer);
+        } catch (IOException | ZoneTransferException | RuntimeException again) {
+          problems.append("; ").append(peer).append(": IXFR refused (").append(e.getMessage())
+              .append("), then AXFR refused (").append(again.getMessage()).append(')');
+        }
       } catch (IOException | ZoneTransferException | RuntimeException e) {
         problems.append("; ").append(peer).append(": transfer refused (").append(e.getMessage()).append(')');
       }
@@ -131,19 +156,19 @@ public final class SecondaryZone {
     failed(now);
     return new Outcome(false, "zone " + origin + ": no primary gave a newer copy" + problems
         + (expired ? "; the copy held (serial " + held + ") is past its expire time" : "")
-        + "; serial " + held + " stays, next try at " + next);
+        + "; serial " + held + " stays, next try at " + next());
   }
 
   private void succeeded(Instant now, SOARecord soa) {
     lastSuccess = now;
     expired = false;
-    next = now.plus(max(Duration.ofSeconds(soa.getRefresh()), FLOOR));
+    schedule(now.plus(max(Duration.ofSeconds(soa.getRefresh()), FLOOR)));
   }
 
   private void failed(Instant now) {
     SOARecord soa = zone == null ? null : zone.soa();
     Duration retry = soa == null ? FLOOR : max(Duration.ofSeconds(soa.getRetry()), FLOOR);
-    next = now.plus(retry);
+    schedule(now.plus(retry));
     if (soa != null && lastSuccess != null && now.isAfter(lastSuccess.plusSeconds(soa.getExpire()))) {
       expired = true;
     }
@@ -160,6 +185,10 @@ public final class SecondaryZone {
       resolver.setTSIGKey(key);
     }
     Message answer = resolver.send(Message.newQuery(Record.newRecord(origin, Type.SOA, DClass.IN)));
+    if (key != null && !answer.isVerified()) {
+      // an unsigned or forged answer must not make us think the copy is current (or newer)
+      throw new IOException("the SOA answer carries no valid signature with the zone's TSIG key");
+    }
     if (answer.getRcode() != Rcode.NOERROR) {
       throw new IOException("SOA query answered " + Rcode.string(answer.getRcode()));
     }
@@ -171,9 +200,21 @@ public final class SecondaryZone {
     throw new IOException("SOA query answered without the zone's SOA");
   }
 
-  /** IXFR from {@code held} (AXFR if -1 or the primary falls back); the file is replaced only by a good copy. */
-  private String transfer(InetSocketAddress primary, long held) throws IOException, ZoneTransferException {
-    ZoneTransferIn xfr = held < 0 ? ZoneTransferIn.newAXFR(origin, primary, key)
+  /** An IXFR whose diffs do not fit the copy held. */
+  private static final class DiffDoesNotApply extends IOException {
+    DiffDoesNotApply(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * IXFR from {@code held} (AXFR if -1, if {@code axfr}, or if the primary falls back); the file is
+   * replaced only by a good copy. Null: the primary says the copy held is current. RRSIGs are
+   * left out: the signer makes its own.
+   */
+  private String transfer(InetSocketAddress primary, long held, boolean axfr)
+      throws IOException, ZoneTransferException {
+    ZoneTransferIn xfr = held < 0 || axfr ? ZoneTransferIn.newAXFR(origin, primary, key)
         : ZoneTransferIn.newIXFR(origin, held, true, primary, key);
     xfr.setTimeout(TRANSFER_TIMEOUT);
     xfr.run();
@@ -185,11 +226,13 @@ public final class SecondaryZone {
         if (!r.getName().subdomain(origin)) {
           throw new IOException("the AXFR holds " + r.getName() + ", outside the zone");
         }
-        next.add(r);
+        if (r.getType() != Type.RRSIG) {
+          next.add(r);
+        }
       }
       how = "AXFR";
     } else if (xfr.isCurrent()) {
-      return "serial " + held + " is current";
+      return null;
     } else {
       next = zone.copy();
       for (ZoneTransferIn.Delta delta : xfr.getIXFR()) {
@@ -220,15 +263,15 @@ public final class SecondaryZone {
   private void apply(Zone zone, ZoneTransferIn.Delta delta) throws IOException {
     long at = zone.soa().getSerial();
     if (delta.start != at) {
-      throw new IOException("an IXFR diff starts at serial " + delta.start + ", not at the " + at + " held");
+      throw new DiffDoesNotApply("an IXFR diff starts at serial " + delta.start + ", not at the " + at + " held");
     }
     for (Record r : delta.deletes) {
-      if (r.getType() == Type.SOA && r.getName().equals(origin)) {
+      if (r.getType() == Type.RRSIG || r.getType() == Type.SOA && r.getName().equals(origin)) {
         continue;
       }
       RRset rrset = zone.get(r.getName(), r.getType());
       if (rrset == null || !rrset.rrs(false).contains(r)) {
-        throw new IOException("the IXFR diff " + delta.start + " -> " + delta.end + " deletes " + r
+        throw new DiffDoesNotApply("the IXFR diff " + delta.start + " -> " + delta.end + " deletes " + r
             + ", which the copy held does not have: the diff does not apply");
       }
       RRset rest = new RRset();
@@ -236,6 +279,9 @@ public final class SecondaryZone {
       zone.put(r.getName(), r.getType(), rest.size() == 0 ? null : rest);
     }
     for (Record r : delta.adds) {
+      if (r.getType() == Type.RRSIG) {
+        continue;
+      }
       if (r.getType() == Type.SOA && r.getName().equals(origin)) {
         zone.put(origin, Type.SOA, new RRset(r));
         continue;
@@ -249,7 +295,7 @@ public final class SecondaryZone {
       zone.put(r.getName(), r.getType(), grown);
     }
     if (zone.soa().getSerial() != delta.end) {
-      throw new IOException("an IXFR diff to serial " + delta.end + " left serial " + zone.soa().getSerial());
+      throw new DiffDoesNotApply("an IXFR diff to serial " + delta.end + " left serial " + zone.soa().getSerial());
     }
   }
 

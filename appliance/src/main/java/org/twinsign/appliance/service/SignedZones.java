@@ -104,6 +104,15 @@ public final class SignedZones {
       Journal fresh = new Journal();
       if (journaling) {
         JournalFile.read(journalFile, serial).forEach(fresh::append);
+        if (java.nio.file.Files.exists(journalFile)) {
+          // written back as kept: appends after a tail torn by a crash would never be read again
+          try {
+            JournalFile.rewrite(journalFile, fresh.diffs());
+          } catch (IOException e) {
+            LOG.warn("zone {}: the journal {} could not be rewritten ({}): IXFR history is lost at the next restart",
+                zone, journalFile, e.getMessage());
+          }
+        }
       }
       return fresh;
     });

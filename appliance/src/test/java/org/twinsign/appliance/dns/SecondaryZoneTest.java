@@ -99,12 +99,64 @@ class SecondaryZoneTest {
     journal.append(lie);
     serve(v3);
     SecondaryZone.Outcome broken = zone.refresh(t0.plusSeconds(4));
-    assertFalse(broken.changed());
-    assertTrue(broken.message().contains("the diff does not apply") && broken.message().contains("127.0.0.1:"),
+    // the diff is refused, and the whole zone taken once instead, as a secondary does
+    assertTrue(broken.changed(), broken.message());
+    assertTrue(broken.message().contains("AXFR to serial 3 (was 2) after an IXFR refused")
+        && broken.message().contains("the diff does not apply") && broken.message().contains("127.0.0.1:"),
         broken.message());
-    assertEquals(2, ZoneFileReader.read(kept, ORIGIN).soa().getSerial(), "the last good copy stays");
-    assertEquals(t0.plusSeconds(4 + 600), zone.next(), "the SOA's retry");
+    Zone afterLie = ZoneFileReader.read(kept, ORIGIN);
+    assertEquals(3, afterLie.soa().getSerial());
+    assertTrue(afterLie.get(Name.fromConstantString("d.sec.test."), org.xbill.DNS.Type.A) != null);
+    assertTrue(afterLie.get(Name.fromConstantString("zz.sec.test."), org.xbill.DNS.Type.A) == null);
     assertFalse(zone.expired());
+  }
+
+  @Test
+  void aNotifyDuringARefreshIsNotLostAndACurrentIxfrChangesNothing() throws Exception {
+    Path kept = dir.resolve("sec.test.unsigned");
+    Zone v1 = zone(1, "a A 192.0.2.10\n");
+    serve(v1);
+    SecondaryZone zone = secondary(kept);
+    Instant t0 = Instant.parse("2026-12-01T00:00:00Z");
+    assertTrue(zone.refresh(t0).changed());
+    primary.close();
+    SecondaryZone[] target = {zone};
+    org.xbill.DNS.SOARecord one = v1.soa();
+    primary = DnsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), primary.port()),
+        (request, replies) -> {
+          target[0].due(); // a NOTIFY arrives while the SOA query is under way
+          Message reply = TransferStream.reply(request.message());
+          reply.addRecord(one, Section.ANSWER);
+          replies.send(reply);
+        }, DnsServer.Limits.DEFAULT);
+    SecondaryZone.Outcome current = zone.refresh(t0.plusSeconds(1));
+    assertFalse(current.changed(), current.message());
+    assertEquals(Instant.EPOCH, zone.next(), "the NOTIFY that came during the refresh asks for another at once");
+    primary.close();
+    primary = null;
+    zone.refresh(t0.plusSeconds(2)); // nobody answers, no NOTIFY now: the SOA's retry
+    assertEquals(t0.plusSeconds(2 + 600), zone.next());
+  }
+
+  @Test
+  void anAnswerNotSignedWithTheZonesTsigKeyIsNotBelieved() throws Exception {
+    Path kept = dir.resolve("sec.test.unsigned");
+    org.xbill.DNS.SOARecord nine = zone(9, "").soa();
+    primary = DnsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+        (request, replies) -> {
+          Message reply = TransferStream.reply(request.message()); // no TSIG on it
+          reply.addRecord(nine, Section.ANSWER);
+          replies.send(reply);
+        }, DnsServer.Limits.DEFAULT);
+    org.xbill.DNS.TSIG key = new org.xbill.DNS.TSIG(org.xbill.DNS.TSIG.HMAC_SHA256, "xfr-key.",
+        "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTAxMjM0NTY3");
+    SecondaryZone zone = new SecondaryZone(ORIGIN, List.of(new InetSocketAddress("127.0.0.1", primary.port())),
+        key, kept);
+    SecondaryZone.Outcome outcome = zone.refresh(Instant.parse("2026-12-01T00:00:00Z"));
+    assertFalse(outcome.changed());
+    assertTrue(outcome.message().contains("the SOA answer carries no valid signature with the zone's TSIG key"), outcome.message());
+    assertFalse(outcome.message().contains("c2VjcmV0"), "no secret in the message");
+    assertFalse(Files.exists(kept));
   }
 
   @Test

@@ -247,7 +247,10 @@ class ZoneTransferTest {
     Message badSig = askIgnoringTsig("xfr.test.", Type.AXFR, wrong);
     assertEquals(Rcode.NOTAUTH, badSig.getRcode(), badSig.toString());
     TSIG unknown = new TSIG(TSIG.HMAC_SHA256, "other-key.", SECRET);
-    assertEquals(Rcode.NOTAUTH, askIgnoringTsig("xfr.test.", Type.AXFR, unknown).getRcode());
+    Message badKey = askIgnoringTsig("xfr.test.", Type.AXFR, unknown);
+    assertEquals(Rcode.NOTAUTH, badKey.getRcode());
+    assertEquals(Rcode.BADKEY, badKey.getTSIG().getError(), "RFC 8945 §5.2.1: " + badKey);
+    assertEquals(0, badKey.getTSIG().getSignature().length, "unsigned: the server has no such key");
     assertTrue(log().contains("AXFR from 127.0.0.1#") && log().contains("for zone xfr.test. refused: TSIG key"
         + " xfr-key. does not verify"), log());
     assertTrue(log().contains("unknown TSIG key other-key."), log());
