@@ -28,6 +28,8 @@ public final class Zone {
   // records of one name usually come together: spare the tree lookup for them
   private Name lastName;
   private Map<Integer, RRset> lastNode;
+  // the NSEC3 owners in hash order, built on first use: the incremental signer's way into the chain
+  private java.util.TreeSet<Name> nsec3Owners;
 
   public Zone(Name origin) {
     this.origin = origin;
@@ -50,12 +52,22 @@ public final class Zone {
     }
     RRset rrset = node.computeIfAbsent(type, t -> new RRset());
     rrset.addRR(record);
+    if (type == Type.NSEC3 && nsec3Owners != null && record.getType() == Type.NSEC3) {
+      nsec3Owners.add(record.getName());
+    }
   }
 
   /** Replaces (or with null removes) the RRset of {@code type} at {@code name}. */
   public void put(Name name, int type, RRset rrset) {
     lastName = null;
     lastNode = null;
+    if (type == Type.NSEC3 && nsec3Owners != null) {
+      if (rrset == null || rrset.size() == 0) {
+        nsec3Owners.remove(name);
+      } else {
+        nsec3Owners.add(name);
+      }
+    }
     if (rrset == null) {
       Map<Integer, RRset> node = nodes.get(name);
       if (node != null) {
@@ -78,6 +90,7 @@ public final class Zone {
   public void putSorted(List<? extends Record> records, int type) {
     lastName = null;
     lastNode = null;
+    nsec3Owners = null;
     List<Map.Entry<Name, Map<Integer, RRset>>> merged = new ArrayList<>(nodes.size() + records.size());
     boolean added = false;
     var existing = nodes.entrySet().iterator();
@@ -122,7 +135,25 @@ public final class Zone {
     return node == null ? Map.of() : node;
   }
 
-  /** Every owner name with data, in canonical order. */
+  /**
+   * The owners of NSEC3 records, in canonical order, which for them is hash order (base32hex keeps
+   * it). A view kept up to date by {@link #add}, {@link #put} and the bulk changes.
+   */
+  public java.util.NavigableSet<Name> nsec3Owners() {
+    if (nsec3Owners == null) {
+      java.util.TreeSet<Name> owners = new java.util.TreeSet<>();
+      for (Map.Entry<Name, Map<Integer, RRset>> node : nodes.entrySet()) {
+        RRset nsec3 = node.getValue().get(Type.NSEC3);
+        if (nsec3 != null && nsec3.size() > 0) {
+          owners.add(node.getKey());
+        }
+      }
+      nsec3Owners = owners;
+    }
+    return java.util.Collections.unmodifiableNavigableSet(nsec3Owners);
+  }
+
+  /** Every owner name with data, in canonical order. Structural changes go through this class's methods only. */
   public NavigableMap<Name, Map<Integer, RRset>> nodes() {
     lastName = null;
     lastNode = null;
@@ -173,6 +204,7 @@ public final class Zone {
   public void stripDnssec(Collection<Integer> types) {
     lastName = null;
     lastNode = null;
+    nsec3Owners = null;
     var names = nodes.entrySet().iterator();
     while (names.hasNext()) {
       Map<Integer, RRset> node = names.next().getValue();

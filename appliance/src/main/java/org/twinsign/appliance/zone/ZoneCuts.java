@@ -59,6 +59,13 @@ public final class ZoneCuts {
     return cuts;
   }
 
+  /** One name's kind, for code that looks at one name at a time (the incremental signer). */
+  public static ZoneCuts single(Name name, Kind kind) {
+    ZoneCuts cuts = new ZoneCuts();
+    cuts.kinds.put(name, kind);
+    return cuts;
+  }
+
   private static boolean present(Map<Integer, RRset> node, int type) {
     RRset rrset = node.get(type);
     return rrset != null && rrset.size() > 0;

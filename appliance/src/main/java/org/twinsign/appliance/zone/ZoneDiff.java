@@ -114,6 +114,68 @@ public record ZoneDiff(SOARecord from, List<Record> removed, SOARecord to, List<
     }
   }
 
+  /**
+   * The diff of RRsets replaced in a zone: each change is the RRset before and the one after (either
+   * may be null), signatures included; the apex SOA itself is the frame, its signatures are records.
+   */
+  public static ZoneDiff ofRRsets(SOARecord from, SOARecord to, List<RRset[]> changes) {
+    List<Record> removed = new ArrayList<>();
+    List<Record> added = new ArrayList<>();
+    for (RRset[] change : changes) {
+      RRset o = change[0];
+      RRset n = change[1];
+      compare(o == null ? List.of() : o.rrs(false), n == null ? List.of() : n.rrs(false), removed, added);
+      compare(o == null ? List.of() : o.sigs(), n == null ? List.of() : n.sigs(), removed, added);
+    }
+    removed.removeIf(r -> r.getType() == Type.SOA && r.getName().equals(from.getName()));
+    added.removeIf(r -> r.getType() == Type.SOA && r.getName().equals(to.getName()));
+    return new ZoneDiff(from, removed, to, added);
+  }
+
+  /**
+   * Applies the diff to {@code zone}, which must hold the diff's starting version: every record
+   * removed must be there ({@link IllegalArgumentException} if not, and then the zone is unchanged).
+   */
+  public void applyTo(Zone zone) {
+    SOARecord held = zone.soa();
+    if (held == null || held.getSerial() != from.getSerial()) {
+      throw new IllegalArgumentException("the diff starts at serial " + from.getSerial() + ", the zone is at "
+          + (held == null ? "none" : held.getSerial()));
+    }
+    Map<org.xbill.DNS.Name, Map<Integer, RRset>> changed = new LinkedHashMap<>();
+    java.util.function.BiFunction<org.xbill.DNS.Name, Integer, RRset> working = (name, type) -> changed
+        .computeIfAbsent(name, k -> new java.util.HashMap<>()).computeIfAbsent(type, t -> {
+          RRset now = zone.node(name).get(t);
+          return now == null ? new RRset() : new RRset(now);
+        });
+    List<Record> gone = new ArrayList<>(removed);
+    gone.add(from);
+    for (Record r : gone) {
+      RRset rrset = working.apply(r.getName(), covered(r));
+      List<? extends Record> present = r.getType() == Type.RRSIG ? rrset.sigs() : rrset.rrs(false);
+      if (!present.contains(r)) {
+        throw new IllegalArgumentException("the diff " + from.getSerial() + " -> " + to.getSerial() + " removes " + r
+            + ", which the zone does not hold");
+      }
+      rrset.deleteRR(r);
+    }
+    List<Record> come = new ArrayList<>(added);
+    come.add(to);
+    for (Record r : come) {
+      working.apply(r.getName(), covered(r)).addRR(r);
+    }
+    for (Map.Entry<org.xbill.DNS.Name, Map<Integer, RRset>> node : changed.entrySet()) {
+      for (Map.Entry<Integer, RRset> rrset : node.getValue().entrySet()) {
+        RRset r = rrset.getValue();
+        zone.put(node.getKey(), rrset.getKey(), r.size() == 0 && r.sigs().isEmpty() ? null : r);
+      }
+    }
+  }
+
+  private static int covered(Record r) {
+    return r instanceof org.xbill.DNS.RRSIGRecord sig ? sig.getTypeCovered() : r.getType();
+  }
+
   /** Whether nothing but the SOA changed. */
   public boolean isEmpty() {
     return removed.isEmpty() && added.isEmpty();

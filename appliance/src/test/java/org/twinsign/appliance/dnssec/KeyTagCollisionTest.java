@@ -4,12 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.math.BigInteger;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.Signature;
-import java.security.interfaces.ECPublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Instant;
 import java.util.Arrays;
@@ -47,28 +44,7 @@ class KeyTagCollisionTest {
   private record SoftKey(KeyPair pair, ZoneKey zoneKey) {}
 
   private static SoftKey key(KeyPair pair, KeyRole role) {
-    ECPublicKey pub = (ECPublicKey) pair.getPublic();
-    byte[] point = new byte[64];
-    fixed(pub.getW().getAffineX(), point, 0);
-    fixed(pub.getW().getAffineY(), point, 32);
-    ZoneKey zoneKey = ZoneKey.of("soft-" + Arrays.hashCode(point), role, ORIGIN, 3600,
-        DnssecAlgorithm.ECDSAP256SHA256, point, data -> {
-          try {
-            Signature signature = Signature.getInstance("SHA256withECDSAinP1363Format");
-            signature.initSign(pair.getPrivate());
-            signature.update(data);
-            return signature.sign();
-          } catch (java.security.GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-          }
-        });
-    return new SoftKey(pair, zoneKey);
-  }
-
-  private static void fixed(BigInteger value, byte[] out, int at) {
-    byte[] bytes = value.toByteArray();
-    int length = Math.min(bytes.length, 32);
-    System.arraycopy(bytes, bytes.length - length, out, at + 32 - length, length);
+    return new SoftKey(pair, SoftZoneKeys.of(pair, role, ORIGIN));
   }
 
   /** Two ZSKs whose DNSKEYs share a key tag: generated until the birthday bound gives a pair (~300 keys). */
