@@ -15,7 +15,7 @@ final class Axfr {
   static void send(ServedZones.Version version, TransferStream stream) throws IOException {
     Record soa = version.zone().soa();
     stream.add(soa);
-    for (Map.Entry<Name, Map<Integer, RRset>> node : version.zone().nodes().entrySet()) {
+    for (Map.Entry<Name, Map<Integer, RRset>> node : version.zone().nodes()) {
       for (RRset rrset : node.getValue().values()) {
         for (Record r : rrset.rrs(false)) {
           if (r.getType() != Type.SOA || !r.getName().equals(version.origin())) {

@@ -243,7 +243,7 @@ public final class IncrementalSigner {
 
     /** Whether a name below {@code name} holds data once {@code data} is applied. */
     private boolean descendantAfter(Name name, Map<Name, Map<Integer, RRset>> data) {
-      for (Name n = zone.nodes().higherKey(name); n != null && n.subdomain(name); n = zone.nodes().higherKey(n)) {
+      for (Name n = zone.higherName(name); n != null && n.subdomain(name); n = zone.higherName(n)) {
         Map<Integer, RRset> after = new HashMap<>(zone.node(n));
         after.putAll(data.getOrDefault(n, Map.of()));
         if (after.values().stream().anyMatch(r -> r.size() > 0)) {
@@ -320,7 +320,7 @@ public final class IncrementalSigner {
 
     /** Whether a name below this one holds data: canonical order puts the subtree right after its root. */
     private boolean hasDescendant(Name name) {
-      Name next = zone.nodes().higherKey(name);
+      Name next = zone.higherName(name);
       return next != null && next.subdomain(name) && !next.equals(name);
     }
 
@@ -349,7 +349,7 @@ public final class IncrementalSigner {
     }
 
     private Name previousNsec(Name name) {
-      for (Name n = zone.nodes().lowerKey(name); n != null; n = zone.nodes().lowerKey(n)) {
+      for (Name n = zone.lowerName(name); n != null; n = zone.lowerName(n)) {
         if (zone.get(n, Type.NSEC) != null) {
           return n;
         }
@@ -401,9 +401,7 @@ public final class IncrementalSigner {
     }
 
     private Name previousNsec3(Name owner) {
-      java.util.NavigableSet<Name> owners = zone.nsec3Owners();
-      Name previous = owners.lower(owner);
-      return previous != null ? previous : owners.last(); // the chain is a ring
+      return zone.previousNsec3Owner(owner);
     }
 
     private Name nsec3Owner(Name name) {

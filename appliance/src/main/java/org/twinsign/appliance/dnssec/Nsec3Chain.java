@@ -33,7 +33,7 @@ public final class Nsec3Chain {
     Set<Name> included = new HashSet<>();
     Map<Name, Map<Integer, RRset>> nodesOf = new HashMap<>();
     List<Name> names = new ArrayList<>();
-    for (Map.Entry<Name, Map<Integer, RRset>> node : zone.nodes().entrySet()) {
+    for (Map.Entry<Name, Map<Integer, RRset>> node : zone.nodes()) {
       Name name = node.getKey();
       if (!cuts.isChained(name)) {
         continue;
@@ -49,7 +49,7 @@ public final class Nsec3Chain {
       // empty non-terminals between this name and the apex
       for (Name parent = parentOf(name); parent != null && !parent.equals(origin) && parent.subdomain(origin);
           parent = parentOf(parent)) {
-        if (zone.nodes().containsKey(parent)) {
+        if (zone.contains(parent)) {
           continue; // a name with data is chained on its own
         }
         if (!included.add(parent)) {

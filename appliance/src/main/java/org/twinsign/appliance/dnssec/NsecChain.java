@@ -21,7 +21,7 @@ public final class NsecChain {
 
   public static List<NSECRecord> build(Zone zone, ZoneCuts cuts, long ttl) {
     List<Map.Entry<Name, Map<Integer, RRset>>> names = new ArrayList<>();
-    for (Map.Entry<Name, Map<Integer, RRset>> node : zone.nodes().entrySet()) {
+    for (Map.Entry<Name, Map<Integer, RRset>> node : zone.nodes()) {
       if (cuts.isChained(node.getKey())) {
         names.add(node);
       }

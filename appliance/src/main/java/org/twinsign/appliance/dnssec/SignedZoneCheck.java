@@ -110,7 +110,7 @@ public final class SignedZoneCheck {
   /** The zone's NSEC or NSEC3 records, in the zone's (canonical) order. */
   private static <T extends Record> List<T> chain(Zone zone, int type, Class<T> recordClass) {
     List<T> chain = new ArrayList<>();
-    for (Map<Integer, RRset> node : zone.nodes().values()) {
+    for (Map<Integer, RRset> node : zone.rrsetsByName()) {
       RRset rrset = node.get(type);
       if (rrset != null && rrset.size() > 0) {
         chain.add(recordClass.cast(rrset.first()));

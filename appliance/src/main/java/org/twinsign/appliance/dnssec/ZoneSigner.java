@@ -105,7 +105,7 @@ public final class ZoneSigner {
     List<Job> jobs = new ArrayList<>();
     List<String> unsigned = new ArrayList<>();
     long reused = 0;
-    for (Map.Entry<Name, Map<Integer, RRset>> node : zone.nodes().entrySet()) {
+    for (Map.Entry<Name, Map<Integer, RRset>> node : zone.nodes()) {
       Name name = node.getKey();
       for (Map.Entry<Integer, RRset> entry : node.getValue().entrySet()) {
         int type = entry.getKey();

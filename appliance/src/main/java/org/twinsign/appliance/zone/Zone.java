@@ -1,14 +1,9 @@
 package org.twinsign.appliance.zone;
 
-import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
-import java.util.Set;
-import java.util.SortedMap;
 import java.util.TreeMap;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.RRSIGRecord;
@@ -20,16 +15,23 @@ import org.xbill.DNS.Type;
 /**
  * A zone's data: owner names in canonical order (RFC 4034 §6.1), each with its RRsets by type.
  * RRSIG records are kept with the RRset they cover (dnsjava's {@link RRset#sigs()}), not as an
- * RRset of their own. Not thread-safe.
+ * RRset of their own.
+ *
+ * <p>Versions: {@link #fork()} gives the next version, sharing all but what either side changes
+ * afterwards ({@link CowSortedMap}). A zone is built by {@link #add} (which changes RRsets in
+ * place) until it is first forked; from then on it changes only by {@link #put}, which replaces
+ * RRsets, so that a version being served is never changed under its readers. Not thread-safe; a
+ * version nobody changes any more may be read by any number of threads.
  */
 public final class Zone {
   private final Name origin;
-  private NavigableMap<Name, Map<Integer, RRset>> nodes = new TreeMap<>();
+  private CowSortedMap<Name, Map<Integer, RRset>> nodes = new CowSortedMap<>();
+  // the NSEC3 owners in hash order, built on first use: the incremental signer's way into the chain
+  private CowSortedMap<Name, Boolean> nsec3Owners;
+  private boolean forked;
   // records of one name usually come together: spare the tree lookup for them
   private Name lastName;
   private Map<Integer, RRset> lastNode;
-  // the NSEC3 owners in hash order, built on first use: the incremental signer's way into the chain
-  private java.util.TreeSet<Name> nsec3Owners;
 
   public Zone(Name origin) {
     this.origin = origin;
@@ -39,25 +41,51 @@ public final class Zone {
     return origin;
   }
 
+  /**
+   * The next version: the same data, sharing its storage with this one until either changes.
+   * Both change only by {@link #put} from now on.
+   */
+  public Zone fork() {
+    Zone next = new Zone(origin);
+    next.nodes = nodes.fork();
+    next.nsec3Owners = nsec3Owners == null ? null : nsec3Owners.fork();
+    next.forked = true;
+    forked = true;
+    lastName = null;
+    lastNode = null;
+    return next;
+  }
+
+  private void building(String what) {
+    if (forked) {
+      throw new IllegalStateException(what + " on a zone with versions: it changes by put only");
+    }
+  }
+
   /** Adds a record: to its RRset, or for an RRSIG to the signatures of the RRset it covers. */
   public void add(Record record) {
+    building("add");
     int type = record.getType() == Type.RRSIG ? ((RRSIGRecord) record).getTypeCovered() : record.getType();
     Map<Integer, RRset> node;
     if (lastNode != null && record.getName().equals(lastName)) {
       node = lastNode;
     } else {
-      node = nodes.computeIfAbsent(record.getName(), name -> new TreeMap<>());
+      node = nodes.get(record.getName());
+      if (node == null) {
+        node = new TreeMap<>();
+        nodes.put(record.getName(), node);
+      }
       lastName = record.getName();
       lastNode = node;
     }
     RRset rrset = node.computeIfAbsent(type, t -> new RRset());
     rrset.addRR(record);
     if (type == Type.NSEC3 && nsec3Owners != null && record.getType() == Type.NSEC3) {
-      nsec3Owners.add(record.getName());
+      nsec3Owners.put(record.getName(), Boolean.TRUE);
     }
   }
 
-  /** Replaces (or with null removes) the RRset of {@code type} at {@code name}. */
+  /** Replaces (or with null removes) the RRset of {@code type} at {@code name}; the RRset is the zone's now. */
   public void put(Name name, int type, RRset rrset) {
     lastName = null;
     lastNode = null;
@@ -65,35 +93,39 @@ public final class Zone {
       if (rrset == null || rrset.size() == 0) {
         nsec3Owners.remove(name);
       } else {
-        nsec3Owners.add(name);
+        nsec3Owners.put(name, Boolean.TRUE);
       }
     }
+    Map<Integer, RRset> old = nodes.get(name);
+    // a new node map each time: the old one may belong to another version too
+    Map<Integer, RRset> node = old == null ? new TreeMap<>() : new TreeMap<>(old);
     if (rrset == null) {
-      Map<Integer, RRset> node = nodes.get(name);
-      if (node != null) {
-        node.remove(type);
-        if (node.isEmpty()) {
-          nodes.remove(name);
-        }
+      if (old == null || node.remove(type) == null) {
+        return;
       }
-      return;
+    } else {
+      node.put(type, rrset);
     }
-    nodes.computeIfAbsent(name, n -> new TreeMap<>()).put(type, rrset);
+    if (node.isEmpty()) {
+      nodes.remove(name);
+    } else {
+      nodes.put(name, node);
+    }
   }
 
   /**
    * Puts one single-record RRset of {@code type} per owner, the records given in canonical order of
    * their owners (an NSEC chain is; so is an NSEC3 chain in hash order: base32hex keeps the order of
-   * the hashes). Walks the zone and the records together; if owners are new, the tree is rebuilt
-   * from the merged entries, linear in the zone's size, instead of one tree insertion per owner.
+   * the hashes). Walks the zone and the records together and rebuilds the tree from the merged
+   * entries, linear in the zone's size, instead of one tree insertion per owner.
    */
   public void putSorted(List<? extends Record> records, int type) {
+    building("putSorted");
     lastName = null;
     lastNode = null;
     nsec3Owners = null;
     List<Map.Entry<Name, Map<Integer, RRset>>> merged = new ArrayList<>(nodes.size() + records.size());
-    boolean added = false;
-    var existing = nodes.entrySet().iterator();
+    var existing = nodes.entries().iterator();
     Map.Entry<Name, Map<Integer, RRset>> head = existing.hasNext() ? existing.next() : null;
     for (Record record : records) {
       while (head != null && head.getKey().compareTo(record.getName()) < 0) {
@@ -107,16 +139,12 @@ public final class Zone {
       Map<Integer, RRset> node = new TreeMap<>();
       node.put(type, new RRset(record));
       merged.add(Map.entry(record.getName(), node));
-      added = true;
-    }
-    if (!added) {
-      return;
     }
     while (head != null) {
       merged.add(head);
       head = existing.hasNext() ? existing.next() : null;
     }
-    nodes = new TreeMap<>(new SortedEntries(merged));
+    nodes.replaceAll(merged);
   }
 
   /** The RRset, or null. An RRset with only signatures (size 0) counts as absent. */
@@ -129,35 +157,76 @@ public final class Zone {
     return rrset == null || rrset.size() == 0 ? null : rrset;
   }
 
-  /** The RRsets at {@code name} by type (empty map if none); the live map, type-ordered. */
+  /** The RRsets at {@code name} by type (empty map if none), type-ordered; not to be changed. */
   public Map<Integer, RRset> node(Name name) {
     Map<Integer, RRset> node = nodes.get(name);
     return node == null ? Map.of() : node;
   }
 
-  /**
-   * The owners of NSEC3 records, in canonical order, which for them is hash order (base32hex keeps
-   * it). A view kept up to date by {@link #add}, {@link #put} and the bulk changes.
-   */
-  public java.util.NavigableSet<Name> nsec3Owners() {
+  /** Every owner name with its RRsets, in canonical order; the entries are not to be changed. */
+  public Iterable<Map.Entry<Name, Map<Integer, RRset>>> nodes() {
+    return nodes.entries();
+  }
+
+  /** The RRsets of each owner name, in canonical order of the names; not to be changed. */
+  public Iterable<Map<Integer, RRset>> rrsetsByName() {
+    return () -> {
+      var entries = nodes.entries().iterator();
+      return new java.util.Iterator<>() {
+        @Override
+        public boolean hasNext() {
+          return entries.hasNext();
+        }
+
+        @Override
+        public Map<Integer, RRset> next() {
+          return entries.next().getValue();
+        }
+      };
+    };
+  }
+
+  /** The owner names, in canonical order (a copy). */
+  public List<Name> names() {
+    List<Name> names = new ArrayList<>(nodes.size());
+    nodes.entries().forEach(e -> names.add(e.getKey()));
+    return names;
+  }
+
+  /** Whether {@code name} holds data. */
+  public boolean contains(Name name) {
+    return nodes.containsKey(name);
+  }
+
+  /** How many owner names hold data. */
+  public int nameCount() {
+    return nodes.size();
+  }
+
+  /** The owner name just before {@code name} in canonical order, or null. */
+  public Name lowerName(Name name) {
+    return nodes.lowerKey(name);
+  }
+
+  /** The owner name just after {@code name} in canonical order, or null: a name's subtree follows it. */
+  public Name higherName(Name name) {
+    return nodes.higherKey(name);
+  }
+
+  /** The NSEC3 owner just before {@code owner} in hash order, wrapping round to the last (the chain is a ring). */
+  public Name previousNsec3Owner(Name owner) {
     if (nsec3Owners == null) {
-      java.util.TreeSet<Name> owners = new java.util.TreeSet<>();
-      for (Map.Entry<Name, Map<Integer, RRset>> node : nodes.entrySet()) {
+      CowSortedMap<Name, Boolean> owners = new CowSortedMap<>();
+      for (Map.Entry<Name, Map<Integer, RRset>> node : nodes.entries()) {
         RRset nsec3 = node.getValue().get(Type.NSEC3);
         if (nsec3 != null && nsec3.size() > 0) {
-          owners.add(node.getKey());
+          owners.put(node.getKey(), Boolean.TRUE);
         }
       }
       nsec3Owners = owners;
     }
-    return java.util.Collections.unmodifiableNavigableSet(nsec3Owners);
-  }
-
-  /** Every owner name with data, in canonical order. Structural changes go through this class's methods only. */
-  public NavigableMap<Name, Map<Integer, RRset>> nodes() {
-    lastName = null;
-    lastNode = null;
-    return nodes;
+    Name previous = nsec3Owners.lowerKey(owner);
+    return previous != null ? previous : nsec3Owners.lastKey();
   }
 
   public SOARecord soa() {
@@ -168,8 +237,8 @@ public final class Zone {
   /** All records (not signatures), in canonical name order, types ascending. */
   public List<Record> records() {
     List<Record> records = new ArrayList<>();
-    for (Map<Integer, RRset> node : nodes.values()) {
-      for (RRset rrset : node.values()) {
+    for (Map.Entry<Name, Map<Integer, RRset>> node : nodes.entries()) {
+      for (RRset rrset : node.getValue().values()) {
         records.addAll(rrset.rrs(false));
       }
     }
@@ -179,112 +248,58 @@ public final class Zone {
   /** How many records and signatures the zone holds. */
   public long recordCount() {
     long count = 0;
-    for (Map<Integer, RRset> node : nodes.values()) {
-      for (RRset rrset : node.values()) {
+    for (Map.Entry<Name, Map<Integer, RRset>> node : nodes.entries()) {
+      for (RRset rrset : node.getValue().values()) {
         count += rrset.size() + rrset.sigs().size();
       }
     }
     return count;
   }
 
-  /** A copy with fresh RRset objects (records are immutable and shared). */
+  /** A copy with fresh RRset objects (records are immutable and shared), free to be built on. */
   public Zone copy() {
     Zone copy = new Zone(origin);
-    for (Map.Entry<Name, Map<Integer, RRset>> node : nodes.entrySet()) {
+    List<Map.Entry<Name, Map<Integer, RRset>>> entries = new ArrayList<>(nodes.size());
+    for (Map.Entry<Name, Map<Integer, RRset>> node : nodes.entries()) {
       Map<Integer, RRset> target = new TreeMap<>();
       for (Map.Entry<Integer, RRset> entry : node.getValue().entrySet()) {
         target.put(entry.getKey(), new RRset(entry.getValue()));
       }
-      copy.nodes.put(node.getKey(), target);
+      entries.add(Map.entry(node.getKey(), target));
     }
+    copy.nodes.replaceAll(entries);
     return copy;
   }
 
   /** Removes every RRset of these types (and their signatures), and all signatures. */
   public void stripDnssec(Collection<Integer> types) {
+    building("stripDnssec");
     lastName = null;
     lastNode = null;
     nsec3Owners = null;
-    var names = nodes.entrySet().iterator();
-    while (names.hasNext()) {
-      Map<Integer, RRset> node = names.next().getValue();
-      node.keySet().removeAll(types);
+    List<Map.Entry<Name, Map<Integer, RRset>>> kept = new ArrayList<>(nodes.size());
+    boolean changed = false;
+    for (Map.Entry<Name, Map<Integer, RRset>> entry : nodes.entries()) {
+      Map<Integer, RRset> node = entry.getValue();
+      changed |= node.keySet().removeAll(types);
       var rrsets = node.entrySet().iterator();
       while (rrsets.hasNext()) {
-        Map.Entry<Integer, RRset> entry = rrsets.next();
-        RRset rrset = entry.getValue();
+        Map.Entry<Integer, RRset> e = rrsets.next();
+        RRset rrset = e.getValue();
         if (rrset.size() == 0) {
           rrsets.remove();
         } else if (!rrset.sigs().isEmpty()) {
-          entry.setValue(new RRset(rrset.rrs(false)));
+          e.setValue(new RRset(rrset.rrs(false)));
         }
       }
       if (node.isEmpty()) {
-        names.remove();
+        changed = true;
+      } else {
+        kept.add(entry);
       }
     }
-  }
-
-  /**
-   * Already sorted entries seen as a SortedMap, only so that {@code new TreeMap<>(sorted)} builds
-   * its tree in linear time; nothing else is supported.
-   */
-  private static final class SortedEntries extends AbstractMap<Name, Map<Integer, RRset>>
-      implements SortedMap<Name, Map<Integer, RRset>> {
-    private final List<Map.Entry<Name, Map<Integer, RRset>>> entries;
-
-    SortedEntries(List<Map.Entry<Name, Map<Integer, RRset>>> entries) {
-      this.entries = entries;
-    }
-
-    @Override
-    public Set<Map.Entry<Name, Map<Integer, RRset>>> entrySet() {
-      return new java.util.AbstractSet<>() {
-        @Override
-        public java.util.Iterator<Map.Entry<Name, Map<Integer, RRset>>> iterator() {
-          return entries.iterator();
-        }
-
-        @Override
-        public int size() {
-          return entries.size();
-        }
-      };
-    }
-
-    @Override
-    public int size() {
-      return entries.size();
-    }
-
-    @Override
-    public Comparator<? super Name> comparator() {
-      return null;
-    }
-
-    @Override
-    public SortedMap<Name, Map<Integer, RRset>> subMap(Name fromKey, Name toKey) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public SortedMap<Name, Map<Integer, RRset>> headMap(Name toKey) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public SortedMap<Name, Map<Integer, RRset>> tailMap(Name fromKey) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public Name firstKey() {
-      return entries.get(0).getKey();
-    }
-
-    @Override
-    public Name lastKey() {
-      return entries.get(entries.size() - 1).getKey();
+    if (changed) {
+      nodes.replaceAll(kept);
     }
   }
 }

@@ -29,7 +29,7 @@ public final class ZoneChecks {
     if (zone.get(origin, Type.NS) == null) {
       checks.errors.add(source + ": no NS records at the apex " + origin);
     }
-    for (Map.Entry<Name, Map<Integer, RRset>> node : zone.nodes().entrySet()) {
+    for (Map.Entry<Name, Map<Integer, RRset>> node : zone.nodes()) {
       Name name = node.getKey();
       if (!name.subdomain(origin)) {
         checks.errors.add(source + ": " + name + " is outside the zone " + origin);

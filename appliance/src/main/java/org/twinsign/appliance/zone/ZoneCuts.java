@@ -33,7 +33,7 @@ public final class ZoneCuts {
     ZoneCuts cuts = new ZoneCuts();
     Name cut = null;
     Name dname = null;
-    for (Map.Entry<Name, Map<Integer, RRset>> entry : zone.nodes().entrySet()) {
+    for (Map.Entry<Name, Map<Integer, RRset>> entry : zone.nodes()) {
       Name name = entry.getKey();
       Map<Integer, RRset> node = entry.getValue();
       if (cut != null && name.subdomain(cut) && !name.equals(cut)) {

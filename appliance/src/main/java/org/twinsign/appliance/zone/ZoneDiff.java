@@ -29,8 +29,8 @@ public record ZoneDiff(SOARecord from, List<Record> removed, SOARecord to, List<
   public static ZoneDiff between(Zone older, Zone newer) {
     List<Record> removed = new ArrayList<>();
     List<Record> added = new ArrayList<>();
-    Iterator<Map.Entry<org.xbill.DNS.Name, Map<Integer, RRset>>> a = older.nodes().entrySet().iterator();
-    Iterator<Map.Entry<org.xbill.DNS.Name, Map<Integer, RRset>>> b = newer.nodes().entrySet().iterator();
+    Iterator<Map.Entry<org.xbill.DNS.Name, Map<Integer, RRset>>> a = older.nodes().iterator();
+    Iterator<Map.Entry<org.xbill.DNS.Name, Map<Integer, RRset>>> b = newer.nodes().iterator();
     Map.Entry<org.xbill.DNS.Name, Map<Integer, RRset>> x = next(a);
     Map.Entry<org.xbill.DNS.Name, Map<Integer, RRset>> y = next(b);
     while (x != null || y != null) {

@@ -86,7 +86,7 @@ public final class ZoneFileWriter {
   }
 
   static void writeTo(Zone zone, Appendable out) throws IOException {
-    for (Map.Entry<Name, Map<Integer, RRset>> node : zone.nodes().entrySet()) {
+    for (Map.Entry<Name, Map<Integer, RRset>> node : zone.nodes()) {
       RRset soa = node.getValue().get(Type.SOA);
       if (soa != null) {
         writeRRset(soa, out);

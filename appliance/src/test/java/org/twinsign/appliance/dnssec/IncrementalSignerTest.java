@@ -99,7 +99,7 @@ class IncrementalSignerTest {
     }
     List<Record> out = new ArrayList<>();
     Zone z = parse(1, "@ SOA ns1 hostmaster 1 3600 600 86400 300\n" + String.join("\n", lines) + "\n");
-    for (Map<Integer, RRset> node : z.nodes().values()) {
+    for (Map<Integer, RRset> node : z.rrsetsByName()) {
       for (RRset rrset : node.values()) {
         if (rrset.getType() != Type.SOA) {
           out.addAll(rrset.rrs(false));
@@ -152,8 +152,12 @@ class IncrementalSignerTest {
       unsigned.put(ORIGIN, Type.SOA, new RRset(parse(serial, BASE).soa()));
 
       Zone before = signed.copy();
+      Zone served = signed;
+      Set<String> servedText = text(served, true);
+      signed = served.fork(); // the next version; the one served must not change under its readers
       IncrementalSigner.Outcome outcome = incremental(signed, unsigned, removed, added, denial);
       assertTrue(outcome.applied(), step.what() + ": " + outcome.fullSigningBecause());
+      assertEquals(servedText, text(served, true), step.what() + ": the version served is untouched");
       assertEquals(serial, outcome.serial());
       ZoneSigner.Result expected = full(unsigned, denial, before);
       assertEquals(text(expected.zone(), false), text(signed, false), step.what() + ": the records of a full signing");
@@ -168,7 +172,7 @@ class IncrementalSignerTest {
   /** Every record (with TTL), and with {@code sigs} every signature too, as text. */
   private static Set<String> text(Zone zone, boolean sigs) {
     Set<String> out = new TreeSet<>();
-    for (Map<Integer, RRset> node : zone.nodes().values()) {
+    for (Map<Integer, RRset> node : zone.rrsetsByName()) {
       for (RRset rrset : node.values()) {
         rrset.rrs(false).forEach(r -> out.add(r.toString()));
         if (sigs) {
@@ -184,7 +188,7 @@ class IncrementalSignerTest {
     RRset dnskeys = mended.get(ORIGIN, Type.DNSKEY);
     Map<Integer, DNSKEYRecord> byTag = new TreeMap<>();
     dnskeys.rrs(false).forEach(r -> byTag.put(((DNSKEYRecord) r).getFootprint(), (DNSKEYRecord) r));
-    for (Map.Entry<Name, Map<Integer, RRset>> node : full.nodes().entrySet()) {
+    for (Map.Entry<Name, Map<Integer, RRset>> node : full.nodes()) {
       for (RRset expected : node.getValue().values()) {
         RRset actual = mended.node(node.getKey()).get(expected.getType());
         Set<Integer> want = new TreeSet<>();

@@ -109,7 +109,7 @@ class KeyTagCollisionTest {
   private static int verifyAll(Zone zone) throws Exception {
     RRset dnskeys = zone.get(ORIGIN, Type.DNSKEY);
     int count = 0;
-    for (Map<Integer, RRset> node : zone.nodes().values()) {
+    for (Map<Integer, RRset> node : zone.rrsetsByName()) {
       for (RRset rrset : node.values()) {
         for (RRSIGRecord sig : rrset.sigs()) {
           boolean verified = false;
