@@ -162,7 +162,7 @@ public final class Responder implements DnsServer.Handler {
       how = "IXFR of zone " + zoneName + ": " + peer + " is up to date at serial " + held;
     } else {
       java.util.Optional<org.twinsign.appliance.zone.ZoneDiff> diff = held == null ? java.util.Optional.empty()
-          : version.journal().since(held);
+          : version.journal().between(held, version.serial());
       if (diff.isPresent() && diff.get().to().getSerial() == version.serial()) {
         Ixfr.send(version, diff.get(), stream);
         how = "IXFR of zone " + zoneName + " serial " + held + " -> " + version.serial() + " to " + peer + " ("

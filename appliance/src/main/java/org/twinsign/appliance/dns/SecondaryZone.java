@@ -49,7 +49,11 @@ public final class SecondaryZone {
   private final TSIG key;
   private final Path file;
   private final TransferLog log;
-  private Zone zone;
+  private volatile Zone zone; // never changed once here: the signer reads it from another thread
+  private final org.twinsign.appliance.zone.Journal journal = new org.twinsign.appliance.zone.Journal();
+  private volatile java.util.concurrent.Executor fileWriter = Runnable::run;
+  private final java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean();
+  private volatile Zone written;
   private Instant lastSuccess;
   private Instant next = Instant.EPOCH; // guarded by this
   private boolean notified; // guarded by this: a NOTIFY came during a refresh, which must not push it back
@@ -68,11 +72,33 @@ public final class SecondaryZone {
     this.file = file;
   }
 
+  /**
+   * Writes the input file on {@code executor} after each transfer instead of before the new copy
+   * counts: the signer takes the copy from memory ({@link #zone()}), and a large zone's file then
+   * costs it no time. Writes coalesce: the newest copy is written, the ones in between skipped.
+   */
+  public SecondaryZone writeFileWith(java.util.concurrent.Executor executor) {
+    this.fileWriter = executor;
+    return this;
+  }
+
+  /** The copy held (never changed: a new transfer makes a new version), or null. */
+  public Zone zone() {
+    serial();
+    return zone;
+  }
+
+  /** The unsigned diffs between the copies held (IXFR's, RRSIGs left out); an AXFR starts it over. */
+  public org.twinsign.appliance.zone.Journal journal() {
+    return journal;
+  }
+
   /** The serial held, or -1 when nothing is (the file is read once, on the first call). */
-  public long serial() {
+  public synchronized long serial() {
     if (zone == null && Files.isRegularFile(file)) {
       try {
         zone = ZoneFileReader.read(file, origin);
+        written = zone;
       } catch (ZoneFileException e) {
         zone = null; // an unreadable copy: transferred anew in full
       }
@@ -220,6 +246,7 @@ public final class SecondaryZone {
     xfr.run();
     Zone next;
     String how;
+    List<org.twinsign.appliance.zone.ZoneDiff> diffs = new java.util.ArrayList<>();
     if (xfr.isAXFR()) {
       next = new Zone(origin);
       for (Record r : xfr.getAXFR()) {
@@ -234,9 +261,9 @@ public final class SecondaryZone {
     } else if (xfr.isCurrent()) {
       return null;
     } else {
-      next = zone.copy();
+      next = zone.fork(); // the copy held stays as it is: the signer may be reading it
       for (ZoneTransferIn.Delta delta : xfr.getIXFR()) {
-        apply(next, delta);
+        diffs.add(apply(next, delta));
       }
       how = "IXFR (" + xfr.getIXFR().size() + " diff(s))";
     }
@@ -247,56 +274,86 @@ public final class SecondaryZone {
     if (held >= 0 && !SerialPolicy.greaterThan(serial, held)) {
       throw new IOException("the transfer brings serial " + serial + ", not above the " + held + " held");
     }
-    Path staged = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName() + ".", ".xfr");
-    try {
-      ZoneFileWriter.write(next, staged);
-      Files.move(staged, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(staged);
+    if (diffs.isEmpty()) {
+      journal.clear(); // a whole new copy: no diff leads to it
     }
+    diffs.forEach(journal::append); // before the copy: whoever sees the copy finds the diffs to it
     zone = next;
+    fileWriter.execute(this::writeFile);
     return how + " to serial " + serial + (held < 0 ? "" : " (was " + held + ")");
   }
 
-  /** One IXFR diff onto {@code zone}: it must start at the zone's serial, and every deleted record must be there. */
-  private void apply(Zone zone, ZoneTransferIn.Delta delta) throws IOException {
+  /** Writes the newest copy to the input file, unless a write of it is under way or done. */
+  private void writeFile() {
+    if (!writing.compareAndSet(false, true)) {
+      return; // the write under way looks again when it is done
+    }
+    try {
+      Zone latest;
+      while ((latest = zone) != written) {
+        Path staged = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName() + ".", ".xfr");
+        try {
+          ZoneFileWriter.write(latest, staged);
+          Files.move(staged, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+              java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+          Files.deleteIfExists(staged);
+        }
+        written = latest;
+      }
+    } catch (IOException | RuntimeException e) {
+      org.slf4j.LoggerFactory.getLogger(SecondaryZone.class).warn("zone {}: the copy could not be written to {}"
+          + " ({}); the signer has it in memory, and it is written again after the next transfer", origin, file,
+          e.getMessage());
+    } finally {
+      writing.set(false);
+    }
+    if (zone != written && fileWriter != null) {
+      fileWriter.execute(this::writeFile); // a transfer came while this one wrote
+    }
+  }
+
+  /**
+   * One IXFR diff onto {@code zone}: it must start at the zone's serial, and every deleted record
+   * must be there (else nothing of it is applied). RRSIGs are left out: the signer makes its own.
+   */
+  private org.twinsign.appliance.zone.ZoneDiff apply(Zone zone, ZoneTransferIn.Delta delta) throws IOException {
     long at = zone.soa().getSerial();
     if (delta.start != at) {
       throw new DiffDoesNotApply("an IXFR diff starts at serial " + delta.start + ", not at the " + at + " held");
     }
+    SOARecord from = null;
+    SOARecord to = null;
+    List<Record> removed = new java.util.ArrayList<>();
+    List<Record> added = new java.util.ArrayList<>();
     for (Record r : delta.deletes) {
-      if (r.getType() == Type.RRSIG || r.getType() == Type.SOA && r.getName().equals(origin)) {
-        continue;
+      if (r.getType() == Type.SOA && r.getName().equals(origin)) {
+        from = (SOARecord) r;
+      } else if (r.getType() != Type.RRSIG) {
+        removed.add(r);
       }
-      RRset rrset = zone.get(r.getName(), r.getType());
-      if (rrset == null || !rrset.rrs(false).contains(r)) {
-        throw new DiffDoesNotApply("the IXFR diff " + delta.start + " -> " + delta.end + " deletes " + r
-            + ", which the copy held does not have: the diff does not apply");
-      }
-      RRset rest = new RRset();
-      rrset.rrs(false).stream().filter(x -> !x.equals(r)).forEach(rest::addRR);
-      zone.put(r.getName(), r.getType(), rest.size() == 0 ? null : rest);
     }
     for (Record r : delta.adds) {
-      if (r.getType() == Type.RRSIG) {
-        continue;
-      }
       if (r.getType() == Type.SOA && r.getName().equals(origin)) {
-        zone.put(origin, Type.SOA, new RRset(r));
-        continue;
-      }
-      if (!r.getName().subdomain(origin)) {
+        to = (SOARecord) r;
+      } else if (!r.getName().subdomain(origin)) {
         throw new IOException("the IXFR diff adds " + r.getName() + ", outside the zone");
+      } else if (r.getType() != Type.RRSIG) {
+        added.add(r);
       }
-      RRset rrset = zone.get(r.getName(), r.getType());
-      RRset grown = rrset == null ? new RRset() : new RRset(rrset);
-      grown.addRR(r);
-      zone.put(r.getName(), r.getType(), grown);
     }
-    if (zone.soa().getSerial() != delta.end) {
-      throw new DiffDoesNotApply("an IXFR diff to serial " + delta.end + " left serial " + zone.soa().getSerial());
+    if (from == null || to == null || to.getSerial() != delta.end) {
+      throw new IOException("an IXFR diff " + delta.start + " -> " + delta.end + " lacks its SOA records");
     }
+    org.twinsign.appliance.zone.ZoneDiff diff = new org.twinsign.appliance.zone.ZoneDiff(zone.soa(), removed, to,
+        added);
+    try {
+      diff.applyTo(zone);
+    } catch (IllegalArgumentException e) {
+      throw new DiffDoesNotApply("the IXFR diff " + delta.start + " -> " + delta.end + " does not apply: "
+          + e.getMessage());
+    }
+    return diff;
   }
 
   @Override

@@ -37,6 +37,7 @@ final class MasterDuties {
   private volatile Term term;
   private volatile java.util.function.Consumer<Services> termListener = services -> { };
   private final java.util.concurrent.Semaphore wake = new java.util.concurrent.Semaphore(0);
+  private final java.util.Set<String> woken = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   MasterDuties(TwinsignConfig config) {
     this.config = config;
@@ -74,8 +75,9 @@ final class MasterDuties {
     term.thread.start();
   }
 
-  /** Has the running term look at its zones now (a transferred zone changed), not at its next poll. */
-  void wake() {
+  /** Has the running term sign {@code zone} now (a new copy came by transfer), not at its next poll. */
+  void wake(String zone) {
+    woken.add(zone);
     wake.release();
   }
 
@@ -172,7 +174,7 @@ final class MasterDuties {
       Instant next = now.plus(POLL);
       for (ZoneTable.Due due : schedule) {
         String seen = stamp(inputs.get(due.zone()));
-        boolean changed = !seen.equals(inputSeen.put(due.zone(), seen));
+        boolean changed = !seen.equals(inputSeen.put(due.zone(), seen)) | woken.remove(due.zone());
         if (all || changed || due.at() == null || !due.at().isAfter(now)) {
           zones.add(due.zone());
         } else if (due.at().isBefore(next)) {

@@ -34,6 +34,7 @@ final class NodeDns implements ServedZones, org.twinsign.appliance.dns.DnsOperat
   private final NotifySender notifier;
   private final ZoneSources sources;
   private final org.twinsign.appliance.dns.TransferLog transfers;
+  private final ZoneFileSync fileSync;
 
   private NodeDns(MasterDuties duties, DnsServer server, NotifySender notifier, ZoneSources sources,
       org.twinsign.appliance.dns.TransferLog transfers) {
@@ -42,6 +43,7 @@ final class NodeDns implements ServedZones, org.twinsign.appliance.dns.DnsOperat
     this.server = server;
     this.notifier = notifier;
     this.sources = sources;
+    this.fileSync = new ZoneFileSync(duties).start();
   }
 
   /** Starts the DNS side of {@code dns}, or returns null without {@code dns.listen}. */
@@ -91,6 +93,7 @@ final class NodeDns implements ServedZones, org.twinsign.appliance.dns.DnsOperat
     self[0] = new NodeDns(duties, server, notifier, sources.start(), transfers);
     duties.onTerm(services -> {
       services.signedZones().keepJournals(); // IXFR is served from them
+      services.takeInputsFrom(sources); // transferred zones are signed from memory, changes incrementally
       services.signedZones().addListener(self[0]::published);
     });
     LOG.info("DNS on {}:{} (transfers to {}{}; NOTIFY to {})", dns.listenHost(), server.port(),
@@ -184,6 +187,7 @@ final class NodeDns implements ServedZones, org.twinsign.appliance.dns.DnsOperat
   @Override
   public void close() {
     sources.close();
+    fileSync.close();
     server.close();
     notifier.close();
   }

@@ -30,7 +30,7 @@ import org.xbill.DNS.TSIG;
  * duties. Only a master with a valid lease transfers; a standby refuses NOTIFY (the primaries
  * notify both signers). Lifecycle: {@link #start} → {@link #close}.
  */
-final class ZoneSources implements Responder.NotifyIn, AutoCloseable {
+final class ZoneSources implements Responder.NotifyIn, org.twinsign.appliance.service.ZoneInputs, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ZoneSources.class);
   /** How often the zone list is read again (zones added or deleted) and timers looked at. */
   static final Duration TICK = Duration.ofSeconds(1);
@@ -44,6 +44,13 @@ final class ZoneSources implements Responder.NotifyIn, AutoCloseable {
   private final Map<Name, Source> sources = new ConcurrentHashMap<>();
   private final Semaphore wake = new Semaphore(0);
   private final Thread thread = new Thread(this::run, "zone-sources");
+  // input files are written after a transfer, off the way from the primary to the secondaries
+  private final java.util.concurrent.ExecutorService files = java.util.concurrent.Executors.newSingleThreadExecutor(
+      r -> {
+        Thread t = new Thread(r, "zone-sources-files");
+        t.setDaemon(true);
+        return t;
+      });
   private volatile boolean closed;
   private Services term;
   private long loadedAt;
@@ -131,7 +138,7 @@ final class ZoneSources implements Responder.NotifyIn, AutoCloseable {
       SecondaryZone.Outcome outcome = source.zone().refresh(now);
       if (outcome.changed()) {
         LOG.info("{}", outcome.message());
-        duties.wake();
+        duties.wake(source.row().name());
       } else if (outcome.message().contains("no primary")) {
         LOG.warn("{}", outcome.message());
       } else {
@@ -162,12 +169,24 @@ final class ZoneSources implements Responder.NotifyIn, AutoCloseable {
         }
         TSIG key = row.primaryKey() == null ? null : keys.require(row.primaryKey(), "zone " + row.name()
             + " --primary-key");
-        sources.put(origin, new Source(row, new SecondaryZone(origin, primaries, key, row.input(), log)));
+        sources.put(origin, new Source(row, new SecondaryZone(origin, primaries, key, row.input(), log)
+            .writeFileWith(files)));
       } catch (IllegalArgumentException e) {
         LOG.warn("zone {}: cannot take it by transfer: {}", row.name(), e.getMessage());
       }
     }
     sources.keySet().removeIf(origin -> !seen.contains(origin));
+  }
+
+  @Override
+  public Input current(String zone) {
+    Source source = sources.get(ZoneService.origin(zone));
+    if (source == null) {
+      return null;
+    }
+    org.twinsign.appliance.zone.Zone copy = source.zone().zone();
+    return copy == null || copy.soa() == null ? null
+        : new Input(copy.soa().getSerial(), copy, source.zone().journal());
   }
 
   /** What this node's master holds of a zone taken by transfer ("serial N from P, next refresh T"), or null. */
@@ -189,5 +208,6 @@ final class ZoneSources implements Responder.NotifyIn, AutoCloseable {
   public void close() {
     closed = true;
     thread.interrupt();
+    files.shutdown();
   }
 }

@@ -215,8 +215,8 @@ public final class EnforcerService {
     try {
       if (run.signing != null) {
         PolicySigner.Signed signed = PolicySigner.sign(snapshot.policy(), zone, run.signing, services.repositories(),
-            snapshot.now(), new PolicySigner.Memory(services.signedZones(), services.fileDigests()),
-            () -> !lease.valid());
+            snapshot.now(), new PolicySigner.Memory(services.signedZones(), services.fileDigests(), services.inputs()),
+            () -> !lease.valid(), run.onlyInputChanged);
         run.signed = signed;
         run.writes.add(tx -> ZoneTable.signed(tx, zoneName, snapshot.now(), signed.serial(), signed.inputDigest(),
             signed.resignAt(), signed.salt(), signed.saltAt(), run.id, signed.publishedDigest()));
@@ -315,15 +315,67 @@ public final class EnforcerService {
     return List.of();
   }
 
+  /**
+   * Writes a zone's signed file anew from its version in memory when changes were published to
+   * its journal only since the file was last written (as Knot's {@code zonefile-sync} does): the
+   * file is put in place and the store records its digest in one guarded commit, as for a
+   * signing; if the commit fails, the previous file comes back (a commit that went through while
+   * reporting an error leaves the file behind the store, which the next signing sees and mends).
+   *
+   * @return what was done, or null when the file is current or the version is not this process's
+   */
+  public String flush(String zoneName) {
+    String name = ZoneService.canonical(zoneName);
+    ZoneTable.ZoneRow row = services.store().read(tx -> ZoneTable.require(tx, name));
+    PublishedDigest published = PublishedDigest.parse(row.publishedDigest());
+    SignedZones.Version version = services.signedZones().published(name, row.publishedDigest());
+    if (published == null || published.journalSerial() == null || version == null) {
+      return null;
+    }
+    java.nio.file.Path staged = PolicySigner.staging(row.output());
+    String digest;
+    try {
+      digest = org.twinsign.appliance.zone.ZoneFileWriter.write(version.zone(), staged);
+    } catch (RuntimeException e) {
+      try {
+        Files.deleteIfExists(staged);
+      } catch (java.io.IOException ignored) {
+        // swept later
+      }
+      throw e;
+    }
+    PolicySigner.Signed file = new PolicySigner.Signed(staged, row.output(), version.serial(), row.resignAt(),
+        row.nsec3Salt(), row.nsec3SaltAt(), row.inputDigest(), "written", 0, 0, false, digest, version.zone());
+    try (ZoneFileLock lock = ZoneFileLock.of(row.output())) {
+      services.store().write(services.lease(), tx -> {
+        ZoneTable.claim(tx, name, row.version());
+        tx.lease().check("write the signed file of zone " + name + " to " + row.output());
+        ZoneTable.flushed(tx, name, digest);
+        file.publish();
+        return null;
+      });
+      file.settle();
+    } catch (RuntimeException e) {
+      undo(file, e);
+      throw e;
+    }
+    services.fileDigests().wrote(row.output(), digest);
+    services.signedZones().flushed(name, row.publishedDigest(), digest);
+    return "zone " + name + ": serial " + version.serial() + " written to " + row.output()
+        + " (published by journal until now)";
+  }
+
   /** Published and committed: the previous file goes, and the new version stays in memory for the next signing. */
   private void published(String zoneName, PolicySigner.Signed signed) {
     signed.settle();
-    services.fileDigests().wrote(signed.output(), signed.publishedDigest());
+    if (signed.journalDiff() == null) {
+      services.fileDigests().wrote(signed.output(), signed.publishedDigest());
+    }
     if (signed.zone() == null) {
       services.signedZones().forget(zoneName);
     } else {
       services.signedZones().publish(zoneName, signed.serial(), signed.publishedDigest(), signed.zone(),
-          org.twinsign.appliance.zone.JournalFile.of(signed.output()));
+          org.twinsign.appliance.zone.JournalFile.of(signed.output()), signed.journalDiff(), signed.inputSerial());
     }
   }
 
@@ -337,6 +389,8 @@ public final class EnforcerService {
     final List<KeyTable.HsmKeyRow> fromPool = new ArrayList<>();
     /** Purged keys to delete from their repositories once committed (filled by the commit). */
     final List<KeyTable.HsmKeyRow> destroy = new ArrayList<>();
+    /** Nothing but the input changed: the signer may apply the change incrementally. */
+    boolean onlyInputChanged;
     /** The keys to sign with, if the zone needs signing. */
     List<KeyTable.StoredKey> signing;
     /** The signed zone, once signed. */
@@ -489,16 +543,19 @@ public final class EnforcerService {
     String why = due == null ? "nothing scheduled" : reason;
     run.writes.add(tx -> ZoneTable.schedule(tx, zoneName, dueAt, why));
 
-    if (zone.transferredIn() && !Files.isRegularFile(zone.input())) {
+    ZoneInputs.Input held = services.inputs().current(zoneName);
+    if (zone.transferredIn() && held == null && !Files.isRegularFile(zone.input())) {
       // the keys move on; there is nothing to sign until the first copy is in
       lines.add("zone " + zoneName + ": no copy transferred from its primaries " + zone.primaries()
           + " yet: nothing to sign");
       run.quiet = false;
       return lines;
     }
-    boolean inputChanged = !services.fileDigests().of(zone.input()).equals(zone.inputDigest());
+    // an input held in memory is recorded by its serial (its file is written after), a file by its digest
+    boolean inputChanged = !(held != null ? held.identity() : services.fileDigests().of(zone.input()))
+        .equals(zone.inputDigest());
     boolean outputChanged = zone.publishedDigest() != null && Files.isRegularFile(zone.output())
-        && !services.fileDigests().of(zone.output()).equals(zone.publishedDigest());
+        && !services.fileDigests().of(zone.output()).equals(PublishedDigest.fileOf(zone.publishedDigest()));
     if (outputChanged) {
       lines.add("zone " + zoneName + ": the published file " + zone.output() + " no longer holds what was published"
           + " (something else wrote it): publishing again");
@@ -515,6 +572,8 @@ public final class EnforcerService {
         }
       }
       run.signing = signing;
+      run.onlyInputChanged = inputChanged && !outcome.zoneChanged() && !cdsChanged && !zone.signNeeded()
+          && !outputChanged && !resignDue && Files.isRegularFile(zone.output());
       if (zone.signedAt() == null || zone.signedAt().isBefore(snapshot.policyImportedAt())) {
         run.writes.add(tx -> PolicyTable.extendHold(tx, policy.name(), now));
       }

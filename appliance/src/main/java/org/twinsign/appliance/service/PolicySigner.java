@@ -72,6 +72,11 @@ final class PolicySigner {
     private final Zone zone;
     private Path previous;
     private boolean published;
+    // publication by journal: the diff appended to the journal file instead of a new signed file
+    private org.twinsign.appliance.zone.ZoneDiff diff;
+    private Path journalFile;
+    private long journalLength = -1;
+    private Long inputSerial;
 
     Signed(Path staged, Path output, long serial, Instant resignAt, String salt, Instant saltAt, String inputDigest,
         String summary, long signaturesMade, long signaturesReused, boolean passthrough, String publishedDigest,
@@ -128,6 +133,28 @@ final class PolicySigner {
       return publishedDigest;
     }
 
+    /** A version published by appending {@code diff} to {@code journalFile}; the signed file is written later. */
+    Signed byJournal(org.twinsign.appliance.zone.ZoneDiff diff, Path journalFile) {
+      this.diff = diff;
+      this.journalFile = journalFile;
+      return this;
+    }
+
+    /** The serial of the unsigned input held in memory that this version was made from, or null. */
+    Signed fromInput(Long serial) {
+      this.inputSerial = serial;
+      return this;
+    }
+
+    Long inputSerial() {
+      return inputSerial;
+    }
+
+    /** The diff appended to the journal when published by journal, else null. */
+    org.twinsign.appliance.zone.ZoneDiff journalDiff() {
+      return diff;
+    }
+
     /** The signed zone as published, for the next signing to start from; null when passed through. */
     Zone zone() {
       return zone;
@@ -148,6 +175,17 @@ final class PolicySigner {
      * after the rename, so the publication is durable before the store records it.
      */
     void publish() {
+      if (diff != null) {
+        try {
+          journalLength = Files.exists(journalFile) ? Files.size(journalFile) : -1;
+          org.twinsign.appliance.zone.JournalFile.append(journalFile, diff); // fsynced
+          published = true;
+          return;
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot append to the journal " + journalFile + ": " + e.getMessage()
+              + " (nothing was published)", e);
+        }
+      }
       try {
         if (Files.exists(output)) {
           previous = keepPrevious(output);
@@ -182,6 +220,19 @@ final class PolicySigner {
 
     /** The state was not committed: the previous file comes back. */
     void restore() {
+      if (diff != null) {
+        if (published) {
+          try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(journalFile,
+              java.nio.file.StandardOpenOption.WRITE)) {
+            channel.truncate(Math.max(0, journalLength)); // the diff the store did not take goes
+            channel.force(true);
+          } catch (IOException e) {
+            throw new UncheckedIOException("could not take the last diff off the journal " + journalFile
+                + " after the store refused the change (" + e.getMessage() + "): delete the journal by hand", e);
+          }
+        }
+        return;
+      }
       try {
         if (published && previous != null) {
           Files.move(previous, output, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -269,7 +320,7 @@ final class PolicySigner {
   }
 
   /** A staging file next to the output, with the output's mode (or rw-r--r--): name servers must read it. */
-  private static Path staging(Path output) {
+  static Path staging(Path output) {
     try {
       Path dir = output.toAbsolutePath().getParent();
       Path staged = Files.createTempFile(dir, output.getFileName() + ".", ".twinsign-new");
@@ -289,60 +340,78 @@ final class PolicySigner {
    */
   static Signed sign(KaspPolicy policy, ZoneTable.ZoneRow row, List<KeyTable.StoredKey> keys,
       KeyRepositorySet repositories, Instant now, Memory memory, java.util.function.BooleanSupplier cancelled) {
+    return sign(policy, row, keys, repositories, now, memory, cancelled, false);
+  }
+
+  /**
+   * @param onlyInputChanged nothing but the input changed since the version published (no key
+   *     change, no re-signing due): a change held in memory may then be applied incrementally
+   */
+  static Signed sign(KaspPolicy policy, ZoneTable.ZoneRow row, List<KeyTable.StoredKey> keys,
+      KeyRepositorySet repositories, Instant now, Memory memory, java.util.function.BooleanSupplier cancelled,
+      boolean onlyInputChanged) {
     Name origin = ZoneService.origin(row.name());
+    List<String> notes = new ArrayList<>();
+    if (onlyInputChanged && !policy.passthrough()) {
+      Signed signed = incremental(policy, row, keys, repositories, now, origin, memory, notes);
+      if (signed != null) {
+        return signed;
+      }
+    }
     Path[] staged = new Path[1];
     try {
-      return sign(policy, row, keys, repositories, now, origin, staged, memory, cancelled);
+      return sign(policy, row, keys, repositories, now, origin, staged, memory, cancelled, notes);
     } catch (RuntimeException | Error e) {
       deleteQuietly(staged[0]);
       throw e;
     }
   }
 
-  private static Signed sign(KaspPolicy policy, ZoneTable.ZoneRow row, List<KeyTable.StoredKey> keys,
-      KeyRepositorySet repositories, Instant now, Name origin, Path[] stagedFile, Memory memory,
-      java.util.function.BooleanSupplier cancelled) {
-    String digest = memory.digests().of(row.input());
-    Instant resignAt = now.plus(policy.signatures().resign());
-    if (policy.passthrough()) {
-      // one staging file per signing: two runs never write into each other's
-      Path staged = stagedFile[0] = staging(row.output());
-      try {
-        Files.copy(row.input(), staged, StandardCopyOption.REPLACE_EXISTING);
-        Files.setPosixFilePermissions(staged, Files.exists(row.output())
-            ? Files.getPosixFilePermissions(row.output())
-            : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot copy " + row.input() + ": " + e.getMessage(), e);
-      }
-      // the published serial is the input's own, read (with the digest) from the copy that is published
-      SOARecord soa = ZoneFileReader.read(staged, origin).soa();
-      digest = digest(staged);
-      return new Signed(staged, row.output(), soa == null ? 0 : soa.getSerial(), resignAt, null,
-          null, digest, "passed through unsigned (policy " + policy.name() + " has <Passthrough/>)", 0, 0, true, digest,
-          null);
+  /**
+   * The change of the unsigned input held in memory applied to the version published, in memory
+   * and published by journal (RFC 1995 diffs; the signed file is written later, see
+   * {@code EnforcerService#flush}); null when it cannot be (why goes into {@code notes}).
+   */
+  private static Signed incremental(KaspPolicy policy, ZoneTable.ZoneRow row, List<KeyTable.StoredKey> keys,
+      KeyRepositorySet repositories, Instant now, Name origin, Memory memory, List<String> notes) {
+    ZoneInputs.Input input = memory.inputs().current(row.name());
+    SignedZones.Version last = memory.zones().published(row.name(), row.publishedDigest());
+    if (input == null || last == null || last.inputSerial() == null || !memory.zones().journaling()
+        || row.resignAt() == null || row.publishedDigest() == null) {
+      return null;
     }
-    Zone zone = ZoneFileReader.read(row.input(), origin);
-    checkMaxTtl(policy, zone, row.input());
-    applySoa(policy, zone);
-    List<String> notes = new ArrayList<>();
-    for (int type : new int[] {Type.DNSKEY, Type.CDS, Type.CDNSKEY}) {
-      RRset own = zone.get(origin, type);
-      if (own != null && own.size() > 0) {
-        // the enforcer decides these RRsets; another signer's keys come with multi-signer support
-        notes.add("the input's " + Type.string(type) + " records are left out: the enforcer decides them");
-        zone.put(origin, type, null);
-      }
+    java.util.Optional<org.twinsign.appliance.zone.ZoneDiff> change = input.journal().between(last.inputSerial(),
+        input.serial());
+    if (change.isEmpty()) {
+      notes.add("signed whole: the input's changes since serial " + last.inputSerial() + " are no longer held");
+      return null;
     }
-    if (row.publishCds()) {
-      publishCds(zone, row.name(), keys, policy.keys().ttl().getSeconds());
+    Zone changed = new Zone(origin);
+    change.get().added().forEach(changed::add);
+    checkMaxTtl(policy, changed, row.input());
+    Denial denial = denial(policy, row, now);
+    Zone next = last.zone().fork();
+    org.twinsign.appliance.dnssec.IncrementalSigner.Outcome outcome = org.twinsign.appliance.dnssec.IncrementalSigner
+        .apply(new org.twinsign.appliance.dnssec.IncrementalSigner.Request(next, policySoa(policy, input.zone().soa()),
+            change.get().removed(), change.get().added(), zoneKeys(keys, repositories, origin,
+            policy.keys().ttl().getSeconds()), denial.policy(), timing(policy), SerialPolicy.parse(policy.zone()
+            .serial()), row.publishedSerialFloor(), now, RANDOM, denial.ttl()));
+    if (!outcome.applied()) {
+      notes.add("signed whole: " + outcome.fullSigningBecause());
+      return null;
     }
-    Zone previous = memory.zones().published(row.name(), row.publishedDigest());
-    boolean inMemory = previous != null;
-    if (!inMemory) {
-      previous = previous(row, origin, notes);
-    }
+    String published = PublishedDigest.parse(row.publishedDigest()).withJournalTo(outcome.serial()).text();
+    return new Signed(null, row.output(), outcome.serial(), row.resignAt(), denial.salt(), denial.saltAt(),
+        input.identity(), "signed serial " + outcome.serial() + " incrementally (" + outcome.signaturesMade()
+            + " signatures made, " + outcome.diff().removed().size() + " records out and " + outcome.diff().added()
+            .size() + " in; published to the journal)", outcome.signaturesMade(), 0, false, published, next)
+        .byJournal(outcome.diff(), org.twinsign.appliance.zone.JournalFile.of(row.output())).fromInput(input.serial());
+  }
 
+  /** The policy's denial of existence for this signing, with the salt (re-salted when due). */
+  private record Denial(DenialPolicy policy, String salt, Instant saltAt, Long ttl) {}
+
+  private static Denial denial(KaspPolicy policy, ZoneTable.ZoneRow row, Instant now) {
     String salt = row.nsec3Salt();
     Instant saltAt = row.nsec3SaltAt();
     DenialPolicy denial = DenialPolicy.NSEC;
@@ -360,26 +429,90 @@ final class PolicySigner {
       }
       denial = DenialPolicy.nsec3(new Nsec3Parameters(d.iterations(), Nsec3Parameters.parseSalt(salt), d.optOut()));
     }
+    return new Denial(denial, salt, saltAt, d.nsec3() && d.ttl() != null ? d.ttl().getSeconds() : null);
+  }
+
+  private static SignatureTiming timing(KaspPolicy policy) {
     KaspPolicy.Signatures s = policy.signatures();
-    SignatureTiming timing = new SignatureTiming(s.validityDefault(), s.validityDenial(),
+    return new SignatureTiming(s.validityDefault(), s.validityDenial(),
         s.validityKeyset() == null ? s.validityDefault() : s.validityKeyset(), s.refresh(), s.jitter(),
         s.inceptionOffset());
+  }
+
+  private static Signed sign(KaspPolicy policy, ZoneTable.ZoneRow row, List<KeyTable.StoredKey> keys,
+      KeyRepositorySet repositories, Instant now, Name origin, Path[] stagedFile, Memory memory,
+      java.util.function.BooleanSupplier cancelled, List<String> notes) {
+    ZoneInputs.Input input = memory.inputs().current(row.name());
+    String digest = input != null ? input.identity() : memory.digests().of(row.input());
+    Instant resignAt = now.plus(policy.signatures().resign());
+    if (policy.passthrough()) {
+      // one staging file per signing: two runs never write into each other's
+      Path staged = stagedFile[0] = staging(row.output());
+      try {
+        if (input != null) {
+          ZoneFileWriter.write(input.zone(), staged);
+        } else {
+          Files.copy(row.input(), staged, StandardCopyOption.REPLACE_EXISTING);
+        }
+        Files.setPosixFilePermissions(staged, Files.exists(row.output())
+            ? Files.getPosixFilePermissions(row.output())
+            : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot copy " + row.input() + ": " + e.getMessage(), e);
+      }
+      // the published serial is the input's own, read (with the digest) from the copy that is published
+      SOARecord soa = ZoneFileReader.read(staged, origin).soa();
+      String copied = digest(staged);
+      return new Signed(staged, row.output(), soa == null ? 0 : soa.getSerial(), resignAt, null,
+          null, input != null ? digest : copied, "passed through unsigned (policy " + policy.name()
+          + " has <Passthrough/>)", 0, 0, true, copied, null);
+    }
+    // the copy held in memory is the newest (its file is written after it); a copy: signing changes it
+    Zone zone = input != null ? input.zone().copy() : ZoneFileReader.read(row.input(), origin);
+    checkMaxTtl(policy, zone, row.input());
+    if (zone.soa() != null) {
+      zone.put(origin, Type.SOA, new RRset(policySoa(policy, zone.soa())));
+    }
+    for (int type : new int[] {Type.DNSKEY, Type.CDS, Type.CDNSKEY}) {
+      RRset own = zone.get(origin, type);
+      if (own != null && own.size() > 0) {
+        // the enforcer decides these RRsets; another signer's keys come with multi-signer support
+        notes.add("the input's " + Type.string(type) + " records are left out: the enforcer decides them");
+        zone.put(origin, type, null);
+      }
+    }
+    if (row.publishCds()) {
+      publishCds(zone, row.name(), keys, policy.keys().ttl().getSeconds());
+    }
+    SignedZones.Version last = memory.zones().published(row.name(), row.publishedDigest());
+    Zone previous = last == null ? null : last.zone();
+    boolean inMemory = previous != null;
+    if (!inMemory) {
+      previous = previous(row, origin, notes);
+    }
+
+    Denial denial = denial(policy, row, now);
     List<ZoneKey> zoneKeys = zoneKeys(keys, repositories, origin, policy.keys().ttl().getSeconds());
-    ZoneSigner.Result result = ZoneSigner.sign(new ZoneSigner.Request(zone, row.input().toString(), zoneKeys, denial,
-        timing, SerialPolicy.parse(policy.zone().serial()), policy.keys().ttl().getSeconds(), previous, now, 2,
-        RANDOM, d.nsec3() && d.ttl() != null ? d.ttl().getSeconds() : null, row.publishedSerialFloor(), cancelled));
+    ZoneSigner.Result result = ZoneSigner.sign(new ZoneSigner.Request(zone, row.input().toString(), zoneKeys,
+        denial.policy(), timing(policy), SerialPolicy.parse(policy.zone().serial()), policy.keys().ttl().getSeconds(),
+        previous, now, 2, RANDOM, denial.ttl(), row.publishedSerialFloor(), cancelled));
     Path staged = stagedFile[0] = staging(row.output());
     String published = ZoneFileWriter.write(result.zone(), staged);
     notes.addAll(result.warnings());
-    return new Signed(staged, row.output(), result.serial(), resignAt, salt, saltAt, digest,
+    return new Signed(staged, row.output(), result.serial(), resignAt, denial.salt(), denial.saltAt(), digest,
         "signed serial " + result.serial() + " (" + result.signaturesMade() + " signatures made, "
             + result.signaturesReused() + " reused" + (inMemory ? " from the signed version in memory" : "") + ")"
             + (notes.isEmpty() ? "" : "; " + String.join("; ", notes)),
-        result.signaturesMade(), result.signaturesReused(), false, published, result.zone());
+        result.signaturesMade(), result.signaturesReused(), false, published, result.zone())
+        .fromInput(input == null ? null : input.serial());
   }
 
   /** What a signing remembers between runs: the signed versions published, and file digests. */
-  record Memory(SignedZones zones, FileDigests digests) {}
+  record Memory(SignedZones zones, FileDigests digests, ZoneInputs inputs) {
+    Memory(SignedZones zones, FileDigests digests) {
+      this(zones, digests, ZoneInputs.NONE);
+    }
+  }
 
   /**
    * The published version, whose signatures can be reused: unreadable (truncated, damaged) is
@@ -482,15 +615,11 @@ final class PolicySigner {
     }
   }
 
-  /** The policy's SOA TTL and minimum (OpenDNSSEC's {@code <Zone><SOA>}). */
-  private static void applySoa(KaspPolicy policy, Zone zone) {
-    SOARecord soa = zone.soa();
-    if (soa == null) {
-      return; // ZoneChecks names the missing SOA
-    }
-    zone.put(zone.origin(), Type.SOA, new RRset(new SOARecord(soa.getName(), DClass.IN,
-        policy.zone().soaTtl().getSeconds(), soa.getHost(), soa.getAdmin(), soa.getSerial(), soa.getRefresh(),
-        soa.getRetry(), soa.getExpire(), policy.zone().soaMinimum().getSeconds())));
+  /** The input's SOA with the policy's TTL and minimum (OpenDNSSEC's {@code <Zone><SOA>}). */
+  private static SOARecord policySoa(KaspPolicy policy, SOARecord soa) {
+    return new SOARecord(soa.getName(), DClass.IN, policy.zone().soaTtl().getSeconds(), soa.getHost(),
+        soa.getAdmin(), soa.getSerial(), soa.getRefresh(), soa.getRetry(), soa.getExpire(),
+        policy.zone().soaMinimum().getSeconds());
   }
 
   static String digest(Path input) {

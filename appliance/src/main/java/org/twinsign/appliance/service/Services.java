@@ -16,6 +16,7 @@ public final class Services implements AutoCloseable {
   private final Lease lease;
   private final SignedZones signedZones = new SignedZones();
   private final FileDigests fileDigests = new FileDigests();
+  private volatile ZoneInputs inputs = ZoneInputs.NONE;
 
   private Services(TwinsignConfig config, Store store, Lease lease) {
     this.config = config;
@@ -63,6 +64,15 @@ public final class Services implements AutoCloseable {
   }
 
   /** The signed zones these services published, in memory for the next signing and the DNS server. */
+  /** Where unsigned zones held in memory come from (the node's transfers); set before the first signing. */
+  public void takeInputsFrom(ZoneInputs inputs) {
+    this.inputs = inputs;
+  }
+
+  ZoneInputs inputs() {
+    return inputs;
+  }
+
   public SignedZones signedZones() {
     return signedZones;
   }

@@ -29,7 +29,7 @@ public final class SignedZones {
    * A published signed zone; {@code zone} is never changed once here, so readers need no lock.
    * {@code journal} holds the diffs that led to it (IXFR), shared by the zone's versions.
    */
-  public record Version(String name, long serial, String digest, Zone zone, Journal journal) {}
+  public record Version(String name, long serial, String digest, Zone zone, Journal journal, Long inputSerial) {}
 
   private final Map<String, Version> versions = new ConcurrentHashMap<>();
   private final Map<String, Journal> journals = new ConcurrentHashMap<>();
@@ -45,9 +45,14 @@ public final class SignedZones {
   }
 
   /** The zone's version in memory, if it is the one the store records as published ({@code digest}). */
-  Zone published(String zone, String digest) {
+  Version published(String zone, String digest) {
     Version v = versions.get(zone);
-    return v != null && digest != null && v.digest().equals(digest) ? v.zone() : null;
+    return v != null && digest != null && v.digest().equals(digest) ? v : null;
+  }
+
+  /** Whether journals are kept: publication by journal (incremental changes) needs one. */
+  boolean journaling() {
+    return journaling;
   }
 
   /** The zone's current version (lower case, no final dot), or null. */
@@ -63,20 +68,26 @@ public final class SignedZones {
   /**
    * The zone's newly published (and committed) version; its diff from the version before goes
    * into the journal, in memory and in {@code journalFile}.
+   *
+   * @param diff the diff from the version before, when the signer made it (and published it by
+   *     appending it to {@code journalFile} already); null to have it computed here
+   * @param inputSerial the serial of the unsigned input it was made from, when held in memory, or null
    */
-  void publish(String zone, long serial, String digest, Zone signed, Path journalFile) {
+  void publish(String zone, long serial, String digest, Zone signed, Path journalFile, ZoneDiff diff,
+      Long inputSerial) {
     Journal journal = journals.computeIfAbsent(zone, z -> new Journal());
     Version before = versions.get(zone);
     if (journaling && before != null && before.zone().soa() != null && signed.soa() != null
-        && before.serial() != serial) {
+        && before.serial() != serial && (diff == null || diff.from().getSerial() == before.serial())) {
       // the diff is made before the version is served: a secondary never sees a serial it cannot get by IXFR
-      ZoneDiff diff = ZoneDiff.between(before.zone(), signed);
-      boolean rewrite = journal.append(diff);
+      boolean onDisk = diff != null;
+      ZoneDiff made = onDisk ? diff : ZoneDiff.between(before.zone(), signed);
+      boolean rewrite = journal.append(made);
       try {
         if (rewrite) {
           JournalFile.rewrite(journalFile, journal.diffs());
-        } else {
-          JournalFile.append(journalFile, diff);
+        } else if (!onDisk) {
+          JournalFile.append(journalFile, made);
         }
       } catch (IOException e) {
         // IXFR still works from memory; after a restart the secondaries transfer the whole zone once
@@ -84,7 +95,7 @@ public final class SignedZones {
             zone, journalFile, e.getMessage());
       }
     }
-    Version version = new Version(zone, serial, digest, signed, journal);
+    Version version = new Version(zone, serial, digest, signed, journal, inputSerial);
     versions.put(zone, version);
     for (Consumer<Version> listener : listeners) {
       try {
@@ -99,7 +110,7 @@ public final class SignedZones {
    * A version read back from the published file at the start of a term, with the journal on disk
    * that leads to it: no listener is told (nothing new).
    */
-  void loaded(String zone, long serial, String digest, Zone signed, Path journalFile) {
+  void loaded(String zone, long serial, String digest, Zone signed, Path journalFile, Long inputSerial) {
     Journal journal = journals.computeIfAbsent(zone, z -> {
       Journal fresh = new Journal();
       if (journaling) {
@@ -116,7 +127,19 @@ public final class SignedZones {
       }
       return fresh;
     });
-    versions.putIfAbsent(zone, new Version(zone, serial, digest, signed, journal));
+    versions.putIfAbsent(zone, new Version(zone, serial, digest, signed, journal, inputSerial));
+  }
+
+  /** The zones whose current version was published by journal only: their signed files are behind. */
+  public List<Version> behindTheirFiles() {
+    return versions.values().stream().filter(v -> PublishedDigest.parse(v.digest()).journalSerial() != null)
+        .toList();
+  }
+
+  /** The version's signed file was written: the store records it by the file's digest alone now. */
+  void flushed(String zone, String digest, String fileDigest) {
+    versions.computeIfPresent(zone, (z, v) -> v.digest().equals(digest)
+        ? new Version(v.name(), v.serial(), fileDigest, v.zone(), v.journal(), v.inputSerial()) : v);
   }
 
   /** Forgets the zone's version: its published file is what counts (passed through, deleted, unknown commit). */

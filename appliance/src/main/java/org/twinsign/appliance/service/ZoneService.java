@@ -122,17 +122,40 @@ public final class ZoneService {
         continue;
       }
       try {
+        PublishedDigest published = PublishedDigest.parse(row.publishedDigest());
         if (!Files.isRegularFile(row.output())
-            || !services.fileDigests().of(row.output()).equals(row.publishedDigest())) {
+            || !services.fileDigests().of(row.output()).equals(published.file())) {
           lines.add("zone " + row.name() + ": the published file " + row.output() + " is not the version the store"
               + " recorded: the next signing replaces it");
           continue;
         }
         org.twinsign.appliance.zone.Zone zone = ZoneFileReader.read(row.output(), origin(row.name()));
         long serial = zone.soa() == null ? 0 : zone.soa().getSerial();
-        services.signedZones().loaded(row.name(), serial, row.publishedDigest(), zone,
-            org.twinsign.appliance.zone.JournalFile.of(row.output()));
-        lines.add("zone " + row.name() + ": serial " + serial + " loaded from " + row.output());
+        java.nio.file.Path journal = org.twinsign.appliance.zone.JournalFile.of(row.output());
+        String how = "";
+        if (published.journalSerial() != null && published.journalSerial() != serial) {
+          // changes published by journal since the file was written: the file plus its journal
+          zone = zone.fork();
+          int applied = 0;
+          for (org.twinsign.appliance.zone.ZoneDiff diff : org.twinsign.appliance.zone.JournalFile.read(journal,
+              published.journalSerial())) {
+            if (diff.from().getSerial() == zone.soa().getSerial()) {
+              diff.applyTo(zone);
+              applied++;
+            }
+          }
+          if (zone.soa().getSerial() != published.journalSerial()) {
+            lines.add("zone " + row.name() + ": the journal " + journal + " does not lead from the published file's"
+                + " serial " + serial + " to the serial " + published.journalSerial() + " the store recorded: the"
+                + " next signing replaces both");
+            continue;
+          }
+          how = " and " + applied + " diff(s) from its journal";
+          serial = published.journalSerial();
+        }
+        services.signedZones().loaded(row.name(), serial, row.publishedDigest(), zone, journal,
+            ZoneInputs.Input.serialOf(row.inputDigest()));
+        lines.add("zone " + row.name() + ": serial " + serial + " loaded from " + row.output() + how);
       } catch (RuntimeException e) {
         lines.add("zone " + row.name() + ": the published file " + row.output() + " could not be loaded ("
             + e.getMessage() + "): the next signing replaces it");

@@ -153,6 +153,11 @@ public final class ZoneTable {
         + " WHERE name = ?", at, serial, inputDigest, resignAt, salt, saltAt, run, publishedDigest, tx.epoch(), name);
   }
 
+  /** The signed file was written anew from the version published by journal: the store records the file's digest. */
+  public static void flushed(StoreTransaction tx, String name, String publishedDigest) {
+    tx.update("UPDATE zone SET published_digest = ?, epoch = ? WHERE name = ?", publishedDigest, tx.epoch(), name);
+  }
+
   /**
    * Why {@code input} and {@code output} cannot be zone {@code name}'s files, or null: no two zones
    * share a file (one would overwrite the other's published zone, or sign it as its own input),

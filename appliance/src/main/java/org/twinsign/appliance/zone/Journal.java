@@ -57,6 +57,12 @@ public final class Journal {
     return dropped;
   }
 
+  /** Forgets every diff: the next version is not reached by one. */
+  public synchronized void clear() {
+    diffs.clear();
+    records = 0;
+  }
+
   /** The diffs, oldest first (a copy). */
   public synchronized java.util.List<ZoneDiff> diffs() {
     return java.util.List.copyOf(diffs);
@@ -67,17 +73,32 @@ public final class Journal {
    * empty when the journal does not reach back that far (the caller sends the whole zone).
    */
   public Optional<ZoneDiff> since(long serial) {
+    return between(serial, null);
+  }
+
+  /**
+   * The changes from the version with {@code from} to the one with {@code to} (null: the newest),
+   * condensed into one diff, or empty when the journal does not hold that stretch. A reader that
+   * holds version {@code to} asks this way: the journal may already hold a newer diff.
+   */
+  public Optional<ZoneDiff> between(long from, Long to) {
     java.util.List<ZoneDiff> chain = new java.util.ArrayList<>();
     synchronized (this) { // only the copy under the lock: condensing a long chain must not hold up the signer
       boolean found = false;
       for (ZoneDiff d : diffs) {
-        found |= d.from().getSerial() == serial;
+        found |= d.from().getSerial() == from;
         if (found) {
           chain.add(d);
+          if (to != null && d.to().getSerial() == to) {
+            break;
+          }
         }
       }
     }
-    return chain.isEmpty() ? Optional.empty() : Optional.of(ZoneDiff.condense(chain));
+    if (chain.isEmpty() || to != null && chain.get(chain.size() - 1).to().getSerial() != to) {
+      return Optional.empty();
+    }
+    return Optional.of(ZoneDiff.condense(chain));
   }
 
   /** How many versions back the journal reaches. */

@@ -102,7 +102,7 @@ class SecondaryZoneTest {
     // the diff is refused, and the whole zone taken once instead, as a secondary does
     assertTrue(broken.changed(), broken.message());
     assertTrue(broken.message().contains("AXFR to serial 3 (was 2) after an IXFR refused")
-        && broken.message().contains("the diff does not apply") && broken.message().contains("127.0.0.1:"),
+        && broken.message().contains("does not apply") && broken.message().contains("127.0.0.1:"),
         broken.message());
     Zone afterLie = ZoneFileReader.read(kept, ORIGIN);
     assertEquals(3, afterLie.soa().getSerial());

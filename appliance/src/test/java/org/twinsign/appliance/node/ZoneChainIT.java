@@ -158,6 +158,23 @@ class ZoneChainIT {
     assertTrue(ixfr.find(), "the secondary took the change as a diff:\n" + alpha);
     assertTrue(Long.parseLong(ixfr.group(4)) < 3000, "a few records, not the zone: " + ixfr.group());
 
+    assertTrue(alpha.contains("zone chain.test: signed serial " + second + " incrementally ("),
+        "the change was applied to the version in memory, not the zone signed whole:\n" + alpha);
+    // it went out by journal; the signed file follows once the zone is quiet
+    Path signedFile = dir.resolve("chain.test.signed");
+    long fileBy = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    long fileSerial = -1;
+    while (System.nanoTime() < fileBy && fileSerial != second) {
+      Thread.sleep(200);
+      try {
+        fileSerial = org.twinsign.appliance.zone.ZoneFileReader.read(signedFile,
+            Name.fromConstantString("chain.test.")).soa().getSerial();
+      } catch (RuntimeException e) {
+        fileSerial = -1; // being replaced
+      }
+    }
+    assertEquals(second, fileSerial, "the signed file caught up:\n" + pair.process("alpha").logTail(40));
+
     String status = ok("alpha", "zone", "status", "--zone", "chain.test");
     for (String line : new String[] {"input:             transferred from 127.0.0.1:" + hidden.port(),
         "source serial:     2026120102", "signed serial:     " + second, "served:            serial " + second,

@@ -40,9 +40,9 @@ class SignedZonesTest {
 
     SignedZones zones = new SignedZones();
     zones.keepJournals();
-    zones.loaded("j.test", 2, "d2", v2, file);
+    zones.loaded("j.test", 2, "d2", v2, file, null);
     assertEquals(1, zones.current("j.test").journal().depth());
-    zones.publish("j.test", 3, "d3", v3, file);
+    zones.publish("j.test", 3, "d3", v3, file, null, null);
 
     List<ZoneDiff> afterRestart = JournalFile.read(file, 3);
     assertEquals(2, afterRestart.size(), "the diff appended after the load is behind no torn block");

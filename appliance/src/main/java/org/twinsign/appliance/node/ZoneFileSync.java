@@ -1,0 +1,90 @@
+package org.twinsign.appliance.node;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.twinsign.appliance.service.Services;
+import org.twinsign.appliance.service.SignedZones;
+
+/**
+ * Writes the signed zone files that incremental changes left behind (those changes are published
+ * to the zone's journal, which secondaries get by IXFR at once): once a zone has had no change for
+ * {@link #QUIET}, or at the latest {@link #AT_MOST} after its file fell behind, as Knot's
+ * {@code zonefile-sync} does. A file is written from the version in memory, on this thread, so a
+ * large zone's file costs the signer nothing. Only a master with a valid lease writes. Lifecycle:
+ * {@link #start} → {@link #close}.
+ */
+final class ZoneFileSync implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ZoneFileSync.class);
+  static final Duration QUIET = Duration.ofSeconds(3);
+  static final Duration AT_MOST = Duration.ofSeconds(60);
+  static final Duration TICK = Duration.ofSeconds(1);
+
+  /** When a zone's file fell behind, and when its version last changed. */
+  private record Behind(long since, long serial, long changedAt) {}
+
+  private final MasterDuties duties;
+  private final Map<String, Behind> behind = new HashMap<>();
+  private final Thread thread = new Thread(this::run, "zone-file-sync");
+  private volatile boolean closed;
+
+  ZoneFileSync(MasterDuties duties) {
+    this.duties = duties;
+    thread.setDaemon(true);
+  }
+
+  ZoneFileSync start() {
+    thread.start();
+    return this;
+  }
+
+  private void run() {
+    while (!closed) {
+      try {
+        Thread.sleep(TICK.toMillis());
+      } catch (InterruptedException e) {
+        return;
+      }
+      Services services = duties.services();
+      if (services == null || !services.lease().valid()) {
+        behind.clear();
+        continue;
+      }
+      long now = System.nanoTime();
+      Map<String, Behind> seen = new HashMap<>();
+      for (SignedZones.Version v : services.signedZones().behindTheirFiles()) {
+        Behind was = behind.get(v.name());
+        Behind is = was == null ? new Behind(now, v.serial(), now)
+            : was.serial() == v.serial() ? was : new Behind(was.since(), v.serial(), now);
+        seen.put(v.name(), is);
+        if (now - is.changedAt() >= QUIET.toNanos() || now - is.since() >= AT_MOST.toNanos()) {
+          try {
+            String done = services.enforcer().flush(v.name());
+            if (done != null) {
+              LOG.info("{}", done);
+              seen.remove(v.name());
+            }
+          } catch (RuntimeException e) {
+            // a signing moved the zone first (tried again next tick), or the disk failed (said here)
+            LOG.warn("zone {}: the signed file could not be written yet: {}", v.name(), e.getMessage());
+          }
+        }
+      }
+      behind.clear();
+      behind.putAll(seen);
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    thread.interrupt();
+    try {
+      thread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
