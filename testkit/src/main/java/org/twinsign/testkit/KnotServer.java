@@ -75,6 +75,92 @@ public final class KnotServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Starts Knot as a signer, for benchmarks against Twinsign: a secondary of {@code primary}
+   * ({@code HOST@PORT}) for {@code zone} that signs it itself ({@code dnssec-signing}, ECDSA P-256,
+   * NSEC3 without iterations and an 8-byte salt, as Twinsign's test policy) and notifies
+   * {@code notify}, listening on {@code port} (its secondary is configured first). Returns at once:
+   * the first transfer and signing of a large zone take a while.
+   */
+  public static KnotServer signer(String zone, String primary, List<String> notify, int port) {
+    Path knotd = HostTool.require("knotd", "knot");
+    Path dir = TempDirs.create("knot-signer");
+    try {
+      StringBuilder conf = new StringBuilder("server:\n    listen: 127.0.0.1@" + port + "\n    rundir: \"" + dir
+          + "\"\n"
+          + "database:\n    storage: \"" + dir + "\"\n"
+          + "control:\n    listen: \"" + dir + "/knot.sock\"\n"
+          + "log:\n  - target: stderr\n    any: info\n"
+          + "remote:\n  - id: primary\n    address: " + primary + "\n");
+      List<String> ids = new ArrayList<>();
+      for (int i = 0; i < notify.size(); i++) {
+        conf.append("  - id: target").append(i).append("\n    address: ").append(notify.get(i)).append('\n');
+        ids.add("target" + i);
+      }
+      conf.append("acl:\n  - id: loopback\n    address: 127.0.0.0/8\n    action: [transfer, notify]\n");
+      conf.append("policy:\n  - id: bench\n    algorithm: ecdsap256sha256\n    nsec3: on\n"
+          + "    nsec3-iterations: 0\n    nsec3-salt-length: 8\n");
+      conf.append("zone:\n  - domain: ").append(zone).append("\n    storage: \"").append(dir)
+          .append("\"\n    file: \"").append(dir).append('/').append(zone).append(".zone\"\n    master: primary\n"
+              + "    acl: loopback\n    dnssec-signing: on\n    dnssec-policy: bench\n    zonefile-load: none\n"
+              + "    zonefile-sync: -1\n    journal-content: changes\n");
+      if (!ids.isEmpty()) {
+        conf.append("    notify: [").append(String.join(", ", ids)).append("]\n");
+      }
+      Files.writeString(dir.resolve("knot.conf"), conf.toString());
+      LocalProcess process = LocalProcess.start("knotd-signer", List.of(knotd.toString(), "-c",
+          dir.resolve("knot.conf").toString()), Map.of(), dir, dir.resolve("knotd.log"));
+      return new KnotServer(dir, port, process);
+    } catch (IOException e) {
+      TempDirs.deleteRecursively(dir);
+      throw new UncheckedIOException("cannot set up Knot in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * One dynamic change, as an operator's {@code knotc zone-begin/zone-set/zone-commit}: adds
+   * {@code record} (zone-file syntax: owner TTL TYPE RDATA, owner relative to the zone) and lets
+   * Knot raise the serial, keep the diff in its journal and notify. Returns once committed.
+   */
+  public void add(String zone, String record) {
+    knotc(zone, "zone-begin", zone);
+    List<String> set = new ArrayList<>(List.of("zone-set", zone));
+    set.addAll(List.of(record.trim().split("\\s+")));
+    try {
+      knotc(zone, set.toArray(String[]::new));
+    } catch (RuntimeException e) {
+      knotc(zone, "zone-abort", zone);
+      throw e;
+    }
+    knotc(zone, "zone-commit", zone);
+  }
+
+  private void knotc(String zone, String... args) {
+    Path knotc = HostTool.require("knotc", "knot");
+    List<String> command = new ArrayList<>(List.of(knotc.toString(), "-c", dir.resolve("knot.conf").toString()));
+    command.addAll(List.of(args));
+    int exit = LocalProcess.run("knotc", command, Map.of(), dir, dir.resolve("knotc.log"), null,
+        Duration.ofSeconds(20));
+    if (exit != 0) {
+      throw new IllegalStateException("knotc " + String.join(" ", args) + " failed: "
+          + LocalProcess.tail(dir.resolve("knotc.log"), 5));
+    }
+  }
+
+  /** The resident memory of knotd, in bytes (from /proc). */
+  public long residentBytes() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    throw new IllegalStateException("no VmRSS for knotd " + process.pid());
+  }
+
   public int port() {
     return port;
   }

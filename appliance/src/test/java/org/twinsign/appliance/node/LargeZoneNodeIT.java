@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -73,7 +72,7 @@ class LargeZoneNodeIT {
         "beta an eligible standby");
 
     Path input = dir.resolve("large.test.zone");
-    writeZone(input, names);
+    GeneratedZones.write(input, "large.test", names, 1);
     Path signed = dir.resolve("large.test.signed");
     ok("alpha", "policy", "import", Path.of("src/test/resources/kasp/short.xml").toAbsolutePath().toString());
     long t0 = System.nanoTime();
@@ -134,38 +133,6 @@ class LargeZoneNodeIT {
     String reportFile = System.getProperty("twinsign.large-zone.report");
     if (reportFile != null) {
       Files.writeString(Path.of(reportFile), report, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-    }
-  }
-
-  /**
-   * A zone of {@code names} names: addresses, mail, text, and every tenth name a delegation with
-   * glue (a third of them secure), every thousandth a wildcard.
-   */
-  private static void writeZone(Path file, int names) throws IOException {
-    try (BufferedWriter out = Files.newBufferedWriter(file)) {
-      out.write("$ORIGIN large.test.\n$TTL 3600\n@ IN SOA ns1 hostmaster 1 7200 3600 1209600 300\n"
-          + "@ IN NS ns1\nns1 IN A 192.0.2.1\n");
-      for (int i = 0; i < names; i++) {
-        String name = "h" + i;
-        if (i % 1000 == 998) {
-          out.write("*.w" + i + " IN A 192.0.2.8\n");
-          continue;
-        }
-        switch (i % 10) {
-          case 0, 1, 2, 3 -> out.write(name + " IN A 10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255)
-              + "\n");
-          case 4, 5 -> out.write(name + " IN AAAA 2001:db8::" + Integer.toHexString(i & 0xffff) + "\n");
-          case 6 -> out.write(name + " IN MX 10 mx." + name + "\n");
-          case 7, 8 -> out.write(name + " IN TXT \"v=spf1 -all " + i + "\"\n");
-          default -> {
-            String child = "d" + i;
-            out.write(child + " IN NS ns." + child + "\nns." + child + " IN A 198.51.100." + (i % 250 + 1) + "\n");
-            if (i % 3 == 0) {
-              out.write(child + " IN DS 12345 13 2 " + String.format("%064x", i) + "\n");
-            }
-          }
-        }
-      }
     }
   }
 
