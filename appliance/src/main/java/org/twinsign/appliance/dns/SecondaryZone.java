@@ -51,9 +51,14 @@ public final class SecondaryZone {
   private final TransferLog log;
   private volatile Zone zone; // never changed once here: the signer reads it from another thread
   private final org.twinsign.appliance.zone.Journal journal = new org.twinsign.appliance.zone.Journal();
-  private volatile java.util.concurrent.Executor fileWriter = Runnable::run;
+  /** A new copy's file waits for the zone to be quiet this long, and at most {@link #FILE_AT_MOST}. */
+  static final Duration FILE_QUIET = Duration.ofSeconds(3);
+  static final Duration FILE_AT_MOST = Duration.ofSeconds(60);
+  private volatile java.util.concurrent.ScheduledExecutorService fileWriter; // null: written at once
   private final java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean();
   private volatile Zone written;
+  private volatile long lastCopyAt; // System.nanoTime() of the newest copy
+  private volatile long fileBehindSince; // when the file fell behind the copy held; 0: it is not
   private Instant lastSuccess;
   private Instant next = Instant.EPOCH; // guarded by this
   private boolean notified; // guarded by this: a NOTIFY came during a refresh, which must not push it back
@@ -73,11 +78,13 @@ public final class SecondaryZone {
   }
 
   /**
-   * Writes the input file on {@code executor} after each transfer instead of before the new copy
-   * counts: the signer takes the copy from memory ({@link #zone()}), and a large zone's file then
-   * costs it no time. Writes coalesce: the newest copy is written, the ones in between skipped.
+   * Writes the input file on {@code executor}, once the zone has had no new copy for
+   * {@link #FILE_QUIET} (at the latest {@link #FILE_AT_MOST} after it fell behind), instead of
+   * before a new copy counts: the signer takes the copy from memory ({@link #zone()}), and a large
+   * zone's file then costs a stream of changes nothing. The newest copy is written, the ones in
+   * between skipped. Without an executor the file is written at once.
    */
-  public SecondaryZone writeFileWith(java.util.concurrent.Executor executor) {
+  public SecondaryZone writeFileWith(java.util.concurrent.ScheduledExecutorService executor) {
     this.fileWriter = executor;
     return this;
   }
@@ -279,8 +286,26 @@ public final class SecondaryZone {
     }
     diffs.forEach(journal::append); // before the copy: whoever sees the copy finds the diffs to it
     zone = next;
-    fileWriter.execute(this::writeFile);
+    java.util.concurrent.ScheduledExecutorService files = fileWriter;
+    if (files == null) {
+      writeFile();
+    } else {
+      lastCopyAt = System.nanoTime();
+      if (fileBehindSince == 0) {
+        fileBehindSince = lastCopyAt;
+      }
+      files.schedule(this::fileDue, FILE_QUIET.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
     return how + " to serial " + serial + (held < 0 ? "" : " (was " + held + ")");
+  }
+
+  /** Each new copy looks once, {@link #FILE_QUIET} after it: the last of a burst finds the zone quiet. */
+  private void fileDue() {
+    long now = System.nanoTime();
+    if (now - lastCopyAt >= FILE_QUIET.toNanos() || now - fileBehindSince >= FILE_AT_MOST.toNanos()) {
+      fileBehindSince = 0;
+      writeFile();
+    }
   }
 
   /** Writes the newest copy to the input file, unless a write of it is under way or done. */
@@ -308,9 +333,7 @@ public final class SecondaryZone {
     } finally {
       writing.set(false);
     }
-    if (zone != written && fileWriter != null) {
-      fileWriter.execute(this::writeFile); // a transfer came while this one wrote
-    }
+    // a copy that came while this one wrote has its own look scheduled
   }
 
   /**

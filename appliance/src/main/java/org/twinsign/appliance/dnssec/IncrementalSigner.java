@@ -175,6 +175,9 @@ public final class IncrementalSigner {
       if (!published.equals(present)) {
         return "the published keys change";
       }
+      if (dnskeys.getTTL() != request.keys().get(0).dnskey().getTTL()) {
+        return "the DNSKEY TTL changes";
+      }
       Set<String> signing = new TreeSet<>();
       signers.forEach(k -> signing.add(k.keyTag() + "/" + k.algorithm()));
       Set<String> soaSigners = new TreeSet<>();

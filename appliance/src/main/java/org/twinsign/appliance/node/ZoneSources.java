@@ -45,8 +45,8 @@ final class ZoneSources implements Responder.NotifyIn, org.twinsign.appliance.se
   private final Semaphore wake = new Semaphore(0);
   private final Thread thread = new Thread(this::run, "zone-sources");
   // input files are written after a transfer, off the way from the primary to the secondaries
-  private final java.util.concurrent.ExecutorService files = java.util.concurrent.Executors.newSingleThreadExecutor(
-      r -> {
+  private final java.util.concurrent.ScheduledExecutorService files = java.util.concurrent.Executors
+      .newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "zone-sources-files");
         t.setDaemon(true);
         return t;

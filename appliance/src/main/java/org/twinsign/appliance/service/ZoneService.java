@@ -187,6 +187,11 @@ public final class ZoneService {
         + (row.primaryKey() == null ? "" : " (TSIG " + row.primaryKey() + ")") + ", kept in " + row.input()
         : row.input().toString());
     s.put("source serial", sourceSerial(row));
+    PublishedDigest published = PublishedDigest.parse(row.publishedDigest());
+    if (published != null && published.journalSerial() != null) {
+      s.put("signed file", "behind: the changes up to serial " + published.journalSerial() + " are in its journal"
+          + " (secondaries have them by IXFR); the file is written once the zone is quiet");
+    }
     s.put("signed serial", row.signedSerial() == null ? "not signed yet" : row.signedSerial() + " at "
         + row.signedAt());
     s.put("output", row.output().toString());
@@ -200,7 +205,11 @@ public final class ZoneService {
     return s;
   }
 
-  private static String sourceSerial(ZoneTable.ZoneRow row) {
+  private String sourceSerial(ZoneTable.ZoneRow row) {
+    ZoneInputs.Input held = services.inputs().current(row.name());
+    if (held != null) {
+      return held.serial() + " (held in memory; its file is written after)";
+    }
     if (!Files.isRegularFile(row.input())) {
       return row.transferredIn() ? "none yet (no transfer in)" : "the input file is missing";
     }

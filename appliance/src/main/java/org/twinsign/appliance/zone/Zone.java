@@ -145,6 +145,13 @@ public final class Zone {
       head = existing.hasNext() ? existing.next() : null;
     }
     nodes.replaceAll(merged);
+    if (type == Type.NSEC3) {
+      // the chain in hash order is the index, ready for the first incremental change
+      List<Map.Entry<Name, Boolean>> owners = new ArrayList<>(records.size());
+      records.forEach(r -> owners.add(Map.entry(r.getName(), Boolean.TRUE)));
+      nsec3Owners = new CowSortedMap<>();
+      nsec3Owners.replaceAll(owners);
+    }
   }
 
   /** The RRset, or null. An RRset with only signatures (size 0) counts as absent. */

@@ -135,6 +135,11 @@ class ZoneChainBenchIT {
       assertEquals(Rcode.NOERROR, signedAnswer(s, "change" + changes + "." + ZONE + "."), "the last change, signed");
     }
 
+    List<String> log = Files.readAllLines(pair.process("alpha").log());
+    long incremental = log.stream().filter(l -> l.contains("zone " + ZONE + ": signed serial")
+        && l.contains(" incrementally (")).count();
+    long whole = log.stream().filter(l -> l.contains("zone " + ZONE + ": signed serial")
+        && !l.contains(" incrementally (")).count();
     long heapUsed = heapUsed(pair.process("alpha").pid());
     long knotResident = knot.residentBytes();
     String report = String.format(java.util.Locale.ROOT, "zone chain: %d names, %d changes (%s)%n"
@@ -142,12 +147,14 @@ class ZoneChainBenchIT {
         + " Knot median %d p99 %d max %d%n"
         + "  ratio Twinsign/Knot: median %.2f, p99 %.2f%n"
         + "  memory: Twinsign master heap after a full GC %.0f MB (%.2f GB per million names); knotd signer"
-        + " resident %.0f MB (%.2f GB per million names)%n",
+        + " resident %.0f MB (%.2f GB per million names)%n"
+        + "  Twinsign signings: %d incremental, %d whole (the first included)%n",
         names, changes, initial, percentile(twinsign, 50), percentile(twinsign, 99), percentile(twinsign, 100),
         percentile(knotted, 50), percentile(knotted, 99), percentile(knotted, 100),
         (double) percentile(twinsign, 50) / Math.max(1, percentile(knotted, 50)),
         (double) percentile(twinsign, 99) / Math.max(1, percentile(knotted, 99)),
-        heapUsed / 1e6, heapUsed / 1e9 * 1e6 / names, knotResident / 1e6, knotResident / 1e9 * 1e6 / names);
+        heapUsed / 1e6, heapUsed / 1e9 * 1e6 / names, knotResident / 1e6, knotResident / 1e9 * 1e6 / names,
+        incremental, whole);
     System.out.print(report);
     String file = System.getProperty("twinsign.chain-bench.report");
     if (file != null) {

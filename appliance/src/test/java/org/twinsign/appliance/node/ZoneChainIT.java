@@ -183,6 +183,31 @@ class ZoneChainIT {
         "answered NOERROR"}) {
       assertTrue(status.contains(line), "zone status has '" + line + "':\n" + status);
     }
+    // bad input, end to end: a NOTIFY from an address that is not one of the zone's primaries
+    Message notify = new Message();
+    notify.getHeader().setOpcode(org.xbill.DNS.Opcode.NOTIFY);
+    notify.getHeader().setFlag(Flags.AA);
+    notify.addRecord(Record.newRecord(Name.fromConstantString("chain.test."), Type.SOA, DClass.IN), Section.QUESTION);
+    try (java.net.DatagramSocket socket = new java.net.DatagramSocket(new java.net.InetSocketAddress("127.0.0.2", 0))) {
+      socket.setSoTimeout(5_000);
+      String[] alphaDns = pair.dnsAddress("alpha").split(":");
+      byte[] out = notify.toWire();
+      socket.send(new java.net.DatagramPacket(out, out.length, new java.net.InetSocketAddress(alphaDns[0],
+          Integer.parseInt(alphaDns[1]))));
+      java.net.DatagramPacket in = new java.net.DatagramPacket(new byte[512], 512);
+      socket.receive(in);
+      assertEquals(Rcode.REFUSED, new Message(java.util.Arrays.copyOf(in.getData(), in.getLength())).getRcode());
+    }
+    awaitLog("alpha", "NOTIFY from 127.0.0.2#", "for zone chain.test. refused: not from one of its primaries");
+    // and an AXFR from the standby, by kdig
+    Path kdig = org.twinsign.testkit.HostTool.require("kdig", "knot-dnsutils");
+    Path kdigOut = dir.resolve("kdig.out");
+    String[] betaDns = pair.dnsAddress("beta").split(":");
+    org.twinsign.testkit.LocalProcess.run("kdig", List.of(kdig.toString(), "@" + betaDns[0], "-p", betaDns[1],
+        "AXFR", "chain.test."), Map.of(), dir, kdigOut, null, Duration.ofSeconds(20));
+    String refused = Files.readString(kdigOut);
+    assertTrue(refused.contains("REFUSED") && !refused.contains("\tRRSIG\t"), "the standby refuses: " + refused);
+
     String standby = ok("beta", "zone", "status", "--zone", "chain.test");
     assertTrue(standby.contains("served:            no: this node is not master"), standby);
     assertTrue(ok("alpha", "zone", "notify", "--zone", "chain.test").contains("on its way to 127.0.0.1:"
@@ -273,6 +298,20 @@ class ZoneChainIT {
     Message query = Message.newQuery(Record.newRecord(Name.fromConstantString(name), Type.A, DClass.IN));
     query.addRecord(new OPTRecord(1232, 0, 0, Flags.DO), Section.ADDITIONAL);
     return resolver.send(query);
+  }
+
+  /** Waits until the node's log has a line with every one of {@code parts}. */
+  private void awaitLog(String node, String... parts) throws Exception {
+    long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (System.nanoTime() < end) {
+      if (Files.readAllLines(pair.process(node).log()).stream().anyMatch(l -> java.util.Arrays.stream(parts)
+          .allMatch(l::contains))) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no line with " + java.util.Arrays.toString(parts) + " in the log of " + node + ":\n"
+        + pair.process(node).logTail(40));
   }
 
   private void awaitSecondaryServes(String zone) throws Exception {
