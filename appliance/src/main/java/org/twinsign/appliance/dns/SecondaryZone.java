@@ -57,6 +57,7 @@ public final class SecondaryZone {
   private volatile java.util.concurrent.ScheduledExecutorService fileWriter; // null: written at once
   private final java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean();
   private volatile Zone written;
+  private boolean fileRead; // guarded by this: the file is read once, at the first look
   private volatile long lastCopyAt; // System.nanoTime() of the newest copy
   private volatile long fileBehindSince; // when the file fell behind the copy held; 0: it is not
   private Instant lastSuccess;
@@ -102,15 +103,17 @@ public final class SecondaryZone {
 
   /** The serial held, or -1 when nothing is (the file is read once, on the first call). */
   public synchronized long serial() {
-    if (zone == null && Files.isRegularFile(file)) {
+    if (zone == null && !fileRead && Files.isRegularFile(file)) {
+      fileRead = true;
       try {
         zone = ZoneFileReader.read(file, origin);
         written = zone;
       } catch (ZoneFileException e) {
-        zone = null; // an unreadable copy: transferred anew in full
+        // an unreadable copy: transferred anew in full
       }
     }
-    return zone == null || zone.soa() == null ? -1 : zone.soa().getSerial();
+    Zone held = zone;
+    return held == null || held.soa() == null ? -1 : held.soa().getSerial();
   }
 
   /** When the next refresh is due (at once after {@link #due()}). */
@@ -285,7 +288,10 @@ public final class SecondaryZone {
       journal.clear(); // a whole new copy: no diff leads to it
     }
     diffs.forEach(journal::append); // before the copy: whoever sees the copy finds the diffs to it
-    zone = next;
+    synchronized (this) {
+      zone = next;
+      fileRead = true;
+    }
     java.util.concurrent.ScheduledExecutorService files = fileWriter;
     if (files == null) {
       writeFile();

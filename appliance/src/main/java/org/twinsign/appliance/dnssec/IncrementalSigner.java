@@ -132,6 +132,9 @@ public final class IncrementalSigner {
       if (zone.soa() == null) {
         return "no signed version to start from";
       }
+      if (zone.get(origin, Type.DNAME) != null) {
+        return "a DNAME at the apex occludes the zone's names";
+      }
       if (request.denial().isNsec3() && request.denial().nsec3().optOut()) {
         return "opt-out NSEC3 chains are rebuilt whole";
       }
@@ -230,6 +233,15 @@ public final class IncrementalSigner {
           // names below it change status (data becomes glue or occluded, or back): only new ones may be there
           if (has ? hasDescendant(name) : descendantAfter(name, data)) {
             return "a " + Type.string(type) + " at " + name + " comes or goes above other names";
+          }
+          if (type == Type.NS && !has) {
+            // its other data was the child's (unsigned), and becomes the zone's: a full pass signs it
+            for (Map.Entry<Integer, RRset> e : after.entrySet()) {
+              int t = e.getKey();
+              if (t != Type.NS && t != Type.DS && t != Type.NSEC && t != Type.NSEC3) {
+                return "the delegation at " + name + " goes, and its " + Type.string(t) + " data becomes the zone's";
+              }
+            }
           }
           if (type == Type.NS && has) {
             for (Map.Entry<Integer, RRset> e : after.entrySet()) {

@@ -38,6 +38,8 @@ final class MasterDuties {
   private volatile java.util.function.Consumer<Services> termListener = services -> { };
   private final java.util.concurrent.Semaphore wake = new java.util.concurrent.Semaphore(0);
   private final java.util.Set<String> woken = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final java.util.Queue<java.util.function.Consumer<Services>> between =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
 
   MasterDuties(TwinsignConfig config) {
     this.config = config;
@@ -81,6 +83,15 @@ final class MasterDuties {
     wake.release();
   }
 
+  /**
+   * Runs {@code task} on the running term's thread between two passes, where no signing runs
+   * beside it (a signed file put in place); tasks left when a term ends are dropped.
+   */
+  void runBetweenPasses(java.util.function.Consumer<Services> task) {
+    between.add(task);
+    wake.release();
+  }
+
   synchronized void stop(String why) {
     Term current = term;
     term = null;
@@ -117,6 +128,7 @@ final class MasterDuties {
         opened.store().acknowledgeCommitsWith(acknowledgement);
         opened.store().logActionsTo(actions);
         termListener.accept(opened);
+        between.clear(); // an earlier term's
         services = opened; // operators' commands may use them from now
         LOG.info("master duties start under epoch {}", lease.epoch().orElse(0));
         String cluster = config.pair().clusterName();
@@ -133,6 +145,13 @@ final class MasterDuties {
           if (!lease.valid()) {
             Thread.sleep(100); // a late heartbeat; if the lease is gone for good, stop() ends this term
             continue;
+          }
+          for (java.util.function.Consumer<Services> task; (task = between.poll()) != null; ) {
+            try {
+              task.accept(services);
+            } catch (RuntimeException e) {
+              LOG.warn("master duties of epoch {}: {}", lease.epoch().orElse(0), e.getMessage());
+            }
           }
           Instant next;
           try {

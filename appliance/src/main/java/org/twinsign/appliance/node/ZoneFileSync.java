@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.twinsign.appliance.service.EnforcerService;
 import org.twinsign.appliance.service.Services;
 import org.twinsign.appliance.service.SignedZones;
 
@@ -13,7 +14,8 @@ import org.twinsign.appliance.service.SignedZones;
  * to the zone's journal, which secondaries get by IXFR at once): once a zone has had no change for
  * {@link #QUIET}, or at the latest {@link #AT_MOST} after its file fell behind, as Knot's
  * {@code zonefile-sync} does. A file is written from the version in memory, on this thread, so a
- * large zone's file costs the signer nothing. Only a master with a valid lease writes. Lifecycle:
+ * large zone's file costs the signer nothing; it is put in place by the master's duties between
+ * two passes, so that no signing of the zone races it. Only a master with a valid lease writes. Lifecycle:
  * {@link #start} → {@link #close}.
  */
 final class ZoneFileSync implements AutoCloseable {
@@ -27,8 +29,11 @@ final class ZoneFileSync implements AutoCloseable {
 
   private final MasterDuties duties;
   private final Map<String, Behind> behind = new HashMap<>();
+  // zones whose written file waits for the duties' thread: not written again meanwhile
+  private final java.util.Set<String> installing = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final Thread thread = new Thread(this::run, "zone-file-sync");
   private volatile boolean closed;
+  private Services term;
 
   ZoneFileSync(MasterDuties duties) {
     this.duties = duties;
@@ -48,8 +53,12 @@ final class ZoneFileSync implements AutoCloseable {
         return;
       }
       Services services = duties.services();
-      if (services == null || !services.lease().valid()) {
+      if (services != term) {
+        term = services; // a new term drops the files waiting for the last one's thread
+        installing.clear();
         behind.clear();
+      }
+      if (services == null || !services.lease().valid()) {
         continue;
       }
       long now = System.nanoTime();
@@ -59,15 +68,23 @@ final class ZoneFileSync implements AutoCloseable {
         Behind is = was == null ? new Behind(now, v.serial(), now)
             : was.serial() == v.serial() ? was : new Behind(was.since(), v.serial(), now);
         seen.put(v.name(), is);
-        if (now - is.changedAt() >= QUIET.toNanos() || now - is.since() >= AT_MOST.toNanos()) {
+        if ((now - is.changedAt() >= QUIET.toNanos() || now - is.since() >= AT_MOST.toNanos())
+            && installing.add(v.name())) {
           try {
-            String done = services.enforcer().flush(v.name());
-            if (done != null) {
-              LOG.info("{}", done);
-              seen.remove(v.name());
-            }
+            // written here, put in place between two passes of the duties: no signing of it runs beside
+            EnforcerService.StagedFile file = services.enforcer().stageFile(v);
+            duties.runBetweenPasses(term -> {
+              try {
+                String done = term.enforcer().installFile(file);
+                if (done != null) {
+                  LOG.info("{}", done);
+                }
+              } finally {
+                installing.remove(v.name());
+              }
+            });
           } catch (RuntimeException e) {
-            // a signing moved the zone first (tried again next tick), or the disk failed (said here)
+            installing.remove(v.name());
             LOG.warn("zone {}: the signed file could not be written yet: {}", v.name(), e.getMessage());
           }
         }

@@ -315,54 +315,73 @@ public final class EnforcerService {
     return List.of();
   }
 
+  /** A signed file written next to a zone's output, waiting to be put in place by {@link #installFile}. */
+  public record StagedFile(String zone, java.nio.file.Path path, String digest, long serial) {}
+
   /**
-   * Writes a zone's signed file anew from its version in memory when changes were published to
-   * its journal only since the file was last written (as Knot's {@code zonefile-sync} does): the
-   * file is put in place and the store records its digest in one guarded commit, as for a
-   * signing; if the commit fails, the previous file comes back (a commit that went through while
-   * reporting an error leaves the file behind the store, which the next signing sees and mends).
-   *
-   * @return what was done, or null when the file is current or the version is not this process's
+   * Writes the signed file of a version published by journal next to its output (the slow part,
+   * on any thread: the version never changes). {@link #installFile} puts it in place.
    */
-  public String flush(String zoneName) {
-    String name = ZoneService.canonical(zoneName);
-    ZoneTable.ZoneRow row = services.store().read(tx -> ZoneTable.require(tx, name));
-    PublishedDigest published = PublishedDigest.parse(row.publishedDigest());
-    SignedZones.Version version = services.signedZones().published(name, row.publishedDigest());
-    if (published == null || published.journalSerial() == null || version == null) {
-      return null;
-    }
+  public StagedFile stageFile(SignedZones.Version version) {
+    ZoneTable.ZoneRow row = services.store().read(tx -> ZoneTable.require(tx, version.name()));
     java.nio.file.Path staged = PolicySigner.staging(row.output());
-    String digest;
     try {
-      digest = org.twinsign.appliance.zone.ZoneFileWriter.write(version.zone(), staged);
+      return new StagedFile(version.name(), staged, org.twinsign.appliance.zone.ZoneFileWriter.write(version.zone(),
+          staged), version.serial());
     } catch (RuntimeException e) {
-      try {
-        Files.deleteIfExists(staged);
-      } catch (java.io.IOException ignored) {
-        // swept later
-      }
+      deleteQuietly(staged);
       throw e;
     }
-    PolicySigner.Signed file = new PolicySigner.Signed(staged, row.output(), version.serial(), row.resignAt(),
-        row.nsec3Salt(), row.nsec3SaltAt(), row.inputDigest(), "written", 0, 0, false, digest, version.zone());
+  }
+
+  /**
+   * Puts a staged signed file in place when changes were published to the zone's journal only
+   * since its file was last written (as Knot's {@code zonefile-sync}): the store records the new
+   * file's digest, and the journal's serial if newer versions were published since the staged
+   * one, in one guarded commit, as for a signing; if the commit fails the previous file comes
+   * back. Must run where no signing of the zone runs beside it (the master's duties thread).
+   *
+   * @return what was done, or null when the file was not needed any more (then it is deleted)
+   */
+  public String installFile(StagedFile file) {
+    String name = file.zone();
+    ZoneTable.ZoneRow row = services.store().read(tx -> ZoneTable.require(tx, name));
+    PublishedDigest published = PublishedDigest.parse(row.publishedDigest());
+    SignedZones.Version current = services.signedZones().published(name, row.publishedDigest());
+    if (published == null || published.journalSerial() == null || current == null
+        || org.twinsign.appliance.dnssec.SerialPolicy.greaterThan(file.serial(), current.serial())) {
+      deleteQuietly(file.path()); // a whole file was published since, or the version is not this process's
+      return null;
+    }
+    String digest = current.serial() == file.serial() ? file.digest()
+        : new PublishedDigest(file.digest(), current.serial()).text();
+    PolicySigner.Signed signed = new PolicySigner.Signed(file.path(), row.output(), file.serial(), row.resignAt(),
+        row.nsec3Salt(), row.nsec3SaltAt(), row.inputDigest(), "written", 0, 0, false, file.digest(), null);
     try (ZoneFileLock lock = ZoneFileLock.of(row.output())) {
       services.store().write(services.lease(), tx -> {
         ZoneTable.claim(tx, name, row.version());
         tx.lease().check("write the signed file of zone " + name + " to " + row.output());
         ZoneTable.flushed(tx, name, digest);
-        file.publish();
+        signed.publish();
         return null;
       });
-      file.settle();
+      signed.settle();
     } catch (RuntimeException e) {
-      undo(file, e);
+      undo(signed, e);
       throw e;
     }
-    services.fileDigests().wrote(row.output(), digest);
+    services.fileDigests().wrote(row.output(), file.digest());
     services.signedZones().flushed(name, row.publishedDigest(), digest);
-    return "zone " + name + ": serial " + version.serial() + " written to " + row.output()
-        + " (published by journal until now)";
+    return "zone " + name + ": serial " + file.serial() + " written to " + row.output()
+        + (current.serial() == file.serial() ? "" : " (the journal leads on to serial " + current.serial() + ")");
+  }
+
+  private static void deleteQuietly(java.nio.file.Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (java.io.IOException e) {
+      // a staging file left next to the output: the next sweep takes it
+    }
   }
 
   /** Published and committed: the previous file goes, and the new version stays in memory for the next signing. */
@@ -544,6 +563,17 @@ public final class EnforcerService {
     run.writes.add(tx -> ZoneTable.schedule(tx, zoneName, dueAt, why));
 
     ZoneInputs.Input held = services.inputs().current(zoneName);
+    Long signedInput = ZoneInputs.Input.serialOf(zone.inputDigest());
+    if (zone.transferredIn() && signedInput != null && (held == null
+        || org.twinsign.appliance.dnssec.SerialPolicy.greaterThan(signedInput, held.serial()))) {
+      // a copy older than the one signed last (a file a crash left behind, another node's term
+      // since) would take changes back: wait for the transfer that brings this one up to date
+      lines.add("zone " + zoneName + ": " + (held == null ? "no copy" : "only serial " + held.serial())
+          + " of the source held here, and serial " + signedInput + " was signed last: waiting for a transfer from "
+          + zone.primaries());
+      run.quiet = false;
+      return lines;
+    }
     if (zone.transferredIn() && held == null && !Files.isRegularFile(zone.input())) {
       // the keys move on; there is nothing to sign until the first copy is in
       lines.add("zone " + zoneName + ": no copy transferred from its primaries " + zone.primaries()
@@ -556,6 +586,13 @@ public final class EnforcerService {
         .equals(zone.inputDigest());
     boolean outputChanged = zone.publishedDigest() != null && Files.isRegularFile(zone.output())
         && !services.fileDigests().of(zone.output()).equals(PublishedDigest.fileOf(zone.publishedDigest()));
+    PublishedDigest publishedNow = PublishedDigest.parse(zone.publishedDigest());
+    if (!outputChanged && publishedNow != null && publishedNow.journalSerial() != null
+        && services.signedZones().journaling() && services.signedZones().published(zoneName,
+        zone.publishedDigest()) == null) {
+      // published by journal, and the file plus journal could not be loaded: only a new signing serves it again
+      outputChanged = true;
+    }
     if (outputChanged) {
       lines.add("zone " + zoneName + ": the published file " + zone.output() + " no longer holds what was published"
           + " (something else wrote it): publishing again");

@@ -182,6 +182,9 @@ final class PolicySigner {
           published = true;
           return;
         } catch (IOException e) {
+          published = true; // a part may be on disk: restore() takes it off, or later blocks would hide behind it
+          restore();
+          published = false;
           throw new UncheckedIOException("cannot append to the journal " + journalFile + ": " + e.getMessage()
               + " (nothing was published)", e);
         }
@@ -221,7 +224,7 @@ final class PolicySigner {
     /** The state was not committed: the previous file comes back. */
     void restore() {
       if (diff != null) {
-        if (published) {
+        if (published && Files.exists(journalFile)) {
           try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(journalFile,
               java.nio.file.StandardOpenOption.WRITE)) {
             channel.truncate(Math.max(0, journalLength)); // the diff the store did not take goes
@@ -353,9 +356,14 @@ final class PolicySigner {
     Name origin = ZoneService.origin(row.name());
     List<String> notes = new ArrayList<>();
     if (onlyInputChanged && !policy.passthrough()) {
-      Signed signed = incremental(policy, row, keys, repositories, now, origin, memory, notes);
-      if (signed != null) {
-        return signed;
+      try {
+        Signed signed = incremental(policy, row, keys, repositories, now, origin, memory, notes);
+        if (signed != null) {
+          return signed;
+        }
+      } catch (RuntimeException e) {
+        // the fork it worked on is dropped; a full signing starts from what is published
+        notes.add("signed whole: the incremental change failed (" + e.getMessage() + ")");
       }
     }
     Path[] staged = new Path[1];
@@ -380,6 +388,11 @@ final class PolicySigner {
         || row.resignAt() == null || row.publishedDigest() == null) {
       return null;
     }
+    if (last.journal().depth() >= org.twinsign.appliance.zone.Journal.MAX_DIFFS - 1) {
+      // the journal would drop diffs the published file still needs: a whole file instead
+      notes.add("signed whole: the journal holds " + last.journal().depth() + " versions, its most");
+      return null;
+    }
     java.util.Optional<org.twinsign.appliance.zone.ZoneDiff> change = input.journal().between(last.inputSerial(),
         input.serial());
     if (change.isEmpty()) {
@@ -398,6 +411,10 @@ final class PolicySigner {
             .serial()), row.publishedSerialFloor(), now, RANDOM, denial.ttl()));
     if (!outcome.applied()) {
       notes.add("signed whole: " + outcome.fullSigningBecause());
+      return null;
+    }
+    if (outcome.diff().size() > org.twinsign.appliance.zone.Journal.MAX_RECORDS / 2) {
+      notes.add("signed whole: the change (" + outcome.diff().size() + " records) is too large for the journal");
       return null;
     }
     String published = PublishedDigest.parse(row.publishedDigest()).withJournalTo(outcome.serial()).text();

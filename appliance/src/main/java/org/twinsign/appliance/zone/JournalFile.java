@@ -37,9 +37,20 @@ public final class JournalFile {
   /** Appends {@code diff} (and fsyncs): the journal's newest version is the diff's target. */
   public static void append(Path file, ZoneDiff diff) throws IOException {
     byte[] block = block(diff);
+    boolean created = !Files.exists(file);
     try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
         StandardOpenOption.SYNC)) {
       out.write(block);
+    }
+    if (created) {
+      syncDirectory(file); // the new file's name must survive a crash too
+    }
+  }
+
+  private static void syncDirectory(Path file) throws IOException {
+    try (java.nio.channels.FileChannel directory = java.nio.channels.FileChannel.open(
+        file.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
+      directory.force(true);
     }
   }
 
@@ -51,12 +62,17 @@ public final class JournalFile {
     }
     Path staged = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName() + ".", ".new");
     try {
-      try (OutputStream out = Files.newOutputStream(staged)) {
+      try (java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(staged, StandardOpenOption.WRITE)) {
         for (ZoneDiff diff : diffs) {
-          out.write(block(diff));
+          java.nio.ByteBuffer block = java.nio.ByteBuffer.wrap(block(diff));
+          while (block.hasRemaining()) {
+            out.write(block);
+          }
         }
+        out.force(true);
       }
       Files.move(staged, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      syncDirectory(file); // it replaces appends that were durable: so must it be
     } finally {
       Files.deleteIfExists(staged);
     }
@@ -99,16 +115,23 @@ public final class JournalFile {
     } catch (IOException e) {
       // a short or unreadable tail: the blocks before it stand
     }
-    // the unbroken chain that ends at the serial held
+    // the unbroken chain that ends at the serial held; a block between two links that leads
+    // elsewhere (a diff the store did not take, which could not be taken off) is passed over
     int end = all.size() - 1;
     while (end >= 0 && all.get(end).to().getSerial() != serial) {
       end--;
     }
-    int start = end;
-    while (start > 0 && all.get(start - 1).to().getSerial() == all.get(start).from().getSerial()) {
-      start--;
+    if (end < 0) {
+      return List.of();
     }
-    return end < 0 ? List.of() : new ArrayList<>(all.subList(start, end + 1));
+    java.util.LinkedList<ZoneDiff> chain = new java.util.LinkedList<>();
+    chain.add(all.get(end));
+    for (int i = end - 1; i >= 0; i--) {
+      if (all.get(i).to().getSerial() == chain.getFirst().from().getSerial()) {
+        chain.addFirst(all.get(i));
+      }
+    }
+    return new ArrayList<>(chain);
   }
 
   private static byte[] block(ZoneDiff diff) throws IOException {

@@ -215,6 +215,12 @@ class IncrementalSignerTest {
     assertFalse(cut.applied());
     assertTrue(cut.fullSigningBecause().contains("a NS at c.inc.test. comes or goes above other names"),
         cut.fullSigningBecause());
+    Zone withData = parse(1, BASE + "sub A 192.0.2.77\n"); // data at a delegation point: the child's, unsigned
+    Zone signedWithData = full(withData, nsec3, null).zone();
+    IncrementalSigner.Outcome lostCut = incremental(signedWithData.fork(), parse(2, BASE), records(List.of(
+        "sub NS ns.sub", "ns.sub A 192.0.2.53")), List.of(), nsec3);
+    assertTrue(String.valueOf(lostCut.fullSigningBecause()).contains("its A data becomes the zone's"),
+        lostCut.fullSigningBecause());
     IncrementalSigner.Outcome missing = incremental(signed, next, records(List.of("host1 A 192.0.2.77")), List.of(),
         nsec3);
     assertFalse(missing.applied());

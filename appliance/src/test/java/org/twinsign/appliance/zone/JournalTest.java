@@ -105,6 +105,14 @@ class JournalTest {
     assertEquals(1, JournalFile.read(file, 2).size());
     assertEquals(List.of(), JournalFile.read(file, 3));
 
+    // a block the store did not take, left between two links: passed over
+    Zone v4 = zone(4, "b A 192.0.2.11\nd A 192.0.2.14\n");
+    JournalFile.rewrite(file, List.of(ZoneDiff.between(v1, v2), ZoneDiff.between(v2, v3), ZoneDiff.between(v2, v4)));
+    List<ZoneDiff> chain = JournalFile.read(file, 4);
+    assertEquals(2, chain.size());
+    assertEquals(1, chain.get(0).from().getSerial());
+    assertEquals(2, chain.get(1).from().getSerial());
+
     JournalFile.rewrite(file, List.of(ZoneDiff.between(v2, v3)));
     assertEquals(3, JournalFile.read(file, 3).get(0).to().getSerial());
     JournalFile.rewrite(file, List.of());
