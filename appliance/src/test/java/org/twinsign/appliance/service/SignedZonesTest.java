@@ -10,21 +10,14 @@ import org.junit.jupiter.api.io.TempDir;
 import org.twinsign.appliance.zone.JournalFile;
 import org.twinsign.appliance.zone.Zone;
 import org.twinsign.appliance.zone.ZoneDiff;
-import org.twinsign.appliance.zone.ZoneFileReader;
-import org.xbill.DNS.Name;
 
 /** The versions and journals a master keeps: a journal torn by a crash is written back whole when a term loads it. */
 class SignedZonesTest {
-  private static final Name ORIGIN = Name.fromConstantString("j.test.");
-
   @TempDir
   Path dir;
 
   private Zone zone(long serial, String body) throws Exception {
-    Path file = dir.resolve("v" + serial);
-    Files.writeString(file, "$ORIGIN j.test.\n$TTL 300\n@ SOA ns hostmaster " + serial + " 1 1 1 1\n@ NS ns\n"
-        + "ns A 192.0.2.1\n" + body);
-    return ZoneFileReader.read(file, ORIGIN);
+    return org.twinsign.appliance.zone.JournalTest.version(dir, serial, body);
   }
 
   @Test

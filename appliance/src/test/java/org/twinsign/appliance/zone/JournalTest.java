@@ -14,13 +14,18 @@ import org.xbill.DNS.Name;
 import org.xbill.DNS.Record;
 
 /** Diffs between versions, condensed over several (RFC 1995 §4), and a journal that knows how far it reaches. */
-class JournalTest {
+public class JournalTest {
   private static final Name ORIGIN = Name.fromConstantString("j.test.");
 
   @TempDir
   Path dir;
 
   private Zone zone(long serial, String body) throws Exception {
+    return version(dir, serial, body);
+  }
+
+  /** Version {@code serial} of the test zone j.test. with {@code body} besides its SOA, NS and glue (read from a file in {@code dir}). */
+  public static Zone version(Path dir, long serial, String body) throws Exception {
     Path file = dir.resolve("v" + serial);
     Files.writeString(file, "$ORIGIN j.test.\n$TTL 300\n@ SOA ns hostmaster " + serial + " 1 1 1 1\n@ NS ns\n"
         + "ns A 192.0.2.1\n" + body);
