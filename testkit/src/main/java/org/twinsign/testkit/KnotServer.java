@@ -77,12 +77,12 @@ public final class KnotServer implements AutoCloseable {
 
   /**
    * Starts Knot as a signer, for benchmarks against Twinsign: a secondary of {@code primary}
-   * ({@code HOST@PORT}) for {@code zone} that signs it itself ({@code dnssec-signing}, ECDSA P-256,
-   * NSEC3 without iterations and an 8-byte salt, as Twinsign's test policy) and notifies
+   * ({@code HOST@PORT}) for {@code zones} that signs them itself ({@code dnssec-signing}, ECDSA
+   * P-256, NSEC3 without iterations and an 8-byte salt, as Twinsign's test policy) and notifies
    * {@code notify}, listening on {@code port} (its secondary is configured first). Returns at once:
-   * the first transfer and signing of a large zone take a while.
+   * the first transfer and signing of a large zone, or of many, take a while.
    */
-  public static KnotServer signer(String zone, String primary, List<String> notify, int port) {
+  public static KnotServer signer(List<String> zones, String primary, List<String> notify, int port) {
     Path knotd = HostTool.require("knotd", "knot");
     Path dir = TempDirs.create("knot-signer");
     try {
@@ -100,12 +100,15 @@ public final class KnotServer implements AutoCloseable {
       conf.append("acl:\n  - id: loopback\n    address: 127.0.0.0/8\n    action: [transfer, notify]\n");
       conf.append("policy:\n  - id: bench\n    algorithm: ecdsap256sha256\n    nsec3: on\n"
           + "    nsec3-iterations: 0\n    nsec3-salt-length: 8\n");
-      conf.append("zone:\n  - domain: ").append(zone).append("\n    storage: \"").append(dir)
-          .append("\"\n    file: \"").append(dir).append('/').append(zone).append(".zone\"\n    master: primary\n"
-              + "    acl: loopback\n    dnssec-signing: on\n    dnssec-policy: bench\n    zonefile-load: none\n"
-              + "    zonefile-sync: -1\n    journal-content: changes\n");
+      conf.append("template:\n  - id: default\n    storage: \"").append(dir).append("\"\n    master: primary\n"
+          + "    acl: loopback\n    dnssec-signing: on\n    dnssec-policy: bench\n    zonefile-load: none\n"
+          + "    zonefile-sync: -1\n    journal-content: changes\n");
       if (!ids.isEmpty()) {
         conf.append("    notify: [").append(String.join(", ", ids)).append("]\n");
+      }
+      conf.append("zone:\n");
+      for (String zone : zones) {
+        conf.append("  - domain: ").append(zone).append('\n');
       }
       Files.writeString(dir.resolve("knot.conf"), conf.toString());
       LocalProcess process = LocalProcess.start("knotd-signer", List.of(knotd.toString(), "-c",
@@ -117,25 +120,46 @@ public final class KnotServer implements AutoCloseable {
     }
   }
 
+  /** As {@link #signer(List, String, List, int)} for one zone. */
+  public static KnotServer signer(String zone, String primary, List<String> notify, int port) {
+    return signer(List.of(zone), primary, notify, port);
+  }
+
+  /**
+   * Rewrites the files of many zones and has Knot reload them all with one {@code knotc
+   * zone-reload}: it stores each difference in its journal and notifies. Returns once Knot took
+   * the command (the reloads go on in the background).
+   */
+  public void updateAll(Map<String, String> zones) {
+    try {
+      for (Map.Entry<String, String> zone : zones.entrySet()) {
+        Files.writeString(dir.resolve(zone.getKey() + ".zone"), zone.getValue());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    knotc("zone-reload");
+  }
+
   /**
    * One dynamic change, as an operator's {@code knotc zone-begin/zone-set/zone-commit}: adds
    * {@code record} (zone-file syntax: owner TTL TYPE RDATA, owner relative to the zone) and lets
    * Knot raise the serial, keep the diff in its journal and notify. Returns once committed.
    */
   public void add(String zone, String record) {
-    knotc(zone, "zone-begin", zone);
+    knotc("zone-begin", zone);
     List<String> set = new ArrayList<>(List.of("zone-set", zone));
     set.addAll(List.of(record.trim().split("\\s+")));
     try {
-      knotc(zone, set.toArray(String[]::new));
+      knotc(set.toArray(String[]::new));
     } catch (RuntimeException e) {
-      knotc(zone, "zone-abort", zone);
+      knotc("zone-abort", zone);
       throw e;
     }
-    knotc(zone, "zone-commit", zone);
+    knotc("zone-commit", zone);
   }
 
-  private void knotc(String zone, String... args) {
+  private void knotc(String... args) {
     Path knotc = HostTool.require("knotc", "knot");
     List<String> command = new ArrayList<>(List.of(knotc.toString(), "-c", dir.resolve("knot.conf").toString()));
     command.addAll(List.of(args));

@@ -365,6 +365,10 @@ public final class ZoneService {
     List<ZonelistReader.Entry> entries = ZonelistReader.read(file);
     for (ZonelistReader.Entry entry : entries) {
       try {
+        if (!entry.primaries().isEmpty()) {
+          entry.primaries().forEach(p -> org.twinsign.appliance.dns.ServerAddress.parse("primary", p));
+          continue; // transferred in: no input file yet
+        }
         checkInput(entry.input(), canonical(entry.name()));
       } catch (RuntimeException e) {
         throw new StoreException(file + ":" + entry.line() + ": zone " + entry.name() + ": " + e.getMessage());
@@ -397,8 +401,12 @@ public final class ZoneService {
           throw new StoreException(file + ":" + entry.line() + ": " + conflict + " (no zone of " + file
               + " was added)");
         }
-        ZoneTable.insert(tx, name, entry.policy(), entry.input(), entry.output(), now, false, List.of());
-        report.add("zone " + name + ": added with policy " + entry.policy());
+        List<String> primaries = entry.primaries().stream().map(p -> org.twinsign.appliance.dns.ServerAddress.format(
+            org.twinsign.appliance.dns.ServerAddress.parse("primary", p))).toList();
+        ZoneTable.insert(tx, name, entry.policy(), entry.input(), entry.output(), now, false, List.of(), primaries,
+            entry.primaryKey());
+        report.add("zone " + name + ": added with policy " + entry.policy() + (primaries.isEmpty() ? ""
+            : ", transferred from " + String.join(", ", primaries)));
       }
       return report;
     });

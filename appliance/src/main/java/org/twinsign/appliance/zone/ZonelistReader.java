@@ -15,14 +15,21 @@ import javax.xml.stream.XMLStreamReader;
 /**
  * Reads OpenDNSSEC's zonelist.xml (its zonelist.rnc): each {@code <Zone name>} with its
  * {@code <Policy>}, {@code <SignerConfiguration>} (ignored: Twinsign keeps the signer's
- * configuration in the store) and file adapters. Adapters other than File are an error naming the
- * line, as is anything the schema does not allow.
+ * configuration in the store) and adapters: File, and for input DNS (an addns.xml naming the
+ * primaries, {@link AddnsReader}; the transferred copy is kept beside the output as
+ * {@code ZONE.transferred}). Other adapters are an error naming the line, as is anything the
+ * schema does not allow.
  */
 public final class ZonelistReader {
   private ZonelistReader() {}
 
   /** One zone of the list. */
-  public record Entry(String name, String policy, Path input, Path output, int line) {}
+  public record Entry(String name, String policy, Path input, Path output, int line, List<String> primaries,
+      String primaryKey) {
+    public Entry(String name, String policy, Path input, Path output, int line) {
+      this(name, policy, input, output, line, List.of(), null);
+    }
+  }
 
   public static List<Entry> read(Path file) {
     XMLInputFactory factory = XMLInputFactory.newFactory();
@@ -37,6 +44,8 @@ public final class ZonelistReader {
       String policy = null;
       Path input = null;
       Path output = null;
+      AddnsReader.Inbound inbound = null;
+      String adapterType = null;
       StringBuilder text = new StringBuilder();
       while (xml.hasNext()) {
         int event = xml.next();
@@ -67,12 +76,17 @@ public final class ZonelistReader {
             policy = null;
             input = null;
             output = null;
+            inbound = null;
           }
           if (name.equals("Adapter")) {
             String type = xml.getAttributeValue(null, "type");
-            if (type != null && !type.equalsIgnoreCase("File")) {
-              throw new ZoneFileException(file + ":" + line + ": <Adapter type=\"" + type
-                  + "\"> is not supported yet: only File adapters (zone transfers come in a later release)");
+            adapterType = type == null ? "File" : type;
+            boolean dnsIn = where.equals("ZoneList/Zone/Adapters/Input") && type != null && type.equalsIgnoreCase("DNS");
+            if (type != null && !type.equalsIgnoreCase("File") && !dnsIn) {
+              throw new ZoneFileException(file + ":" + line + ": <Adapter type=\"" + type + "\"> is not supported"
+                  + (where.endsWith("Output") && type.equalsIgnoreCase("DNS") ? " for output: the node serves every"
+                  + " zone by DNS (dns.listen) and writes its signed file; give a File output adapter"
+                  : ": File adapters, and DNS for input"));
             }
           }
           path.add(name);
@@ -85,16 +99,27 @@ public final class ZonelistReader {
           int line = xml.getLocation().getLineNumber();
           switch (where) {
             case "ZoneList/Zone/Policy" -> policy = value;
-            case "ZoneList/Zone/Adapters/Input/Adapter", "ZoneList/Zone/Adapters/Input/File" -> input = path(file, line,
-                value);
+            case "ZoneList/Zone/Adapters/Input/Adapter", "ZoneList/Zone/Adapters/Input/File" -> {
+              if ("DNS".equalsIgnoreCase(adapterType) && where.endsWith("Adapter")) {
+                inbound = AddnsReader.read(path(file, line, value));
+              } else {
+                input = path(file, line, value);
+              }
+            }
             case "ZoneList/Zone/Adapters/Output/Adapter", "ZoneList/Zone/Adapters/Output/File" -> output = path(file,
                 line, value);
             case "ZoneList/Zone" -> {
-              if (policy == null || policy.isEmpty() || input == null || output == null) {
+              if (policy == null || policy.isEmpty() || (input == null && inbound == null) || output == null) {
                 throw new ZoneFileException(file + ":" + zoneLine + ": zone " + zone
-                    + " needs a <Policy> and an input and output file adapter");
+                    + " needs a <Policy>, an input adapter (File or DNS) and an output file adapter");
               }
-              entries.add(new Entry(zone, policy, input, output, zoneLine));
+              if (inbound != null) {
+                String bare = zone.endsWith(".") ? zone.substring(0, zone.length() - 1) : zone;
+                entries.add(new Entry(zone, policy, output.resolveSibling(bare + ".transferred"), output, zoneLine,
+                    inbound.primaries(), inbound.key()));
+              } else {
+                entries.add(new Entry(zone, policy, input, output, zoneLine));
+              }
             }
             default -> { }
           }
