@@ -136,8 +136,13 @@ public final class Responder implements DnsServer.Handler {
     }
     ServedZones.Version version = zones.current(zoneName);
     if (version == null) {
-      LOG.info("{} of zone {} refused to {}: not a zone of this signer (or not signed yet)", Type.string(type),
-          zoneName, peer);
+      // a secondary's SOA polls of a zone not signed yet would flood the log: transfers are worth a line
+      if (type == Type.SOA) {
+        LOG.debug("SOA of zone {} refused to {}: not a zone of this signer (or not signed yet)", zoneName, peer);
+      } else {
+        LOG.info("{} of zone {} refused to {}: not a zone of this signer (or not signed yet)", Type.string(type),
+            zoneName, peer);
+      }
       replies.send(signed(error(query, Rcode.NOTAUTH), key, tsig));
       return;
     }
