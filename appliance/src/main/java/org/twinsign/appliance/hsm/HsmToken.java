@@ -67,6 +67,12 @@ public final class HsmToken implements KeyRepository {
     final List<Long> all = new ArrayList<>();
     /** Private-key handles looked up on these sessions (after a reopen, old handles mean nothing). */
     final java.util.Map<KeyLocator, Long> handles = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * Keys found or made on these sessions. A search costs time linear in the token's objects
+     * (SoftHSM reads its store anew), a check of one handle does not: a key is taken from here
+     * once its handle still shows its CKA_ID.
+     */
+    final java.util.Map<KeyLocator, HsmKey> keys = new java.util.concurrent.ConcurrentHashMap<>();
     /** Replaced by newer sessions: signing sessions are closed as they come back, not under a signer. */
     volatile boolean retired;
 
@@ -223,18 +229,24 @@ public final class HsmToken implements KeyRepository {
         break;
     }
     long generation = mechanism;
+    HsmKey made;
     try {
       // a session of its own, and the object store to itself (see objects)
       objects.writeLock().lock();
       try {
-        withSessions(current -> {
+        made = withSessions(current -> {
           long session = module.C_OpenSession(current.slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, null, null);
+          long[] pair;
           try {
-            return module.C_GenerateKeyPair(session, new CK_MECHANISM(generation), pub.toArray(CK_ATTRIBUTE[]::new),
+            pair = module.C_GenerateKeyPair(session, new CK_MECHANISM(generation), pub.toArray(CK_ATTRIBUTE[]::new),
                 priv.toArray(CK_ATTRIBUTE[]::new));
           } finally {
             closeQuietly(session);
           }
+          // the handles are the application's, not the session's: described without a search
+          HsmKey key = describe(current, pair[1], pair[0]);
+          current.keys.put(locator, key);
+          return key;
         });
       } finally {
         objects.writeLock().unlock();
@@ -248,7 +260,7 @@ public final class HsmToken implements KeyRepository {
       }
       throw new HsmException("key generation on token '" + config.tokenLabel() + "' failed: " + e.getMessage(), e);
     }
-    return find(locator).orElseThrow(() -> new HsmException("generated key " + locator + " not found again"));
+    return made;
   }
 
   /** The key pair with this locator, if the token holds its private key. */
@@ -257,9 +269,19 @@ public final class HsmToken implements KeyRepository {
     checkOpen();
     // the search and the attribute reads on one generation of sessions: handles mean nothing on another
     return onSessions("looking up key " + locator, current -> {
+      HsmKey known = current.keys.get(locator);
+      if (known != null && stillThere(current, known)) {
+        return Optional.of(known);
+      }
+      current.keys.remove(locator);
       List<Long> handles = findOn(current, new CK_ATTRIBUTE[] {
           new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY), new CK_ATTRIBUTE(CKA_ID, locator.bytes())});
-      return handles.isEmpty() ? Optional.<HsmKey>empty() : Optional.of(describe(current, handles.get(0)));
+      if (handles.isEmpty()) {
+        return Optional.<HsmKey>empty();
+      }
+      HsmKey key = describe(current, handles.get(0));
+      current.keys.put(locator, key);
+      return Optional.of(key);
     });
   }
 
@@ -316,6 +338,7 @@ public final class HsmToken implements KeyRepository {
             }
           }
           current.handles.remove(locator);
+          current.keys.remove(locator);
           return handles;
         });
       } finally {
@@ -572,7 +595,26 @@ public final class HsmToken implements KeyRepository {
     }
   }
 
+  /** Whether the key's private handle still holds an object with its CKA_ID (another process may have deleted it). */
+  private boolean stillThere(Sessions current, HsmKey key) throws PKCS11Exception {
+    CK_ATTRIBUTE[] id = {new CK_ATTRIBUTE(CKA_ID)};
+    try {
+      getAttributesOn(current, key.privateHandle(), id);
+    } catch (PKCS11Exception e) {
+      if (e.getErrorCode() == CKR_OBJECT_HANDLE_INVALID || e.getErrorCode() == CKR_KEY_HANDLE_INVALID) {
+        return false;
+      }
+      throw e;
+    }
+    return id[0].getByteArray() != null && Arrays.equals(id[0].getByteArray(), key.locator().bytes());
+  }
+
   private HsmKey describe(Sessions current, long privateHandle) throws PKCS11Exception {
+    return describe(current, privateHandle, null);
+  }
+
+  /** The key pair of {@code privateHandle}; its public half found by CKA_ID unless {@code publicKnown} gives it. */
+  private HsmKey describe(Sessions current, long privateHandle, Long publicKnown) throws PKCS11Exception {
     CK_ATTRIBUTE[] attributes = {new CK_ATTRIBUTE(CKA_ID), new CK_ATTRIBUTE(CKA_LABEL),
         new CK_ATTRIBUTE(CKA_KEY_TYPE)};
     getAttributesOn(current, privateHandle, attributes);
@@ -581,7 +623,7 @@ public final class HsmToken implements KeyRepository {
     String label = labelChars == null ? "" : new String(labelChars);
     long keyType = attributes[2].getLong();
     KeyLocator locator = KeyLocator.of(id == null ? new byte[0] : id);
-    List<Long> publics = findOn(current, new CK_ATTRIBUTE[] {
+    List<Long> publics = publicKnown != null ? List.of(publicKnown) : findOn(current, new CK_ATTRIBUTE[] {
         new CK_ATTRIBUTE(CKA_CLASS, CKO_PUBLIC_KEY), new CK_ATTRIBUTE(CKA_ID, id)});
     if (publics.isEmpty()) {
       throw new HsmException("key " + locator + " has no public key object on the token");

@@ -63,6 +63,16 @@ class HsmTokenTest {
   }
 
   @Test
+  void aKeyFoundBeforeIsNotFoundOnceAnotherSessionDeletedIt() {
+    HsmKey key = token.generate(DnssecAlgorithm.ECDSAP256SHA256, 0, "cached-then-deleted");
+    assertTrue(token.find(key.locator()).isPresent(), "found (from what generate learnt, without a search)");
+    try (HsmToken other = HsmToken.open(HsmConfig.load(TestHsm.config(TestHsm.PRIMARY)), 1)) {
+      assertTrue(other.delete(key.locator()));
+    }
+    assertTrue(token.find(key.locator()).isEmpty(), "a key remembered from an earlier find is checked, not trusted");
+  }
+
+  @Test
   void theDnskeyPublicKeyHasTheRightSize() {
     HsmKey p256 = token.generate(DnssecAlgorithm.ECDSAP256SHA256, 0, "size-p256");
     HsmKey rsa = token.generate(DnssecAlgorithm.RSASHA256, 2048, "size-rsa");
