@@ -1,16 +1,9 @@
 package org.twinsign.appliance.zone;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import javax.xml.stream.XMLInputFactory;
 import javax.xml.stream.XMLStreamConstants;
-import javax.xml.stream.XMLStreamException;
-import javax.xml.stream.XMLStreamReader;
 
 /**
  * Reads the inbound side of an OpenDNSSEC DNS adapter file (addns.xml, its addns.rnc): the
@@ -26,14 +19,10 @@ public final class AddnsReader {
   public record Inbound(List<String> primaries, String key) {}
 
   public static Inbound read(Path file) {
-    XMLInputFactory factory = XMLInputFactory.newFactory();
-    factory.setProperty(XMLInputFactory.SUPPORT_DTD, false);
-    factory.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
-    List<String> primaries = new ArrayList<>();
-    String key = null;
-    boolean keyed = false;
-    try (InputStream in = Files.newInputStream(file)) {
-      XMLStreamReader xml = factory.createXMLStreamReader(in);
+    Inbound inbound = XmlFile.read(file, xml -> {
+      List<String> primaries = new ArrayList<>();
+      String key = null;
+      boolean keyed = false;
       List<String> path = new ArrayList<>();
       StringBuilder text = new StringBuilder();
       String address = null;
@@ -79,18 +68,12 @@ public final class AddnsReader {
           text.setLength(0);
         }
       }
-    } catch (NoSuchFileException e) {
-      throw new ZoneFileException(file + " does not exist");
-    } catch (XMLStreamException e) {
-      int line = e.getLocation() == null ? -1 : e.getLocation().getLineNumber();
-      throw new ZoneFileException(file + ":" + line + ": not well-formed XML: " + e.getMessage());
-    } catch (IOException e) {
-      throw new ZoneFileException("cannot read " + file + ": " + e.getMessage());
-    }
-    if (primaries.isEmpty()) {
+      return new Inbound(List.copyOf(primaries), key);
+    });
+    if (inbound.primaries().isEmpty()) {
       throw new ZoneFileException(file + ": no <Inbound><RequestTransfer><Remote> names a primary to transfer"
           + " the zone from");
     }
-    return new Inbound(List.copyOf(primaries), key);
+    return inbound;
   }
 }

@@ -1,16 +1,9 @@
 package org.twinsign.appliance.zone;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import javax.xml.stream.XMLInputFactory;
 import javax.xml.stream.XMLStreamConstants;
-import javax.xml.stream.XMLStreamException;
-import javax.xml.stream.XMLStreamReader;
 
 /**
  * Reads OpenDNSSEC's zonelist.xml (its zonelist.rnc): each {@code <Zone name>} with its
@@ -32,12 +25,8 @@ public final class ZonelistReader {
   }
 
   public static List<Entry> read(Path file) {
-    XMLInputFactory factory = XMLInputFactory.newFactory();
-    factory.setProperty(XMLInputFactory.SUPPORT_DTD, false);
-    factory.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
-    List<Entry> entries = new ArrayList<>();
-    try (InputStream in = Files.newInputStream(file)) {
-      XMLStreamReader xml = factory.createXMLStreamReader(in);
+    return XmlFile.read(file, xml -> {
+      List<Entry> entries = new ArrayList<>();
       List<String> path = new ArrayList<>();
       String zone = null;
       int zoneLine = 0;
@@ -128,14 +117,7 @@ public final class ZonelistReader {
         }
       }
       return entries;
-    } catch (NoSuchFileException e) {
-      throw new ZoneFileException(file + " does not exist");
-    } catch (XMLStreamException e) {
-      int line = e.getLocation() == null ? -1 : e.getLocation().getLineNumber();
-      throw new ZoneFileException(file + ":" + line + ": not well-formed XML: " + e.getMessage());
-    } catch (IOException e) {
-      throw new ZoneFileException("cannot read " + file + ": " + e.getMessage());
-    }
+    });
   }
 
   private static Path path(Path file, int line, String value) {
