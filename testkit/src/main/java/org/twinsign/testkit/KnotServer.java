@@ -34,19 +34,11 @@ public final class KnotServer implements AutoCloseable {
     Path dir = TempDirs.create("knot");
     int port = Ports.freeLoopbackPort();
     try {
-      StringBuilder conf = new StringBuilder("server:\n    listen: 127.0.0.1@" + port + "\n    rundir: \"" + dir
-          + "\"\n    udp-workers: 1\n    tcp-workers: 1\n    background-workers: 1\n"
-          + "database:\n    storage: \"" + dir + "\"\n"
-          + "control:\n    listen: \"" + dir + "/knot.sock\"\n"
-          + "log:\n  - target: stderr\n    any: info\n");
-      List<String> ids = new ArrayList<>();
+      StringBuilder conf = server(dir, port, "    udp-workers: 1\n    tcp-workers: 1\n    background-workers: 1\n");
       if (!notify.isEmpty()) {
         conf.append("remote:\n");
-        for (int i = 0; i < notify.size(); i++) {
-          conf.append("  - id: target").append(i).append("\n    address: ").append(notify.get(i)).append('\n');
-          ids.add("target" + i);
-        }
       }
+      List<String> ids = targets(conf, notify);
       conf.append("acl:\n  - id: loopback\n    address: 127.0.0.0/8\n    action: transfer\n");
       conf.append("zone:\n");
       for (Map.Entry<String, String> zone : new TreeMap<>(zones).entrySet()) {
@@ -86,17 +78,9 @@ public final class KnotServer implements AutoCloseable {
     Path knotd = HostTool.require("knotd", "knot");
     Path dir = TempDirs.create("knot-signer");
     try {
-      StringBuilder conf = new StringBuilder("server:\n    listen: 127.0.0.1@" + port + "\n    rundir: \"" + dir
-          + "\"\n"
-          + "database:\n    storage: \"" + dir + "\"\n"
-          + "control:\n    listen: \"" + dir + "/knot.sock\"\n"
-          + "log:\n  - target: stderr\n    any: info\n"
-          + "remote:\n  - id: primary\n    address: " + primary + "\n");
-      List<String> ids = new ArrayList<>();
-      for (int i = 0; i < notify.size(); i++) {
-        conf.append("  - id: target").append(i).append("\n    address: ").append(notify.get(i)).append('\n');
-        ids.add("target" + i);
-      }
+      StringBuilder conf = server(dir, port, "").append("remote:\n  - id: primary\n    address: ").append(primary)
+          .append('\n');
+      List<String> ids = targets(conf, notify);
       conf.append("acl:\n  - id: loopback\n    address: 127.0.0.0/8\n    action: [transfer, notify]\n");
       conf.append("policy:\n  - id: bench\n    algorithm: ecdsap256sha256\n    nsec3: on\n"
           + "    nsec3-iterations: 0\n    nsec3-salt-length: 8\n");
@@ -183,6 +167,24 @@ public final class KnotServer implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     throw new IllegalStateException("no VmRSS for knotd " + process.pid());
+  }
+
+  /** The server, database, control and log sections: loopback, everything in {@code dir}; then {@code extra} in server. */
+  private static StringBuilder server(Path dir, int port, String extra) {
+    return new StringBuilder("server:\n    listen: 127.0.0.1@" + port + "\n    rundir: \"" + dir + "\"\n" + extra
+        + "database:\n    storage: \"" + dir + "\"\n"
+        + "control:\n    listen: \"" + dir + "/knot.sock\"\n"
+        + "log:\n  - target: stderr\n    any: info\n");
+  }
+
+  /** One remote per NOTIFY target ({@code HOST@PORT}), under a remote section already begun; their ids. */
+  private static List<String> targets(StringBuilder conf, List<String> notify) {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < notify.size(); i++) {
+      conf.append("  - id: target").append(i).append("\n    address: ").append(notify.get(i)).append('\n');
+      ids.add("target" + i);
+    }
+    return ids;
   }
 
   public int port() {

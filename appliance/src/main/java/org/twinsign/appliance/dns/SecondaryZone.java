@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.twinsign.appliance.dnssec.SerialPolicy;
+import org.twinsign.appliance.zone.FileLag;
 import org.twinsign.appliance.zone.Zone;
 import org.twinsign.appliance.zone.ZoneFileException;
 import org.twinsign.appliance.zone.ZoneFileReader;
@@ -51,15 +52,13 @@ public final class SecondaryZone {
   private final TransferLog log;
   private volatile Zone zone; // never changed once here: the signer reads it from another thread
   private final org.twinsign.appliance.zone.Journal journal = new org.twinsign.appliance.zone.Journal();
-  /** A new copy's file waits for the zone to be quiet this long, and at most {@link #FILE_AT_MOST}. */
-  static final Duration FILE_QUIET = Duration.ofSeconds(3);
-  static final Duration FILE_AT_MOST = Duration.ofSeconds(60);
   private volatile java.util.concurrent.ScheduledExecutorService fileWriter; // null: written at once
   private final java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean();
   private volatile Zone written;
   private boolean fileRead; // guarded by this: the file is read once, at the first look
-  private volatile long lastCopyAt; // System.nanoTime() of the newest copy
-  private volatile long fileBehindSince; // when the file fell behind the copy held; 0: it is not
+  // how far the file lags behind the copy held; null: it does not
+  private final java.util.concurrent.atomic.AtomicReference<FileLag> fileLag =
+      new java.util.concurrent.atomic.AtomicReference<>();
   private Instant lastSuccess;
   private Instant next = Instant.EPOCH; // guarded by this
   private boolean notified; // guarded by this: a NOTIFY came during a refresh, which must not push it back
@@ -79,8 +78,8 @@ public final class SecondaryZone {
   }
 
   /**
-   * Writes the input file on {@code executor}, once the zone has had no new copy for
-   * {@link #FILE_QUIET} (at the latest {@link #FILE_AT_MOST} after it fell behind), instead of
+   * Writes the input file on {@code executor}, once the zone has had no new copy for a while
+   * ({@link FileLag}), instead of
    * before a new copy counts: the signer takes the copy from memory ({@link #zone()}), and a large
    * zone's file then costs a stream of changes nothing. The newest copy is written, the ones in
    * between skipped. Without an executor the file is written at once.
@@ -296,20 +295,18 @@ public final class SecondaryZone {
     if (files == null) {
       writeFile();
     } else {
-      lastCopyAt = System.nanoTime();
-      if (fileBehindSince == 0) {
-        fileBehindSince = lastCopyAt;
-      }
-      files.schedule(this::fileDue, FILE_QUIET.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      long now = System.nanoTime();
+      fileLag.updateAndGet(lag -> FileLag.changed(lag, now));
+      files.schedule(this::fileDue, FileLag.QUIET.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
     return how + " to serial " + serial + (held < 0 ? "" : " (was " + held + ")");
   }
 
-  /** Each new copy looks once, {@link #FILE_QUIET} after it: the last of a burst finds the zone quiet. */
+  /** Each new copy looks once, {@link FileLag#QUIET} after it: the last of a burst finds the zone quiet. */
   private void fileDue() {
-    long now = System.nanoTime();
-    if (now - lastCopyAt >= FILE_QUIET.toNanos() || now - fileBehindSince >= FILE_AT_MOST.toNanos()) {
-      fileBehindSince = 0;
+    FileLag lag = fileLag.get();
+    // a copy that comes meanwhile changes the lag, and its own look writes it
+    if (lag != null && lag.due(System.nanoTime()) && fileLag.compareAndSet(lag, null)) {
       writeFile();
     }
   }

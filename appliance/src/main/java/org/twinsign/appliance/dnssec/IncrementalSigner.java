@@ -1,6 +1,5 @@
 package org.twinsign.appliance.dnssec;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -453,43 +452,33 @@ public final class IncrementalSigner {
       Instant now = request.now();
       SignatureTiming timing = request.timing();
       Instant inception = now.minus(timing.inceptionOffset());
-      long jitter = timing.jitter().getSeconds();
       List<RRset[]> changes = new ArrayList<>();
       for (Map.Entry<Name, Map<Integer, RRset>> node : before.entrySet()) {
         Name name = node.getKey();
-        ZoneCuts.Kind kind = kind(name);
+        ZoneCuts cuts = cutsOf(name);
         for (Map.Entry<Integer, RRset> entry : node.getValue().entrySet()) {
           int type = entry.getKey();
           RRset old = entry.getValue();
-          RRset now2 = zone.node(name).get(type);
-          if (now2 != null && now2.size() > 0 && signed(kind, type)) {
-            if (old != null && old.size() > 0 && SignatureReuse.sameRecords(old, now2) && !old.sigs().isEmpty()) {
-              old.sigs().forEach(now2::addRR); // the same data after all: its signatures stand
+          RRset current = zone.node(name).get(type);
+          if (current != null && current.size() > 0 && cuts.isSigned(name, type)) {
+            if (old != null && old.size() > 0 && SignatureReuse.sameRecords(old, current) && !old.sigs().isEmpty()) {
+              old.sigs().forEach(current::addRR); // the same data after all: its signatures stand
             } else {
-              Duration validity = type == Type.NSEC || type == Type.NSEC3 ? timing.validityDenial() : timing.validity();
               for (ZoneKey key : signers) {
-                long spread = jitter == 0 ? 0 : (long) (request.random().nextDouble() * 2 * jitter) - jitter;
-                RRSIGRecord sig = SignatureFault.apply(RrsigFactory.sign(now2, key, origin, inception,
-                    now.plus(validity).plusSeconds(spread)));
-                verify(now2, sig, key);
-                now2.addRR(sig);
+                RRSIGRecord sig = SignatureFault.apply(RrsigFactory.sign(current, key, origin, inception,
+                    ZoneSigner.expiration(timing, type, now, request.random())));
+                verify(current, sig, key);
+                current.addRR(sig);
                 made++;
               }
             }
           }
-          changes.add(new RRset[] {old, now2});
+          changes.add(new RRset[] {old, current});
         }
       }
       return changes;
     }
 
-    private boolean signed(ZoneCuts.Kind kind, int type) {
-      return switch (kind) {
-        case AUTHORITATIVE -> true;
-        case DELEGATION -> type == Type.DS || type == Type.NSEC;
-        default -> false;
-      };
-    }
 
     /** Sign-then-verify: a signature the HSM got wrong must never be published. */
     private void verify(RRset rrset, RRSIGRecord sig, ZoneKey key) {

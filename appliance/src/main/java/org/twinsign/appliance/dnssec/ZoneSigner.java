@@ -126,7 +126,7 @@ public final class ZoneSigner {
             reused++;
             covered = true;
           } else if (key.canSign()) {
-            jobs.add(new Job(rrset, key, validity(request.timing(), type)));
+            jobs.add(new Job(rrset, key, type));
             covered = true;
           } else {
             lostCover = true;
@@ -136,7 +136,7 @@ public final class ZoneSigner {
           // a lost key cannot renew this RRset's signature: a fallback key (a KSK) signs it instead
           for (ZoneKey key : request.keys()) {
             if (key.use().fallback() && key.canSign()) {
-              jobs.add(new Job(rrset, key, validity(request.timing(), type)));
+              jobs.add(new Job(rrset, key, type));
               covered = true;
             }
           }
@@ -161,6 +161,13 @@ public final class ZoneSigner {
     // sign-then-verify: a signature the HSM got wrong must never replace a good published version
     SignedZoneCheck.check(zone, request.keys(), samples, request.denial().isNsec3(), request.now(), request.source());
     return new Result(zone, checks.warnings(), made.size(), reused, serial, signingTime);
+  }
+
+  /** When a signature made at {@code now} expires: the validity of its type, spread by the jitter. */
+  static Instant expiration(SignatureTiming timing, int type, Instant now, Random random) {
+    long jitter = timing.jitter().getSeconds();
+    long spread = jitter == 0 ? 0 : (long) (random.nextDouble() * 2 * jitter) - jitter;
+    return now.plus(validity(timing, type)).plusSeconds(spread);
   }
 
   private static Duration validity(SignatureTiming timing, int type) {
@@ -222,7 +229,7 @@ public final class ZoneSigner {
     }
   }
 
-  private record Job(RRset rrset, ZoneKey key, Duration validity) {}
+  private record Job(RRset rrset, ZoneKey key, int type) {}
 
   /** How many signatures are made between two looks at {@link Request#cancelled()}. */
   private static final int CANCEL_CHECK_EVERY = 512;
@@ -236,11 +243,9 @@ public final class ZoneSigner {
 
   private static List<RRSIGRecord> run(List<Job> jobs, Request request, Name signer) {
     Instant inception = request.now().minus(request.timing().inceptionOffset());
-    long jitter = request.timing().jitter().getSeconds();
     Instant[] expirations = new Instant[jobs.size()];
     for (int i = 0; i < jobs.size(); i++) {
-      long spread = jitter == 0 ? 0 : (long) (request.random().nextDouble() * 2 * jitter) - jitter;
-      expirations[i] = request.now().plus(jobs.get(i).validity()).plusSeconds(spread);
+      expirations[i] = expiration(request.timing(), jobs.get(i).type(), request.now(), request.random());
     }
     RRSIGRecord[] out = new RRSIGRecord[jobs.size()];
     int threads = Math.max(1, Math.min(request.threads(), 1 + jobs.size() / 64));

@@ -8,24 +8,22 @@ import org.slf4j.LoggerFactory;
 import org.twinsign.appliance.service.EnforcerService;
 import org.twinsign.appliance.service.Services;
 import org.twinsign.appliance.service.SignedZones;
+import org.twinsign.appliance.zone.FileLag;
 
 /**
  * Writes the signed zone files that incremental changes left behind (those changes are published
- * to the zone's journal, which secondaries get by IXFR at once): once a zone has had no change for
- * {@link #QUIET}, or at the latest {@link #AT_MOST} after its file fell behind, as Knot's
- * {@code zonefile-sync} does. A file is written from the version in memory, on this thread, so a
+ * to the zone's journal, which secondaries get by IXFR at once): once a zone has been quiet for a
+ * while ({@link FileLag}), as Knot's {@code zonefile-sync} does. A file is written from the version in memory, on this thread, so a
  * large zone's file costs the signer nothing; it is put in place by the master's duties between
  * two passes, so that no signing of the zone races it. Only a master with a valid lease writes. Lifecycle:
  * {@link #start} → {@link #close}.
  */
 final class ZoneFileSync implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ZoneFileSync.class);
-  static final Duration QUIET = Duration.ofSeconds(3);
-  static final Duration AT_MOST = Duration.ofSeconds(60);
   static final Duration TICK = Duration.ofSeconds(1);
 
-  /** When a zone's file fell behind, and when its version last changed. */
-  private record Behind(long since, long serial, long changedAt) {}
+  /** The serial a zone's version had at the last look, and how far its file lags. */
+  private record Behind(long serial, FileLag lag) {}
 
   private final MasterDuties duties;
   private final Map<String, Behind> behind = new HashMap<>();
@@ -65,11 +63,10 @@ final class ZoneFileSync implements AutoCloseable {
       Map<String, Behind> seen = new HashMap<>();
       for (SignedZones.Version v : services.signedZones().behindTheirFiles()) {
         Behind was = behind.get(v.name());
-        Behind is = was == null ? new Behind(now, v.serial(), now)
-            : was.serial() == v.serial() ? was : new Behind(was.since(), v.serial(), now);
+        Behind is = was != null && was.serial() == v.serial() ? was
+            : new Behind(v.serial(), FileLag.changed(was == null ? null : was.lag(), now));
         seen.put(v.name(), is);
-        if ((now - is.changedAt() >= QUIET.toNanos() || now - is.since() >= AT_MOST.toNanos())
-            && installing.add(v.name())) {
+        if (is.lag().due(now) && installing.add(v.name())) {
           try {
             // written here, put in place between two passes of the duties: no signing of it runs beside
             EnforcerService.StagedFile file = services.enforcer().stageFile(v);

@@ -329,7 +329,7 @@ public final class EnforcerService {
       return new StagedFile(version.name(), staged, org.twinsign.appliance.zone.ZoneFileWriter.write(version.zone(),
           staged), version.serial());
     } catch (RuntimeException e) {
-      deleteQuietly(staged);
+      PolicySigner.deleteQuietly(staged);
       throw e;
     }
   }
@@ -350,7 +350,7 @@ public final class EnforcerService {
     SignedZones.Version current = services.signedZones().published(name, row.publishedDigest());
     if (published == null || published.journalSerial() == null || current == null
         || org.twinsign.appliance.dnssec.SerialPolicy.greaterThan(file.serial(), current.serial())) {
-      deleteQuietly(file.path()); // a whole file was published since, or the version is not this process's
+      PolicySigner.deleteQuietly(file.path()); // a whole file was published since, or the version is not this process's
       return null;
     }
     String digest = current.serial() == file.serial() ? file.digest()
@@ -374,14 +374,6 @@ public final class EnforcerService {
     services.signedZones().flushed(name, row.publishedDigest(), digest);
     return "zone " + name + ": serial " + file.serial() + " written to " + row.output()
         + (current.serial() == file.serial() ? "" : " (the journal leads on to serial " + current.serial() + ")");
-  }
-
-  private static void deleteQuietly(java.nio.file.Path file) {
-    try {
-      Files.deleteIfExists(file);
-    } catch (java.io.IOException e) {
-      // a staging file left next to the output: the next sweep takes it
-    }
   }
 
   /** Published and committed: the previous file goes, and the new version stays in memory for the next signing. */
@@ -584,9 +576,9 @@ public final class EnforcerService {
     // an input held in memory is recorded by its serial (its file is written after), a file by its digest
     boolean inputChanged = !(held != null ? held.identity() : services.fileDigests().of(zone.input()))
         .equals(zone.inputDigest());
-    boolean outputChanged = zone.publishedDigest() != null && Files.isRegularFile(zone.output())
-        && !services.fileDigests().of(zone.output()).equals(PublishedDigest.fileOf(zone.publishedDigest()));
     PublishedDigest publishedNow = PublishedDigest.parse(zone.publishedDigest());
+    boolean outputChanged = publishedNow != null && Files.isRegularFile(zone.output())
+        && !services.fileDigests().of(zone.output()).equals(publishedNow.file());
     if (!outputChanged && publishedNow != null && publishedNow.journalSerial() != null
         && services.signedZones().journaling() && services.signedZones().published(zoneName,
         zone.publishedDigest()) == null) {

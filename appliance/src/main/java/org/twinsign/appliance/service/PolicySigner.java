@@ -282,7 +282,7 @@ final class PolicySigner {
     }
   }
 
-  private static void deleteQuietly(Path file) {
+  static void deleteQuietly(Path file) {
     if (file == null) {
       return;
     }
@@ -378,7 +378,7 @@ final class PolicySigner {
   /**
    * The change of the unsigned input held in memory applied to the version published, in memory
    * and published by journal (RFC 1995 diffs; the signed file is written later, see
-   * {@code EnforcerService#flush}); null when it cannot be (why goes into {@code notes}).
+   * {@code EnforcerService#installFile}); null when it cannot be (why goes into {@code notes}).
    */
   private static Signed incremental(KaspPolicy policy, ZoneTable.ZoneRow row, List<KeyTable.StoredKey> keys,
       KeyRepositorySet repositories, Instant now, Name origin, Memory memory, List<String> notes) {
@@ -399,9 +399,7 @@ final class PolicySigner {
       notes.add("signed whole: the input's changes since serial " + last.inputSerial() + " are no longer held");
       return null;
     }
-    Zone changed = new Zone(origin);
-    change.get().added().forEach(changed::add);
-    checkMaxTtl(policy, changed, row.input());
+    checkMaxTtl(policy, change.get().added(), row.input());
     Denial denial = denial(policy, row, now);
     Zone next = last.zone().fork();
     org.twinsign.appliance.dnssec.IncrementalSigner.Outcome outcome = org.twinsign.appliance.dnssec.IncrementalSigner
@@ -486,7 +484,7 @@ final class PolicySigner {
     }
     // the copy held in memory is the newest (its file is written after it); a copy: signing changes it
     Zone zone = input != null ? input.zone().copy() : ZoneFileReader.read(row.input(), origin);
-    checkMaxTtl(policy, zone, row.input());
+    checkMaxTtl(policy, zone.records(), row.input());
     if (zone.soa() != null) {
       zone.put(origin, Type.SOA, new RRset(policySoa(policy, zone.soa())));
     }
@@ -618,11 +616,11 @@ final class PolicySigner {
   }
 
   /** BIND's max-zone-ttl: a longer TTL would outlive the enforcer's timing, so the zone is refused. */
-  private static void checkMaxTtl(KaspPolicy policy, Zone zone, Path input) {
+  private static void checkMaxTtl(KaspPolicy policy, List<Record> records, Path input) {
     // without <MaxZoneTTL> the enforcer's timing assumes OpenDNSSEC's default: hold the zone to it
     Duration max = policy.signatures().maxZoneTtl() == null ? org.twinsign.appliance.enforcer.KeyTimings
         .DEFAULT_MAX_ZONE_TTL : policy.signatures().maxZoneTtl();
-    for (Record record : zone.records()) {
+    for (Record record : records) {
       if (record.getType() != Type.SOA && record.getTTL() > max.getSeconds()) {
         throw new ZoneFileException(input + ": " + record.getName() + " " + Type.string(record.getType())
             + " has TTL " + record.getTTL() + ", above the policy's MaxZoneTTL of " + max.getSeconds()

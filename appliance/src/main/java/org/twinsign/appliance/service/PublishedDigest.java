@@ -18,12 +18,6 @@ record PublishedDigest(String file, Long journalSerial) {
         : new PublishedDigest(text.substring(0, at), Long.parseLong(text.substring(at + JOURNAL.length())));
   }
 
-  /** The digest of the file alone (null-safe). */
-  static String fileOf(String text) {
-    PublishedDigest d = parse(text);
-    return d == null ? null : d.file();
-  }
-
   /** The same file, with the journal leading on to {@code serial}. */
   PublishedDigest withJournalTo(long serial) {
     return new PublishedDigest(file, serial);

@@ -63,7 +63,6 @@ public final class Services implements AutoCloseable {
     return repositories;
   }
 
-  /** The signed zones these services published, in memory for the next signing and the DNS server. */
   /** Where unsigned zones held in memory come from (the node's transfers); set before the first signing. */
   public void takeInputsFrom(ZoneInputs inputs) {
     this.inputs = inputs;
@@ -73,6 +72,7 @@ public final class Services implements AutoCloseable {
     return inputs;
   }
 
+  /** The signed zones these services published, in memory for the next signing and the DNS server. */
   public SignedZones signedZones() {
     return signedZones;
   }

@@ -77,7 +77,8 @@ public final class SignedZones {
       Long inputSerial) {
     Journal journal = journals.computeIfAbsent(zone, z -> new Journal());
     Version before = versions.get(zone);
-    if (diff != null && (before == null || diff.from().getSerial() != before.serial())) {
+    boolean chains = diff == null || before != null && diff.from().getSerial() == before.serial();
+    if (!chains) {
       // cannot happen while the signer starts from the version here; if it did, IXFR from memory
       // would skip a step: the journal starts over (the file's blocks still chain on disk)
       LOG.warn("zone {}: the diff to serial {} starts at {}, not at the version held ({}): the journal in memory"
@@ -85,7 +86,7 @@ public final class SignedZones {
       journal.clear();
     }
     if (journaling && before != null && before.zone().soa() != null && signed.soa() != null
-        && before.serial() != serial && (diff == null || diff.from().getSerial() == before.serial())) {
+        && before.serial() != serial && chains) {
       // the diff is made before the version is served: a secondary never sees a serial it cannot get by IXFR
       boolean onDisk = diff != null;
       ZoneDiff made = onDisk ? diff : ZoneDiff.between(before.zone(), signed);

@@ -66,12 +66,7 @@ public final class ZoneService {
     String name = canonical(zone);
     Path in = input.toAbsolutePath();
     Path out = output.toAbsolutePath();
-    List<String> primaries = new ArrayList<>();
-    for (String primary : options.primaries()) {
-      // a bad address is an error now, naming it
-      primaries.add(org.twinsign.appliance.dns.ServerAddress.format(
-          org.twinsign.appliance.dns.ServerAddress.parse("--primary", primary)));
-    }
+    List<String> primaries = primaries("--primary", options.primaries());
     if (options.primaryKey() != null && primaries.isEmpty()) {
       throw new IllegalArgumentException("--primary-key " + options.primaryKey() + " needs --primary HOST:PORT");
     }
@@ -99,6 +94,16 @@ public final class ZoneService {
       return "zone " + name + " added with policy " + policy + " (" + (primaries.isEmpty() ? in.toString()
           : "transferred from " + String.join(", ", primaries) + " into " + in) + " -> " + out + ")";
     });
+  }
+
+  /** The primaries as the store keeps them ({@code HOST:PORT} by address); a bad one is an error now, naming it. */
+  private static List<String> primaries(String option, List<String> given) {
+    List<String> primaries = new ArrayList<>();
+    for (String primary : given) {
+      primaries.add(org.twinsign.appliance.dns.ServerAddress.format(
+          org.twinsign.appliance.dns.ServerAddress.parse(option, primary)));
+    }
+    return primaries;
   }
 
   /** The input must read as the zone now (errors name its line) and hold the zone's SOA. */
@@ -135,7 +140,6 @@ public final class ZoneService {
         String how = "";
         if (published.journalSerial() != null && published.journalSerial() != serial) {
           // changes published by journal since the file was written: the file plus its journal
-          zone = zone.fork();
           int applied = 0;
           for (org.twinsign.appliance.zone.ZoneDiff diff : org.twinsign.appliance.zone.JournalFile.read(journal,
               published.journalSerial())) {
@@ -363,10 +367,11 @@ public final class ZoneService {
   /** Adds the zones of an OpenDNSSEC zonelist.xml that are not in the store yet; all or none. */
   public List<String> importZonelist(Path file) {
     List<ZonelistReader.Entry> entries = ZonelistReader.read(file);
+    java.util.Map<ZonelistReader.Entry, List<String>> primariesOf = new java.util.HashMap<>();
     for (ZonelistReader.Entry entry : entries) {
       try {
+        primariesOf.put(entry, primaries("primary", entry.primaries()));
         if (!entry.primaries().isEmpty()) {
-          entry.primaries().forEach(p -> org.twinsign.appliance.dns.ServerAddress.parse("primary", p));
           continue; // transferred in: no input file yet
         }
         checkInput(entry.input(), canonical(entry.name()));
@@ -401,8 +406,7 @@ public final class ZoneService {
           throw new StoreException(file + ":" + entry.line() + ": " + conflict + " (no zone of " + file
               + " was added)");
         }
-        List<String> primaries = entry.primaries().stream().map(p -> org.twinsign.appliance.dns.ServerAddress.format(
-            org.twinsign.appliance.dns.ServerAddress.parse("primary", p))).toList();
+        List<String> primaries = primariesOf.get(entry);
         ZoneTable.insert(tx, name, entry.policy(), entry.input(), entry.output(), now, false, List.of(), primaries,
             entry.primaryKey());
         report.add("zone " + name + ": added with policy " + entry.policy() + (primaries.isEmpty() ? ""
