@@ -202,11 +202,16 @@ final class MasterDuties {
       }
       if (!zones.isEmpty() && lease.valid()) {
         long started = System.nanoTime();
-        EnforcerService.Report report = services.enforcer().enforce(zones);
-        report.lines().forEach(line -> LOG.info("{}", line));
+        // each zone's lines as it is done: a pass over many zones does not hold the log back
+        EnforcerService.Report report = services.enforcer().enforce(zones, zone -> {
+          zone.lines().forEach(line -> LOG.info("{}", line));
+          if (zone.failure() != null) {
+            LOG.warn("zone {}: {}", zone.zone(), zone.failure());
+          }
+          zone.warnings().forEach(w -> LOG.warn("zone {}: {}", zone.zone(), w));
+        });
+        report.notes().forEach(line -> LOG.info("{}", line));
         LOG.info("enforced {} zone(s) in {} ms", zones.size(), (System.nanoTime() - started) / 1_000_000);
-        report.failures().forEach(line -> LOG.warn("{}", line));
-        report.warnings().forEach(line -> LOG.warn("{}", line));
         return now; // look again soon: a run may have scheduled more
       }
       return next;
