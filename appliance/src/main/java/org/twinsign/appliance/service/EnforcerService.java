@@ -88,30 +88,66 @@ public final class EnforcerService {
       RepositoryTable.sync(tx, services.config().repositories());
       return null;
     });
-    List<String> zones = services.store().read(tx -> {
+    List<ZoneTable.ZoneRow> zones = new ArrayList<>();
+    Map<String, Boolean> sharing = new HashMap<>();
+    services.store().read(tx -> {
       if (only.isEmpty()) {
-        return ZoneTable.all(tx).stream().map(ZoneTable.ZoneRow::name).toList();
+        zones.addAll(ZoneTable.all(tx));
+      } else {
+        only.forEach(name -> zones.add(ZoneTable.require(tx, ZoneService.canonical(name))));
       }
-      return only.stream().map(name -> ZoneTable.require(tx, ZoneService.canonical(name)).name()).toList();
+      zones.forEach(z -> sharing.computeIfAbsent(z.policy(), p -> PolicyTable.require(tx, p).keys().shareKeys()));
+      return null;
     });
-    List<ZoneReport> reports = new ArrayList<>();
+    ZoneLanes lanes = new ZoneLanes();
+    for (int i = 0; i < zones.size(); i++) {
+      ZoneTable.ZoneRow zone = zones.get(i);
+      lanes.add(sharing.get(zone.policy()) ? "keys shared in policy " + zone.policy()
+          : large(zone) ? "large zones" : "zone " + zone.name(), i);
+    }
+    ZoneReport[] reports = new ZoneReport[zones.size()];
     List<String> notes = new ArrayList<>();
     try (KeyPoolFiller filler = new KeyPoolFiller(new KeyPool(services), POOL_BUDGET).start()) {
-      for (String zone : zones) {
+      lanes.run(WORKERS, i -> {
+        String zone = zones.get(i).name();
         ZoneReport report;
         try {
           report = enforce(zone);
         } catch (RuntimeException e) {
           report = ZoneReport.failed(zone, e.getMessage() == null ? e.toString() : e.getMessage());
         }
-        reports.add(report);
+        reports[i] = report;
         done.accept(report);
-      }
+      });
       filler.close();
       notes.addAll(filler.report());
     }
     notes.addAll(purgeRetired());
-    return new Report(reports, notes);
+    // a run stopped early (the node stops) has no report for the zones it did not start
+    return new Report(java.util.Arrays.stream(reports).filter(java.util.Objects::nonNull).toList(), notes);
+  }
+
+  /** How many zones are enforced side by side ({@link ZoneLanes}); the store's pool has room for them. */
+  static final int WORKERS = 4;
+  /** A zone with more names than this is a large one: signed one at a time with the other large ones. */
+  static final int LARGE_NAMES = 20_000;
+  /** An input file larger than this makes a zone not yet in memory a large one. */
+  static final long LARGE_INPUT_BYTES = 1L << 20;
+
+  private boolean large(ZoneTable.ZoneRow zone) {
+    SignedZones.Version version = services.signedZones().current(zone.name());
+    if (version != null) {
+      return version.zone().nameCount() > LARGE_NAMES;
+    }
+    ZoneInputs.Input input = services.inputs().current(zone.name());
+    if (input != null) {
+      return input.zone().nameCount() > LARGE_NAMES;
+    }
+    try {
+      return zone.input() != null && Files.size(zone.input()) > LARGE_INPUT_BYTES;
+    } catch (java.io.IOException e) {
+      return false; // its run says what is wrong with it
+    }
   }
 
   /**
@@ -218,9 +254,17 @@ public final class EnforcerService {
    * stays (its serial is reserved, so it is never reused for other content).
    */
   private ZoneReport enforceOnce(String zoneName) {
+    ZoneRun run = new ZoneRun();
+    try {
+      return enforceOnce(zoneName, run);
+    } finally {
+      run.fromPool.forEach(key -> services.poolClaims().release(key.id()));
+    }
+  }
+
+  private ZoneReport enforceOnce(String zoneName, ZoneRun run) {
     Lease lease = services.lease();
     ZoneSnapshot snapshot = services.store().read(tx -> ZoneSnapshot.load(tx, zoneName));
-    ZoneRun run = new ZoneRun();
     List<String> lines = decide(snapshot, run);
     ZoneTable.ZoneRow zone = snapshot.zone();
     try {
@@ -737,7 +781,7 @@ public final class EnforcerService {
     if (chosen == null) {
       for (KeyTable.HsmKeyRow pool : snapshot.pool().getOrDefault(spec, List.of())) {
         if (spec.fits(pool.algorithm(), pool.bits()) && assigned.values().stream().noneMatch(a -> a.id() == pool.id())
-            && !taken.contains(tagOf(spec, pool))) {
+            && !taken.contains(tagOf(spec, pool)) && services.poolClaims().claim(pool.id())) {
           chosen = pool;
           run.fromPool.add(pool);
           break;
@@ -753,6 +797,7 @@ public final class EnforcerService {
         continue;
       }
       chosen = made;
+      services.poolClaims().claim(made.id()); // it is in the pool now, where other runs see it
       run.fromPool.add(made);
       lines.add("zone " + zone.name() + ": the key pool had no " + spec.role() + " for algorithm " + spec.algorithm()
           + " in " + spec.repository() + ": generated one now" + (services.repositories()

@@ -296,19 +296,29 @@ final class PolicySigner {
   /** How old a staging file must be before a sweep takes it for a crashed run's. */
   static final Duration SWEEP_AGE = Duration.ofHours(1);
 
+  /** When each output directory was last swept: once per half {@link #SWEEP_AGE}, not per zone. */
+  private static final java.util.concurrent.ConcurrentHashMap<Path, Instant> SWEPT =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   /**
-   * Removes staging and previous-version files of {@code output} that a crashed run left behind:
-   * those untouched for {@link #SWEEP_AGE} (a run that is signing now, outside any lock, keeps its
-   * own). Called under the zone file's lock.
+   * Removes the staging and previous-version files that crashed runs left next to {@code output}:
+   * those untouched for {@link #SWEEP_AGE} (a run signing now, outside any lock, keeps its own).
+   * The directory is listed at most once per half {@code SWEEP_AGE} and swept for every zone's
+   * leftovers at once: with thousands of zones in one directory, a listing per zone and pass made
+   * each pass quadratic.
    */
   static void sweep(Path output) {
     Path dir = output.toAbsolutePath().getParent();
-    String prefix = output.getFileName() + ".";
-    java.nio.file.attribute.FileTime before = java.nio.file.attribute.FileTime.from(Instant.now().minus(SWEEP_AGE));
+    Instant now = Instant.now();
+    Instant recent = now.minus(SWEEP_AGE.dividedBy(2));
+    // atomically: the one caller that finds the last sweep old puts its own instant there and sweeps
+    if (SWEPT.compute(dir, (d, last) -> last != null && last.isAfter(recent) ? last : now) != now) {
+      return;
+    }
+    java.nio.file.attribute.FileTime before = java.nio.file.attribute.FileTime.from(now.minus(SWEEP_AGE));
     try (var files = Files.list(dir)) {
-      files.filter(f -> f.getFileName().toString().startsWith(prefix)
-          && (f.getFileName().toString().endsWith(".twinsign-new") || f.getFileName().toString()
-              .endsWith(".twinsign-old")) && olderThan(f, before)).forEach(PolicySigner::deleteQuietly);
+      files.filter(f -> (f.getFileName().toString().endsWith(".twinsign-new") || f.getFileName().toString()
+          .endsWith(".twinsign-old")) && olderThan(f, before)).forEach(PolicySigner::deleteQuietly);
     } catch (IOException e) {
       // an unreadable directory fails the signing itself, with a clearer message
     }
@@ -376,7 +386,8 @@ final class PolicySigner {
   }
 
   /**
-   * The change of the unsigned input held in memory applied to the version published, in memory
+   * The change of the unsigned input (the diffs of the copy held in memory, or the reloaded input
+   * file diffed against the version published) applied to the version published, in memory
    * and published by journal (RFC 1995 diffs; the signed file is written later, see
    * {@code EnforcerService#installFile}); null when it cannot be (why goes into {@code notes}).
    */
@@ -384,8 +395,8 @@ final class PolicySigner {
       KeyRepositorySet repositories, Instant now, Name origin, Memory memory, List<String> notes) {
     ZoneInputs.Input input = memory.inputs().current(row.name());
     SignedZones.Version last = memory.zones().published(row.name(), row.publishedDigest());
-    if (input == null || last == null || last.inputSerial() == null || !memory.zones().journaling()
-        || row.resignAt() == null || row.publishedDigest() == null) {
+    if (last == null || !memory.zones().journaling() || row.resignAt() == null || row.publishedDigest() == null
+        || input == null && row.transferredIn()) {
       return null;
     }
     if (last.journal().depth() >= org.twinsign.appliance.zone.Journal.MAX_DIFFS - 1) {
@@ -393,18 +404,43 @@ final class PolicySigner {
       notes.add("signed whole: the journal holds " + last.journal().depth() + " versions, its most");
       return null;
     }
-    java.util.Optional<org.twinsign.appliance.zone.ZoneDiff> change = input.journal().between(last.inputSerial(),
-        input.serial());
-    if (change.isEmpty()) {
-      notes.add("signed whole: the input's changes since serial " + last.inputSerial() + " are no longer held");
-      return null;
+    List<Record> removed;
+    List<Record> added;
+    SOARecord unsignedSoa;
+    String identity;
+    if (input != null) {
+      if (last.inputSerial() == null) {
+        return null;
+      }
+      java.util.Optional<org.twinsign.appliance.zone.ZoneDiff> change = input.journal().between(last.inputSerial(),
+          input.serial());
+      if (change.isEmpty()) {
+        notes.add("signed whole: the input's changes since serial " + last.inputSerial() + " are no longer held");
+        return null;
+      }
+      removed = change.get().removed();
+      added = change.get().added();
+      unsignedSoa = input.zone().soa();
+      identity = input.identity();
+    } else {
+      // a file: reloaded whole (there is no other way to read it), diffed against the version published
+      identity = memory.digests().of(row.input()); // first: a file changing meanwhile is signed again next run
+      Zone file = ZoneFileReader.read(row.input(), origin);
+      if (file.soa() == null) {
+        return null; // the full signing says what is wrong with it
+      }
+      org.twinsign.appliance.dnssec.IncrementalSigner.InputChange change = org.twinsign.appliance.dnssec
+          .IncrementalSigner.inputChange(last.zone(), file);
+      removed = change.removed();
+      added = change.added();
+      unsignedSoa = file.soa();
     }
-    checkMaxTtl(policy, change.get().added(), row.input());
+    checkMaxTtl(policy, added, row.input());
     Denial denial = denial(policy, row, now);
     Zone next = last.zone().fork();
     org.twinsign.appliance.dnssec.IncrementalSigner.Outcome outcome = org.twinsign.appliance.dnssec.IncrementalSigner
-        .apply(new org.twinsign.appliance.dnssec.IncrementalSigner.Request(next, policySoa(policy, input.zone().soa()),
-            change.get().removed(), change.get().added(), zoneKeys(keys, repositories, origin,
+        .apply(new org.twinsign.appliance.dnssec.IncrementalSigner.Request(next, policySoa(policy, unsignedSoa),
+            removed, added, zoneKeys(keys, repositories, origin,
             policy.keys().ttl().getSeconds()), denial.policy(), timing(policy), SerialPolicy.parse(policy.zone()
             .serial()), row.publishedSerialFloor(), now, RANDOM, denial.ttl()));
     if (!outcome.applied()) {
@@ -417,10 +453,11 @@ final class PolicySigner {
     }
     String published = PublishedDigest.parse(row.publishedDigest()).withJournalTo(outcome.serial()).text();
     return new Signed(null, row.output(), outcome.serial(), row.resignAt(), denial.salt(), denial.saltAt(),
-        input.identity(), "signed serial " + outcome.serial() + " incrementally (" + outcome.signaturesMade()
+        identity, "signed serial " + outcome.serial() + " incrementally (" + outcome.signaturesMade()
             + " signatures made, " + outcome.diff().removed().size() + " records out and " + outcome.diff().added()
             .size() + " in; published to the journal)", outcome.signaturesMade(), 0, false, published, next)
-        .byJournal(outcome.diff(), org.twinsign.appliance.zone.JournalFile.of(row.output())).fromInput(input.serial());
+        .byJournal(outcome.diff(), org.twinsign.appliance.zone.JournalFile.of(row.output()))
+        .fromInput(input == null ? null : input.serial());
   }
 
   /** The policy's denial of existence for this signing, with the salt (re-salted when due). */

@@ -16,6 +16,7 @@ public final class Services implements AutoCloseable {
   private final Lease lease;
   private final SignedZones signedZones = new SignedZones();
   private final FileDigests fileDigests = new FileDigests();
+  private final KeyPoolClaims poolClaims = new KeyPoolClaims();
   private volatile ZoneInputs inputs = ZoneInputs.NONE;
 
   private Services(TwinsignConfig config, Store store, Lease lease) {
@@ -70,6 +71,11 @@ public final class Services implements AutoCloseable {
 
   ZoneInputs inputs() {
     return inputs;
+  }
+
+  /** The pool keys chosen by runs in progress (zones are enforced side by side). */
+  KeyPoolClaims poolClaims() {
+    return poolClaims;
   }
 
   /** The signed zones these services published, in memory for the next signing and the DNS server. */

@@ -154,6 +154,10 @@ class IncrementalSignerTest {
       Zone before = signed.copy();
       Zone served = signed;
       Set<String> servedText = text(served, true);
+      // a reloaded input file, diffed against the version served, gives the same change
+      IncrementalSigner.InputChange fromFile = IncrementalSigner.inputChange(served, unsigned);
+      assertEquals(asText(removed), asText(fromFile.removed()), step.what() + ": removed, found by the file's diff");
+      assertEquals(asText(added), asText(fromFile.added()), step.what() + ": added, found by the file's diff");
       signed = served.fork(); // the next version; the one served must not change under its readers
       IncrementalSigner.Outcome outcome = incremental(signed, unsigned, removed, added, denial);
       assertTrue(outcome.applied(), step.what() + ": " + outcome.fullSigningBecause());
@@ -167,6 +171,12 @@ class IncrementalSignerTest {
       outcome.diff().applyTo(before);
       assertEquals(text(signed, true), text(before, true), step.what() + ": the diff leads from the old to the new");
     }
+  }
+
+  private static Set<String> asText(List<Record> records) {
+    Set<String> out = new TreeSet<>();
+    records.forEach(r -> out.add(r.toString()));
+    return out;
   }
 
   /** Every record (with TTL), and with {@code sigs} every signature too, as text. */

@@ -70,7 +70,11 @@ class PublishedZoneTest {
         crashed);
     Files.writeString(dir.resolve("zone.signed.999.twinsign-new"), "a run signing right now, outside the lock");
     PolicySigner.sweep(output);
-    assertEquals(List.of("other.signed.789.twinsign-new", "zone.signed", "zone.signed.999.twinsign-new"), files());
+    assertEquals(List.of("zone.signed", "zone.signed.999.twinsign-new"), files(), "one listing for all the zones");
+    // the directory is not listed again for every zone and pass
+    Files.setLastModifiedTime(Files.writeString(dir.resolve("zone.signed.321.twinsign-new"), "later"), crashed);
+    PolicySigner.sweep(dir.resolve("other.signed"));
+    assertEquals(List.of("zone.signed", "zone.signed.321.twinsign-new", "zone.signed.999.twinsign-new"), files());
   }
 
   private List<String> files() throws Exception {
