@@ -257,8 +257,11 @@ public final class EnforcerService {
     ZoneRun run = new ZoneRun();
     try {
       return enforceOnce(zoneName, run);
-    } finally {
+    } catch (RuntimeException | Error e) {
+      // given up: the keys stay in the pool for other runs; once committed they left it, and stay claimed
+      // here, so that a run whose snapshot is older than that commit does not choose them again
       run.fromPool.forEach(key -> services.poolClaims().release(key.id()));
+      throw e;
     }
   }
 

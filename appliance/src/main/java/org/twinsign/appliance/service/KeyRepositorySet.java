@@ -36,11 +36,21 @@ public final class KeyRepositorySet implements AutoCloseable {
 
   /**
    * Whether the repository holds the key, from one listing per repository and command (a search per
-   * key is slow on a token with thousands of objects). Keys generated or deleted through this set
-   * later in the command are not seen: ask {@link #get} for those.
+   * key is slow on a token with thousands of objects). A key not in the listing is searched for
+   * once: it may have been made since (by the pool's filler, or another zone's run beside this one;
+   * a node's commands last a whole term). A key deleted since the listing is still seen as held.
    */
   public synchronized boolean holds(String repository, org.twinsign.appliance.hsm.KeyLocator locator) {
-    return locators.computeIfAbsent(repository, name -> get(name).locators()).contains(locator);
+    java.util.Set<org.twinsign.appliance.hsm.KeyLocator> listed = locators.computeIfAbsent(repository,
+        name -> new java.util.HashSet<>(get(name).locators()));
+    if (listed.contains(locator)) {
+      return true;
+    }
+    boolean found = get(repository).find(locator).isPresent();
+    if (found) {
+      listed.add(locator);
+    }
+    return found;
   }
 
   /** The key, looked up once per command. */

@@ -99,6 +99,22 @@ class MasterActionTest extends WithMariaDb {
   }
 
   @Test
+  void aKeyMadeAfterTheHsmWasListedIsFoundThere() throws Exception {
+    TestStore node = node();
+    try (Services master = services(node, org.twinsign.fencing.Lease.singleNode())) {
+      master.enforcer().enforce();
+      master.enforcer().enforce(); // the zone's keys are published: the HSM is listed to find them
+      // a key made since (the pool's filler, another zone's run beside this one), on other sessions
+      String made = CliRun.of("hsm", "generate", "--hsm", org.twinsign.appliance.TestHsm.config(
+          org.twinsign.appliance.TestHsm.PRIMARY).toString(), "--algorithm", "ECDSAP256SHA256", "--label",
+          "made-later").out().strip();
+      assertTrue(master.repositories().holds("SoftHSM", new org.twinsign.appliance.hsm.KeyLocator(made)),
+          "a key not in the listing is searched for, not taken for gone");
+      assertFalse(master.repositories().holds("SoftHSM", org.twinsign.appliance.hsm.KeyLocator.random()));
+    }
+  }
+
+  @Test
   void theSerialNeverGoesBackWhateverTheOutputFileHolds() throws Exception {
     TestStore node = node();
     node.ok("enforce");
