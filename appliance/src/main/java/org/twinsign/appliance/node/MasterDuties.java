@@ -30,6 +30,8 @@ final class MasterDuties {
 
   /** How often the master looks for due zones and changed input files when nothing is due sooner. */
   static final Duration POLL = Duration.ofSeconds(5);
+  /** When a zone whose run failed is tried again (a conflict, the store or the HSM away for a moment). */
+  static final Duration RETRY = Duration.ofSeconds(10);
 
   private final TwinsignConfig config;
   private volatile CommitAcknowledgement acknowledgement = CommitAcknowledgement.NONE;
@@ -110,6 +112,8 @@ final class MasterDuties {
     private final Lease lease;
     private final Thread thread;
     private final Map<String, String> inputSeen = new HashMap<>();
+    /** Zones whose last run failed, and when (store time) they are tried again. */
+    private final Map<String, Instant> retryAt = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean stopped;
     private volatile Services services;
     private volatile String fatal;
@@ -194,10 +198,13 @@ final class MasterDuties {
       for (ZoneTable.Due due : schedule) {
         String seen = stamp(inputs.get(due.zone()));
         boolean changed = !seen.equals(inputSeen.put(due.zone(), seen)) | woken.remove(due.zone());
-        if (all || changed || due.at() == null || !due.at().isAfter(now)) {
+        Instant retry = retryAt.get(due.zone());
+        if (all || changed || due.at() == null || !due.at().isAfter(now) || retry != null && !retry.isAfter(now)) {
           zones.add(due.zone());
-        } else if (due.at().isBefore(next)) {
-          next = due.at();
+        } else {
+          for (Instant at : new Instant[] {due.at(), retry}) {
+            next = at != null && at.isBefore(next) ? at : next;
+          }
         }
       }
       if (!zones.isEmpty() && lease.valid()) {
@@ -206,7 +213,11 @@ final class MasterDuties {
         EnforcerService.Report report = services.enforcer().enforce(zones, zone -> {
           zone.lines().forEach(line -> LOG.info("{}", line));
           if (zone.failure() != null) {
-            LOG.warn("zone {}: {}", zone.zone(), zone.failure());
+            // a change that came in (by transfer, a file) must not wait for the zone's next scheduled run
+            LOG.warn("zone {}: {}; trying again in {} s", zone.zone(), zone.failure(), RETRY.toSeconds());
+            retryAt.put(zone.zone(), now.plus(RETRY));
+          } else {
+            retryAt.remove(zone.zone());
           }
           zone.warnings().forEach(w -> LOG.warn("zone {}: {}", zone.zone(), w));
         });
