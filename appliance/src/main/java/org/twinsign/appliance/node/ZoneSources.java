@@ -51,6 +51,14 @@ final class ZoneSources implements Responder.NotifyIn, org.twinsign.appliance.se
         t.setDaemon(true);
         return t;
       });
+  /** Zones refreshed side by side, as a secondary's transfer workers: the waits for the primaries overlap. */
+  static final int TRANSFERS = 4;
+  private final java.util.concurrent.ExecutorService transfers = java.util.concurrent.Executors.newFixedThreadPool(
+      TRANSFERS, r -> {
+        Thread t = new Thread(r, "zone-sources-transfer");
+        t.setDaemon(true);
+        return t;
+      });
   private volatile boolean closed;
   private Services term;
   private long loadedAt;
@@ -128,22 +136,37 @@ final class ZoneSources implements Responder.NotifyIn, org.twinsign.appliance.se
       loadedAt = System.nanoTime();
     }
     Instant now = Instant.now();
+    List<java.util.concurrent.Callable<Void>> due = new ArrayList<>();
     for (Source source : sources.values()) {
-      if (closed || !services.lease().valid()) {
-        return;
+      if (!source.zone().next().isAfter(now)) {
+        due.add(() -> {
+          try {
+            if (!closed && services.lease().valid()) {
+              refresh(source, now);
+            }
+          } catch (RuntimeException e) {
+            LOG.warn("zone {}: refresh failed: {}", source.row().name(), e.getMessage());
+          }
+          return null;
+        });
       }
-      if (source.zone().next().isAfter(now)) {
-        continue;
-      }
-      SecondaryZone.Outcome outcome = source.zone().refresh(now);
-      if (outcome.changed()) {
-        LOG.info("{}", outcome.message());
-        duties.wake(source.row().name());
-      } else if (outcome.message().contains("no primary")) {
-        LOG.warn("{}", outcome.message());
-      } else {
-        LOG.debug("{}", outcome.message());
-      }
+    }
+    try {
+      transfers.invokeAll(due);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // closed
+    }
+  }
+
+  private void refresh(Source source, Instant now) {
+    SecondaryZone.Outcome outcome = source.zone().refresh(now);
+    if (outcome.changed()) {
+      LOG.info("{}", outcome.message());
+      duties.wake(source.row().name());
+    } else if (outcome.message().contains("no primary")) {
+      LOG.warn("{}", outcome.message());
+    } else {
+      LOG.debug("{}", outcome.message());
     }
   }
 
@@ -208,6 +231,7 @@ final class ZoneSources implements Responder.NotifyIn, org.twinsign.appliance.se
   public void close() {
     closed = true;
     thread.interrupt();
+    transfers.shutdownNow();
     files.shutdown();
   }
 }
