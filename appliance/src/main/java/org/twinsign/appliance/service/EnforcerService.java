@@ -456,6 +456,7 @@ public final class EnforcerService {
     final List<java.util.function.Consumer<StoreTransaction>> writes = new ArrayList<>();
     /** Pool keys the decision took: the commit checks no other zone took them first. */
     final List<KeyTable.HsmKeyRow> fromPool = new ArrayList<>();
+    final Map<KeySpec, List<KeyTable.HsmKeyRow>> pool = new HashMap<>();
     /** Purged keys to delete from their repositories once committed (filled by the commit). */
     final List<KeyTable.HsmKeyRow> destroy = new ArrayList<>();
     /** Nothing but the input changed: the signer may apply the change incrementally. */
@@ -759,6 +760,19 @@ public final class EnforcerService {
         || hsm.backup() == KeyTable.Backup.BACKED_UP;
   }
 
+  /** How many of the pool's first keys a run looks at: more than the runs beside it can have claimed. */
+  static final int POOL_LOOK = 64;
+
+  /**
+   * The pool's first keys for {@code spec}, read when a run first needs one (its own short read;
+   * the claim at commit is the guard), not in every run's snapshot: with thousands of zones the
+   * pool holds thousands of keys, and reading them for each zone made a pass quadratic.
+   */
+  private List<KeyTable.HsmKeyRow> poolKeys(ZoneRun run, KeySpec spec) {
+    return run.pool.computeIfAbsent(spec, s -> services.store().read(tx -> KeyTable.pool(tx, s.repository(), s.role(),
+        s.algorithm(), POOL_LOOK)));
+  }
+
   /**
    * A key for a spec: a shared one (ShareKeys), a pool key (backed up first), or a new one. A key
    * whose tag and algorithm equal those of a key the zone already has is never taken (as Knot
@@ -782,7 +796,7 @@ public final class EnforcerService {
       }
     }
     if (chosen == null) {
-      for (KeyTable.HsmKeyRow pool : snapshot.pool().getOrDefault(spec, List.of())) {
+      for (KeyTable.HsmKeyRow pool : poolKeys(run, spec)) {
         if (spec.fits(pool.algorithm(), pool.bits()) && assigned.values().stream().noneMatch(a -> a.id() == pool.id())
             && !taken.contains(tagOf(spec, pool)) && services.poolClaims().claim(pool.id())) {
           chosen = pool;

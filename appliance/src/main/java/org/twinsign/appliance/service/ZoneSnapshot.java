@@ -2,10 +2,7 @@ package org.twinsign.appliance.service;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import org.twinsign.appliance.enforcer.KeySpec;
 import org.twinsign.appliance.enforcer.KeyTimings;
 import org.twinsign.appliance.policy.KaspPolicy;
 import org.twinsign.appliance.store.KeyTable;
@@ -19,22 +16,18 @@ import org.twinsign.appliance.store.ZoneTable;
  * and signs outside any transaction. The row's version ({@link ZoneTable.ZoneRow#version()}) is
  * what the run's commit checks: if anything changed the zone meanwhile, the run starts over.
  *
- * @param pool the free pool keys for each key spec of the policy
+ * The pool is not read here: most runs take no key from it, and it grows with the number of zones
+ * (see {@code EnforcerService#poolKeys}).
+ *
  * @param shared keys of other zones of the same policy (for ShareKeys)
  */
 record ZoneSnapshot(Instant now, ZoneTable.ZoneRow zone, KaspPolicy policy, KeyTimings timings,
-    Instant policyImportedAt, List<KeyTable.StoredKey> keys, Map<KeySpec, List<KeyTable.HsmKeyRow>> pool,
-    List<KeyTable.StoredKey> shared) {
+    Instant policyImportedAt, List<KeyTable.StoredKey> keys, List<KeyTable.StoredKey> shared) {
 
   static ZoneSnapshot load(StoreTransaction tx, String zoneName) {
     Instant now = Store.now(tx);
     ZoneTable.ZoneRow zone = ZoneTable.require(tx, zoneName);
     KaspPolicy policy = PolicyTable.require(tx, zone.policy());
-    Map<KeySpec, List<KeyTable.HsmKeyRow>> pool = new LinkedHashMap<>();
-    for (KaspPolicy.Key key : policy.keys().keys()) {
-      KeySpec spec = KeySpec.of(key);
-      pool.computeIfAbsent(spec, s -> KeyTable.pool(tx, s.repository(), s.role(), s.algorithm()));
-    }
     List<KeyTable.StoredKey> shared = new ArrayList<>();
     if (policy.keys().shareKeys()) {
       for (ZoneTable.ZoneRow other : ZoneTable.ofPolicy(tx, policy.name())) {
@@ -44,6 +37,6 @@ record ZoneSnapshot(Instant now, ZoneTable.ZoneRow zone, KaspPolicy policy, KeyT
       }
     }
     return new ZoneSnapshot(now, zone, policy, PolicyTable.timings(tx, policy, now),
-        PolicyTable.importedAt(tx, policy.name()), KeyTable.zoneKeys(tx, zoneName), pool, shared);
+        PolicyTable.importedAt(tx, policy.name()), KeyTable.zoneKeys(tx, zoneName), shared);
   }
 }

@@ -41,11 +41,17 @@ public final class KeyTable {
 
   /** Pool keys (used by no zone) for a role and algorithm in a repository: backed-up ones first, oldest first. */
   public static List<HsmKeyRow> pool(StoreTransaction tx, String repository, KeyRole role, int algorithm) {
+    return pool(tx, repository, role, algorithm, Integer.MAX_VALUE);
+  }
+
+  /** The first {@code limit} keys of the pool, in the order they are taken (backed up first, then oldest). */
+  public static List<HsmKeyRow> pool(StoreTransaction tx, String repository, KeyRole role, int algorithm,
+      int limit) {
     return tx.query("SELECT " + HSM_COLUMNS + " FROM hsm_key h WHERE h.repository = ? AND h.role = ?"
         + " AND h.algorithm = ? AND h.lost = FALSE AND h.retired_at IS NULL"
         + " AND NOT EXISTS (SELECT 1 FROM zone_key z WHERE z.hsm_key = h.id)"
-        + " ORDER BY h.backup = 'backed_up' DESC, h.created_at, h.id", KeyTable::hsmRow, repository, role.name(),
-        algorithm);
+        + " ORDER BY h.backup = 'backed_up' DESC, h.created_at, h.id LIMIT ?", KeyTable::hsmRow, repository,
+        role.name(), algorithm, limit);
   }
 
   public static List<HsmKeyRow> hsmKeys(StoreTransaction tx, String repository) {
