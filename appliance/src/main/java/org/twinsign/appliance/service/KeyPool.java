@@ -83,7 +83,7 @@ public final class KeyPool {
       Map<Pool, Integer> need = new LinkedHashMap<>();
       Map<Pool, Shortfall> example = new LinkedHashMap<>();
       for (KaspPolicy policy : PolicyTable.all(tx)) {
-        int zones = ZoneTable.ofPolicy(tx, policy.name()).size();
+        int zones = ZoneTable.countOfPolicy(tx, policy.name());
         for (KaspPolicy.Key key : policy.keys().keys()) {
           KeySpec spec = KeySpec.of(key);
           int count = needed(spec, zones, policy.keys().shareKeys(), services.config().keyPoolHorizon());
@@ -99,8 +99,7 @@ public final class KeyPool {
         entry.setValue(Math.min(entry.getValue(), services.config().keyPoolMax()));
         Pool pool = entry.getKey();
         KeySpec spec = example.get(pool).spec();
-        long have = KeyTable.pool(tx, pool.repository(), pool.role(), pool.algorithm()).stream()
-            .filter(key -> spec.fits(key.algorithm(), key.bits())).count();
+        long have = KeyTable.poolCount(tx, pool.repository(), pool.role(), pool.algorithm(), pool.bits());
         if (have < entry.getValue()) {
           Shortfall first = example.get(pool);
           list.add(new Shortfall(first.policy(), first.spec(), (int) (entry.getValue() - have)));

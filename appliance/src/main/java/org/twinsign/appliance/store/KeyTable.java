@@ -39,12 +39,18 @@ public final class KeyTable {
   private static final String HSM_COLUMNS = "h.id, h.repository, h.locator, h.role, h.algorithm, h.bits,"
       + " h.public_key, h.policy, h.created_at, h.backup, h.backup_changed_at, h.lost";
 
-  /** Pool keys (used by no zone) for a role and algorithm in a repository: backed-up ones first, oldest first. */
-  public static List<HsmKeyRow> pool(StoreTransaction tx, String repository, KeyRole role, int algorithm) {
-    return pool(tx, repository, role, algorithm, Integer.MAX_VALUE);
+  /** How many keys the pool (keys used by no zone) has that fit: of the algorithm, and for RSA ({@code bits} above 0) of that size. */
+  public static long poolCount(StoreTransaction tx, String repository, KeyRole role, int algorithm, int bits) {
+    return tx.query("SELECT COUNT(*) FROM hsm_key h WHERE h.repository = ? AND h.role = ? AND h.algorithm = ?"
+        + " AND (? = 0 OR h.bits = ?) AND h.lost = FALSE AND h.retired_at IS NULL"
+        + " AND NOT EXISTS (SELECT 1 FROM zone_key z WHERE z.hsm_key = h.id)", r -> r.getLong(1), repository,
+        role.name(), algorithm, bits, bits).get(0);
   }
 
-  /** The first {@code limit} keys of the pool, in the order they are taken (backed up first, then oldest). */
+  /**
+   * The first {@code limit} pool keys (used by no zone) for a role and algorithm in a repository,
+   * in the order they are taken: backed-up ones first, oldest first.
+   */
   public static List<HsmKeyRow> pool(StoreTransaction tx, String repository, KeyRole role, int algorithm,
       int limit) {
     return tx.query("SELECT " + HSM_COLUMNS + " FROM hsm_key h WHERE h.repository = ? AND h.role = ?"

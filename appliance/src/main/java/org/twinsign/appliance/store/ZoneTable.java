@@ -132,6 +132,11 @@ public final class ZoneTable {
     return tx.query("SELECT * FROM zone WHERE policy = ? ORDER BY name", ZoneTable::row, policy);
   }
 
+  /** How many zones the policy has (counted in the store: the key pool asks on every run). */
+  public static int countOfPolicy(StoreTransaction tx, String policy) {
+    return tx.query("SELECT COUNT(*) FROM zone WHERE policy = ?", r -> r.getInt(1), policy).get(0);
+  }
+
   /** A new policy for the zone: its keys follow the new policy's rules from the next run. */
   public static void setPolicy(StoreTransaction tx, String name, String policy) {
     tx.update("UPDATE zone SET policy = ?, sign_needed = TRUE, epoch = ? WHERE name = ?", policy, tx.epoch(), name);

@@ -91,7 +91,8 @@ class ManyZonesBenchIT {
       texts.put(name, zone(name, 1, false));
     }
     pair = LocalPair.create(dir, 1, SESSION, new PrintWriter(System.out, true));
-    pair.nodeJavaOptions(List.of("-XX:+UseG1GC", "-Xms2g", "-Xmx2g"));
+    String heap = count > 2_000 ? "6g" : "2g"; // each zone's versions and journal are held in memory
+    pair.nodeJavaOptions(List.of("-XX:+UseG1GC", "-Xms" + heap, "-Xmx" + heap));
     List<String> signers = LocalPair.NODES.stream().map(n -> pair.dnsAddress(n).replace(':', '@')).toList();
     int knotPort = Ports.freeLoopbackPort();
     List<String> notify = new ArrayList<>(signers);
