@@ -88,8 +88,10 @@ public final class IncrementalSigner {
       TreeSet<Integer> types = new TreeSet<>(old.keySet());
       types.addAll(now.keySet());
       for (int type : types) {
-        if (SIGNER_TYPES.contains(type) || type == Type.SOA && name.equals(signed.origin())) {
-          continue;
+        boolean apex = name.equals(signed.origin());
+        if (type == Type.NSEC || type == Type.NSEC3 || type == Type.RRSIG
+            || apex && (SIGNER_TYPES.contains(type) || type == Type.SOA)) {
+          continue; // the chain anywhere; the SOA, keys, CDS at the apex: the signer's, not the input's
         }
         List<Record> o = old.get(type) == null ? List.of() : old.get(type).rrs(false);
         List<Record> n = now.get(type) == null ? List.of() : now.get(type).rrs(false);

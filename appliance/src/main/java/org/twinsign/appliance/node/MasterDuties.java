@@ -32,6 +32,8 @@ final class MasterDuties {
   static final Duration POLL = Duration.ofSeconds(5);
   /** When a zone whose run failed is tried again (a conflict, the store or the HSM away for a moment). */
   static final Duration RETRY = Duration.ofSeconds(10);
+  /** The longest wait before a zone that keeps failing is tried again (the wait doubles from {@link #RETRY}). */
+  static final Duration RETRY_MAX = Duration.ofMinutes(10);
 
   private final TwinsignConfig config;
   private volatile CommitAcknowledgement acknowledgement = CommitAcknowledgement.NONE;
@@ -108,12 +110,15 @@ final class MasterDuties {
     return current == null ? null : current.services;
   }
 
+  /** When a failed zone is tried again, and the wait that led there. */
+  private record Retry(Instant at, Duration after) {}
+
   private final class Term implements Runnable {
     private final Lease lease;
     private final Thread thread;
     private final Map<String, String> inputSeen = new HashMap<>();
-    /** Zones whose last run failed, and when (store time) they are tried again. */
-    private final Map<String, Instant> retryAt = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Zones whose last run failed: when (store time) they are tried again, after how long a wait. */
+    private final Map<String, Retry> retries = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean stopped;
     private volatile Services services;
     private volatile String fatal;
@@ -195,10 +200,11 @@ final class MasterDuties {
       });
       List<String> zones = new ArrayList<>();
       Instant next = now.plus(POLL);
+      retries.keySet().retainAll(inputs.keySet()); // deleted zones
       for (ZoneTable.Due due : schedule) {
         String seen = stamp(inputs.get(due.zone()));
         boolean changed = !seen.equals(inputSeen.put(due.zone(), seen)) | woken.remove(due.zone());
-        Instant retry = retryAt.get(due.zone());
+        Instant retry = retries.containsKey(due.zone()) ? retries.get(due.zone()).at() : null;
         if (all || changed || due.at() == null || !due.at().isAfter(now) || retry != null && !retry.isAfter(now)) {
           zones.add(due.zone());
         } else {
@@ -214,10 +220,14 @@ final class MasterDuties {
           zone.lines().forEach(line -> LOG.info("{}", line));
           if (zone.failure() != null) {
             // a change that came in (by transfer, a file) must not wait for the zone's next scheduled run
-            LOG.warn("zone {}: {}; trying again in {} s", zone.zone(), zone.failure(), RETRY.toSeconds());
-            retryAt.put(zone.zone(), now.plus(RETRY));
+            Retry last = retries.get(zone.zone());
+            Duration wait = last == null ? RETRY : last.after().multipliedBy(2).compareTo(RETRY_MAX) > 0 ? RETRY_MAX
+                : last.after().multipliedBy(2);
+            LOG.warn("zone {}: {}; trying again in {} s", zone.zone(), zone.failure(), wait.toSeconds());
+            // from when it failed, in store time: the pass may have run long
+            retries.put(zone.zone(), new Retry(now.plusNanos(System.nanoTime() - started).plus(wait), wait));
           } else {
-            retryAt.remove(zone.zone());
+            retries.remove(zone.zone());
           }
           zone.warnings().forEach(w -> LOG.warn("zone {}: {}", zone.zone(), w));
         });

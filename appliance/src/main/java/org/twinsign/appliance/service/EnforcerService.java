@@ -122,9 +122,15 @@ public final class EnforcerService {
       filler.close();
       notes.addAll(filler.report());
     }
-    notes.addAll(purgeRetired());
-    // a run stopped early (the node stops) has no report for the zones it did not start
-    return new Report(java.util.Arrays.stream(reports).filter(java.util.Objects::nonNull).toList(), notes);
+    // stopped early (the node stops or steps down): the zones not started say so, and nothing is purged now
+    for (int i = 0; i < reports.length; i++) {
+      reports[i] = reports[i] != null ? reports[i] : ZoneReport.failed(zones.get(i).name(),
+          "not run: the run was stopped before it came to this zone");
+    }
+    if (!Thread.currentThread().isInterrupted()) {
+      notes.addAll(purgeRetired());
+    }
+    return new Report(List.of(reports), notes);
   }
 
   /** How many zones are enforced side by side ({@link ZoneLanes}); the store's pool has room for them. */
@@ -310,7 +316,7 @@ public final class EnforcerService {
     }
     if (run.hooksDue) {
       try {
-        lines.addAll(runHooks(zoneName));
+        lines.addAll(runHooksOneAtATime(zoneName));
       } catch (RuntimeException e) {
         warnings.add(e.getMessage());
       }
@@ -596,6 +602,8 @@ public final class EnforcerService {
     for (KeyState purged : outcome.purge()) {
       KeyTable.HsmKeyRow hsm = hsmOf.get(purged.id());
       run.writes.add(tx -> {
+        // two zones purging a shared key at once: one after the other, so the last one destroys it
+        KeyTable.lock(tx, hsm.id());
         KeyTable.deleteZoneKey(tx, purged.id());
         if (!KeyTable.inUse(tx, hsm.id())) {
           KeyTable.deleteHsmKey(tx, hsm.id());
@@ -768,9 +776,10 @@ public final class EnforcerService {
    * the claim at commit is the guard), not in every run's snapshot: with thousands of zones the
    * pool holds thousands of keys, and reading them for each zone made a pass quadratic.
    */
-  private List<KeyTable.HsmKeyRow> poolKeys(ZoneRun run, KeySpec spec) {
-    return run.pool.computeIfAbsent(spec, s -> services.store().read(tx -> KeyTable.pool(tx, s.repository(), s.role(),
-        s.algorithm(), POOL_LOOK)));
+  private List<KeyTable.HsmKeyRow> poolKeys(ZoneRun run, KeySpec spec, int limit) {
+    int bits = org.twinsign.appliance.dnssec.DnssecAlgorithm.isRsa(spec.algorithm()) ? spec.bits() : 0;
+    return run.pool.compute(spec, (s, read) -> read != null && (read.size() < POOL_LOOK || limit == POOL_LOOK) ? read
+        : services.store().read(tx -> KeyTable.pool(tx, s.repository(), s.role(), s.algorithm(), bits, limit)));
   }
 
   /**
@@ -796,11 +805,17 @@ public final class EnforcerService {
       }
     }
     if (chosen == null) {
-      for (KeyTable.HsmKeyRow pool : poolKeys(run, spec)) {
-        if (spec.fits(pool.algorithm(), pool.bits()) && assigned.values().stream().noneMatch(a -> a.id() == pool.id())
-            && !taken.contains(tagOf(spec, pool)) && services.poolClaims().claim(pool.id())) {
-          chosen = pool;
-          run.fromPool.add(pool);
+      // the pool's first keys; all of them taken by the runs beside this one (a rare crowd): the whole pool
+      for (int limit : new int[] {POOL_LOOK, Integer.MAX_VALUE}) {
+        for (KeyTable.HsmKeyRow pool : poolKeys(run, spec, limit)) {
+          if (spec.fits(pool.algorithm(), pool.bits()) && assigned.values().stream().noneMatch(a -> a.id() == pool.id())
+              && !taken.contains(tagOf(spec, pool)) && services.poolClaims().claim(pool.id())) {
+            chosen = pool;
+            run.fromPool.add(pool);
+            break;
+          }
+        }
+        if (chosen != null || run.pool.get(spec).size() < POOL_LOOK) {
           break;
         }
       }
@@ -866,6 +881,15 @@ public final class EnforcerService {
    * outcome in a transaction of its own. A command that ran but whose outcome could not be
    * recorded runs again at the next run: submissions must be safe to repeat.
    */
+  /** The operator's DS commands run one at a time, as with one zone after the other: scripts may count on it. */
+  private static final Object HOOKS = new Object();
+
+  private List<String> runHooksOneAtATime(String zone) {
+    synchronized (HOOKS) {
+      return runHooks(zone);
+    }
+  }
+
   private List<String> runHooks(String zone) {
     record Due(KeyTable.StoredKey key, String dnskey) {}
     List<Due> due = services.store().read(tx -> {

@@ -15,6 +15,9 @@ public final class KeyRepositorySet implements AutoCloseable {
   private final org.twinsign.fencing.Lease lease;
   private final Map<String, KeyRepository> open = new LinkedHashMap<>();
   private final Map<String, java.util.Set<org.twinsign.appliance.hsm.KeyLocator>> locators = new LinkedHashMap<>();
+  /** Keys searched for and not found, by repository: a lost key is not searched for on every run. */
+  private final Map<String, java.util.Set<org.twinsign.appliance.hsm.KeyLocator>> absent =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<String, org.twinsign.appliance.hsm.HsmKey> keys = new LinkedHashMap<>();
 
   /** @param lease what key generation and deletion check first */
@@ -37,19 +40,29 @@ public final class KeyRepositorySet implements AutoCloseable {
   /**
    * Whether the repository holds the key, from one listing per repository and command (a search per
    * key is slow on a token with thousands of objects). A key not in the listing is searched for
-   * once: it may have been made since (by the pool's filler, or another zone's run beside this one;
-   * a node's commands last a whole term). A key deleted since the listing is still seen as held.
+   * once, outside this set's lock: it may have been made since (by the pool's filler, or another
+   * zone's run beside this one; a node's commands last a whole term). What the listing and the
+   * searches found stays true for the set's life: a key deleted since is still seen as held, and
+   * one not found is not searched for again.
    */
-  public synchronized boolean holds(String repository, org.twinsign.appliance.hsm.KeyLocator locator) {
-    java.util.Set<org.twinsign.appliance.hsm.KeyLocator> listed = locators.computeIfAbsent(repository,
-        name -> new java.util.HashSet<>(get(name).locators()));
+  public boolean holds(String repository, org.twinsign.appliance.hsm.KeyLocator locator) {
+    java.util.Set<org.twinsign.appliance.hsm.KeyLocator> listed;
+    synchronized (this) {
+      listed = locators.computeIfAbsent(repository, name -> java.util.concurrent.ConcurrentHashMap.newKeySet());
+      if (listed.isEmpty()) {
+        listed.addAll(get(repository).locators());
+      }
+    }
+    java.util.Set<org.twinsign.appliance.hsm.KeyLocator> missing = absent.computeIfAbsent(repository,
+        name -> java.util.concurrent.ConcurrentHashMap.newKeySet());
     if (listed.contains(locator)) {
       return true;
     }
-    boolean found = get(repository).find(locator).isPresent();
-    if (found) {
-      listed.add(locator);
+    if (missing.contains(locator)) {
+      return false;
     }
+    boolean found = get(repository).find(locator).isPresent();
+    (found ? listed : missing).add(locator);
     return found;
   }
 
@@ -79,6 +92,7 @@ public final class KeyRepositorySet implements AutoCloseable {
     open.values().forEach(KeyRepository::close);
     open.clear();
     locators.clear();
+    absent.clear();
     keys.clear();
   }
 }

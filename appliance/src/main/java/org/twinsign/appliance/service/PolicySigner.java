@@ -296,31 +296,46 @@ final class PolicySigner {
   /** How old a staging file must be before a sweep takes it for a crashed run's. */
   static final Duration SWEEP_AGE = Duration.ofHours(1);
 
-  /** When each output directory was last swept: once per half {@link #SWEEP_AGE}, not per zone. */
-  private static final java.util.concurrent.ConcurrentHashMap<Path, Instant> SWEPT =
+  /** When each output directory was last listed for leftovers: once per half {@link #SWEEP_AGE}. */
+  private static final java.util.concurrent.ConcurrentHashMap<Path, Instant> LISTED =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  /** Leftovers the last listing found, by the output they belong to. */
+  private static final java.util.concurrent.ConcurrentHashMap<Path, List<Path>> LEFTOVERS =
       new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
-   * Removes the staging and previous-version files that crashed runs left next to {@code output}:
-   * those untouched for {@link #SWEEP_AGE} (a run signing now, outside any lock, keeps its own).
-   * The directory is listed at most once per half {@code SWEEP_AGE} and swept for every zone's
-   * leftovers at once: with thousands of zones in one directory, a listing per zone and pass made
-   * each pass quadratic.
+   * Removes staging and previous-version files of {@code output} that a crashed run left behind:
+   * those untouched for {@link #SWEEP_AGE} (a run that is signing now, outside any lock, keeps its
+   * own). Called under the zone file's lock, and only for the zone's own files: another zone's
+   * previous version (a hard link, as old as its output) may be waiting for that zone's commit.
+   * The directory is listed at most once per half {@code SWEEP_AGE} for all its zones at once:
+   * with thousands of zones in one directory, a listing per zone and run made a pass quadratic.
    */
   static void sweep(Path output) {
-    Path dir = output.toAbsolutePath().getParent();
+    Path absolute = output.toAbsolutePath().normalize();
+    Path dir = absolute.getParent();
     Instant now = Instant.now();
     Instant recent = now.minus(SWEEP_AGE.dividedBy(2));
-    // atomically: the one caller that finds the last sweep old puts its own instant there and sweeps
-    if (SWEPT.compute(dir, (d, last) -> last != null && last.isAfter(recent) ? last : now) != now) {
-      return;
+    // atomically: the one caller that finds the last listing old puts its own instant there and lists
+    if (LISTED.compute(dir, (d, last) -> last != null && last.isAfter(recent) ? last : now) == now) {
+      try (var files = Files.list(dir)) {
+        files.forEach(f -> {
+          String name = f.getFileName().toString();
+          String stem = name.endsWith(".twinsign-new") ? name.substring(0, name.length() - 13)
+              : name.endsWith(".twinsign-old") ? name.substring(0, name.length() - 13) : null;
+          if (stem != null && stem.lastIndexOf('.') > 0) {
+            LEFTOVERS.computeIfAbsent(dir.resolve(stem.substring(0, stem.lastIndexOf('.'))),
+                o -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(f);
+          }
+        });
+      } catch (IOException e) {
+        // an unreadable directory fails the signing itself, with a clearer message
+      }
     }
-    java.nio.file.attribute.FileTime before = java.nio.file.attribute.FileTime.from(now.minus(SWEEP_AGE));
-    try (var files = Files.list(dir)) {
-      files.filter(f -> (f.getFileName().toString().endsWith(".twinsign-new") || f.getFileName().toString()
-          .endsWith(".twinsign-old")) && olderThan(f, before)).forEach(PolicySigner::deleteQuietly);
-    } catch (IOException e) {
-      // an unreadable directory fails the signing itself, with a clearer message
+    List<Path> mine = LEFTOVERS.remove(absolute);
+    if (mine != null) {
+      java.nio.file.attribute.FileTime before = java.nio.file.attribute.FileTime.from(now.minus(SWEEP_AGE));
+      mine.stream().filter(f -> olderThan(f, before)).forEach(PolicySigner::deleteQuietly);
     }
   }
 

@@ -382,6 +382,7 @@ public final class ZoneService {
     return services.store().write(services.lease(), tx -> {
       Instant now = Store.now(tx);
       List<String> report = new ArrayList<>();
+      org.twinsign.appliance.store.ZoneFileIndex files = org.twinsign.appliance.store.ZoneFileIndex.of(tx);
       for (ZonelistReader.Entry entry : entries) {
         String name = canonical(entry.name());
         if (PolicyTable.find(tx, entry.policy()).isEmpty()) {
@@ -401,11 +402,12 @@ public final class ZoneService {
           }
           continue;
         }
-        String conflict = ZoneTable.pathConflict(tx, name, entry.input(), entry.output());
+        String conflict = files.conflict(name, entry.input(), entry.output());
         if (conflict != null) {
           throw new StoreException(file + ":" + entry.line() + ": " + conflict + " (no zone of " + file
               + " was added)");
         }
+        files.add(name, entry.input(), entry.output());
         List<String> primaries = primariesOf.get(entry);
         ZoneTable.insert(tx, name, entry.policy(), entry.input(), entry.output(), now, false, List.of(), primaries,
             entry.primaryKey());

@@ -48,17 +48,19 @@ public final class KeyTable {
   }
 
   /**
-   * The first {@code limit} pool keys (used by no zone) for a role and algorithm in a repository,
-   * in the order they are taken: backed-up ones first, oldest first.
+   * The first {@code limit} pool keys (used by no zone) for a role and algorithm (for RSA, {@code
+   * bits} above 0, of that size) in a repository, in the order they are taken: backed-up ones first,
+   * oldest first.
    */
-  public static List<HsmKeyRow> pool(StoreTransaction tx, String repository, KeyRole role, int algorithm,
+  public static List<HsmKeyRow> pool(StoreTransaction tx, String repository, KeyRole role, int algorithm, int bits,
       int limit) {
     return tx.query("SELECT " + HSM_COLUMNS + " FROM hsm_key h WHERE h.repository = ? AND h.role = ?"
-        + " AND h.algorithm = ? AND h.lost = FALSE AND h.retired_at IS NULL"
+        + " AND h.algorithm = ? AND (? = 0 OR h.bits = ?) AND h.lost = FALSE AND h.retired_at IS NULL"
         + " AND NOT EXISTS (SELECT 1 FROM zone_key z WHERE z.hsm_key = h.id)"
         + " ORDER BY h.backup = 'backed_up' DESC, h.created_at, h.id LIMIT ?", KeyTable::hsmRow, repository,
-        role.name(), algorithm, limit);
+        role.name(), algorithm, bits, bits, limit);
   }
+
 
   public static List<HsmKeyRow> hsmKeys(StoreTransaction tx, String repository) {
     return tx.query("SELECT " + HSM_COLUMNS + " FROM hsm_key h WHERE h.repository = ? ORDER BY h.id",
@@ -75,7 +77,7 @@ public final class KeyTable {
    * took it since the run read the pool; if one did, the run starts over.
    */
   public static void claimPoolKey(StoreTransaction tx, long id) {
-    if (tx.query("SELECT id FROM hsm_key WHERE id = ? FOR UPDATE", row -> 1, id).isEmpty() || inUse(tx, id)) {
+    if (!lock(tx, id) || inUse(tx, id)) {
       throw new ZoneTable.ZoneMovedException("pool key " + id + " was taken by another zone (or deleted) while this run"
           + " worked");
     }
@@ -143,6 +145,14 @@ public final class KeyTable {
             key.parentSeenSince(), tx.epoch(), key.id());
       }
     }
+  }
+
+  /**
+   * Locks the key's row until the transaction ends (READ COMMITTED: what follows sees the others'
+   * commits); false if there is no such key.
+   */
+  public static boolean lock(StoreTransaction tx, long hsmKey) {
+    return !tx.query("SELECT id FROM hsm_key WHERE id = ? FOR UPDATE", row -> 1, hsmKey).isEmpty();
   }
 
   public static void deleteZoneKey(StoreTransaction tx, long id) {

@@ -76,7 +76,7 @@ public final class Store implements AutoCloseable {
     hikari.setPassword(config.readDbPassword());
     hikari.setPoolName("twinsign-store");
     // the enforcer's side-by-side zones (EnforcerService.WORKERS), the key pool's filler, the admin endpoint
-    hikari.setMaximumPoolSize(8);
+    hikari.setMaximumPoolSize(12);
     hikari.setMinimumIdle(0);
     hikari.setConnectionTimeout(10_000);
     // transactions are short (nothing slow runs inside one): a writer that waits this long for a

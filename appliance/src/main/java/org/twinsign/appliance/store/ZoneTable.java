@@ -169,31 +169,7 @@ public final class ZoneTable {
    * and a zone's output is not its input.
    */
   public static String pathConflict(StoreTransaction tx, String name, Path input, Path output) {
-    Path in = ZonePaths.canonical(input);
-    Path out = ZonePaths.canonical(output);
-    if (in.equals(out)) {
-      return "zone " + name + ": --input and --output are the same file " + in + ": the signed zone would replace"
-          + " the unsigned one";
-    }
-    for (ZoneRow other : all(tx)) {
-      if (other.name().equals(name)) {
-        continue;
-      }
-      Path otherIn = ZonePaths.canonical(other.input());
-      Path otherOut = ZonePaths.canonical(other.output());
-      for (Path mine : List.of(in, out)) {
-        String role = mine == in ? "input" : "output";
-        if (mine.equals(otherOut)) {
-          return "zone " + name + ": its " + role + " " + mine + " is the published file of zone " + other.name()
-              + ": give each zone files of its own";
-        }
-        if (mine.equals(otherIn)) {
-          return "zone " + name + ": its " + role + " " + mine + " is the unsigned input of zone " + other.name()
-              + ": give each zone files of its own";
-        }
-      }
-    }
-    return null;
+    return ZoneFileIndex.of(tx).conflict(name, input, output);
   }
 
   /**

@@ -70,8 +70,9 @@ class PublishedZoneTest {
         crashed);
     Files.writeString(dir.resolve("zone.signed.999.twinsign-new"), "a run signing right now, outside the lock");
     PolicySigner.sweep(output);
-    assertEquals(List.of("zone.signed", "zone.signed.999.twinsign-new"), files(), "one listing for all the zones");
-    // the directory is not listed again for every zone and pass
+    assertEquals(List.of("other.signed.789.twinsign-new", "zone.signed", "zone.signed.999.twinsign-new"), files(),
+        "only the zone's own leftovers, under its lock");
+    // the directory is listed once for all its zones, not for every zone and run
     Files.setLastModifiedTime(Files.writeString(dir.resolve("zone.signed.321.twinsign-new"), "later"), crashed);
     PolicySigner.sweep(dir.resolve("other.signed"));
     assertEquals(List.of("zone.signed", "zone.signed.321.twinsign-new", "zone.signed.999.twinsign-new"), files());
