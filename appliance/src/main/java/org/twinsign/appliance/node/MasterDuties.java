@@ -195,7 +195,8 @@ final class MasterDuties {
       Map<String, Path> inputs = new HashMap<>();
       Instant now = services.store().read(tx -> {
         schedule.addAll(ZoneTable.schedule(tx));
-        ZoneTable.all(tx).forEach(z -> inputs.put(z.name(), z.input()));
+        // a transferred zone's file is this node's own copy, written after the fact: its transfers wake it
+        ZoneTable.all(tx).forEach(z -> inputs.put(z.name(), z.transferredIn() ? null : z.input()));
         return Store.now(tx);
       });
       List<String> zones = new ArrayList<>();
