@@ -65,52 +65,15 @@ public final class IncrementalSigner {
     return new Run(request).apply();
   }
 
-  /** The change of the unsigned data that turns {@code signed}'s data into {@code input}'s. */
-  public record InputChange(List<Record> removed, List<Record> added) {}
-
   /**
-   * What changed in a reloaded input file against the signed version (its data, without what the
-   * signer adds: the apex SOA, keys, CDS, chain, signatures), walking both in canonical order once.
-   * An RRset whose TTL changed is removed and added whole.
+   * What changed in a reloaded input file against the signed version: its data, without what the
+   * signer adds (the chain and signatures anywhere; the SOA, keys and CDS at the apex). The diff's
+   * SOAs are the signed version's and the input's.
    */
-  public static InputChange inputChange(Zone signed, Zone input) {
-    List<Record> removed = new ArrayList<>();
-    List<Record> added = new ArrayList<>();
-    java.util.Iterator<Map.Entry<Name, Map<Integer, RRset>>> a = signed.nodes().iterator();
-    java.util.Iterator<Map.Entry<Name, Map<Integer, RRset>>> b = input.nodes().iterator();
-    Map.Entry<Name, Map<Integer, RRset>> x = a.hasNext() ? a.next() : null;
-    Map.Entry<Name, Map<Integer, RRset>> y = b.hasNext() ? b.next() : null;
-    while (x != null || y != null) {
-      int order = x == null ? 1 : y == null ? -1 : x.getKey().compareTo(y.getKey());
-      Map<Integer, RRset> old = order <= 0 ? x.getValue() : Map.of();
-      Map<Integer, RRset> now = order >= 0 ? y.getValue() : Map.of();
-      Name name = order <= 0 ? x.getKey() : y.getKey();
-      TreeSet<Integer> types = new TreeSet<>(old.keySet());
-      types.addAll(now.keySet());
-      for (int type : types) {
-        boolean apex = name.equals(signed.origin());
-        if (type == Type.NSEC || type == Type.NSEC3 || type == Type.RRSIG
-            || apex && (SIGNER_TYPES.contains(type) || type == Type.SOA)) {
-          continue; // the chain anywhere; the SOA, keys, CDS at the apex: the signer's, not the input's
-        }
-        List<Record> o = old.get(type) == null ? List.of() : old.get(type).rrs(false);
-        List<Record> n = now.get(type) == null ? List.of() : now.get(type).rrs(false);
-        if (!o.isEmpty() && !n.isEmpty() && o.get(0).getTTL() != n.get(0).getTTL()) {
-          removed.addAll(o);
-          added.addAll(n);
-          continue;
-        }
-        o.stream().filter(r -> !n.contains(r)).forEach(removed::add);
-        n.stream().filter(r -> !o.contains(r)).forEach(added::add);
-      }
-      if (order <= 0) {
-        x = a.hasNext() ? a.next() : null;
-      }
-      if (order >= 0) {
-        y = b.hasNext() ? b.next() : null;
-      }
-    }
-    return new InputChange(removed, added);
+  public static ZoneDiff inputChange(Zone signed, Zone input) {
+    return ZoneDiff.between(signed, input, (name, type) -> type != Type.NSEC && type != Type.NSEC3
+        && type != Type.RRSIG && !(name.equals(signed.origin()) && (SIGNER_TYPES.contains(type) || type == Type.SOA)),
+        false);
   }
 
   private static final class Run {

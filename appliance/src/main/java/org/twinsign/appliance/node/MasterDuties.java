@@ -111,7 +111,14 @@ final class MasterDuties {
   }
 
   /** When a failed zone is tried again, and the wait that led there. */
-  private record Retry(Instant at, Duration after) {}
+  private record Retry(Instant at, Duration after) {
+    /** The next try of a zone that failed at {@code failed}: {@link #RETRY} after, then twice the last wait. */
+    static Retry next(Retry last, Instant failed) {
+      Duration wait = last == null ? RETRY : last.after().multipliedBy(2);
+      wait = wait.compareTo(RETRY_MAX) > 0 ? RETRY_MAX : wait;
+      return new Retry(failed.plus(wait), wait);
+    }
+  }
 
   private final class Term implements Runnable {
     private final Lease lease;
@@ -205,7 +212,8 @@ final class MasterDuties {
       for (ZoneTable.Due due : schedule) {
         String seen = stamp(inputs.get(due.zone()));
         boolean changed = !seen.equals(inputSeen.put(due.zone(), seen)) | woken.remove(due.zone());
-        Instant retry = retries.containsKey(due.zone()) ? retries.get(due.zone()).at() : null;
+        Retry failed = retries.get(due.zone());
+        Instant retry = failed == null ? null : failed.at();
         if (all || changed || due.at() == null || !due.at().isAfter(now) || retry != null && !retry.isAfter(now)) {
           zones.add(due.zone());
         } else {
@@ -221,12 +229,10 @@ final class MasterDuties {
           zone.lines().forEach(line -> LOG.info("{}", line));
           if (zone.failure() != null) {
             // a change that came in (by transfer, a file) must not wait for the zone's next scheduled run
-            Retry last = retries.get(zone.zone());
-            Duration wait = last == null ? RETRY : last.after().multipliedBy(2).compareTo(RETRY_MAX) > 0 ? RETRY_MAX
-                : last.after().multipliedBy(2);
-            LOG.warn("zone {}: {}; trying again in {} s", zone.zone(), zone.failure(), wait.toSeconds());
             // from when it failed, in store time: the pass may have run long
-            retries.put(zone.zone(), new Retry(now.plusNanos(System.nanoTime() - started).plus(wait), wait));
+            Retry retry = Retry.next(retries.get(zone.zone()), now.plusNanos(System.nanoTime() - started));
+            retries.put(zone.zone(), retry);
+            LOG.warn("zone {}: {}; trying again in {} s", zone.zone(), zone.failure(), retry.after().toSeconds());
           } else {
             retries.remove(zone.zone());
           }

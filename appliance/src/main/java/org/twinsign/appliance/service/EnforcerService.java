@@ -462,7 +462,6 @@ public final class EnforcerService {
     final List<java.util.function.Consumer<StoreTransaction>> writes = new ArrayList<>();
     /** Pool keys the decision took: the commit checks no other zone took them first. */
     final List<KeyTable.HsmKeyRow> fromPool = new ArrayList<>();
-    final Map<KeySpec, List<KeyTable.HsmKeyRow>> pool = new HashMap<>();
     /** Purged keys to delete from their repositories once committed (filled by the commit). */
     final List<KeyTable.HsmKeyRow> destroy = new ArrayList<>();
     /** Nothing but the input changed: the signer may apply the change incrementally. */
@@ -772,14 +771,26 @@ public final class EnforcerService {
   static final int POOL_LOOK = 64;
 
   /**
-   * The pool's first keys for {@code spec}, read when a run first needs one (its own short read;
-   * the claim at commit is the guard), not in every run's snapshot: with thousands of zones the
-   * pool holds thousands of keys, and reading them for each zone made a pass quadratic.
+   * The pool's first {@code limit} keys for {@code spec}, read when a run needs one (its own short
+   * read; the claim at commit is the guard), not in every run's snapshot: with thousands of zones
+   * the pool holds thousands of keys, and reading them for each zone made a pass quadratic.
    */
-  private List<KeyTable.HsmKeyRow> poolKeys(ZoneRun run, KeySpec spec, int limit) {
+  private List<KeyTable.HsmKeyRow> poolKeys(KeySpec spec, int limit) {
     int bits = org.twinsign.appliance.dnssec.DnssecAlgorithm.isRsa(spec.algorithm()) ? spec.bits() : 0;
-    return run.pool.compute(spec, (s, read) -> read != null && (read.size() < POOL_LOOK || limit == POOL_LOOK) ? read
-        : services.store().read(tx -> KeyTable.pool(tx, s.repository(), s.role(), s.algorithm(), bits, limit)));
+    return services.store().read(tx -> KeyTable.pool(tx, spec.repository(), spec.role(), spec.algorithm(), bits,
+        limit));
+  }
+
+  /** The first key of {@code pool} that fits, is not the zone's yet and no run beside has claimed; claimed now. */
+  private KeyTable.HsmKeyRow firstFree(List<KeyTable.HsmKeyRow> pool, KeySpec spec,
+      Map<KeyState, KeyTable.HsmKeyRow> assigned, java.util.Set<String> taken) {
+    for (KeyTable.HsmKeyRow key : pool) {
+      if (spec.fits(key.algorithm(), key.bits()) && assigned.values().stream().noneMatch(a -> a.id() == key.id())
+          && !taken.contains(tagOf(spec, key)) && services.poolClaims().claim(key.id())) {
+        return key;
+      }
+    }
+    return null;
   }
 
   /**
@@ -806,18 +817,13 @@ public final class EnforcerService {
     }
     if (chosen == null) {
       // the pool's first keys; all of them taken by the runs beside this one (a rare crowd): the whole pool
-      for (int limit : new int[] {POOL_LOOK, Integer.MAX_VALUE}) {
-        for (KeyTable.HsmKeyRow pool : poolKeys(run, spec, limit)) {
-          if (spec.fits(pool.algorithm(), pool.bits()) && assigned.values().stream().noneMatch(a -> a.id() == pool.id())
-              && !taken.contains(tagOf(spec, pool)) && services.poolClaims().claim(pool.id())) {
-            chosen = pool;
-            run.fromPool.add(pool);
-            break;
-          }
-        }
-        if (chosen != null || run.pool.get(spec).size() < POOL_LOOK) {
-          break;
-        }
+      List<KeyTable.HsmKeyRow> window = poolKeys(spec, POOL_LOOK);
+      chosen = firstFree(window, spec, assigned, taken);
+      if (chosen == null && window.size() == POOL_LOOK) {
+        chosen = firstFree(poolKeys(spec, Integer.MAX_VALUE), spec, assigned, taken);
+      }
+      if (chosen != null) {
+        run.fromPool.add(chosen);
       }
     }
     while (chosen == null) {
@@ -876,11 +882,6 @@ public final class EnforcerService {
     return submit ? services.config().dsSubmitCommand() : services.config().dsRetractCommand();
   }
 
-  /**
-   * Runs the DS submit and retract commands the committed state asks for, then records their
-   * outcome in a transaction of its own. A command that ran but whose outcome could not be
-   * recorded runs again at the next run: submissions must be safe to repeat.
-   */
   /** The operator's DS commands run one at a time, as with one zone after the other: scripts may count on it. */
   private static final Object HOOKS = new Object();
 
@@ -890,6 +891,11 @@ public final class EnforcerService {
     }
   }
 
+  /**
+   * Runs the DS submit and retract commands the committed state asks for, then records their
+   * outcome in a transaction of its own. A command that ran but whose outcome could not be
+   * recorded runs again at the next run: submissions must be safe to repeat.
+   */
   private List<String> runHooks(String zone) {
     record Due(KeyTable.StoredKey key, String dnskey) {}
     List<Due> due = services.store().read(tx -> {

@@ -419,22 +419,20 @@ final class PolicySigner {
       notes.add("signed whole: the journal holds " + last.journal().depth() + " versions, its most");
       return null;
     }
-    List<Record> removed;
-    List<Record> added;
+    org.twinsign.appliance.zone.ZoneDiff change;
     SOARecord unsignedSoa;
     String identity;
     if (input != null) {
       if (last.inputSerial() == null) {
         return null;
       }
-      java.util.Optional<org.twinsign.appliance.zone.ZoneDiff> change = input.journal().between(last.inputSerial(),
+      java.util.Optional<org.twinsign.appliance.zone.ZoneDiff> held = input.journal().between(last.inputSerial(),
           input.serial());
-      if (change.isEmpty()) {
+      if (held.isEmpty()) {
         notes.add("signed whole: the input's changes since serial " + last.inputSerial() + " are no longer held");
         return null;
       }
-      removed = change.get().removed();
-      added = change.get().added();
+      change = held.get();
       unsignedSoa = input.zone().soa();
       identity = input.identity();
     } else {
@@ -444,18 +442,15 @@ final class PolicySigner {
       if (file.soa() == null) {
         return null; // the full signing says what is wrong with it
       }
-      org.twinsign.appliance.dnssec.IncrementalSigner.InputChange change = org.twinsign.appliance.dnssec
-          .IncrementalSigner.inputChange(last.zone(), file);
-      removed = change.removed();
-      added = change.added();
+      change = org.twinsign.appliance.dnssec.IncrementalSigner.inputChange(last.zone(), file);
       unsignedSoa = file.soa();
     }
-    checkMaxTtl(policy, added, row.input());
+    checkMaxTtl(policy, change.added(), row.input());
     Denial denial = denial(policy, row, now);
     Zone next = last.zone().fork();
     org.twinsign.appliance.dnssec.IncrementalSigner.Outcome outcome = org.twinsign.appliance.dnssec.IncrementalSigner
         .apply(new org.twinsign.appliance.dnssec.IncrementalSigner.Request(next, policySoa(policy, unsignedSoa),
-            removed, added, zoneKeys(keys, repositories, origin,
+            change.removed(), change.added(), zoneKeys(keys, repositories, origin,
             policy.keys().ttl().getSeconds()), denial.policy(), timing(policy), SerialPolicy.parse(policy.zone()
             .serial()), row.publishedSerialFloor(), now, RANDOM, denial.ttl()));
     if (!outcome.applied()) {

@@ -27,6 +27,16 @@ public record ZoneDiff(SOARecord from, List<Record> removed, SOARecord to, List<
 
   /** The difference from {@code older} to {@code newer}, walking both in canonical order once. */
   public static ZoneDiff between(Zone older, Zone newer) {
+    return between(older, newer, (name, type) -> true, true);
+  }
+
+  /**
+   * As {@link #between(Zone, Zone)}, counting only the RRsets for which {@code counts} holds (by
+   * owner and type), and their signatures only with {@code sigs}: the data of a signed zone against
+   * an unsigned one, say.
+   */
+  public static ZoneDiff between(Zone older, Zone newer,
+      java.util.function.BiPredicate<org.xbill.DNS.Name, Integer> counts, boolean sigs) {
     List<Record> removed = new ArrayList<>();
     List<Record> added = new ArrayList<>();
     Iterator<Map.Entry<org.xbill.DNS.Name, Map<Integer, RRset>>> a = older.nodes().iterator();
@@ -36,13 +46,13 @@ public record ZoneDiff(SOARecord from, List<Record> removed, SOARecord to, List<
     while (x != null || y != null) {
       int order = x == null ? 1 : y == null ? -1 : x.getKey().compareTo(y.getKey());
       if (order < 0) {
-        all(x.getValue(), removed);
+        node(x.getKey(), x.getValue(), Map.of(), counts, sigs, removed, added);
         x = next(a);
       } else if (order > 0) {
-        all(y.getValue(), added);
+        node(y.getKey(), Map.of(), y.getValue(), counts, sigs, removed, added);
         y = next(b);
       } else {
-        node(x.getValue(), y.getValue(), removed, added);
+        node(x.getKey(), x.getValue(), y.getValue(), counts, sigs, removed, added);
         x = next(a);
         y = next(b);
       }
@@ -60,25 +70,21 @@ public record ZoneDiff(SOARecord from, List<Record> removed, SOARecord to, List<
     return it.hasNext() ? it.next() : null;
   }
 
-  private static void all(Map<Integer, RRset> node, List<Record> out) {
-    for (RRset rrset : node.values()) {
-      out.addAll(rrset.rrs(false));
-      out.addAll(rrset.sigs());
-    }
-  }
-
-  private static void node(Map<Integer, RRset> old, Map<Integer, RRset> now, List<Record> removed,
+  private static void node(org.xbill.DNS.Name name, Map<Integer, RRset> old, Map<Integer, RRset> now,
+      java.util.function.BiPredicate<org.xbill.DNS.Name, Integer> counts, boolean sigs, List<Record> removed,
       List<Record> added) {
     TreeSet<Integer> types = new TreeSet<>(old.keySet());
     types.addAll(now.keySet());
     for (int type : types) {
       RRset o = old.get(type);
       RRset n = now.get(type);
-      if (o == n) {
+      if (o == n || !counts.test(name, type)) {
         continue; // the same RRset object: shared, unchanged
       }
       compare(o == null ? List.of() : o.rrs(false), n == null ? List.of() : n.rrs(false), removed, added);
-      compare(o == null ? List.of() : o.sigs(), n == null ? List.of() : n.sigs(), removed, added);
+      if (sigs) {
+        compare(o == null ? List.of() : o.sigs(), n == null ? List.of() : n.sigs(), removed, added);
+      }
     }
   }
 

@@ -155,7 +155,7 @@ class IncrementalSignerTest {
       Zone served = signed;
       Set<String> servedText = text(served, true);
       // a reloaded input file, diffed against the version served, gives the same change
-      IncrementalSigner.InputChange fromFile = IncrementalSigner.inputChange(served, unsigned);
+      org.twinsign.appliance.zone.ZoneDiff fromFile = IncrementalSigner.inputChange(served, unsigned);
       assertEquals(asText(removed), asText(fromFile.removed()), step.what() + ": removed, found by the file's diff");
       assertEquals(asText(added), asText(fromFile.added()), step.what() + ": added, found by the file's diff");
       signed = served.fork(); // the next version; the one served must not change under its readers
