@@ -17,6 +17,9 @@ import org.twinsign.testkit.TempDirs;
 public final class TestHsm {
   public static final String PRIMARY = "twinsign-a";
   public static final String SECONDARY = "twinsign-b";
+  /** Tokens for tests that start a KEK ceremony over (the two above share one KEK for all tests). */
+  public static final String SPARE_A = "twinsign-c";
+  public static final String SPARE_B = "twinsign-d";
   private static final Map<String, Path> CONFIGS = new LinkedHashMap<>();
 
   private TestHsm() {}
@@ -48,6 +51,27 @@ public final class TestHsm {
     return keys;
   }
 
+  /**
+   * Makes sure both tokens hold the same key-encryption key, by the ceremony the product runs
+   * ({@code kek generate}): generated in {@code from}, carried to {@code to} under a transport key,
+   * then sealed.
+   */
+  public static synchronized void shareKek(org.twinsign.appliance.hsm.HsmToken from,
+      org.twinsign.appliance.hsm.HsmToken to) {
+    var a = org.twinsign.appliance.hsm.KeyEncryptionKey.find(from);
+    var b = org.twinsign.appliance.hsm.KeyEncryptionKey.find(to);
+    if (a.isPresent() && b.isPresent() && a.get().checkValue().equals(b.get().checkValue())) {
+      return;
+    }
+    org.twinsign.appliance.hsm.KeyEncryptionKey.destroy(from);
+    org.twinsign.appliance.hsm.KeyEncryptionKey.destroy(to);
+    var made = org.twinsign.appliance.hsm.KeyEncryptionKey.generate(from);
+    byte[] wrapped = org.twinsign.appliance.hsm.KeyEncryptionKey.export(from,
+        org.twinsign.appliance.hsm.KeyEncryptionKey.transportKey(to));
+    org.twinsign.appliance.hsm.KeyEncryptionKey.importWrapped(to, wrapped, made.checkValue());
+    org.twinsign.appliance.hsm.KeyEncryptionKey.seal(from);
+  }
+
   public static Path directory() {
     String conf = System.getenv("SOFTHSM2_CONF");
     if (conf == null) {
@@ -60,7 +84,7 @@ public final class TestHsm {
     Path dir = directory();
     TempDirs.deleteRecursively(dir);
     TempDirs.ensure(dir);
-    for (String label : new String[] {PRIMARY, SECONDARY}) {
+    for (String label : new String[] {PRIMARY, SECONDARY, SPARE_A, SPARE_B}) {
       SoftHsm2Token token = SoftHsm2Token.create(dir, label, SoftHsm2Token.DEFAULT_LIBRARY);
       Path config = dir.resolve(label + ".conf");
       try {

@@ -179,6 +179,58 @@ public final class HsmToken implements KeyRepository {
     }
   }
 
+  /**
+   * What a PKCS#11 signature is made over for {@code algorithm}: ECDSA and RSA over the digest made
+   * here (so only the digest crosses into the token), Ed25519 over the data itself.
+   */
+  record SignInput(long mechanism, byte[] input) {
+    static SignInput of(DnssecAlgorithm algorithm, byte[] data) {
+      switch (algorithm.family()) {
+        case EC:
+          return new SignInput(CKM_ECDSA, Digests.digest(algorithm.digest(), data));
+        case RSA:
+          byte[] prefix = algorithm.digestInfoPrefix();
+          byte[] digest = Digests.digest(algorithm.digest(), data);
+          byte[] input = Arrays.copyOf(prefix, prefix.length + digest.length);
+          System.arraycopy(digest, 0, input, prefix.length, digest.length);
+          return new SignInput(CKM_RSA_PKCS, input);
+        default:
+          return new SignInput(CKM_EDDSA, data);
+      }
+    }
+  }
+
+  /** Work on the token's objects for this package's other classes (key wrap, the KEK). */
+  @FunctionalInterface
+  interface ObjectCall<T> {
+    T on(PKCS11 module, long session) throws PKCS11Exception;
+  }
+
+  /**
+   * Runs {@code call} on a read-write session of its own, logged in, with the object store to
+   * itself (see {@link #objects}); the session and the session objects made on it end with the
+   * call. A PKCS#11 error becomes an {@link HsmException} saying what was being done. (Keys this
+   * token remembers are checked by handle before use: one the call destroyed is not used.)
+   */
+  <T> T withObjectSession(String what, ObjectCall<T> call) {
+    checkOpen();
+    objects.writeLock().lock();
+    try {
+      return withSessions(current -> {
+        long session = module.C_OpenSession(current.slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, null, null);
+        try {
+          return call.on(module, session);
+        } finally {
+          closeQuietly(session);
+        }
+      });
+    } catch (PKCS11Exception e) {
+      throw new HsmException(what + " on token '" + config.tokenLabel() + "' failed: " + e.getMessage(), e);
+    } finally {
+      objects.writeLock().unlock();
+    }
+  }
+
   @Override
   public String describe() {
     return toString();
@@ -357,26 +409,9 @@ public final class HsmToken implements KeyRepository {
    */
   @Override
   public byte[] sign(HsmKey key, byte[] data) {
-    DnssecAlgorithm algorithm = key.algorithm();
-    byte[] input;
-    long mechanism;
-    switch (algorithm.family()) {
-      case EC:
-        input = Digests.digest(algorithm.digest(), data);
-        mechanism = CKM_ECDSA;
-        break;
-      case RSA:
-        byte[] prefix = algorithm.digestInfoPrefix();
-        byte[] digest = Digests.digest(algorithm.digest(), data);
-        input = Arrays.copyOf(prefix, prefix.length + digest.length);
-        System.arraycopy(digest, 0, input, prefix.length, digest.length);
-        mechanism = CKM_RSA_PKCS;
-        break;
-      default:
-        input = data;
-        mechanism = CKM_EDDSA;
-        break;
-    }
+    SignInput in = SignInput.of(key.algorithm(), data);
+    long mechanism = in.mechanism();
+    byte[] input = in.input();
     checkOpen();
     Sessions current = sessions;
     try {

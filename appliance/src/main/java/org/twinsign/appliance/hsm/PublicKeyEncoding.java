@@ -49,6 +49,59 @@ final class PublicKeyEncoding {
     throw new HsmException("unexpected public key encoding for " + algorithm + " (" + raw.length + " bytes)");
   }
 
+  /** The exponent and modulus of an RFC 3110 public key. */
+  static byte[][] rsaParts(byte[] dnskey) {
+    int header = dnskey[0] != 0 ? 1 : 3;
+    int length = dnskey[0] != 0 ? dnskey[0] & 0xff : ((dnskey[1] & 0xff) << 8) | (dnskey[2] & 0xff);
+    if (header + length >= dnskey.length) {
+      throw new HsmException("the RSA public key is too short (" + dnskey.length + " bytes)");
+    }
+    return new byte[][] {Arrays.copyOfRange(dnskey, header, header + length),
+        Arrays.copyOfRange(dnskey, header + length, dnskey.length)};
+  }
+
+  /** CKA_EC_POINT for a DNSKEY public key: a DER OCTET STRING of 04||X||Y (ECDSA) or of the key (Ed25519). */
+  static byte[] ecPointDer(DnssecAlgorithm algorithm, byte[] dnskey) {
+    byte[] raw = dnskey;
+    if (algorithm.family() == DnssecAlgorithm.KeyFamily.EC) {
+      raw = new byte[dnskey.length + 1];
+      raw[0] = 0x04;
+      System.arraycopy(dnskey, 0, raw, 1, dnskey.length);
+    }
+    if (raw.length > 127) {
+      throw new HsmException("unexpected public key length for " + algorithm + " (" + dnskey.length + " bytes)");
+    }
+    byte[] der = new byte[raw.length + 2];
+    der[0] = 0x04;
+    der[1] = (byte) raw.length;
+    System.arraycopy(raw, 0, der, 2, raw.length);
+    return der;
+  }
+
+  /**
+   * Whether {@code signature} (PKCS#11 form: r||s for ECDSA, as is for RSA and Ed25519) over
+   * {@code data} verifies with the DNSKEY public key {@code dnskey}: checked outside the HSM.
+   */
+  static boolean verifies(DnssecAlgorithm algorithm, byte[] dnskey, byte[] data, byte[] signature) {
+    try {
+      java.security.PublicKey key = new org.xbill.DNS.DNSKEYRecord(org.xbill.DNS.Name.root, org.xbill.DNS.DClass.IN,
+          0, 256, 3, algorithm.number(), dnskey).getPublicKey();
+      String name = switch (algorithm) {
+        case RSASHA256 -> "SHA256withRSA";
+        case RSASHA512 -> "SHA512withRSA";
+        case ECDSAP256SHA256 -> "SHA256withECDSAinP1363Format";
+        case ECDSAP384SHA384 -> "SHA384withECDSAinP1363Format";
+        case ED25519 -> "Ed25519";
+      };
+      java.security.Signature verifier = java.security.Signature.getInstance(name);
+      verifier.initVerify(key);
+      verifier.update(data);
+      return verifier.verify(signature);
+    } catch (java.security.GeneralSecurityException | org.xbill.DNS.DNSSEC.DNSSECException e) {
+      return false;
+    }
+  }
+
   private static byte[] unwrapOctetString(byte[] der) {
     if (der.length < 2 || der[0] != 0x04) {
       return der;
