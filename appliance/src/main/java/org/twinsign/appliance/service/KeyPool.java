@@ -158,7 +158,7 @@ public final class KeyPool {
     long id = KeyTable.insertHsmKey(tx, spec.repository(), key.locator().hex(), spec.role(), spec.algorithm(),
         key.bits(), key.publicKey(), policy, now);
     return new KeyTable.HsmKeyRow(id, spec.repository(), key.locator().hex(), spec.role(), spec.algorithm(),
-        key.bits(), key.publicKey(), policy, now, KeyTable.Backup.UNBACKED, now, false);
+        key.bits(), key.publicKey(), policy, now, KeyTable.Backup.UNBACKED, now, false, java.util.Set.of());
   }
 
   private static String label(String policy, KeySpec spec) {

@@ -22,9 +22,13 @@ public final class KeyTable {
   /** Backup state of a key in its repository. */
   public enum Backup { UNBACKED, PREPARED, BACKED_UP }
 
-  /** A key in a repository. */
+  /**
+   * A key in a repository. {@code heldBy}: the nodes whose HSM was found to hold it (key sync's
+   * publication gate, {@link WrappedKeyTable}).
+   */
   public record HsmKeyRow(long id, String repository, String locator, KeyRole role, int algorithm, int bits,
-      byte[] publicKey, String policy, Instant createdAt, Backup backup, Instant backupChangedAt, boolean lost) {}
+      byte[] publicKey, String policy, Instant createdAt, Backup backup, Instant backupChangedAt, boolean lost,
+      java.util.Set<String> heldBy) {}
 
   /** A zone's key: the enforcer's view and the key behind it. */
   public record StoredKey(String zone, KeyState state, HsmKeyRow hsm) {}
@@ -36,8 +40,9 @@ public final class KeyTable {
         role.name(), algorithm, bits, publicKey, policy, now, now, tx.epoch());
   }
 
-  private static final String HSM_COLUMNS = "h.id, h.repository, h.locator, h.role, h.algorithm, h.bits,"
-      + " h.public_key, h.policy, h.created_at, h.backup, h.backup_changed_at, h.lost";
+  static final String HSM_COLUMNS = "h.id, h.repository, h.locator, h.role, h.algorithm, h.bits,"
+      + " h.public_key, h.policy, h.created_at, h.backup, h.backup_changed_at, h.lost,"
+      + " (SELECT GROUP_CONCAT(n.node) FROM key_on_node n WHERE n.hsm_key = h.id) AS h_held_by";
 
   /** How many keys the pool (keys used by no zone) has that fit: of the algorithm, and for RSA ({@code bits} above 0) of that size. */
   public static long poolCount(StoreTransaction tx, String repository, KeyRole role, int algorithm, int bits) {
@@ -201,11 +206,13 @@ public final class KeyTable {
     return new StoredKey(row.getString("z.zone"), key, hsm);
   }
 
-  private static HsmKeyRow hsmRow(ResultSet row) throws SQLException {
+  static HsmKeyRow hsmRow(ResultSet row) throws SQLException {
     return new HsmKeyRow(row.getLong("h.id"), row.getString("h.repository"), row.getString("h.locator"),
         KeyRole.valueOf(row.getString("h.role")), row.getInt("h.algorithm"), row.getInt("h.bits"),
         row.getBytes("h.public_key"), row.getString("h.policy"), StoreTransaction.instant(row, "h.created_at"),
         Backup.valueOf(row.getString("h.backup").toUpperCase(Locale.ROOT)),
-        StoreTransaction.instant(row, "h.backup_changed_at"), row.getBoolean("h.lost"));
+        StoreTransaction.instant(row, "h.backup_changed_at"), row.getBoolean("h.lost"),
+        row.getString("h_held_by") == null ? java.util.Set.of() : java.util.Set.of(row.getString("h_held_by")
+            .split(",")));
   }
 }
