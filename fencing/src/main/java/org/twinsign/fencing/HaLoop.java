@@ -159,11 +159,16 @@ public final class HaLoop implements Closeable {
     // the conditional write below fail instead of being overwritten
     Eligibility.Mark mark = eligibility.read();
     Optional<Boolean> inSync = standby.isEmpty() ? Optional.of(false) : role.standbyInSync(standby);
+    Optional<String> lacks = inSync.orElse(false) ? role.standbyLacks(standby) : Optional.empty();
+    if (lacks.isPresent()) {
+      inSync = Optional.of(false);
+    }
     if (inSync.isPresent()) {
       String wanted = inSync.get() ? standby : "";
       if (!mark.node().equals(wanted) || mark.epoch() != lease.epoch().getAsLong()) {
         String reason = inSync.get() ? "acknowledges every commit of epoch " + lease.epoch().getAsLong()
-            : standby.isEmpty() ? "no standby is running" : "node " + standby + " does not acknowledge commits";
+            : standby.isEmpty() ? "no standby is running" : lacks.map(l -> "node " + standby + " " + l)
+                .orElse("node " + standby + " does not acknowledge commits");
         if (eligibility.markIfUnchanged(wanted, reason, lease, mark)) {
           LOG.info("node {} marks {}", leadership.node(), wanted.isEmpty() ? "no standby eligible (" + reason + ")"
               : "node " + wanted + " eligible");

@@ -49,6 +49,14 @@ public interface NodeRole {
   /** As master: whether {@code standby} acknowledges this node's commits; empty when unknown. */
   Optional<Boolean> standbyInSync(String standby);
 
+  /**
+   * As master: what else {@code standby} lacks to take over, although it acknowledges commits (in
+   * the appliance: published keys its HSM is not known to hold); empty when nothing.
+   */
+  default Optional<String> standbyLacks(String standby) {
+    return Optional.empty();
+  }
+
   /** What this node publishes about itself for {@code cluster list} (database state, lag, admin address). */
   Map<String, String> describe();
 }

@@ -42,6 +42,7 @@ public final class KeySync<K extends WrappedKey> implements Closeable {
   private final KeyVault<K> vault;
   private final Duration interval;
   private final Clock clock;
+  private final java.util.function.BooleanSupplier active;
   private final Semaphore wake = new Semaphore(0);
   private final Thread thread;
   private volatile boolean running = true;
@@ -55,8 +56,14 @@ public final class KeySync<K extends WrappedKey> implements Closeable {
   private Instant purgedAt = Instant.EPOCH;
   private volatile Status status = new Status(0, Map.of(), null, null, 0, 0);
 
-  public KeySync(String name, WrappedKeyStore<K> store, KeyVault<K> vault, Duration interval, Clock clock) {
+  /**
+   * @param active whether this node is a standby now: a master's HSM is where keys come from, not
+   *     where they go, so key sync rests while it is false
+   */
+  public KeySync(String name, WrappedKeyStore<K> store, KeyVault<K> vault, Duration interval, Clock clock,
+      java.util.function.BooleanSupplier active) {
     this.name = name;
+    this.active = active;
     this.store = store;
     this.vault = vault;
     this.interval = interval;
@@ -104,6 +111,10 @@ public final class KeySync<K extends WrappedKey> implements Closeable {
 
   /** One pass: the HSM's keys (once), the store's new wrapped keys and the refused ones again, then purges. */
   void pass() throws Exception {
+    if (!active.getAsBoolean()) {
+      installed = null; // as master this node may make and destroy keys: look again when standby
+      return;
+    }
     if (installed == null) {
       installed = new HashSet<>(vault.held());
     }

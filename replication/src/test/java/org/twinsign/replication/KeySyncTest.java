@@ -64,7 +64,7 @@ class KeySyncTest {
   void installsNewKeysRetriesRefusedOnesAndRefusesALowerEpoch() throws Exception {
     Store store = new Store();
     Vault vault = new Vault();
-    KeySync<Key> sync = new KeySync<>("beta", store, vault, Duration.ofSeconds(1), Clock.systemUTC());
+    KeySync<Key> sync = new KeySync<>("beta", store, vault, Duration.ofSeconds(1), Clock.systemUTC(), () -> true);
     store.keys.add(new Key(1, "a", 3, true));
     store.keys.add(new Key(2, "b", 3, false));
     sync.pass();
@@ -89,19 +89,19 @@ class KeySyncTest {
   void destroysKeysThePurgedFromTheStoreButNeverOthers() throws Exception {
     Store store = new Store();
     Vault vault = new Vault();
-    KeySync<Key> sync = new KeySync<>("beta", store, vault, Duration.ofSeconds(1), Clock.systemUTC());
+    KeySync<Key> sync = new KeySync<>("beta", store, vault, Duration.ofSeconds(1), Clock.systemUTC(), () -> true);
     store.keys.add(new Key(1, "a", 3, true));
     store.keys.add(new Key(2, "b", 3, true));
     sync.pass();
     store.keys.remove(0);
     sync.pass(); // the first pass purged already (nothing gone then); the next look is a minute later
     assertTrue(vault.held.contains("a"));
-    KeySync<Key> fresh = new KeySync<>("beta", store, vault, Duration.ofSeconds(1), Clock.systemUTC());
+    KeySync<Key> fresh = new KeySync<>("beta", store, vault, Duration.ofSeconds(1), Clock.systemUTC(), () -> true);
     store.keys.add(0, new Key(1, "a", 3, true));
     fresh.pass();
     store.keys.remove(0);
     KeySync<Key> later = new KeySync<>("beta", store, vault, Duration.ofSeconds(1),
-        Clock.offset(Clock.systemUTC(), Duration.ofMinutes(2)));
+        Clock.offset(Clock.systemUTC(), Duration.ofMinutes(2)), () -> true);
     later.pass(); // never saw "a" in the store: it does not remove it
     assertTrue(vault.held.contains("a"));
     assertTrue(vault.held.contains("foreign"), "a key the store never had is not ours to destroy");

@@ -66,25 +66,38 @@ public final class AdminClient {
   }
 
   public Answer call(List<String> args) {
+    JsonNode json = post("/v1/command", Map.of("args", args), Duration.ofMinutes(30)); // an enforce of many zones takes a while
+    return new Answer(json.path("exit").asInt(1), json.path("out").asText(""), json.path("err").asText(""),
+        json.path("node").asText("?"), json.path("role").asText("?"));
+  }
+
+  /**
+   * One of the requests the nodes of a pair make of each other ({@code POST /v1/peer/OP}: key sync's
+   * lookups, the KEK ceremony); the answer's JSON, or an error naming the node and what it said.
+   */
+  public JsonNode peer(String op, Map<String, ?> body, Duration timeout) {
+    return post("/v1/peer/" + op, body, timeout);
+  }
+
+  private JsonNode post(String path, Object body, Duration timeout) {
     try {
-      String body = JSON.writeValueAsString(Map.of("args", args));
-      HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://" + address + "/v1/command"))
-          .timeout(Duration.ofMinutes(30)) // an enforce of many zones takes a while
+      HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://" + address + path))
+          .timeout(timeout)
           .header("Authorization", "Bearer " + token)
           .header("Content-Type", "application/json");
       if (forwarded) {
         builder.header(FORWARDED, "1");
       }
-      HttpRequest request = builder.POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build();
+      HttpRequest request = builder.POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body),
+          StandardCharsets.UTF_8)).build();
       HttpResponse<String> response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
           .send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
       JsonNode json = JSON.readTree(response.body());
       if (response.statusCode() != 200) {
-        throw new IllegalStateException("the node at " + address + " refused the command (HTTP "
+        throw new IllegalStateException("the node at " + address + " refused the request (HTTP "
             + response.statusCode() + "): " + json.path("error").asText(response.body()));
       }
-      return new Answer(json.path("exit").asInt(1), json.path("out").asText(""), json.path("err").asText(""),
-          json.path("node").asText("?"), json.path("role").asText("?"));
+      return json;
     } catch (ConnectException e) {
       throw new IllegalStateException("no node daemon answers at " + address + " (" + origin
           + "): is 'twinsign node run' running there?");

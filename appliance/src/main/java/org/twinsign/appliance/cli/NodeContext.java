@@ -20,4 +20,7 @@ public interface NodeContext {
 
   /** The node's DNS side, or null if it has none ({@code dns.listen} unset). */
   org.twinsign.appliance.dns.DnsOperations dns();
+
+  /** The KEK ceremony between this node's HSMs and its peer's. */
+  KekOperations kek();
 }

@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
     description = "DNSSEC signer appliance for a master/standby pair.",
     subcommands = {VersionCommand.class, SetupCommand.class, PolicyCommand.class, ZoneCommand.class,
         ZonelistCommand.class, KeyCommand.class, BackupCommand.class, RolloverCommand.class, EnforceCommand.class,
-        TimeCommand.class, HsmCommand.class, SignCommand.class, NodeCommand.class, ClusterCommand.class,
+        TimeCommand.class, HsmCommand.class, KekCommand.class, SignCommand.class, NodeCommand.class,
+        ClusterCommand.class,
         DemoCommand.class, CommandLine.HelpCommand.class})
 public final class TwinsignCommand implements Runnable {
   @CommandLine.Spec

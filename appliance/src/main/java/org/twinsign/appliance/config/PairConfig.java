@@ -31,6 +31,10 @@ import java.util.Set;
  * admin.address=127.0.0.1:8441                     # the node's admin endpoint (HTTP, JSON)
  * admin.token.file=/etc/twinsign/admin.token       # the cluster's admin token, the same on both nodes
  * node.history-file=/var/log/twinsign/history.jsonl # optional: every master action with its epoch (audit, fault tests)
+ * keysync=wrap                                     # wrap: each node has its own HSM; keys go to the standby's
+ *                                                  #   wrapped under the KEK ('twinsign kek generate'); shared: one
+ *                                                  #   network HSM both nodes reach. Either way a key is published
+ *                                                  #   only once the standby's HSM was found to hold it
  * dns.listen=...                                   # optional: zone transfers and NOTIFY ({@link DnsConfig})
  * </pre>
  * Every error names the file and the key.
@@ -38,12 +42,21 @@ import java.util.Set;
 public record PairConfig(String nodeName, String clusterName, String zookeeperConnect, Duration sessionTimeout,
     String peerName, String peerDbHost, int peerDbPort, String dbAdminUser, Path dbAdminPasswordFile,
     String replicationUser, Path replicationPasswordFile, List<String> fenceCommand, Duration fenceTimeout,
-    Duration fenceDelay, String adminHost, int adminPort, Path adminTokenFile, Path historyFile, DnsConfig dns) {
+    Duration fenceDelay, String adminHost, int adminPort, Path adminTokenFile, Path historyFile, DnsConfig dns,
+    KeySync keySync) {
+
+  /** How keys reach the standby's HSM ({@code keysync}). */
+  public enum KeySync {
+    /** Each node has its own HSM: keys are wrapped under the KEK and unwrapped into the standby's. */
+    WRAP,
+    /** Both nodes reach one (network) HSM: nothing moves; the standby's view of it is still checked. */
+    SHARED
+  }
 
   static final Set<String> KEYS = Set.of("node.name", "cluster.name", "zookeeper.connect",
       "zookeeper.session-timeout", "peer.name", "peer.db.host", "peer.db.port", "db.admin.user",
       "db.admin.password.file", "replication.user", "replication.password.file", "fence.command", "fence.timeout",
-      "fence.delay", "admin.address", "admin.token.file", "node.history-file");
+      "fence.delay", "admin.address", "admin.token.file", "node.history-file", "keysync");
 
   public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(10);
 
@@ -73,7 +86,17 @@ public record PairConfig(String nodeName, String clusterName, String zookeeperCo
         duration(file, p, "fence.delay", Duration.ZERO), admin[0], port(file, "admin.address", admin[1]),
         base.resolve(required(file, p, "admin.token.file")),
         p.getProperty("node.history-file") == null ? null : base.resolve(p.getProperty("node.history-file").trim()),
-        DnsConfig.parse(file, p));
+        DnsConfig.parse(file, p), keySync(file, p));
+  }
+
+  private static KeySync keySync(Path file, Properties p) {
+    String value = p.getProperty("keysync", "wrap").trim();
+    return switch (value) {
+      case "wrap" -> KeySync.WRAP;
+      case "shared" -> KeySync.SHARED;
+      default -> throw new ConfigException(file + ": keysync '" + value + "' is neither wrap (each node its own HSM)"
+          + " nor shared (one network HSM for both)");
+    };
   }
 
   /** Reads a secret named by one of this config's {@code *.file} keys, refusing an unsafe file. */

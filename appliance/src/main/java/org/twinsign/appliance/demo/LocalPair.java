@@ -29,8 +29,10 @@ import org.twinsign.testkit.ZooKeeperEnsemble;
 
 /**
  * A whole signer pair on this machine, each part a separate process: ZooKeeper servers, one
- * MariaDB per node, and the two node daemons ({@code twinsign node run}), sharing one SoftHSM
- * token directory (as two signers sharing a network HSM). For the demo and the pair's tests.
+ * MariaDB and one SoftHSM token per node, and the two node daemons ({@code twinsign node run}).
+ * The tokens share a KEK, put there by the offline ceremony of {@code twinsign kek} before the
+ * nodes start ({@code keysync=wrap}); or, {@link #sharedHsm()}, both nodes use one token, as two
+ * signers sharing a network HSM ({@code keysync=shared}). For the demo and the pair's tests.
  *
  * <p>The fence command is real for local processes: it kills the fenced node's process
  * ({@code kill -9}, by its pid file) and waits until it is gone. Everything lives in one directory
@@ -47,7 +49,8 @@ public final class LocalPair implements AutoCloseable {
   private final Map<String, Path> configs = new LinkedHashMap<>();
   private final Map<String, LocalProcess> nodes = new LinkedHashMap<>();
   private final Map<String, List<TcpProxy>> zooKeeperLinks = new LinkedHashMap<>();
-  private SoftHsm2Token token;
+  private final Map<String, SoftHsm2Token> tokens = new LinkedHashMap<>();
+  private boolean shared;
   private ZooKeeperEnsemble zooKeeper;
   private volatile boolean closed;
   // short pauses: far below the session timeout even for a large zone (as bin/twinsign's)
@@ -77,6 +80,12 @@ public final class LocalPair implements AutoCloseable {
     return new LocalPair(dir, sessionTimeout);
   }
 
+  /** Both nodes use one token ({@code keysync=shared}) instead of one each; before {@link #prepare}. */
+  public LocalPair sharedHsm() {
+    this.shared = true;
+    return this;
+  }
+
   /** Starts the ZooKeeper servers and both databases and writes the nodes' configs; stops it all on failure. */
   public void prepare(int zooKeeperServers, PrintWriter out) {
     try {
@@ -88,8 +97,19 @@ public final class LocalPair implements AutoCloseable {
   }
 
   private void prepareAll(int zooKeeperServers, PrintWriter out) {
-    say(out, "starting a SoftHSM2 token (both nodes use it, as a network HSM) ...");
-    token = keep(SoftHsm2Token.create(dir.resolve("hsm"), "twinsign-pair", SoftHsm2Token.DEFAULT_LIBRARY));
+    if (shared) {
+      say(out, "making a SoftHSM2 token (both nodes use it, as a network HSM) ...");
+      SoftHsm2Token one = keep(SoftHsm2Token.create(dir.resolve("hsm"), "twinsign-pair",
+          SoftHsm2Token.DEFAULT_LIBRARY));
+      NODES.forEach(node -> tokens.put(node, one));
+    } else {
+      say(out, "making a SoftHSM2 token for each node (each node its own HSM) ...");
+      for (String node : NODES) {
+        // one SoftHSM directory (one softhsm2.conf), so that one process can run the KEK ceremony's steps
+        tokens.put(node, keep(SoftHsm2Token.create(dir.resolve("hsm"), "twinsign-" + node,
+            SoftHsm2Token.DEFAULT_LIBRARY)));
+      }
+    }
     say(out, "starting " + zooKeeperServers + " ZooKeeper server(s) ...");
     zooKeeper = keep(ZooKeeperEnsemble.processes(zooKeeperServers));
     String storePassword = secret();
@@ -145,8 +165,10 @@ public final class LocalPair implements AutoCloseable {
           + "admin.address=127.0.0.1:" + org.twinsign.testkit.Ports.freeLoopbackPort() + "\n"
           + "admin.token.file=admin.token\n"
           + "dns.listen=127.0.0.1:" + org.twinsign.testkit.Ports.freeLoopbackPort() + "\n"
-          + "repository.SoftHSM.library=" + token.library() + "\nrepository.SoftHSM.token=" + token.label() + "\n"
-          + "repository.SoftHSM.pin.file=" + token.userPinFile() + "\n";
+          + "keysync=" + (shared ? "shared" : "wrap") + "\n"
+          + "repository.SoftHSM.library=" + tokens.get(node).library() + "\nrepository.SoftHSM.token="
+          + tokens.get(node).label() + "\n"
+          + "repository.SoftHSM.pin.file=" + tokens.get(node).userPinFile() + "\n";
       try {
         Files.writeString(config, text);
       } catch (IOException e) {
@@ -162,6 +184,35 @@ public final class LocalPair implements AutoCloseable {
     }
     try (Store store = Store.open(TwinsignConfig.load(configs.get(NODES.get(0))))) {
       store.setup(Store.Mode.PRODUCTION, false, null);
+    }
+    if (!shared) {
+      say(out, "the KEK ceremony between the nodes' tokens (twinsign kek, offline steps) ...");
+      kekCeremony();
+    }
+  }
+
+  /**
+   * The offline KEK ceremony, as an operator scripts it for SoftHSM: node {@code beta} makes a
+   * transport key, {@code alpha} generates the KEK and wraps it under that key, {@code beta} imports
+   * it, {@code alpha} seals it. The files passed hold a public key and a wrapped KEK. One process
+   * runs the steps (both tokens are in its SoftHSM directory), as the CLI would on each machine.
+   */
+  private void kekCeremony() {
+    List<String> command = new ArrayList<>(List.of(HostTool.currentJava().toString(), "--add-exports",
+        "jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+        KekCeremony.class.getName(), configs.get(NODES.get(0)).toString(), configs.get(NODES.get(1)).toString(),
+        dir.toString()));
+    Path log = dir.resolve("kek-ceremony.log");
+    int exit = LocalProcess.run("twinsign kek ceremony", command, tokens.get(NODES.get(0)).environment(), dir, log,
+        "", Duration.ofSeconds(120));
+    if (exit != 0) {
+      String text;
+      try {
+        text = Files.readString(log);
+      } catch (IOException e) {
+        text = e.getMessage();
+      }
+      throw new IllegalStateException("the KEK ceremony failed (exit " + exit + "): " + text);
     }
   }
 
@@ -197,7 +248,7 @@ public final class LocalPair implements AutoCloseable {
       throw new IllegalStateException("node " + node + " runs already (pid " + old.pid() + ")");
     }
     List<String> command = nodeRun(configs.get(node));
-    Map<String, String> environment = new LinkedHashMap<>(token.environment());
+    Map<String, String> environment = new LinkedHashMap<>(tokens.get(node).environment());
     environment.putAll(env);
     LocalProcess process = LocalProcess.start("twinsign node " + node, command, environment, dir,
         dir.resolve(node + ".log"));
@@ -241,7 +292,7 @@ public final class LocalPair implements AutoCloseable {
   public Answer runNodeUntilExit(Path config, Duration limit) {
     Path log = dir.resolve("node-run-" + System.nanoTime() + ".log");
     try (LocalProcess process = LocalProcess.start("twinsign node run " + config.getFileName(), nodeRun(config),
-        token.environment(), dir, log)) {
+        tokens.get(NODES.get(0)).environment(), dir, log)) {
       long end = System.nanoTime() + limit.toNanos();
       while (process.isAlive() && System.nanoTime() < end) {
         Thread.sleep(100);
@@ -317,8 +368,9 @@ public final class LocalPair implements AutoCloseable {
     return zooKeeper;
   }
 
-  public SoftHsm2Token token() {
-    return token;
+  /** The node's SoftHSM token (with {@link #sharedHsm()}, the same for both). */
+  public SoftHsm2Token token(String node) {
+    return tokens.get(node);
   }
 
   public Path directory() {

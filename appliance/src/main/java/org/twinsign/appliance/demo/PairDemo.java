@@ -80,7 +80,9 @@ public final class PairDemo implements AutoCloseable {
       out.printf("              database %s%n", pair.database(node));
     }
     out.println("  ZooKeeper  " + pair.zooKeeper());
-    out.println("  HSM        " + pair.token() + " (both nodes: a network HSM, until key sync)");
+    for (String node : LocalPair.NODES) {
+      out.printf("  HSM        %s (node %s; keys reach the other node's wrapped under the KEK)%n", pair.token(node), node);
+    }
     out.println("  Zone       example.test, signed into " + signed);
     out.println("Try:  bin/twinsign --config " + pair.config("alpha") + " cluster list");
     out.println("      kill -9 <pid of the master>   (the standby fences it and takes over within the session"

@@ -51,6 +51,11 @@ public final class KeyEnforcer {
       }
     }
     for (KeyState key : keys) {
+      if (key.introducing() && key.heldBack() != null && key.state(RecordType.DNSKEY) == RecordState.HIDDEN) {
+        waiting.add(key.role() + " " + key.keyTag() + " is not published before " + key.heldBack());
+      }
+    }
+    for (KeyState key : keys) {
       RecordType signing = key.role() == KeyRole.KSK ? RecordType.RRSIG_DNSKEY : RecordType.RRSIG;
       if (key.activeAt() == null && key.published(signing)) {
         key.activeAt(key.since(signing));
@@ -217,7 +222,7 @@ public final class KeyEnforcer {
     if (next == RecordState.UNRETENTIVE) {
       return !key.retireHeld();
     }
-    if (key.lost() || !key.backedUp()) {
+    if (key.lost() || !key.backedUp() || key.heldBack() != null) {
       return false;
     }
     RolloverMethod method = method(specs, key);
@@ -256,7 +261,7 @@ public final class KeyEnforcer {
       }
       DsAtParent ds = key.dsAtParent();
       if (key.introducing() && (ds == DsAtParent.UNSUBMITTED || ds == DsAtParent.GONE) && !key.lost()
-          && key.backedUp() && dsReady(specs, keys, key) && validWithDs(keys, i, RecordState.RUMOURED, now)) {
+          && key.backedUp() && key.heldBack() == null && dsReady(specs, keys, key) && validWithDs(keys, i, RecordState.RUMOURED, now)) {
         key.dsAtParent(DsAtParent.SUBMIT, now);
         changes.add(key.role() + " " + key.keyTag() + " DS: submit to the parent");
         acted = true;

@@ -28,6 +28,7 @@ public final class KeyState {
   private Instant retiredAt;
   private boolean lost;
   private boolean backedUp;
+  private String heldBack;
   private boolean rolloverRequested;
   private boolean emergency;
   private boolean retireHeld;
@@ -64,6 +65,7 @@ public final class KeyState {
     copy.retiredAt = retiredAt;
     copy.lost = lost;
     copy.backedUp = backedUp;
+    copy.heldBack = heldBack;
     copy.rolloverRequested = rolloverRequested;
     copy.emergency = emergency;
     copy.retireHeld = retireHeld;
@@ -212,6 +214,18 @@ public final class KeyState {
 
   public void backedUp(boolean value) {
     backedUp = value;
+  }
+
+  /**
+   * What keeps the key from being published beyond the policy, or null: in a pair, the standby's
+   * HSM not yet holding it (the publication gate).
+   */
+  public String heldBack() {
+    return heldBack;
+  }
+
+  public void heldBack(String why) {
+    heldBack = why;
   }
 
   public boolean rolloverRequested() {

@@ -96,6 +96,9 @@ final class AdminCommands implements NodeContext {
       EpochLease none = new EpochLease(1);
       none.revoke("node " + cluster.node() + " answers read-only commands with this lease");
       readOnly = Services.open(config, none);
+      if (keys != null) {
+        readOnly.gateKeysWith(keys); // 'rollover list' here says what a key waits for, as the master does
+      }
     }
     return readOnly;
   }
@@ -115,6 +118,29 @@ final class AdminCommands implements NodeContext {
   @Override
   public org.twinsign.appliance.dns.DnsOperations dns() {
     return dns;
+  }
+
+  private volatile PairKeys keys;
+
+  /** The node's key sync and KEK ceremony, once they run. */
+  void useKeys(PairKeys keys) {
+    this.keys = keys;
+  }
+
+  @Override
+  public org.twinsign.appliance.cli.KekOperations kek() {
+    if (keys == null) {
+      throw new IllegalStateException("node " + cluster.node() + " is still starting: run the command again");
+    }
+    return keys;
+  }
+
+  /** A request of the peer node ({@code POST /v1/peer/OP}): key sync's lookups and the KEK ceremony. */
+  Map<String, Object> peer(String op, com.fasterxml.jackson.databind.JsonNode body) {
+    if (keys == null) {
+      throw new IllegalStateException("node " + cluster.node() + " is still starting");
+    }
+    return keys.handle(op, body);
   }
 
   synchronized void close() {

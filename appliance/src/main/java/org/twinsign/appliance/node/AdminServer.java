@@ -78,6 +78,10 @@ final class AdminServer implements AutoCloseable {
           out.put("node", answer.node());
           out.put("role", answer.role());
           reply(exchange, 200, out);
+        } else if (path.startsWith("/v1/peer/") && exchange.getRequestMethod().equals("POST")) {
+          // the other node of the pair: key sync's lookups and the KEK ceremony
+          reply(exchange, 200, commands.peer(path.substring("/v1/peer/".length()),
+              JSON.readTree(limited(exchange.getRequestBody()))));
         } else {
           reply(exchange, 404, Map.of("error", "no such endpoint: " + exchange.getRequestMethod() + " " + path));
         }

@@ -54,9 +54,9 @@ final class MasterDuties {
     this.actions = log;
   }
 
-  /** Told of each term's services when the term starts (the DNS side listens to its versions); set before the first term. */
+  /** Told of each term's services when the term starts (the DNS side listens to its versions); add before the first term. */
   void onTerm(java.util.function.Consumer<Services> listener) {
-    this.termListener = listener;
+    this.termListener = this.termListener.andThen(listener);
   }
 
   /** What decides after each commit whether it counts as done (see the store); set before the first term. */

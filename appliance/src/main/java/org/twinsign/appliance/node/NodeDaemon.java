@@ -40,6 +40,7 @@ public final class NodeDaemon implements AutoCloseable {
   private MasterDuties duties;
   private AdminServer admin;
   private NodeDns dns;
+  private PairKeys keys;
   private AdminCommands commands;
   private ClusterView view;
   private final SystemdNotify systemd = new SystemdNotify();
@@ -92,10 +93,16 @@ public final class NodeDaemon implements AutoCloseable {
     loop = new HaLoop(leadership, members, eligibility, failover, node, clock, TICK, pair.fenceDelay());
     view = new ClusterView(pair.nodeName(), members, leadership, failover, eligibility, loop);
     commands = new AdminCommands(config, duties, view, token);
+    keys = new PairKeys(config, duties, commands, view, eligibility, token);
+    commands.useKeys(keys);
+    node.useKeys(keys);
+    PairKeys gate = keys;
+    duties.onTerm(services -> services.gateKeysWith(gate));
     admin = AdminServer.start(pair.adminHost(), pair.adminPort(), token, commands);
     dns = NodeDns.start(config.source().toString(), pair.dns(), duties);
     commands.useDns(dns);
     leadership.start();
+    keys.start();
     loop.start();
     // a tick can wait on a promotion (database catch-up, fence command): allow for those
     Duration stuck = Duration.ofSeconds(30).plus(PairNode.CATCH_UP).plus(pair.fenceTimeout()).plus(pair.fenceDelay());
@@ -133,6 +140,9 @@ public final class NodeDaemon implements AutoCloseable {
     }
     if (duties != null) {
       duties.stop("node stopping");
+    }
+    if (keys != null) {
+      keys.close();
     }
     if (dns != null) {
       dns.close();

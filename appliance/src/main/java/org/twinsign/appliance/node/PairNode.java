@@ -44,6 +44,7 @@ final class PairNode implements NodeRole {
   private final String schema; // the store's database, from db.url
   private final String adminPassword;
   private final MasterDuties duties;
+  private volatile PairKeys keys;
 
   PairNode(TwinsignConfig config, MasterDuties duties) {
     this.config = config;
@@ -234,6 +235,26 @@ final class PairNode implements NodeRole {
     }
   }
 
+  /** The node's key sync, once it runs: part of what it describes, and of what a standby needs to be promoted. */
+  void useKeys(PairKeys keys) {
+    this.keys = keys;
+  }
+
+  @Override
+  public Optional<String> standbyLacks(String standby) {
+    org.twinsign.appliance.service.Services services = duties.services();
+    if (keys == null || services == null) {
+      return Optional.empty();
+    }
+    try {
+      long missing = services.keySync().publishedNotOn(standby);
+      return missing == 0 ? Optional.empty() : Optional.of("lacks " + missing + " published key(s) in its HSM (key"
+          + " sync)");
+    } catch (RuntimeException e) {
+      return Optional.of("could not be checked for published keys in its HSM: " + e.getMessage());
+    }
+  }
+
   @Override
   public Map<String, String> describe() {
     Map<String, String> info = new LinkedHashMap<>();
@@ -251,6 +272,9 @@ final class PairNode implements NodeRole {
       }
     } catch (SQLException e) {
       info.put("database", "unreachable: " + e.getMessage());
+    }
+    if (keys != null) {
+      info.putAll(keys.describe());
     }
     return info;
   }

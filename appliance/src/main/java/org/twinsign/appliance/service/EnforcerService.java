@@ -569,6 +569,7 @@ public final class EnforcerService {
     for (KeyTable.StoredKey key : stored) {
       KeyState state = key.state();
       state.backedUp(backedUp(key.hsm()));
+      state.heldBack(services.gate().waitsFor(key.hsm()));
       hsmOf.put(state.id(), key.hsm());
       states.add(state);
     }
@@ -587,6 +588,7 @@ public final class EnforcerService {
     for (KeyState key : outcome.keys()) {
       KeyTable.HsmKeyRow hsm = key.id() == 0 ? assigned.get(key) : hsmOf.get(key.id());
       key.backedUp(backedUp(hsm));
+      key.heldBack(services.gate().waitsFor(hsm));
       current.add(new KeyTable.StoredKey(zoneName, key, hsm));
     }
     tellOperator(zone, current, now, lines);
@@ -844,6 +846,7 @@ public final class EnforcerService {
     KeyState key = new KeyState(0, chosen.locator(), chosen.repository(), spec.role(), chosen.algorithm(),
         chosen.bits(), KeyRecords.keyTag(spec.role(), chosen.algorithm(), chosen.publicKey()), now);
     key.backedUp(backedUp(chosen));
+    key.heldBack(services.gate().waitsFor(chosen));
     assigned.put(key, chosen);
     return Optional.of(key);
   }

@@ -22,6 +22,11 @@ final class FencedKeyRepository implements KeyRepository {
     this.lease = lease;
   }
 
+  /** The repository behind the fence (for key wrapping, which needs the token itself). */
+  KeyRepository unfenced() {
+    return repository;
+  }
+
   @Override
   public String describe() {
     return repository.describe();

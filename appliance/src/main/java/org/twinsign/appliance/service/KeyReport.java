@@ -82,6 +82,9 @@ public record KeyReport(String zone, KeyRole role, int keyTag, String state, Str
         return new String[] {"DNSKEY rumoured", "a backup of repository " + key.repository()
             + " ('backup prepare', back up the HSM, 'backup commit')"};
       }
+      if (key.state(RecordType.DNSKEY) == RecordState.HIDDEN && key.heldBack() != null) {
+        return new String[] {"DNSKEY rumoured", key.heldBack()};
+      }
       if (ds == DsAtParent.SUBMIT) {
         return commands.submit()
             ? new String[] {"DS submitted", "the DS submit command to succeed (retried at every run)"}

@@ -78,6 +78,20 @@ public final class KeyRepositorySet implements AutoCloseable {
     return key;
   }
 
+  /** The PKCS#11 token of repository {@code name}, or empty for a soft key store. */
+  public synchronized java.util.Optional<org.twinsign.appliance.hsm.HsmToken> token(String name) {
+    KeyRepository repository = get(name);
+    KeyRepository inner = repository instanceof FencedKeyRepository fenced ? fenced.unfenced() : repository;
+    return inner instanceof org.twinsign.appliance.hsm.HsmToken token ? java.util.Optional.of(token)
+        : java.util.Optional.empty();
+  }
+
+  /** The names of the configured PKCS#11 repositories: key sync moves their keys (soft key stores are files). */
+  public java.util.List<String> tokens() {
+    return config.repositories().values().stream().filter(r -> !r.soft()).map(TwinsignConfig.Repository::name)
+        .toList();
+  }
+
   public TwinsignConfig.Repository configured(String name) {
     TwinsignConfig.Repository configured = config.repositories().get(name);
     if (configured == null) {

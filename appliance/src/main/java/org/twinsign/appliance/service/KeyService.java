@@ -43,6 +43,7 @@ public final class KeyService {
             z -> PolicyTable.require(tx, ZoneTable.require(tx, z).policy()));
         key.state().backedUp(!services.repositories().configured(key.hsm().repository()).requireBackup()
             || key.hsm().backup() == KeyTable.Backup.BACKED_UP);
+        key.state().heldBack(services.gate().waitsFor(key.hsm()));
         reports.add(KeyReport.of(key.zone(), key, policy,
             timings.computeIfAbsent(policy.name(), p -> PolicyTable.timings(tx, policy, now)), commands));
       }

@@ -18,6 +18,7 @@ public final class Services implements AutoCloseable {
   private final FileDigests fileDigests = new FileDigests();
   private final KeyPoolClaims poolClaims = new KeyPoolClaims();
   private volatile ZoneInputs inputs = ZoneInputs.NONE;
+  private volatile PublicationGate gate = PublicationGate.OPEN;
 
   private Services(TwinsignConfig config, Store store, Lease lease) {
     this.config = config;
@@ -71,6 +72,23 @@ public final class Services implements AutoCloseable {
 
   ZoneInputs inputs() {
     return inputs;
+  }
+
+  /** What a key's publication waits for beyond the policy (the standby's HSM, in a pair); set before the first run. */
+  public void gateKeysWith(PublicationGate gate) {
+    this.gate = gate;
+  }
+
+  PublicationGate gate() {
+    return gate;
+  }
+
+  public KekService kek() {
+    return new KekService(repositories);
+  }
+
+  public KeySyncService keySync() {
+    return new KeySyncService(this);
   }
 
   /** The pool keys chosen by runs in progress (zones are enforced side by side). */

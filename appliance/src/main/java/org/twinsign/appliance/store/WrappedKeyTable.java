@@ -16,7 +16,22 @@ public final class WrappedKeyTable {
 
   /** A wrapped key as the standby unwraps it: the key's description, the KEK's check value, the blob. */
   public record Row(long seq, long hsmKey, String repository, String locator, int algorithm, int bits,
-      byte[] publicKey, String kek, String label, byte[] wrapped, long epoch) {}
+      byte[] publicKey, String kek, String label, byte[] wrapped, long epoch)
+      implements org.twinsign.replication.WrappedKey {
+    /** The key as key sync names it: {@code REPOSITORY/LOCATOR}. */
+    @Override
+    public String id() {
+      return repository + "/" + locator;
+    }
+  }
+
+  private static final String ROWS = "SELECT w.seq, h.id, h.repository, h.locator, h.algorithm, h.bits, h.public_key,"
+      + " w.kek, w.label, w.wrapped, w.epoch FROM wrapped_key w JOIN hsm_key h ON h.id = w.hsm_key";
+
+  private static Row row(java.sql.ResultSet r) throws java.sql.SQLException {
+    return new Row(r.getLong(1), r.getLong(2), r.getString(3), r.getString(4), r.getInt(5), r.getInt(6), r.getBytes(7),
+        r.getString(8), r.getString(9), r.getBytes(10), r.getLong(11));
+  }
 
   /** Keys of {@code repositories} that have no wrapped copy yet, oldest first. */
   public static List<KeyTable.HsmKeyRow> notWrapped(StoreTransaction tx, Collection<String> repositories, int limit) {
@@ -35,15 +50,19 @@ public final class WrappedKeyTable {
 
   /** The wrapped keys written after {@code seq}, in order. */
   public static List<Row> after(StoreTransaction tx, long seq, int limit) {
-    return tx.query("SELECT w.seq, h.id, h.repository, h.locator, h.algorithm, h.bits, h.public_key, w.kek, w.label,"
-        + " w.wrapped, w.epoch FROM wrapped_key w JOIN hsm_key h ON h.id = w.hsm_key WHERE w.seq > ? ORDER BY w.seq"
-        + " LIMIT ?", r -> new Row(r.getLong(1), r.getLong(2), r.getString(3), r.getString(4), r.getInt(5),
-            r.getInt(6), r.getBytes(7), r.getString(8), r.getString(9), r.getBytes(10), r.getLong(11)), seq, limit);
+    return tx.query(ROWS + " WHERE w.seq > ? ORDER BY w.seq LIMIT ?", WrappedKeyTable::row, seq, limit);
   }
 
-  /** The ids of every key the store knows (a key missing here was purged). */
-  public static Set<Long> keyIds(StoreTransaction tx) {
-    return new HashSet<>(tx.query("SELECT id FROM hsm_key", r -> r.getLong(1)));
+  /** The wrapped key of {@code repository}/{@code locator}, or null. */
+  public static Row of(StoreTransaction tx, String repository, String locator) {
+    return tx.query(ROWS + " WHERE h.repository = ? AND h.locator = ?", WrappedKeyTable::row, repository, locator)
+        .stream().findFirst().orElse(null);
+  }
+
+  /** The ids ({@code REPOSITORY/LOCATOR}) of every key the store knows (a key missing here was purged). */
+  public static Set<String> keyIds(StoreTransaction tx) {
+    return new HashSet<>(tx.query("SELECT repository, locator FROM hsm_key", r -> r.getString(1) + "/"
+        + r.getString(2)));
   }
 
   /**

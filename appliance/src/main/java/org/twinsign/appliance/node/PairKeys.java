@@ -1,0 +1,380 @@
+package org.twinsign.appliance.node;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.twinsign.appliance.cli.AdminClient;
+import org.twinsign.appliance.cli.KekOperations;
+import org.twinsign.appliance.config.PairConfig;
+import org.twinsign.appliance.config.TwinsignConfig;
+import org.twinsign.appliance.service.PublicationGate;
+import org.twinsign.appliance.service.Services;
+import org.twinsign.appliance.store.KeyTable;
+import org.twinsign.appliance.store.WrappedKeyTable;
+import org.twinsign.fencing.Eligibility;
+import org.twinsign.replication.KeySync;
+
+/**
+ * This node's part in getting keys into both HSMs ({@code keysync}):
+ *
+ * <ul>
+ *   <li><b>standby</b> ({@code keysync=wrap}): {@link KeySync} unwraps the keys the master wraps
+ *       into the store into this node's HSM; and it answers the master's lookups from its HSM;
+ *   <li><b>master</b>: wraps new keys into the store, asks the standby's HSM for the keys not yet
+ *       known there ({@code POST /v1/peer/keys-held}) and records those found with the store's
+ *       public key; zones waiting for them are woken;
+ *   <li><b>the publication gate</b>: a key is published only once recorded as in the standby's HSM,
+ *       unless the standby is not eligible (the pair runs degraded: no automatic failover lands on
+ *       it, and it becomes eligible again only once it holds every published key);
+ *   <li><b>the KEK ceremony</b> ({@code twinsign kek}) between the two nodes' HSMs.
+ * </ul>
+ * Lifecycle: {@link #start()}, then {@link #close()}.
+ */
+final class PairKeys implements PublicationGate, KekOperations, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(PairKeys.class);
+  /** How often the master looks for keys to wrap and to find in the standby's HSM, and the standby for keys. */
+  static final Duration INTERVAL = Duration.ofSeconds(1);
+  /** How many keys one look handles. */
+  static final int BATCH = 200;
+
+  private final PairConfig pair;
+  private final MasterDuties duties;
+  private final AdminCommands commands;
+  private final ClusterView view;
+  private final Eligibility eligibility;
+  private final String token;
+  private final List<String> tokens;
+  private final KeySync<WrappedKeyTable.Row> sync;
+  private final Thread checker;
+  private volatile boolean running = true;
+  /** Why keys are not (yet) found in the standby's HSM, by key id; and why the standby could not be asked. */
+  private volatile Map<String, String> problems = Map.of();
+  private volatile String peerProblem;
+  private volatile String lastLogged;
+  private volatile boolean standbyEligible;
+  private volatile long eligibleReadAt;
+
+  PairKeys(TwinsignConfig config, MasterDuties duties, AdminCommands commands, ClusterView view,
+      Eligibility eligibility, String token) {
+    this.pair = config.pair();
+    this.duties = duties;
+    this.commands = commands;
+    this.view = view;
+    this.eligibility = eligibility;
+    this.token = token;
+    this.tokens = config.repositories().values().stream().filter(r -> !r.soft())
+        .map(TwinsignConfig.Repository::name).toList();
+    this.sync = pair.keySync() != PairConfig.KeySync.WRAP ? null : new KeySync<>(pair.nodeName(),
+        new Standby(this).store(), new Standby(this).vault(), INTERVAL, Clock.systemUTC(),
+        () -> !"master".equals(view.role()));
+    this.checker = new Thread(this::check, "key-check-" + pair.nodeName());
+    this.checker.setDaemon(true);
+  }
+
+  PairKeys start() {
+    if (sync != null) {
+      sync.start();
+    }
+    checker.start();
+    return this;
+  }
+
+  /** The standby's adapters: through the node's read-only services, opened when first used. */
+  private record Standby(PairKeys keys) {
+    org.twinsign.replication.WrappedKeyStore<WrappedKeyTable.Row> store() {
+      return new org.twinsign.replication.WrappedKeyStore<>() {
+        @Override
+        public List<WrappedKeyTable.Row> after(long seq, int limit) throws Exception {
+          return keys.readOnly().keySync().wrappedKeys().after(seq, limit);
+        }
+
+        @Override
+        public WrappedKeyTable.Row current(String id) throws Exception {
+          return keys.readOnly().keySync().wrappedKeys().current(id);
+        }
+
+        @Override
+        public Set<String> known() throws Exception {
+          return keys.readOnly().keySync().wrappedKeys().known();
+        }
+      };
+    }
+
+    org.twinsign.replication.KeyVault<WrappedKeyTable.Row> vault() {
+      return new org.twinsign.replication.KeyVault<>() {
+        @Override
+        public Set<String> held() throws Exception {
+          return keys.readOnly().keySync().vault().held();
+        }
+
+        @Override
+        public void install(WrappedKeyTable.Row key) throws Exception {
+          keys.readOnly().keySync().vault().install(key);
+        }
+
+        @Override
+        public void remove(String id) throws Exception {
+          keys.readOnly().keySync().vault().remove(id);
+        }
+      };
+    }
+  }
+
+  private Services readOnly() {
+    return commands.services(false);
+  }
+
+  /** This node's services for its HSMs: the master's term's, else the read-only ones (one token object per HSM). */
+  private Services local() {
+    Services master = duties.services();
+    return master != null ? master : readOnly();
+  }
+
+  // ---- the master's side
+
+  private void check() {
+    while (running) {
+      try {
+        Services services = duties.services();
+        if (services != null && services.lease().valid()) {
+          checkOnce(services);
+        }
+      } catch (RuntimeException e) {
+        note(e.getMessage());
+      }
+      try {
+        Thread.sleep(INTERVAL.toMillis());
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  private void checkOnce(Services services) {
+    if (pair.keySync() == PairConfig.KeySync.WRAP) {
+      services.keySync().wrapPending(BATCH).forEach(this::note);
+    }
+    List<KeyTable.HsmKeyRow> keys = services.keySync().notOn(pair.peerName(),
+        pair.keySync() == PairConfig.KeySync.WRAP, BATCH);
+    if (keys.isEmpty()) {
+      problems = Map.of();
+      peerProblem = null;
+      return;
+    }
+    Map<String, String> answers = new LinkedHashMap<>();
+    try {
+      List<String> ids = keys.stream().map(k -> k.repository() + "/" + k.locator()).toList();
+      JsonNode answer = peer().peer("keys-held", Map.of("ids", ids), Duration.ofSeconds(30));
+      answer.path("keys").fields().forEachRemaining(e -> answers.put(e.getKey(), e.getValue().asText()));
+      peerProblem = null;
+    } catch (RuntimeException e) {
+      peerProblem = "node " + pair.peerName() + " could not be asked: " + e.getMessage();
+      note(peerProblem);
+      return;
+    }
+    Map<String, String> found = new LinkedHashMap<>();
+    Set<String> zones = services.keySync().record(pair.peerName(), keys, answers, found);
+    problems = Map.copyOf(found);
+    if (!zones.isEmpty()) {
+      LOG.info("key sync: {} key(s) found in node {}'s HSM; zone(s) {} may publish them", keys.size() - found.size(),
+          pair.peerName(), zones.size() <= 5 ? zones : zones.size() + " zones");
+      zones.forEach(duties::wake);
+    }
+  }
+
+  private void note(String line) {
+    if (line != null && !line.equals(lastLogged)) {
+      lastLogged = line;
+      LOG.warn("{}", line);
+    }
+  }
+
+  /** The peer's admin endpoint, from its member znode. */
+  private AdminClient peer() {
+    String address;
+    try {
+      address = view.members().stream().filter(m -> pair.peerName().equals(m.get("node"))).map(m -> m.get("admin"))
+          .filter(a -> a != null && !a.isEmpty()).findFirst().orElse(null);
+    } catch (Exception e) {
+      throw new IllegalStateException("ZooKeeper could not be read: " + e.getMessage(), e);
+    }
+    if (address == null) {
+      throw new IllegalStateException("node " + pair.peerName() + " is not running (no member znode)");
+    }
+    return new AdminClient(address, token, "node " + pair.peerName() + "'s admin address in ZooKeeper");
+  }
+
+  // ---- the publication gate
+
+  @Override
+  public String waitsFor(KeyTable.HsmKeyRow key) {
+    // the standby is the peer on the master, this node on the standby (its 'rollover list')
+    String standby = "master".equals(view.role()) ? pair.peerName() : pair.nodeName();
+    if (!tokens.contains(key.repository()) || key.heldBy().contains(standby) || degraded(standby)) {
+      return null;
+    }
+    String why = problems.getOrDefault(key.repository() + "/" + key.locator(), peerProblem);
+    return "node " + standby + "'s HSM holds it (key sync" + (why == null ? "" : ": " + why) + ")";
+  }
+
+  /** Whether the standby is not eligible: no failover lands on it, so keys need not wait for it. */
+  private boolean degraded(String standby) {
+    long now = System.nanoTime();
+    if (now - eligibleReadAt > INTERVAL.toNanos()) {
+      try {
+        standbyEligible = eligibility.read().eligible(standby);
+      } catch (Exception e) {
+        standbyEligible = true; // unknown: wait for the standby rather than publish without it
+      }
+      eligibleReadAt = now;
+    }
+    return !standbyEligible;
+  }
+
+  // ---- requests from the peer
+
+  /** A request of the peer ({@code POST /v1/peer/OP}). */
+  Map<String, Object> handle(String op, JsonNode body) {
+    String repository = body.path("repository").asText("");
+    Map<String, Object> answer = new LinkedHashMap<>();
+    switch (op) {
+      case "keys-held" -> {
+        List<String> ids = new ArrayList<>();
+        body.path("ids").forEach(id -> ids.add(id.asText()));
+        if (sync != null) {
+          sync.wake(); // the master wrote keys it wants here
+        }
+        answer.put("keys", local().keySync().lookup(ids));
+      }
+      case "kek-status" -> answer.put("status", local().kek().status());
+      case "kek-transport" -> answer.put("transport", local().kek().transportKey(repository));
+      case "kek-export" -> answer.putAll(local().kek().export(repository, body.path("transport").asText()));
+      case "kek-import" -> answer.put("check", local().kek().importWrapped(repository, body.path("wrapped").asText(),
+          body.path("check").asText()));
+      case "kek-seal" -> answer.put("check", local().kek().seal(repository, body.path("check").asText()));
+      default -> throw new IllegalArgumentException("no such peer request: " + op);
+    }
+    return answer;
+  }
+
+  // ---- the KEK ceremony (twinsign kek ...)
+
+  @Override
+  public List<String> status() {
+    List<String> lines = new ArrayList<>();
+    Map<String, String> own = local().kek().status();
+    Map<String, String> theirs = new LinkedHashMap<>();
+    String unreachable = null;
+    try {
+      peer().peer("kek-status", Map.of(), Duration.ofSeconds(10)).path("status").fields()
+          .forEachRemaining(e -> theirs.put(e.getKey(), e.getValue().asText()));
+    } catch (RuntimeException e) {
+      unreachable = e.getMessage();
+    }
+    for (String repository : own.keySet()) {
+      String a = own.get(repository);
+      String b = unreachable != null ? "unknown (" + unreachable + ")" : theirs.getOrDefault(repository, "none");
+      boolean same = unreachable == null && !a.equals("none") && a.equals(b) && a.matches("[0-9a-f]{6}");
+      lines.add("repository " + repository + ": node " + pair.nodeName() + " " + a + ", node " + pair.peerName() + " "
+          + b + (same ? ": the same KEK" : unreachable != null ? "" : ": not the same: keys cannot be synced"));
+    }
+    return lines;
+  }
+
+  @Override
+  public List<String> generate() {
+    List<String> lines = new ArrayList<>();
+    for (String repository : local().kek().repositories()) {
+      String check = local().kek().generate(repository);
+      lines.add("repository " + repository + ": key-encryption key generated in node " + pair.nodeName()
+          + "'s HSM, check value " + check);
+      lines.add(handOver(repository, true));
+    }
+    return lines;
+  }
+
+  @Override
+  public List<String> importFromPeer() {
+    List<String> lines = new ArrayList<>();
+    for (String repository : local().kek().repositories()) {
+      lines.add(handOver(repository, false));
+    }
+    return lines;
+  }
+
+  /** Carries the KEK of {@code repository} from this node to the peer ({@code outwards}) or back, then seals it. */
+  private String handOver(String repository, boolean outwards) {
+    try {
+      AdminClient peer = peer();
+      Duration wait = Duration.ofMinutes(2); // an RSA-3072 key pair in a slow HSM
+      if (outwards) {
+        String transport = peer.peer("kek-transport", Map.of("repository", repository), wait).path("transport")
+            .asText();
+        Map<String, String> exported = local().kek().export(repository, transport);
+        String check = peer.peer("kek-import", Map.of("repository", repository, "wrapped", exported.get("wrapped"),
+            "check", exported.get("check")), wait).path("check").asText();
+        local().kek().seal(repository, check);
+        return "repository " + repository + ": carried to node " + pair.peerName() + "'s HSM under a one-time"
+            + " transport key; both hold check value " + check + " and neither lets it out again";
+      }
+      String transport = local().kek().transportKey(repository);
+      JsonNode exported = peer.peer("kek-export", Map.of("repository", repository, "transport", transport), wait);
+      String check = local().kek().importWrapped(repository, exported.path("wrapped").asText(),
+          exported.path("check").asText());
+      peer.peer("kek-seal", Map.of("repository", repository, "check", check), wait);
+      return "repository " + repository + ": key-encryption key imported from node " + pair.peerName()
+          + "'s HSM under a one-time transport key; both hold check value " + check + " and neither lets it out again";
+    } catch (RuntimeException e) {
+      return "repository " + repository + ": not handed over: " + e.getMessage() + (outwards ? "; run 'twinsign kek"
+          + " import' on node " + pair.peerName() + " once it runs" : "");
+    }
+  }
+
+  /** For {@code cluster list} and {@code node status}. */
+  Map<String, String> describe() {
+    Map<String, String> info = new LinkedHashMap<>();
+    info.put("keysync", pair.keySync().name().toLowerCase(java.util.Locale.ROOT));
+    Services master = duties.services();
+    if (master != null) {
+      try {
+        WrappedKeyTable.Counts counts = master.keySync().counts(pair.peerName(), pair.keySync()
+            == PairConfig.KeySync.WRAP);
+        long published = master.keySync().publishedNotOn(pair.peerName());
+        info.put("keys", counts.notOnNode() + counts.notWrapped() == 0 ? "in sync"
+            : counts.notOnNode() + " not yet in node " + pair.peerName() + "'s HSM" + (counts.notWrapped() > 0 ? ", "
+                + counts.notWrapped() + " not wrapped" : "") + (published > 0 ? ", " + published
+                + " published without it" : ""));
+      } catch (RuntimeException e) {
+        info.put("keys", "unknown: " + e.getMessage());
+      }
+    } else if (sync != null) {
+      KeySync.Status status = sync.status();
+      info.put("keys", status.installed() + " in this node's HSM" + (status.refused().isEmpty() ? ""
+          : ", " + status.refused().size() + " refused (" + status.refused().values().iterator().next() + ")")
+          + (status.error() == null ? "" : ", key sync failing: " + status.error()));
+    }
+    try {
+      Map<String, String> kek = local().kek().status();
+      info.put("kek", kek.size() == 1 ? kek.values().iterator().next() : kek.toString());
+    } catch (RuntimeException e) {
+      info.put("kek", "error: " + e.getMessage());
+    }
+    return info;
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    checker.interrupt();
+    if (sync != null) {
+      sync.close();
+    }
+  }
+}

@@ -1,0 +1,193 @@
+package org.twinsign.appliance.service;
+
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.twinsign.appliance.dnssec.DnssecAlgorithm;
+import org.twinsign.appliance.hsm.HsmException;
+import org.twinsign.appliance.hsm.HsmKey;
+import org.twinsign.appliance.hsm.HsmToken;
+import org.twinsign.appliance.hsm.KeyLocator;
+import org.twinsign.appliance.hsm.KeyWrap;
+import org.twinsign.appliance.store.KeyTable;
+import org.twinsign.appliance.store.Store;
+import org.twinsign.appliance.store.WrappedKeyTable;
+import org.twinsign.replication.KeyVault;
+import org.twinsign.replication.WrappedKeyStore;
+
+/**
+ * Key sync as the services do it (the mechanism is {@code replication}'s {@code KeySync}):
+ *
+ * <ul>
+ *   <li>the master wraps each key of its PKCS#11 repositories under the KEK into the store
+ *       ({@link #wrapPending}), with its epoch;
+ *   <li>the standby unwraps them into its own HSM ({@link #vault}, following {@link #wrappedKeys});
+ *   <li>the master asks the standby's HSM which keys it holds ({@link #lookup} there) and records
+ *       those whose public key matches ({@link #record}): the publication gate reads that.
+ * </ul>
+ * Soft key stores are files, not HSM objects: their keys are not synced here.
+ */
+public final class KeySyncService {
+  private final Services services;
+
+  KeySyncService(Services services) {
+    this.services = services;
+  }
+
+  /** The master: wraps up to {@code limit} keys that have no wrapped copy yet; returns what it did or refused. */
+  public List<String> wrapPending(int limit) {
+    List<String> tokens = services.repositories().tokens();
+    List<KeyTable.HsmKeyRow> pending = services.store().read(tx -> WrappedKeyTable.notWrapped(tx, tokens, limit));
+    List<String> lines = new ArrayList<>();
+    int wrapped = 0;
+    for (KeyTable.HsmKeyRow key : pending) {
+      try {
+        HsmToken token = services.repositories().token(key.repository()).orElseThrow();
+        HsmKey held = token.require(new KeyLocator(key.locator()));
+        KeyWrap.Wrapped blob = KeyWrap.wrap(token, held);
+        services.store().write(services.lease(), tx -> {
+          WrappedKeyTable.insert(tx, key.id(), blob.kek(), held.label(), blob.blob(), Store.now(tx));
+          return null;
+        });
+        wrapped++;
+      } catch (HsmException e) {
+        lines.add("key " + key.locator() + " of repository " + key.repository() + " not wrapped for the standby: "
+            + e.getMessage());
+        break; // the next keys meet the same problem (no KEK, token away): the next round tries again
+      }
+    }
+    if (wrapped > 0) {
+      lines.add(0, "key sync: " + wrapped + " key(s) wrapped for the standby's HSM");
+    }
+    return lines;
+  }
+
+  /** The master: keys not known to be in {@code node}'s HSM, for asking it ({@code wrapping}: wrapped ones only). */
+  public List<KeyTable.HsmKeyRow> notOn(String node, boolean wrapping, int limit) {
+    List<String> tokens = services.repositories().tokens();
+    return services.store().read(tx -> WrappedKeyTable.notOn(tx, node, tokens, wrapping, limit));
+  }
+
+  /**
+   * The master: records what {@code node}'s HSM answered for {@code keys} ({@link #lookup}): a key
+   * whose public key there equals the store's is held; any other answer (missing, another public
+   * key) is not, and why is returned by key id. Returns the zones that use newly held keys.
+   */
+  public Set<String> record(String node, List<KeyTable.HsmKeyRow> keys, Map<String, String> answers,
+      Map<String, String> problems) {
+    List<KeyTable.HsmKeyRow> held = new ArrayList<>();
+    for (KeyTable.HsmKeyRow key : keys) {
+      String id = key.repository() + "/" + key.locator();
+      String answer = answers.get(id);
+      if (answer != null && answer.equals(HexFormat.of().formatHex(key.publicKey()))) {
+        held.add(key);
+      } else {
+        problems.put(id, answer == null ? "node " + node + " did not answer for it"
+            : answer.startsWith("missing") || answer.startsWith("error") ? answer
+            : "node " + node + "'s HSM holds another public key under its locator");
+      }
+    }
+    if (held.isEmpty()) {
+      return Set.of();
+    }
+    return services.store().write(services.lease(), tx -> {
+      java.time.Instant now = Store.now(tx);
+      Set<String> zones = new java.util.TreeSet<>();
+      for (KeyTable.HsmKeyRow key : held) {
+        WrappedKeyTable.onNode(tx, key.id(), node, now);
+        zones.addAll(tx.query("SELECT DISTINCT zone FROM zone_key WHERE hsm_key = ?", r -> r.getString(1), key.id()));
+      }
+      return zones;
+    });
+  }
+
+  /**
+   * Either node: what this node's HSM holds of {@code ids} ({@code REPOSITORY/LOCATOR}): the public
+   * key in hex when it holds the key, "missing: ..." or "error: ..." otherwise.
+   */
+  public Map<String, String> lookup(List<String> ids) {
+    Map<String, String> answers = new LinkedHashMap<>();
+    for (String id : ids) {
+      int slash = id.indexOf('/');
+      try {
+        if (slash <= 0) {
+          throw new IllegalArgumentException("'" + id + "' is not REPOSITORY/LOCATOR");
+        }
+        String repository = id.substring(0, slash);
+        KeyLocator locator = new KeyLocator(id.substring(slash + 1));
+        answers.put(id, services.repositories().get(repository).find(locator)
+            .map(k -> HexFormat.of().formatHex(k.publicKey())).orElse("missing: not in " + services.repositories()
+                .get(repository).describe()));
+      } catch (RuntimeException e) {
+        answers.put(id, "error: " + e.getMessage());
+      }
+    }
+    return answers;
+  }
+
+  /** The standby: the wrapped keys in its replica of the store. */
+  public WrappedKeyStore<WrappedKeyTable.Row> wrappedKeys() {
+    return new WrappedKeyStore<>() {
+      @Override
+      public List<WrappedKeyTable.Row> after(long seq, int limit) {
+        return services.store().read(tx -> WrappedKeyTable.after(tx, seq, limit));
+      }
+
+      @Override
+      public WrappedKeyTable.Row current(String id) {
+        int slash = id.indexOf('/');
+        return services.store().read(tx -> WrappedKeyTable.of(tx, id.substring(0, slash), id.substring(slash + 1)));
+      }
+
+      @Override
+      public Set<String> known() {
+        return services.store().read(WrappedKeyTable::keyIds);
+      }
+    };
+  }
+
+  /** The standby: its own HSMs, which the wrapped keys go into. */
+  public KeyVault<WrappedKeyTable.Row> vault() {
+    return new KeyVault<>() {
+      @Override
+      public Set<String> held() {
+        Set<String> ids = new java.util.HashSet<>();
+        for (String name : services.repositories().tokens()) {
+          services.repositories().token(name).orElseThrow().locators().forEach(l -> ids.add(name + "/" + l.hex()));
+        }
+        return ids;
+      }
+
+      @Override
+      public void install(WrappedKeyTable.Row key) {
+        HsmToken token = services.repositories().token(key.repository()).orElseThrow(() -> new HsmException(
+            "repository " + key.repository() + " is not a PKCS#11 token on this node: its keys cannot be unwrapped"));
+        DnssecAlgorithm algorithm = DnssecAlgorithm.ofNumber(key.algorithm());
+        KeyWrap.unwrap(token, new KeyWrap.Wrapped(key.wrapped(), key.kek()), new HsmKey(new KeyLocator(key.locator()),
+            key.label(), algorithm, key.bits(), key.publicKey(), 0));
+      }
+
+      @Override
+      public void remove(String id) {
+        int slash = id.indexOf('/');
+        services.repositories().token(id.substring(0, slash)).orElseThrow()
+            .delete(new KeyLocator(id.substring(slash + 1)));
+      }
+    };
+  }
+
+  /** For status: keys without a wrapped copy and keys not known to be in {@code node}'s HSM. */
+  public WrappedKeyTable.Counts counts(String node, boolean wrapping) {
+    List<String> tokens = services.repositories().tokens();
+    return services.store().read(tx -> WrappedKeyTable.counts(tx, node, tokens, wrapping));
+  }
+
+  /** How many published keys {@code node}'s HSM is not known to hold: above zero, it is no standby to promote. */
+  public long publishedNotOn(String node) {
+    List<String> tokens = services.repositories().tokens();
+    return services.store().read(tx -> WrappedKeyTable.publishedNotOn(tx, node, tokens));
+  }
+}
