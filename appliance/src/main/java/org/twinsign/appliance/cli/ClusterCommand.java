@@ -69,6 +69,13 @@ final class ClusterCommand extends CommandGroup {
         out.printf(format, m.get("node"), m.get("role"), m.getOrDefault("epoch", ""), m.getOrDefault("eligible", ""),
             m.getOrDefault("database", ""), m.getOrDefault("lag", ""), m.getOrDefault("state", ""));
       }
+      for (Map<String, String> m : members) {
+        if (m.containsKey("keys") || m.containsKey("kek") || m.containsKey("gtid")) {
+          out.println(m.get("node") + ": GTID " + m.getOrDefault("gtid", "?") + "; keys (keysync="
+              + m.getOrDefault("keysync", "?") + "): " + m.getOrDefault("keys", "?") + "; KEK " + m.getOrDefault("kek",
+                  "?"));
+        }
+      }
     }
   }
 

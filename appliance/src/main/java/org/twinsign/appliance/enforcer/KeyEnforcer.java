@@ -341,6 +341,9 @@ public final class KeyEnforcer {
   }
 
   /** When something can happen without an operator: a record settles, a lifetime ends, a key is purged. */
+  /** How soon a zone whose new key is held back (standby's HSM, backup) looks again by itself. */
+  static final Duration HELD_BACK_LOOK = Duration.ofMinutes(1);
+
   private static Instant nextRun(List<KeySpec> specs, KeyTimings timings, Duration purgeAfter, List<KeyState> keys,
       Instant now) {
     Instant next = null;
@@ -361,6 +364,11 @@ public final class KeyEnforcer {
       }
       if (key.dsAtParent() == DsAtParent.SUBMIT || key.dsAtParent() == DsAtParent.RETRACT) {
         next = earlier(next, now.plus(HOOK_RETRY));
+      }
+      if (key.introducing() && (key.heldBack() != null || !key.backedUp()) && key.has(RecordType.DNSKEY)
+          && key.state(RecordType.DNSKEY) == RecordState.HIDDEN) {
+        // waits for an event (the standby's HSM, a backup); what brings it wakes the zone, this is the fallback
+        next = earlier(next, now.plus(HELD_BACK_LOOK));
       }
     }
     if (next == null) {

@@ -159,6 +159,18 @@ public final class HsmToken implements KeyRepository {
     sessions = openSessions(broken.generation + 1);
   }
 
+  /**
+   * Fails as "not logged in" (so that the sessions are reopened and the call tried again) when the
+   * session lost its login: a token that restarted under us, or lost its storage for a moment, may
+   * keep the session but show no private object, and a search would find nothing rather than fail.
+   */
+  private void requireLogin(long session) throws PKCS11Exception {
+    long state = module.C_GetSessionInfo(session).state;
+    if (state != CKS_RO_USER_FUNCTIONS && state != CKS_RW_USER_FUNCTIONS) {
+      throw new PKCS11Exception(CKR_USER_NOT_LOGGED_IN, "the session is not logged in (state " + state + ")");
+    }
+  }
+
   /** A PKCS#11 call on the current sessions, retried once on new sessions if the old ones are gone. */
   @FunctionalInterface
   private interface Call<T> {
@@ -219,6 +231,7 @@ public final class HsmToken implements KeyRepository {
       return withSessions(current -> {
         long session = module.C_OpenSession(current.slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, null, null);
         try {
+          requireLogin(session);
           return call.on(module, session);
         } finally {
           closeQuietly(session);
@@ -329,6 +342,9 @@ public final class HsmToken implements KeyRepository {
       List<Long> handles = findOn(current, new CK_ATTRIBUTE[] {
           new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY), new CK_ATTRIBUTE(CKA_ID, locator.bytes())});
       if (handles.isEmpty()) {
+        synchronized (current) {
+          requireLogin(current.admin); // a token that lost our login shows no private key: not "missing"
+        }
         return Optional.<HsmKey>empty();
       }
       HsmKey key = describe(current, handles.get(0));

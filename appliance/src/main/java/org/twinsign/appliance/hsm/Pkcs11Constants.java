@@ -9,6 +9,8 @@ final class Pkcs11Constants {
   static final long CKF_OS_LOCKING_OK = 0x2;
   static final long CKF_TOKEN_INITIALIZED = 0x400;
   static final long CKU_USER = 1;
+  static final long CKS_RO_USER_FUNCTIONS = 1;
+  static final long CKS_RW_USER_FUNCTIONS = 3;
 
   static final long CKO_PUBLIC_KEY = 2;
   static final long CKO_PRIVATE_KEY = 3;

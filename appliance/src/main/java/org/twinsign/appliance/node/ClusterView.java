@@ -63,6 +63,11 @@ final class ClusterView implements ClusterOperations {
       row.put("admin", info.getOrDefault("admin", ""));
       row.put("pid", info.getOrDefault("pid", ""));
       row.put("last_contact", info.getOrDefault("seen", ""));
+      for (String key : List.of("gtid", "keysync", "keys", "kek")) {
+        if (info.containsKey(key)) {
+          row.put(key, info.get(key));
+        }
+      }
       rows.add(row);
     }
     return rows;

@@ -1,0 +1,308 @@
+package org.twinsign.appliance.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.twinsign.appliance.cli.AdminClient;
+import org.twinsign.appliance.demo.LocalPair;
+
+/**
+ * Key sync between two nodes with their own SoftHSM tokens, every part a separate process: the
+ * master's keys reach the standby's token (same CKA_ID, same public key), the databases are equal
+ * table by table, a key is not published while the standby's token cannot take it (and
+ * {@code rollover list} says why), and a wrapped key changed in the store is refused by the
+ * standby with nothing half-written. No secret appears in any log or command line.
+ */
+class PairKeySyncIT {
+  private static final Duration SESSION = Duration.ofSeconds(4);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir
+  Path dir;
+
+  private LocalPair pair;
+
+  @BeforeEach
+  void start() {
+    pair = LocalPair.create(dir, 1, SESSION, new PrintWriter(System.out, true));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (pair != null) {
+      pair.close();
+    }
+    // a failed run may leave a token directory immutable: the temporary directory must go
+    new ProcessBuilder("chattr", "-R", "-i", dir.resolve("hsm").toString()).redirectErrorStream(true).start()
+        .waitFor();
+  }
+
+  @Test
+  void keysReachTheStandbysHsmAndWaitForItWhenItCannotTakeThem() throws Exception {
+    for (String node : LocalPair.NODES) {
+      pair.configure(node, "keypool.max=1"); // one spare key per pool: a second zone empties it
+    }
+    pair.startNode("alpha");
+    await("alpha master", () -> member("alpha").path("role").asText().equals("master"));
+    pair.startNode("beta");
+    await("beta eligible", () -> member("beta").path("eligible").asText().equals("yes"));
+    String kek = ok("beta", "kek", "status");
+    assertTrue(kek.contains(": the same KEK"), kek);
+
+    ok("alpha", "policy", "import", Path.of("src/test/resources/kasp/short.xml").toAbsolutePath().toString());
+    Path signed = dir.resolve("example.test.signed");
+    ok("alpha", "zone", "add", "--zone", "example.test", "--policy", "short", "--input", zone("example.test").toString(),
+        "--output", signed.toString());
+    await("example.test signed", () -> Files.exists(signed));
+    await("every key in beta's HSM", () -> member("alpha").path("keys").asText().equals("in sync"));
+    assertStandbyHoldsEveryKey();
+    assertTablesEqual();
+    assertEquals(2, dnskeys(signed), "KSK and ZSK");
+
+    // beta's token cannot take new objects. A second zone takes the pool's spare keys (beta holds them);
+    // the pool's new spares cannot reach beta; a ZSK rollover of the first zone takes one and must wait
+    Path tokenDir = tokenDirectory("twinsign-beta");
+    immutable(tokenDir, true); // no new object can be stored in beta's token (even by root)
+    Path other = dir.resolve("other.test.signed");
+    ok("alpha", "zone", "add", "--zone", "other.test", "--policy", "short", "--input", zone("other.test").toString(),
+        "--output", other.toString());
+    await("other.test signed with the pool's spares", () -> Files.exists(other));
+    ok("alpha", "key", "rollover", "--zone", "example.test", "--keytype", "ZSK");
+    ok("alpha", "enforce");
+    await("rollover list saying what the new ZSK waits for", () -> pair.cli("alpha", "rollover", "list",
+        "--zone", "example.test").out().contains("node beta's HSM holds it (key sync"));
+    String why = pair.cli("alpha", "rollover", "list", "--zone", "example.test").out();
+    Thread.sleep(3000); // several rounds of key sync and of the master's duties
+    ok("alpha", "enforce");
+    assertEquals(2, dnskeys(signed), "no DNSKEY published that beta's HSM lacks\n" + why);
+    assertEquals("yes", member("beta").path("eligible").asText(), "beta stays eligible: it holds every published"
+        + " key");
+
+    immutable(tokenDir, false);
+    await("the new ZSK published once beta's HSM holds it", () -> dnskeys(signed) == 3);
+    await("every key in beta's HSM again", () -> member("alpha").path("keys").asText().equals("in sync"));
+    assertStandbyHoldsEveryKey();
+
+    // a wrapped key changed in the store: beta refuses it and keeps nothing of it
+    pair.process("beta").kill();
+    ok("alpha", "key", "generate", "--policy", "short", "--count", "1");
+    await("the new pool keys wrapped", () -> count("SELECT COUNT(*) FROM twinsign.hsm_key h WHERE NOT EXISTS"
+        + " (SELECT 1 FROM twinsign.wrapped_key w WHERE w.hsm_key = h.id)") == 0);
+    String tampered;
+    try (Connection c = pair.database("alpha").rootConnection(); Statement s = c.createStatement()) {
+      try (ResultSet r = s.executeQuery("SELECT h.repository, h.locator FROM twinsign.hsm_key h ORDER BY h.id DESC"
+          + " LIMIT 1")) {
+        r.next();
+        tampered = r.getString(1) + "/" + r.getString(2);
+      }
+      s.executeUpdate("UPDATE twinsign.wrapped_key SET wrapped = CONCAT(LEFT(wrapped, 20),"
+          + " CHAR(ASCII(SUBSTRING(wrapped, 21, 1)) ^ 1), SUBSTRING(wrapped, 22)) ORDER BY hsm_key DESC LIMIT 1");
+    }
+    pair.startNode("beta");
+    await("beta refuses the changed key", () -> member("beta").path("keys").asText().contains("1 refused"));
+    String refusal = member("beta").path("keys").asText();
+    assertTrue(refusal.contains("does not open under the key-encryption key"), refusal);
+    assertTrue(held("beta", List.of(tampered)).get(tampered).startsWith("missing"), "nothing of it in beta's HSM");
+    assertTrue(pair.process("beta").logTail(400).contains("refused"), pair.process("beta").logTail(40));
+
+    assertNoSecretAnywhere();
+  }
+
+  // ---- checks
+
+  /** Every key the store knows is in beta's token under its locator, with the store's public key. */
+  private void assertStandbyHoldsEveryKey() throws Exception {
+    Map<String, String> store = new LinkedHashMap<>();
+    try (Connection c = pair.database("beta").rootConnection(); Statement s = c.createStatement();
+        ResultSet r = s.executeQuery("SELECT repository, locator, public_key FROM twinsign.hsm_key")) {
+      while (r.next()) {
+        store.put(r.getString(1) + "/" + r.getString(2), HexFormat.of().formatHex(r.getBytes(3)));
+      }
+    }
+    assertFalse(store.isEmpty());
+    Map<String, String> answers = held("beta", new ArrayList<>(store.keySet()));
+    store.forEach((id, publicKey) -> assertEquals(publicKey, answers.get(id), "key " + id + " in beta's HSM"));
+  }
+
+  /** {@code CHECKSUM TABLE} of every table of the store, on both databases, once beta has caught up. */
+  private void assertTablesEqual() throws Exception {
+    await("every table equal on both databases", () -> checksums("alpha").equals(checksums("beta")));
+    assertTrue(checksums("alpha").size() >= 10, checksums("alpha").toString());
+  }
+
+  private Map<String, Long> checksums(String node) {
+    Map<String, Long> sums = new LinkedHashMap<>();
+    try (Connection c = pair.database(node).rootConnection(); Statement s = c.createStatement()) {
+      List<String> tables = new ArrayList<>();
+      try (ResultSet r = s.executeQuery("SHOW TABLES FROM twinsign")) {
+        while (r.next()) {
+          tables.add(r.getString(1));
+        }
+      }
+      for (String table : tables) {
+        try (ResultSet r = s.executeQuery("CHECKSUM TABLE twinsign.`" + table + "`")) {
+          r.next();
+          sums.put(table, r.getLong(2));
+        }
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+    return sums;
+  }
+
+  /** No password, token or PIN of the pair in the nodes' logs or on any process's command line. */
+  private void assertNoSecretAnywhere() throws Exception {
+    List<String> secrets = new ArrayList<>();
+    for (String file : List.of("db.password", "db-admin.password", "replication.password", "admin.token")) {
+      secrets.add(Files.readString(dir.resolve(file)).strip());
+    }
+    for (String node : LocalPair.NODES) {
+      secrets.add(Files.readString(pair.token(node).userPinFile()).strip());
+    }
+    StringBuilder seen = new StringBuilder();
+    try (var files = Files.walk(dir)) {
+      for (Path log : files.filter(p -> p.toString().endsWith(".log") && Files.isRegularFile(p)).toList()) {
+        seen.append(Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1));
+      }
+    }
+    Process ps = new ProcessBuilder("ps", "-eo", "args").redirectErrorStream(true).start();
+    seen.append(new String(ps.getInputStream().readAllBytes()));
+    for (String secret : secrets) {
+      assertTrue(secret.length() >= 8);
+      assertFalse(seen.toString().contains(secret), "a secret appears in a log or on a command line");
+    }
+  }
+
+  // ---- helpers
+
+  private Map<String, String> held(String node, List<String> ids) {
+    JsonNode answer = new AdminClient(pair.adminAddress(node), adminToken(), "test").peer("keys-held",
+        Map.of("ids", ids), Duration.ofSeconds(30));
+    Map<String, String> held = new LinkedHashMap<>();
+    answer.path("keys").fields().forEachRemaining(e -> held.put(e.getKey(), e.getValue().asText()));
+    return held;
+  }
+
+  private String adminToken() {
+    try {
+      return Files.readString(dir.resolve("admin.token")).strip();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** {@code chattr +i} / {@code -i}: a directory nobody (root included) can add files to. */
+  private static void immutable(Path directory, boolean on) throws Exception {
+    Process chattr = new ProcessBuilder("chattr", on ? "+i" : "-i", directory.toString()).redirectErrorStream(true)
+        .start();
+    String out = new String(chattr.getInputStream().readAllBytes());
+    assertEquals(0, chattr.waitFor(), "chattr on " + directory + " (the test needs a file system with immutable"
+        + " directories, such as ext4): " + out);
+  }
+
+  /** The token directory (SoftHSM keeps one per token, named by its serial) holding token {@code label}. */
+  private Path tokenDirectory(String label) throws IOException {
+    try (var dirs = Files.walk(dir.resolve("hsm"), 3)) {
+      for (Path p : dirs.filter(p -> p.getFileName().toString().equals("token.object")).toList()) {
+        if (new String(Files.readAllBytes(p), java.nio.charset.StandardCharsets.ISO_8859_1).contains(label)) {
+          return p.getParent();
+        }
+      }
+    }
+    throw new IllegalStateException("no SoftHSM token directory of " + label);
+  }
+
+  private JsonNode member(String node) {
+    LocalPair.Answer answer = pair.cli("alpha".equals(node) ? "alpha" : "beta", "cluster", "list", "--json");
+    if (answer.exit() != 0) {
+      return JSON.createObjectNode();
+    }
+    try {
+      for (JsonNode m : JSON.readTree(answer.out()).path("nodes")) {
+        if (m.path("node").asText().equals(node)) {
+          return m;
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    return JSON.createObjectNode();
+  }
+
+  private long count(String sql) {
+    try (Connection c = pair.database("alpha").rootConnection(); Statement s = c.createStatement();
+        ResultSet r = s.executeQuery(sql)) {
+      r.next();
+      return r.getLong(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static long dnskeys(Path signed) {
+    try {
+      return Files.readAllLines(signed).stream().filter(l -> l.split("\\s+").length > 4
+          && l.split("\\s+")[3].equals("DNSKEY")).count();
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  private Path zone(String name) throws IOException {
+    Path file = dir.resolve(name + ".zone");
+    Files.writeString(file, "$ORIGIN " + name + ".\n$TTL 3600\n@ IN SOA ns1 hostmaster 2026120101 7200 3600 1209600"
+        + " 3600\n@ IN NS ns1\nns1 IN A 192.0.2.1\nwww IN A 192.0.2.80\n");
+    return file;
+  }
+
+  private String ok(String node, String... args) {
+    LocalPair.Answer answer = pair.cli(node, args);
+    assertEquals(0, answer.exit(), String.join(" ", args) + " on " + node + ":\n" + answer.out() + answer.err()
+        + "\n" + logs());
+    return answer.out();
+  }
+
+  private void await(String what, BooleanSupplier condition) throws InterruptedException {
+    long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < end) {
+      if (condition.getAsBoolean()) {
+        return;
+      }
+      Thread.sleep(250);
+    }
+    throw new AssertionError("not within 60 s: " + what + "\n" + pair.cli("alpha", "cluster", "list").out() + logs());
+  }
+
+  private String logs() {
+    StringBuilder s = new StringBuilder();
+    for (String node : LocalPair.NODES) {
+      if (pair.process(node) != null) {
+        s.append("--- ").append(node).append(" log:\n").append(pair.process(node).logTail(40)).append('\n');
+      }
+    }
+    return s.toString();
+  }
+}
