@@ -73,7 +73,7 @@ final class ClusterCommand extends CommandGroup {
         if (m.containsKey("keys") || m.containsKey("kek") || m.containsKey("gtid")) {
           out.println(m.get("node") + ": GTID " + m.getOrDefault("gtid", "?") + "; keys (keysync="
               + m.getOrDefault("keysync", "?") + "): " + m.getOrDefault("keys", "?") + "; KEK " + m.getOrDefault("kek",
-                  "?"));
+                  "?") + (m.containsKey("ingest") ? "; master's output: " + m.get("ingest") : ""));
         }
       }
     }

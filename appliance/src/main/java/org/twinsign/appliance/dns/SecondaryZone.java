@@ -48,7 +48,8 @@ public final class SecondaryZone {
   private final Name origin;
   private final List<InetSocketAddress> primaries;
   private final TSIG key;
-  private final Path file;
+  private final Path file; // null: the copy lives in memory only
+  private final boolean keepSignatures;
   private final TransferLog log;
   private volatile Zone zone; // never changed once here: the signer reads it from another thread
   private final org.twinsign.appliance.zone.Journal journal = new org.twinsign.appliance.zone.Journal();
@@ -70,11 +71,26 @@ public final class SecondaryZone {
 
   /** As above, recording each transfer in in {@code log}. */
   public SecondaryZone(Name origin, List<InetSocketAddress> primaries, TSIG key, Path file, TransferLog log) {
+    this(origin, primaries, key, file, false, log);
+  }
+
+  private SecondaryZone(Name origin, List<InetSocketAddress> primaries, TSIG key, Path file, boolean keepSignatures,
+      TransferLog log) {
     this.log = log;
     this.origin = origin;
     this.primaries = List.copyOf(primaries);
     this.key = key;
     this.file = file;
+    this.keepSignatures = keepSignatures;
+  }
+
+  /**
+   * A copy of a signed zone as another signer serves it, kept whole (signatures, NSEC/NSEC3 and
+   * all) in memory only, with the signed diffs between the versions held: a standby's copy of its
+   * master's output, from which it goes on signing after a promotion.
+   */
+  public static SecondaryZone ofSigned(Name origin, List<InetSocketAddress> primaries, TSIG key, TransferLog log) {
+    return new SecondaryZone(origin, primaries, key, null, true, log);
   }
 
   /**
@@ -102,7 +118,7 @@ public final class SecondaryZone {
 
   /** The serial held, or -1 when nothing is (the file is read once, on the first call). */
   public synchronized long serial() {
-    if (zone == null && !fileRead && Files.isRegularFile(file)) {
+    if (zone == null && !fileRead && file != null && Files.isRegularFile(file)) {
       fileRead = true;
       try {
         zone = ZoneFileReader.read(file, origin);
@@ -262,7 +278,7 @@ public final class SecondaryZone {
         if (!r.getName().subdomain(origin)) {
           throw new IOException("the AXFR holds " + r.getName() + ", outside the zone");
         }
-        if (r.getType() != Type.RRSIG) {
+        if (keepSignatures || r.getType() != Type.RRSIG) {
           next.add(r);
         }
       }
@@ -292,7 +308,9 @@ public final class SecondaryZone {
       fileRead = true;
     }
     java.util.concurrent.ScheduledExecutorService files = fileWriter;
-    if (files == null) {
+    if (file == null) {
+      // in memory only
+    } else if (files == null) {
       writeFile();
     } else {
       long now = System.nanoTime();
@@ -355,7 +373,7 @@ public final class SecondaryZone {
     for (Record r : delta.deletes) {
       if (r.getType() == Type.SOA && r.getName().equals(origin)) {
         from = (SOARecord) r;
-      } else if (r.getType() != Type.RRSIG) {
+      } else if (keepSignatures || r.getType() != Type.RRSIG) {
         removed.add(r);
       }
     }
@@ -364,7 +382,7 @@ public final class SecondaryZone {
         to = (SOARecord) r;
       } else if (!r.getName().subdomain(origin)) {
         throw new IOException("the IXFR diff adds " + r.getName() + ", outside the zone");
-      } else if (r.getType() != Type.RRSIG) {
+      } else if (keepSignatures || r.getType() != Type.RRSIG) {
         added.add(r);
       }
     }

@@ -63,7 +63,7 @@ final class ClusterView implements ClusterOperations {
       row.put("admin", info.getOrDefault("admin", ""));
       row.put("pid", info.getOrDefault("pid", ""));
       row.put("last_contact", info.getOrDefault("seen", ""));
-      for (String key : List.of("gtid", "keysync", "keys", "kek")) {
+      for (String key : List.of("gtid", "keysync", "keys", "kek", "ingest", "dns")) {
         if (info.containsKey(key)) {
           row.put(key, info.get(key));
         }

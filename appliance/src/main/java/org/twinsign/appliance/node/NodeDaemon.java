@@ -41,6 +41,7 @@ public final class NodeDaemon implements AutoCloseable {
   private AdminServer admin;
   private NodeDns dns;
   private PairKeys keys;
+  private SignedIngest ingest;
   private AdminCommands commands;
   private ClusterView view;
   private final SystemdNotify systemd = new SystemdNotify();
@@ -101,8 +102,20 @@ public final class NodeDaemon implements AutoCloseable {
     admin = AdminServer.start(pair.adminHost(), pair.adminPort(), token, commands);
     dns = NodeDns.start(config.source().toString(), pair.dns(), duties);
     commands.useDns(dns);
+    if (dns != null) {
+      ingest = new SignedIngest(pair.nodeName(), pair.peerName(), commands, view, dns.transferKey(), dns.transfers());
+      SignedIngest copies = ingest;
+      dns.describeIngestWith(zone -> copies.describe(org.twinsign.appliance.service.ZoneService.canonical(
+          zone.toString())));
+      node.useIngest(ingest);
+      // a promoted node continues from the last master's output it ingested, not from a full re-sign
+      duties.onTerm(services -> services.zones().adopt(copies.take()).forEach(line -> LOG.info("{}", line)));
+    }
     leadership.start();
     keys.start();
+    if (ingest != null) {
+      ingest.start();
+    }
     loop.start();
     // a tick can wait on a promotion (database catch-up, fence command): allow for those
     Duration stuck = Duration.ofSeconds(30).plus(PairNode.CATCH_UP).plus(pair.fenceTimeout()).plus(pair.fenceDelay());
@@ -143,6 +156,9 @@ public final class NodeDaemon implements AutoCloseable {
     }
     if (keys != null) {
       keys.close();
+    }
+    if (ingest != null) {
+      ingest.close();
     }
     if (dns != null) {
       dns.close();

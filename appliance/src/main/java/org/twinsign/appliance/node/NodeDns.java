@@ -35,6 +35,8 @@ final class NodeDns implements ServedZones, org.twinsign.appliance.dns.DnsOperat
   private final ZoneSources sources;
   private final org.twinsign.appliance.dns.TransferLog transfers;
   private final ZoneFileSync fileSync;
+  private org.xbill.DNS.TSIG transferTsig;
+  private volatile java.util.function.Function<Name, String> ingested = zone -> null;
 
   private NodeDns(MasterDuties duties, DnsServer server, NotifySender notifier, ZoneSources sources,
       org.twinsign.appliance.dns.TransferLog transfers) {
@@ -91,6 +93,7 @@ final class NodeDns implements ServedZones, org.twinsign.appliance.dns.DnsOperat
           + e.getMessage());
     }
     self[0] = new NodeDns(duties, server, notifier, sources.start(), transfers);
+    self[0].transferTsig = transferKey == null ? null : keys.require(dns.transferKey(), source + ": dns.transfer-key");
     duties.onTerm(services -> {
       services.signedZones().keepJournals(); // IXFR is served from them
       services.takeInputsFrom(sources); // transferred zones are signed from memory, changes incrementally
@@ -147,6 +150,21 @@ final class NodeDns implements ServedZones, org.twinsign.appliance.dns.DnsOperat
     return server.port();
   }
 
+  /** The key a transfer from the other node is signed with ({@code dns.transfer-key}), or null. */
+  org.xbill.DNS.TSIG transferKey() {
+    return transferTsig;
+  }
+
+  /** The transfers in and out, by zone (for {@code zone status}). */
+  org.twinsign.appliance.dns.TransferLog transfers() {
+    return transfers;
+  }
+
+  /** What {@code zone status} says of the standby's copy of the master's version ({@link SignedIngest}). */
+  void describeIngestWith(java.util.function.Function<Name, String> describe) {
+    this.ingested = describe;
+  }
+
   @Override
   public java.util.Map<String, String> status(Name zone) {
     java.util.Map<String, String> s = new java.util.LinkedHashMap<>();
@@ -161,6 +179,10 @@ final class NodeDns implements ServedZones, org.twinsign.appliance.dns.DnsOperat
     String source = sources.describe(zone);
     if (source != null) {
       s.put("source", source);
+    }
+    String copy = ingested.apply(zone);
+    if (copy != null) {
+      s.put("ingested", copy);
     }
     transfers.of(zone).forEach((kind, event) -> s.put(kind, event.toString()));
     return s;

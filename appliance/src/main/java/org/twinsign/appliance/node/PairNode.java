@@ -45,6 +45,7 @@ final class PairNode implements NodeRole {
   private final String adminPassword;
   private final MasterDuties duties;
   private volatile PairKeys keys;
+  private volatile SignedIngest ingest;
 
   PairNode(TwinsignConfig config, MasterDuties duties) {
     this.config = config;
@@ -235,6 +236,11 @@ final class PairNode implements NodeRole {
     }
   }
 
+  /** The node's copy of the master's output, once it runs: part of what it describes. */
+  void useIngest(SignedIngest ingest) {
+    this.ingest = ingest;
+  }
+
   /** The node's key sync, once it runs: part of what it describes, and of what a standby needs to be promoted. */
   void useKeys(PairKeys keys) {
     this.keys = keys;
@@ -260,6 +266,9 @@ final class PairNode implements NodeRole {
     Map<String, String> info = new LinkedHashMap<>();
     info.put("admin", pair.adminHost() + ":" + pair.adminPort());
     info.put("pid", Long.toString(ProcessHandle.current().pid()));
+    if (pair.dns() != null) {
+      info.put("dns", pair.dns().listenHost() + ":" + pair.dns().listenPort()); // the standby ingests from here
+    }
     try {
       DatabaseStatus s = local.status();
       info.put("database", s.replica() == null ? (s.readOnly() ? "primary, read-only" : "primary")
@@ -275,6 +284,9 @@ final class PairNode implements NodeRole {
     }
     if (keys != null) {
       info.putAll(keys.describe());
+    }
+    if (ingest != null) {
+      info.putAll(ingest.describe());
     }
     return info;
   }

@@ -412,7 +412,9 @@ public final class EnforcerService {
     ZoneTable.ZoneRow row = services.store().read(tx -> ZoneTable.require(tx, name));
     PublishedDigest published = PublishedDigest.parse(row.publishedDigest());
     SignedZones.Version current = services.signedZones().published(name, row.publishedDigest());
-    if (published == null || published.journalSerial() == null || current == null
+    // a version adopted from the last master whose file this node lacks is written whole, as it was published
+    boolean restoring = services.signedZones().fileBehind(name);
+    if (published == null || published.journalSerial() == null && !restoring || current == null
         || org.twinsign.appliance.dnssec.SerialPolicy.greaterThan(file.serial(), current.serial())) {
       PolicySigner.deleteQuietly(file.path()); // a whole file was published since, or the version is not this process's
       return null;
@@ -645,7 +647,9 @@ public final class EnforcerService {
     boolean inputChanged = !(held != null ? held.identity() : services.fileDigests().of(zone.input()))
         .equals(zone.inputDigest());
     PublishedDigest publishedNow = PublishedDigest.parse(zone.publishedDigest());
-    boolean outputChanged = publishedNow != null && Files.isRegularFile(zone.output())
+    // a version taken over from the last master: this node's file is behind it and written from memory
+    boolean adopted = services.signedZones().fileBehind(zoneName);
+    boolean outputChanged = !adopted && publishedNow != null && Files.isRegularFile(zone.output())
         && !services.fileDigests().of(zone.output()).equals(publishedNow.file());
     if (!outputChanged && publishedNow != null && publishedNow.journalSerial() != null
         && services.signedZones().journaling() && services.signedZones().published(zoneName,
@@ -661,7 +665,7 @@ public final class EnforcerService {
     boolean publishes = outcome.keys().stream().anyMatch(k -> k.published(RecordType.DNSKEY));
     if (publishes && (outcome.zoneChanged() || cdsChanged || zone.signNeeded() || inputChanged || outputChanged
         || resignDue
-        || !Files.isRegularFile(zone.output()))) {
+        || !adopted && !Files.isRegularFile(zone.output()))) {
       List<KeyTable.StoredKey> signing = new ArrayList<>();
       for (KeyTable.StoredKey key : current) {
         if (!outcome.purge().contains(key.state())) {
@@ -670,7 +674,7 @@ public final class EnforcerService {
       }
       run.signing = signing;
       run.onlyInputChanged = inputChanged && !outcome.zoneChanged() && !cdsChanged && !zone.signNeeded()
-          && !outputChanged && !resignDue && Files.isRegularFile(zone.output());
+          && !outputChanged && !resignDue && (adopted || Files.isRegularFile(zone.output()));
       if (zone.signedAt() == null || zone.signedAt().isBefore(snapshot.policyImportedAt())) {
         run.writes.add(tx -> PolicyTable.extendHold(tx, policy.name(), now));
       }

@@ -33,6 +33,8 @@ public final class SignedZones {
 
   private final Map<String, Version> versions = new ConcurrentHashMap<>();
   private final Map<String, Journal> journals = new ConcurrentHashMap<>();
+  /** Zones whose version came from elsewhere (a standby's ingest) while this node's file is not the published one. */
+  private final java.util.Set<String> filesBehind = ConcurrentHashMap.newKeySet();
   private final List<Consumer<Version>> listeners = new CopyOnWriteArrayList<>();
   private volatile boolean journaling;
 
@@ -104,6 +106,9 @@ public final class SignedZones {
       }
     }
     Version version = new Version(zone, serial, digest, signed, journal, inputSerial);
+    if (diff == null) {
+      filesBehind.remove(zone); // a whole file was published
+    }
     versions.put(zone, version);
     for (Consumer<Version> listener : listeners) {
       try {
@@ -138,20 +143,53 @@ public final class SignedZones {
     versions.putIfAbsent(zone, new Version(zone, serial, digest, signed, journal, inputSerial));
   }
 
-  /** The zones whose current version was published by journal only: their signed files are behind. */
+  /**
+   * The last master's version of a zone, as this node ingested it while standby (IXFR from the
+   * master, signatures and all), taken as this term's own: the next signing starts from it and
+   * reuses its signatures. {@code diffs} (the signed diffs the ingest saw) become the journal, so
+   * secondaries go on by IXFR across the failover; {@code fileBehind}: this node's signed file is
+   * not the published version, and is written from memory. No listener is told (nothing new).
+   */
+  void adopted(String zone, long serial, String digest, Zone signed, List<ZoneDiff> diffs, Path journalFile,
+      Long inputSerial, boolean fileBehind) {
+    Journal journal = new Journal();
+    diffs.forEach(journal::append);
+    if (journaling) {
+      try {
+        JournalFile.rewrite(journalFile, journal.diffs());
+      } catch (IOException e) {
+        LOG.warn("zone {}: the journal {} could not be written ({}): IXFR history is lost at the next restart", zone,
+            journalFile, e.getMessage());
+      }
+    }
+    journals.put(zone, journal);
+    versions.put(zone, new Version(zone, serial, digest, signed, journal, inputSerial));
+    if (fileBehind) {
+      filesBehind.add(zone);
+    }
+  }
+
+  /** The zones whose signed files are behind: published by journal only since, or adopted from the last master. */
   public List<Version> behindTheirFiles() {
-    return versions.values().stream().filter(v -> PublishedDigest.parse(v.digest()).journalSerial() != null)
-        .toList();
+    return versions.values().stream().filter(v -> PublishedDigest.parse(v.digest()).journalSerial() != null
+        || filesBehind.contains(v.name())).toList();
+  }
+
+  /** Whether the zone's version was adopted while this node's signed file is not it (see {@link #adopted}). */
+  boolean fileBehind(String zone) {
+    return filesBehind.contains(zone);
   }
 
   /** The version's signed file was written: the store records it by the file's digest alone now. */
   void flushed(String zone, String digest, String fileDigest) {
+    filesBehind.remove(zone);
     versions.computeIfPresent(zone, (z, v) -> v.digest().equals(digest)
         ? new Version(v.name(), v.serial(), fileDigest, v.zone(), v.journal(), v.inputSerial()) : v);
   }
 
   /** Forgets the zone's version: its published file is what counts (passed through, deleted, unknown commit). */
   void forget(String zone) {
+    filesBehind.remove(zone);
     versions.remove(zone);
     journals.remove(zone);
   }

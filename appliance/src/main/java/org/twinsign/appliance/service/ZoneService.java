@@ -120,6 +120,58 @@ public final class ZoneService {
    *
    * @return what was loaded or why not, one line per zone
    */
+  /** The serial the store records as published: the journal's when changes were published by journal since the file. */
+  public static Long publishedSerial(Long signedSerial, String publishedDigest) {
+    PublishedDigest published = PublishedDigest.parse(publishedDigest);
+    return published != null && published.journalSerial() != null ? published.journalSerial() : signedSerial;
+  }
+
+  /** A signed zone a standby ingested from its master: the version, and the signed diffs that led to it. */
+  public record Ingested(long serial, org.twinsign.appliance.zone.Zone zone,
+      List<org.twinsign.appliance.zone.ZoneDiff> diffs) {}
+
+  /**
+   * At the start of a term after a promotion: takes the last master's versions this node ingested
+   * as its own, for the zones where the store records that very serial as published, so that the
+   * first signing continues from the master's signatures (no full re-sign, no serial going back).
+   * Zones without a matching copy are read from their published files ({@link #loadPublished}).
+   */
+  public List<String> adopt(java.util.Map<String, Ingested> ingested) {
+    List<String> lines = new ArrayList<>();
+    if (ingested.isEmpty()) {
+      return lines;
+    }
+    int adopted = 0;
+    for (ZoneTable.ZoneRow row : list()) {
+      Ingested copy = ingested.get(row.name());
+      if (copy == null || row.publishedDigest() == null || services.signedZones().current(row.name()) != null) {
+        continue;
+      }
+      PublishedDigest published = PublishedDigest.parse(row.publishedDigest());
+      Long expected = published.journalSerial() != null ? published.journalSerial() : row.signedSerial();
+      if (expected == null || expected != copy.serial()) {
+        lines.add("zone " + row.name() + ": the copy ingested from the last master has serial " + copy.serial()
+            + ", the store records " + expected + " as published: the published file is read instead");
+        continue;
+      }
+      boolean fileBehind = !Files.isRegularFile(row.output())
+          || !services.fileDigests().of(row.output()).equals(published.file());
+      services.signedZones().adopted(row.name(), copy.serial(), row.publishedDigest(), copy.zone(), copy.diffs(),
+          org.twinsign.appliance.zone.JournalFile.of(row.output()), ZoneInputs.Input.serialOf(row.inputDigest()),
+          fileBehind);
+      adopted++;
+      lines.add("zone " + row.name() + ": serial " + copy.serial() + " taken over from the last master's output"
+          + " (ingested while standby" + (copy.diffs().isEmpty() ? "" : ", " + copy.diffs().size()
+              + " diff(s) for IXFR") + ")" + (fileBehind ? "; " + row.output() + " is written from it" : ""));
+    }
+    if (lines.size() > 20) {
+      List<String> some = new ArrayList<>(lines.subList(0, 5));
+      some.add(adopted + " zone(s) taken over from the last master's output in all");
+      return some;
+    }
+    return lines;
+  }
+
   public List<String> loadPublished() {
     List<String> lines = new ArrayList<>();
     for (ZoneTable.ZoneRow row : list()) {

@@ -199,6 +199,16 @@ public final class ZoneTable {
         row -> new Due(row.getString("zone"), StoreTransaction.instant(row, "due_at"), row.getString("reason")));
   }
 
+  /** A zone's published version as the store records it, with the epoch of the row's last writer. */
+  public record Published(String name, Long signedSerial, String publishedDigest, long epoch) {}
+
+  /** Every zone with a published version (a standby follows these to ingest the master's output). */
+  public static List<Published> published(StoreTransaction tx) {
+    return tx.query("SELECT name, signed_serial, published_digest, epoch FROM zone WHERE published_digest IS NOT NULL"
+        + " ORDER BY name", r -> new Published(r.getString(1), r.getObject(2) == null ? null : r.getLong(2),
+            r.getString(3), r.getLong(4)));
+  }
+
   private static ZoneRow row(java.sql.ResultSet row) throws java.sql.SQLException {
     Long serial = row.getObject("signed_serial") == null ? null : row.getLong("signed_serial");
     return new ZoneRow(row.getString("name"), row.getString("policy"), Path.of(row.getString("input_path")),

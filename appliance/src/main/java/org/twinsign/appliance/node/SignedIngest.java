@@ -1,0 +1,204 @@
+package org.twinsign.appliance.node;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.twinsign.appliance.dns.SecondaryZone;
+import org.twinsign.appliance.dns.TransferLog;
+import org.twinsign.appliance.dnssec.SerialPolicy;
+import org.twinsign.appliance.service.ZoneService;
+import org.twinsign.appliance.store.ZoneTable;
+import org.twinsign.replication.IngestedVersions;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.TSIG;
+
+/**
+ * The standby's copy of its master's signed output (the SURFnet design's "pick up where a failing
+ * master left off"): the replicated store says which serial of each zone the master published,
+ * and the standby takes that version from the master's DNS side by IXFR (AXFR the first time, or
+ * when the history does not fit; TSIG with {@code dns.transfer-key}), signatures and all, into
+ * memory. Each version's epoch and serial must only go forward ({@link IngestedVersions}). On
+ * promotion the new term takes these copies as its own ({@link #take}), so that it continues
+ * signing incrementally from the old master's signatures.
+ *
+ * <p>Lifecycle: {@link #start()}, {@link #close()}. One thread; it rests while this node is master.
+ */
+final class SignedIngest implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(SignedIngest.class);
+  static final Duration INTERVAL = Duration.ofSeconds(1);
+
+  private final String node;
+  private final String peer;
+  private final AdminCommands commands;
+  private final ClusterView view;
+  private final TSIG key;
+  private final TransferLog log;
+  private final Map<String, SecondaryZone> copies = new ConcurrentHashMap<>();
+  private final IngestedVersions versions = new IngestedVersions(SerialPolicy::greaterThan);
+  private final Map<String, String> problems = new ConcurrentHashMap<>();
+  private final Thread thread;
+  private volatile boolean running = true;
+  private volatile InetSocketAddress source;
+
+  SignedIngest(String node, String peer, AdminCommands commands, ClusterView view, TSIG key, TransferLog log) {
+    this.node = node;
+    this.peer = peer;
+    this.commands = commands;
+    this.view = view;
+    this.key = key;
+    this.log = log;
+    this.thread = new Thread(this::run, "signed-ingest-" + node);
+    this.thread.setDaemon(true);
+  }
+
+  SignedIngest start() {
+    thread.start();
+    return this;
+  }
+
+  private void run() {
+    while (running) {
+      try {
+        if (!"master".equals(view.role())) {
+          pass(); // as master it rests: its term took the copies (take)
+        }
+      } catch (RuntimeException e) {
+        String why = String.valueOf(e.getMessage());
+        if (!why.equals(problems.put("", why))) {
+          LOG.warn("ingest on node {}: {}", node, why);
+        }
+      }
+      try {
+        Thread.sleep(INTERVAL.toMillis());
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  /** One look: each zone whose published serial differs from the copy held is transferred from the master. */
+  void pass() {
+    List<ZoneTable.Published> published = commands.services(false).store().read(ZoneTable::published);
+    InetSocketAddress master = masterDns();
+    if (master == null) {
+      return;
+    }
+    if (!master.equals(source)) {
+      copies.clear(); // another source: its history is not the copies'
+      source = master;
+    }
+    problems.remove("");
+    Set<String> names = new HashSet<>();
+    for (ZoneTable.Published zone : published) {
+      names.add(zone.name());
+      Long serial = ZoneService.publishedSerial(zone.signedSerial(), zone.publishedDigest());
+      if (!running || "master".equals(view.role())) {
+        return;
+      }
+      SecondaryZone copy = copies.computeIfAbsent(zone.name(), z -> SecondaryZone.ofSigned(
+          ZoneService.origin(z), List.of(master), key, log));
+      if (serial == null || copy.serial() == serial) {
+        continue;
+      }
+      SecondaryZone.Outcome outcome = copy.refresh(Instant.now());
+      if (!outcome.changed()) {
+        if (copy.serial() != serial) {
+          note(zone.name(), outcome.message());
+        }
+        continue;
+      }
+      try {
+        versions.accept(zone.name(), zone.epoch(), copy.serial(), Instant.now());
+        problems.remove(zone.name());
+      } catch (IllegalStateException refused) {
+        copies.remove(zone.name()); // never promoted from: taken again whole
+        note(zone.name(), refused.getMessage());
+      }
+    }
+    copies.keySet().retainAll(names);
+    versions.retain(names);
+    problems.keySet().removeIf(z -> !z.isEmpty() && !names.contains(z));
+  }
+
+  private void note(String zone, String why) {
+    if (!why.equals(problems.put(zone, why))) {
+      LOG.warn("ingest on node {}: zone {}: {}", node, zone, why);
+    }
+  }
+
+  /** The master's DNS address, from its member znode; null while no node is master. */
+  private InetSocketAddress masterDns() {
+    try {
+      for (Map<String, String> m : view.members()) {
+        if ("master".equals(m.get("role")) && peer.equals(m.get("node")) && m.get("dns") != null) {
+          String[] at = m.get("dns").split(":");
+          return new InetSocketAddress(at[0], Integer.parseInt(at[1]));
+        }
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException("ZooKeeper could not be read: " + e.getMessage(), e);
+    }
+    return null;
+  }
+
+  /**
+   * For a new term of this node: the copies whose versions were ingested, handed over (this node
+   * holds none afterwards; as standby again it starts over from the next master's output).
+   */
+  Map<String, ZoneService.Ingested> take() {
+    Map<String, ZoneService.Ingested> taken = new LinkedHashMap<>();
+    Map<String, IngestedVersions.Version> ingested = versions.all();
+    copies.forEach((zone, copy) -> {
+      IngestedVersions.Version v = ingested.get(zone);
+      if (v != null && copy.zone() != null && copy.serial() == v.serial()) {
+        taken.put(zone, new ZoneService.Ingested(copy.serial(), copy.zone(), copy.journal().diffs()));
+      }
+    });
+    copies.clear();
+    versions.retain(Set.of());
+    source = null;
+    return taken;
+  }
+
+  /** For {@code zone status}: the version of {@code zone} held, or null. */
+  String describe(String zone) {
+    IngestedVersions.Version v = versions.of(zone).orElse(null);
+    String problem = problems.get(zone);
+    if (v == null && problem == null) {
+      return null;
+    }
+    return (v == null ? "nothing yet" : "serial " + v.serial() + " (epoch " + v.epoch() + ") at " + v.at())
+        + (problem == null ? "" : "; " + problem);
+  }
+
+  /** For {@code cluster list}: how many zones are held and how many lag or were refused. */
+  Map<String, String> describe() {
+    Map<String, String> info = new LinkedHashMap<>();
+    if (!"master".equals(view.role())) {
+      long behind = problems.keySet().stream().filter(z -> !z.isEmpty()).count();
+      info.put("ingest", versions.all().size() + " zone(s) held" + (behind == 0 ? "" : ", " + behind + " behind ("
+          + problems.entrySet().stream().filter(e -> !e.getKey().isEmpty()).findFirst().map(e -> e.getKey() + ": "
+              + e.getValue()).orElse("") + ")") + (problems.containsKey("") ? "; " + problems.get("") : ""));
+    }
+    return info;
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    thread.interrupt();
+    try {
+      thread.join(5000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
