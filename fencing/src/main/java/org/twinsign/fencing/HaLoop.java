@@ -47,6 +47,7 @@ public final class HaLoop implements Closeable {
   private volatile long tickedAt = System.nanoTime();
   private final Map<String, Long> logged = new LinkedHashMap<>(); // state -> when it was last logged (nanos)
   private long followRetryAt;
+  private volatile String replicationProblem = ""; // as standby: published, so that the master sees it
   private long decideAfter; // a refusal is not reconsidered at once: the latch may come straight back
 
   /** How long a candidate that refused waits before it decides again. */
@@ -159,7 +160,10 @@ public final class HaLoop implements Closeable {
     // the conditional write below fail instead of being overwritten
     Eligibility.Mark mark = eligibility.read();
     Optional<Boolean> inSync = standby.isEmpty() ? Optional.of(false) : role.standbyInSync(standby);
-    Optional<String> lacks = inSync.orElse(false) ? role.standbyLacks(standby) : Optional.empty();
+    // the standby's own word on its replication: a stopped applier still acknowledges what it receives
+    String broken = running.getOrDefault(standby, Map.of()).getOrDefault("replication-problem", "");
+    Optional<String> lacks = !inSync.orElse(false) ? Optional.empty()
+        : !broken.isEmpty() ? Optional.of("reports its replication broken: " + broken) : role.standbyLacks(standby);
     if (lacks.isPresent()) {
       inSync = Optional.of(false);
     }
@@ -266,6 +270,9 @@ public final class HaLoop implements Closeable {
       return;
     }
     Promotion.Data data = role.data();
+    if (data != Promotion.Data.REPLICA) {
+      replicationProblem = "";
+    }
     if (data == Promotion.Data.PRIMARY && System.nanoTime() - followRetryAt >= 0) {
       try {
         // where the master's history forked from this node's, if this node was master before
@@ -280,6 +287,7 @@ public final class HaLoop implements Closeable {
     }
     if (data == Promotion.Data.REPLICA) {
       Optional<String> problem = role.replicationProblem();
+      replicationProblem = problem.orElse("");
       note("standby of node " + last.node() + problem.map(p -> ", replication broken: " + p).orElse(""));
     } else if (data == Promotion.Data.UNREACHABLE) {
       note("standby, database unreachable");
@@ -289,6 +297,9 @@ public final class HaLoop implements Closeable {
   private void publish() {
     Map<String, String> info = new LinkedHashMap<>(role.describe());
     info.put("state", state);
+    if (!leadership.isMaster() && !replicationProblem.isEmpty()) {
+      info.put("replication-problem", replicationProblem);
+    }
     info.put("role", leadership.isMaster() ? "master" : "standby");
     Lease lease = leadership.lease();
     info.put("epoch", lease != null && lease.valid() ? Long.toString(lease.epoch().getAsLong()) : "");

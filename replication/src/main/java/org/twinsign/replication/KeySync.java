@@ -109,6 +109,17 @@ public final class KeySync<K extends WrappedKey> implements Closeable {
     }
   }
 
+  /**
+   * One whole pass now, on the caller's thread, for a node that is not running its loop ({@code node
+   * rebuild}): every wrapped key the store holds is unwrapped into the HSM unless it is there.
+   * Returns what was done; refused keys are in the status, as the loop would report them.
+   */
+  public Status syncOnce() throws Exception {
+    installed = null;
+    pass();
+    return status;
+  }
+
   /** One pass: the HSM's keys (once), the store's new wrapped keys and the refused ones again, then purges. */
   void pass() throws Exception {
     if (!active.getAsBoolean()) {
@@ -154,7 +165,8 @@ public final class KeySync<K extends WrappedKey> implements Closeable {
         vault.install(key);
         installed.add(key.id());
         it.remove();
-        LOG.info("key sync on node {}: key {} (epoch {}) is in this node's HSM", name, key.id(), key.epoch());
+        LOG.info("key sync on node {}: key {} (epoch {}) unwrapped into this node's HSM", name, key.id(),
+            key.epoch());
       } catch (InterruptedException e) {
         throw e;
       } catch (Exception e) {

@@ -13,6 +13,9 @@ public interface ClusterOperations {
   /** One row per node: name, role, state, epoch, eligibility, database, lag, last contact. */
   List<Map<String, String>> members() throws Exception;
 
+  /** This node as it describes itself in its member znode, every field, with its eligibility. */
+  Map<String, String> self() throws Exception;
+
   /** The cluster-wide facts: current epoch and its node, eligible standby, failover switch. */
   Map<String, String> summary() throws Exception;
 

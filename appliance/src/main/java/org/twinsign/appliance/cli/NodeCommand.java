@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 
 /** {@code twinsign node ...}: the node daemon of a pair. */
 @Command(name = "node", description = "The node daemon of a signer pair.", subcommands = {NodeCommand.Run.class,
-    NodeCommand.Rebuild.class})
+    NodeCommand.Rebuild.class, NodeCommand.Status.class})
 final class NodeCommand extends CommandGroup {
 
   /** A checked failure as one the error reporter prints with its message. */
@@ -49,12 +49,19 @@ final class NodeCommand extends CommandGroup {
     }
   }
 
-  @Command(name = "rebuild", description = {"Replace this node's database with a clone of the master's.",
-      "It becomes a replica again: for a node refused because its database has transactions the master",
-      "lacks. Run it with the node stopped; then start the node again. An interrupted rebuild is run again."})
+  @Command(name = "rebuild", description = {"Rebuild this node as a standby from the master.",
+      "Its database becomes a clone of the master's, replicating it (for a node refused because its database",
+      "has transactions the master lacks, or a new node); with keysync=wrap its HSM gets every key the store",
+      "knows from the wrapped copies (keys the store does not know are removed; --empty-token: all, first).",
+      "Run it with the node stopped; then start the node: it takes the master's signed zones and becomes",
+      "eligible. An interrupted rebuild is run again: it goes on where it stopped."})
   static final class Rebuild implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Option(names = "--empty-token", description = "Remove every key pair from this node's HSMs first"
+        + " (the KEK stays), for a token whose content is not trusted.")
+    boolean emptyToken;
 
     @Override
     public void run() {
@@ -63,12 +70,29 @@ final class NodeCommand extends CommandGroup {
         throw new IllegalStateException("'node rebuild' runs with the node stopped, not through it");
       }
       try {
-        spec.commandLine().getOut().println(NodeDaemon.rebuild(root.config()));
+        spec.commandLine().getOut().println(NodeDaemon.rebuild(root.config(), emptyToken));
       } catch (Exception e) {
         throw unchecked(e);
       } finally {
         spec.commandLine().getOut().flush();
       }
+    }
+  }
+
+  @Command(name = "status", description = {"This node as the pair sees it: role, database, replication and keys.",
+      "GTID positions, lag, semi-sync, keys pending sync, the KEK's check value, the master's output ingested."})
+  static final class Status extends ClusterCommand.OnCluster {
+    @CommandLine.Option(names = "--json", description = "As JSON.")
+    boolean json;
+
+    @Override
+    void run(ClusterOperations cluster, java.io.PrintWriter out) throws Exception {
+      java.util.Map<String, String> self = cluster.self();
+      if (json) {
+        JsonOutput.print(out, self);
+        return;
+      }
+      self.forEach((k, v) -> out.printf("%-14s %s%n", k + ":", v));
     }
   }
 }

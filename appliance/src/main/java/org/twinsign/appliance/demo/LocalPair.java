@@ -308,6 +308,26 @@ public final class LocalPair implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs {@code twinsign --config NODE.conf ARGS} as a process of its own with the node's HSM
+   * environment, as an operator on the node's machine (for commands that use the node's HSM with
+   * the daemon stopped, such as {@code node rebuild}); its exit code and output.
+   */
+  public Answer cliProcess(String node, Duration limit, String... args) {
+    List<String> command = new ArrayList<>(List.of(HostTool.currentJava().toString(), "--add-exports",
+        "jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+        TwinsignCommand.class.getName(), "--config", configs.get(node).toString()));
+    command.addAll(List.of(args));
+    Path log = dir.resolve("cli-" + node + "-" + System.nanoTime() + ".log");
+    int exit = LocalProcess.run("twinsign " + String.join(" ", args), command, tokens.get(node).environment(), dir, log,
+        "", limit);
+    try {
+      return new Answer(exit, Files.readString(log), "");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** Cuts {@code node} off from every ZooKeeper server (a black hole), leaving its database and clients alone. */
   public void partitionFromZooKeeper(String node) {
     zooKeeperLinks.get(node).forEach(TcpProxy::blackhole);

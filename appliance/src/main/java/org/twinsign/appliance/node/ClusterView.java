@@ -74,6 +74,20 @@ final class ClusterView implements ClusterOperations {
   }
 
   @Override
+  public Map<String, String> self() throws Exception {
+    Map<String, String> row = new LinkedHashMap<>();
+    row.put("node", node);
+    row.put("role", role());
+    Map<String, String> info = members.list().get(node);
+    if (info != null) {
+      info.forEach(row::putIfAbsent);
+    }
+    Eligibility.Mark mark = eligibility.read();
+    row.put("eligible", leadership.isMaster() ? "-" : mark.eligible(node) ? "yes" : "no (" + mark.reason() + ")");
+    return row;
+  }
+
+  @Override
   public Map<String, String> summary() throws Exception {
     Map<String, String> s = new LinkedHashMap<>();
     EpochRecord epoch = leadership.currentEpoch();

@@ -98,7 +98,17 @@ public final class NodeDaemon implements AutoCloseable {
     commands.useKeys(keys);
     node.useKeys(keys);
     PairKeys gate = keys;
-    duties.onTerm(services -> services.gateKeysWith(gate));
+    duties.onTerm(services -> {
+      services.gateKeysWith(gate);
+      if (pair.keySync() == PairConfig.KeySync.WRAP) {
+        try {
+          // keys the last master wrapped that this node had not taken yet: before the first signing
+          services.keySync().completeOwn(pair.nodeName()).forEach(line -> LOG.warn("{}", line));
+        } catch (Exception e) {
+          LOG.warn("key sync at the start of the term: {}", e.getMessage());
+        }
+      }
+    });
     admin = AdminServer.start(pair.adminHost(), pair.adminPort(), token, commands);
     dns = NodeDns.start(config.source().toString(), pair.dns(), duties);
     commands.useDns(dns);
@@ -128,12 +138,25 @@ public final class NodeDaemon implements AutoCloseable {
    * {@code twinsign node rebuild}: clones the master's database into this node's (which must not
    * be running) and makes it a replica; for a node refused because of errant transactions.
    */
-  public static String rebuild(TwinsignConfig config) throws Exception {
+  public static String rebuild(TwinsignConfig config, boolean emptyToken) throws Exception {
     if (config.pair() == null) {
       throw new ConfigException(config.source() + ": 'node rebuild' is for node.mode=pair");
     }
     try (NodeLock lock = NodeLock.take(config)) { // the node must not run (or start) meanwhile
-      return new PairNode(config, new MasterDuties(config)).rebuild();
+      StringBuilder done = new StringBuilder(new PairNode(config, new MasterDuties(config)).rebuild());
+      if (config.pair().keySync() == PairConfig.KeySync.WRAP) {
+        // the keys from the clone's wrapped copies; the signed zones come by AXFR when the node runs again
+        org.twinsign.fencing.EpochLease none = new org.twinsign.fencing.EpochLease(1);
+        none.revoke("node rebuild writes nothing to the store");
+        try (org.twinsign.appliance.service.Services services = org.twinsign.appliance.service.Services.open(config,
+            none)) {
+          for (String line : services.keySync().rebuild(config.pair().nodeName(), emptyToken)) {
+            done.append('\n').append(line);
+          }
+        }
+      }
+      return done.append("\nstart the node again ('twinsign node run'): it takes the master's signed zones and"
+          + " is eligible once it acknowledges commits and holds every published key").toString();
     }
   }
 

@@ -59,6 +59,7 @@ final class PairKeys implements PublicationGate, KekOperations, AutoCloseable {
   private volatile String peerProblem;
   private volatile String lastLogged;
   private volatile boolean standbyEligible;
+  private final Set<Long> degradedWarned = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private volatile long eligibleReadAt;
 
   PairKeys(TwinsignConfig config, MasterDuties duties, AdminCommands commands, ClusterView view,
@@ -159,7 +160,13 @@ final class PairKeys implements PublicationGate, KekOperations, AutoCloseable {
 
   private void checkOnce(Services services) {
     if (pair.keySync() == PairConfig.KeySync.WRAP) {
-      services.keySync().wrapPending(BATCH).forEach(this::note);
+      for (String line : services.keySync().wrapPending(BATCH)) {
+        if (line.startsWith("key sync: ")) {
+          LOG.info("{}", line);
+        } else {
+          note(line); // a problem: once, until it changes
+        }
+      }
     }
     List<KeyTable.HsmKeyRow> keys = services.keySync().notOn(pair.peerName(),
         pair.keySync() == PairConfig.KeySync.WRAP, BATCH);
@@ -217,7 +224,15 @@ final class PairKeys implements PublicationGate, KekOperations, AutoCloseable {
   public String waitsFor(KeyTable.HsmKeyRow key) {
     // the standby is the peer on the master, this node on the standby (its 'rollover list')
     String standby = "master".equals(view.role()) ? pair.peerName() : pair.nodeName();
-    if (!tokens.contains(key.repository()) || key.heldBy().contains(standby) || degraded(standby)) {
+    if (!tokens.contains(key.repository()) || key.heldBy().contains(standby)) {
+      return null;
+    }
+    if (degraded(standby)) {
+      if (degradedWarned.add(key.id()) && "master".equals(view.role())) {
+        LOG.warn("key {} may be published without node {}'s HSM holding it: the pair runs degraded (node {} is not"
+            + " eligible); it becomes eligible again only once it holds every published key", key.locator(),
+            standby, standby);
+      }
       return null;
     }
     String why = problems.getOrDefault(key.repository() + "/" + key.locator(), peerProblem);

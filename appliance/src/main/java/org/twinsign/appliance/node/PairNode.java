@@ -195,7 +195,7 @@ final class PairNode implements NodeRole {
               admin),
           new ReplicationSource(pair.peerDbHost(), pair.peerDbPort(), pair.replicationUser(), replication), schema);
       return "node " + pair.nodeName() + ": " + local.name() + " is a clone of " + peer.name() + " and replicates it"
-          + " from GTID " + at + "; start the node again ('twinsign node run')";
+          + " from GTID " + at;
     } finally {
       try (var files = java.nio.file.Files.list(work)) {
         for (java.nio.file.Path p : files.toList()) {
@@ -276,6 +276,14 @@ final class PairNode implements NodeRole {
               + (s.replica().healthy() ? "" : " (not running: " + firstNonEmpty(s.replica().lastIoError(),
                   s.replica().lastSqlError()) + ")"));
       info.put("gtid", s.current().toString());
+      if (s.replica() == null) {
+        info.put("semi-sync", s.semiSyncPrimaryActive() ? "on, " + s.semiSyncReplicas() + " replica(s) acknowledging"
+            : s.semiSyncPrimaryEnabled() ? "fallen back to asynchronous (" + s.semiSyncFallbacks() + " time(s)):"
+                + " commits are not acknowledged" : "off");
+      } else {
+        info.put("received", s.replica().received().toString());
+        info.put("applied", s.replica().applied().toString());
+      }
       if (s.replica() != null && s.replica().secondsBehind() != null) {
         info.put("lag", s.replica().secondsBehind() + " s");
       }

@@ -175,7 +175,13 @@ final class SignedIngest implements AutoCloseable {
     if (v == null && problem == null) {
       return null;
     }
-    return (v == null ? "nothing yet" : "serial " + v.serial() + " (epoch " + v.epoch() + ") at " + v.at())
+    SecondaryZone copy = copies.get(zone);
+    String digest = "";
+    if (v != null && copy != null && copy.zone() != null) {
+      // as the master's signed file would be written from it: the two can be compared
+      digest = ", zone file SHA-256 " + org.twinsign.appliance.zone.ZoneFileWriter.digest(copy.zone());
+    }
+    return (v == null ? "nothing yet" : "serial " + v.serial() + " (epoch " + v.epoch() + ") at " + v.at() + digest)
         + (problem == null ? "" : "; " + problem);
   }
 

@@ -515,10 +515,10 @@ public final class EnforcerService {
    */
   private void checkKeysPresent(ZoneRun run, String zoneName, List<KeyTable.StoredKey> stored, List<String> lines) {
     java.util.Map<String, List<KeyTable.StoredKey>> byRepository = new java.util.TreeMap<>();
+    // hidden keys too: a pair's new master may lack a key the last one made and never wrapped;
+    // declared lost while hidden, it is replaced before it is ever published
     for (KeyTable.StoredKey key : stored) {
-      if (!key.state().allHidden()) {
-        byRepository.computeIfAbsent(key.state().repository(), r -> new ArrayList<>()).add(key);
-      }
+      byRepository.computeIfAbsent(key.state().repository(), r -> new ArrayList<>()).add(key);
     }
     for (java.util.Map.Entry<String, List<KeyTable.StoredKey>> entry : byRepository.entrySet()) {
       List<KeyTable.StoredKey> missing = new ArrayList<>();

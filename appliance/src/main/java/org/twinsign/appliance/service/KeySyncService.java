@@ -42,25 +42,27 @@ public final class KeySyncService {
     List<String> tokens = services.repositories().tokens();
     List<KeyTable.HsmKeyRow> pending = services.store().read(tx -> WrappedKeyTable.notWrapped(tx, tokens, limit));
     List<String> lines = new ArrayList<>();
-    int wrapped = 0;
+    record Made(KeyTable.HsmKeyRow key, String label, KeyWrap.Wrapped blob) {}
+    List<Made> made = new ArrayList<>();
     for (KeyTable.HsmKeyRow key : pending) {
       try {
         HsmToken token = services.repositories().token(key.repository()).orElseThrow();
         HsmKey held = token.require(new KeyLocator(key.locator()));
-        KeyWrap.Wrapped blob = KeyWrap.wrap(token, held);
-        services.store().write(services.lease(), tx -> {
-          WrappedKeyTable.insert(tx, key.id(), blob.kek(), held.label(), blob.blob(), Store.now(tx));
-          return null;
-        });
-        wrapped++;
+        made.add(new Made(key, held.label(), KeyWrap.wrap(token, held)));
       } catch (HsmException e) {
         lines.add("key " + key.locator() + " of repository " + key.repository() + " not wrapped for the standby: "
             + e.getMessage());
         break; // the next keys meet the same problem (no KEK, token away): the next round tries again
       }
     }
-    if (wrapped > 0) {
-      lines.add(0, "key sync: " + wrapped + " key(s) wrapped for the standby's HSM");
+    if (!made.isEmpty()) {
+      // one commit for the batch: each commit waits for the standby's acknowledgement
+      services.store().write(services.lease(), tx -> {
+        java.time.Instant now = Store.now(tx);
+        made.forEach(m -> WrappedKeyTable.insert(tx, m.key().id(), m.blob().kek(), m.label(), m.blob().blob(), now));
+        return null;
+      });
+      lines.add(0, "key sync: " + made.size() + " key(s) wrapped for the standby's HSM");
     }
     return lines;
   }
@@ -177,6 +179,66 @@ public final class KeySyncService {
             .delete(new KeyLocator(id.substring(slash + 1)));
       }
     };
+  }
+
+  /**
+   * {@code node rebuild}'s key step, with the node stopped: this node's HSMs end up holding exactly
+   * the keys the store knows, each unwrapped from its wrapped copy. A key the store does not know,
+   * or knows with another public key, is destroyed ({@code empty}: every key pair is, first); the
+   * others are checked and kept, so that a rebuild run again after an interruption goes on where it
+   * stopped. The KEK stays.
+   */
+  public List<String> rebuild(String node, boolean empty) throws Exception {
+    List<String> lines = new ArrayList<>();
+    Map<String, byte[]> known = new java.util.HashMap<>();
+    services.store().read(tx -> {
+      for (String name : services.repositories().tokens()) {
+        KeyTable.hsmKeys(tx, name).forEach(k -> known.put(name + "/" + k.locator(), k.publicKey()));
+      }
+      return null;
+    });
+    for (String name : services.repositories().tokens()) {
+      HsmToken token = services.repositories().token(name).orElseThrow();
+      org.twinsign.appliance.hsm.KeyEncryptionKey.require(token);
+      int removed = 0;
+      int kept = 0;
+      for (HsmKey key : token.list()) {
+        byte[] stored = known.get(name + "/" + key.locator().hex());
+        if (empty || stored == null || !java.util.Arrays.equals(stored, key.publicKey())) {
+          token.delete(key.locator());
+          removed++;
+        } else {
+          kept++;
+        }
+      }
+      lines.add("repository " + name + ": " + removed + " key(s) removed from token '" + token.tokenLabel() + "'"
+          + (empty ? " (emptied)" : " (not the store's)") + ", " + kept + " kept (the store's, public keys matching)");
+    }
+    org.twinsign.replication.KeySync<WrappedKeyTable.Row> sync = new org.twinsign.replication.KeySync<>(node,
+        wrappedKeys(), vault(), java.time.Duration.ofSeconds(1), java.time.Clock.systemUTC(), () -> true);
+    org.twinsign.replication.KeySync.Status status = sync.syncOnce();
+    lines.add("key sync: " + status.installed() + " key(s) in this node's HSMs" + (status.refused().isEmpty() ? ""
+        : "; " + status.refused().size() + " refused: " + status.refused()));
+    if (!status.refused().isEmpty()) {
+      throw new IllegalStateException(String.join("\n", lines) + "\nthe refused keys must be mended (see above);"
+          + " run 'node rebuild' again");
+    }
+    return lines;
+  }
+
+  /**
+   * A new master, before its first signing: unwraps into its own HSMs the wrapped keys it lacks
+   * (the last master may have made keys this node had not taken yet). Returns what it did.
+   */
+  public List<String> completeOwn(String node) throws Exception {
+    if (services.repositories().tokens().isEmpty()) {
+      return List.of();
+    }
+    org.twinsign.replication.KeySync<WrappedKeyTable.Row> sync = new org.twinsign.replication.KeySync<>(node,
+        wrappedKeys(), vault(), java.time.Duration.ofSeconds(1), java.time.Clock.systemUTC(), () -> true);
+    org.twinsign.replication.KeySync.Status status = sync.syncOnce();
+    return status.refused().isEmpty() ? List.of() : List.of("key sync: " + status.refused().size() + " wrapped"
+        + " key(s) could not be unwrapped into this node's HSM: " + status.refused());
   }
 
   /** For status: keys without a wrapped copy and keys not known to be in {@code node}'s HSM. */

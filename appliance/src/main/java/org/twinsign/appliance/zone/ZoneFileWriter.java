@@ -85,6 +85,20 @@ public final class ZoneFileWriter {
     }
   }
 
+  /** The SHA-256 (hex) of the file {@link #write} would write for {@code zone}, without writing one. */
+  public static String digest(Zone zone) {
+    try {
+      java.security.MessageDigest sha256 = java.security.MessageDigest.getInstance("SHA-256");
+      BufferedWriter out = new BufferedWriter(new OutputStreamWriter(new java.security.DigestOutputStream(
+          java.io.OutputStream.nullOutputStream(), sha256), StandardCharsets.UTF_8), 1 << 16);
+      writeTo(zone, out);
+      out.flush();
+      return java.util.HexFormat.of().formatHex(sha256.digest());
+    } catch (IOException | java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   static void writeTo(Zone zone, Appendable out) throws IOException {
     for (Map.Entry<Name, Map<Integer, RRset>> node : zone.nodes()) {
       RRset soa = node.getValue().get(Type.SOA);

@@ -178,6 +178,28 @@ class KeyEnforcerTest {
     assertTrue(rollFor(specs, 100) >= 3, "the lost KSK's successor came in");
   }
 
+  @Test
+  void aKeyHeldBackByTheStandbyIsNotPublishedAndLooksAgainByItself() {
+    List<KeySpec> specs = specs(13, KeyRole.KSK, KeyRole.ZSK);
+    String why = "node beta's HSM holds it (key sync)";
+    KeyEnforcer.KeySupply held = (spec, now) -> {
+      KeyState key = new KeyState(nextId++, "loc" + nextId, spec.repository(), spec.role(), spec.algorithm(),
+          spec.bits(), nextTag++, now);
+      key.backedUp(true);
+      key.heldBack(why);
+      return Optional.of(key);
+    };
+    KeyEnforcer.Outcome first = KeyEnforcer.run(specs, TIMINGS, Duration.ofDays(7), List.of(), start, held);
+    assertTrue(first.keys().stream().noneMatch(k -> k.published(RecordType.DNSKEY)), "nothing published");
+    assertTrue(first.waiting().stream().anyMatch(w -> w.contains(why)), first.waiting().toString());
+    assertEquals(start.plus(KeyEnforcer.HELD_BACK_LOOK), first.nextRun(), "looks again later, not at once");
+    List<KeyState> keys = new ArrayList<>(first.keys());
+    keys.forEach(k -> k.heldBack(null)); // the standby's HSM holds them now
+    KeyEnforcer.Outcome second = KeyEnforcer.run(specs, TIMINGS, Duration.ofDays(7), keys, start.plusSeconds(5),
+        supply());
+    assertTrue(second.keys().stream().allMatch(k -> k.published(RecordType.DNSKEY)), "published once released");
+  }
+
   private KeyRole lose;
 
   /** Runs the enforcer against the parent and the cache model for {@code days}; returns how many keys it assigned. */

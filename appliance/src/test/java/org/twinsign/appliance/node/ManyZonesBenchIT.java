@@ -106,7 +106,8 @@ class ManyZonesBenchIT {
         && System.nanoTime() < end) {
       Thread.sleep(200);
     }
-    pair.nodeJavaOptions(List.of("-XX:+UseG1GC", "-Xmx512m"));
+    // the standby holds a copy of the master's signed zones (ingest)
+    pair.nodeJavaOptions(List.of("-XX:+UseG1GC", "-Xmx" + heap));
     pair.startNode("beta");
     ok("policy", "import", Path.of("src/test/resources/kasp/short.xml").toAbsolutePath().toString());
     Files.writeString(dir.resolve("addns.xml"), "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Adapter><DNS><Inbound>"

@@ -77,14 +77,52 @@ class NodeRebuildIT {
     assertTrue(refused.matches("(?s).*alpha\\s+standby.*not following node beta.*"), refused);
 
     pair.process("alpha").stop(Duration.ofSeconds(20));
-    LocalPair.Answer rebuilt = pair.cli("alpha", "node", "rebuild");
+    // on alpha's machine, with its HSM: the database cloned, the token emptied and filled from the wrapped keys
+    LocalPair.Answer rebuilt = pair.cliProcess("alpha", Duration.ofMinutes(3), "node", "rebuild", "--empty-token");
     assertEquals(0, rebuilt.exit(), rebuilt.out() + rebuilt.err());
     assertTrue(rebuilt.out().contains("replicates it from GTID"), rebuilt.out());
+    assertTrue(rebuilt.out().matches("(?s).*repository SoftHSM: \\d+ key\\(s\\) removed .*\\(emptied\\).*"), rebuilt.out());
+    assertTrue(rebuilt.out().matches("(?s).*key sync: [1-9]\\d* key\\(s\\) in this node's HSMs.*"), rebuilt.out());
+    // run again (as after an interruption): it goes on, keeping what is right
+    LocalPair.Answer again = pair.cliProcess("alpha", Duration.ofMinutes(3), "node", "rebuild");
+    assertEquals(0, again.exit(), again.out());
+    assertTrue(again.out().contains("0 key(s) removed"), again.out());
     pair.startNode("alpha");
     addZone("beta", "after.test");
     await("beta", "alpha an eligible standby again", l -> l.matches("(?s).*alpha\\s+standby\\s+\\S*\\s*yes.*"));
+    await("beta", "every key in alpha's HSM", l -> l.contains("keys (keysync=wrap): in sync"));
+    await("alpha", "alpha holds beta's output", l -> l.matches("(?s).*alpha: .*master's output: 2 zone\\(s\\) held.*"));
     LocalPair.Answer zones = pair.cli("alpha", "zone", "list");
     assertTrue(zones.out().contains("before.test") && zones.out().contains("after.test"), zones.out() + zones.err());
     assertTrue(zones.err().contains("answered by node alpha, standby"), zones.err());
+  }
+
+  @Test
+  void aStandbyWhoseReplicationBreaksIsNotEligibleAndSaysWhy() throws Exception {
+    pair.startNode("alpha");
+    await("alpha", "alpha master", l -> l.matches("(?s).*alpha\\s+master.*"));
+    pair.startNode("beta");
+    await("alpha", "beta eligible", l -> l.matches("(?s).*beta\\s+standby\\s+\\S*\\s*yes.*"));
+    assertEquals(0, pair.cli("alpha", "policy", "import", Path.of("src/test/resources/kasp/short.xml")
+        .toAbsolutePath().toString()).exit());
+
+    // the replica's receiver stopped: nothing arrives, nothing is acknowledged
+    pair.database("beta").execute("STOP SLAVE IO_THREAD");
+    addZone("alpha", "while-stopped.test");
+    String stopped = await("alpha", "beta not eligible", l -> l.matches("(?s).*beta\\s+standby\\s+\\S*\\s*no.*"));
+    assertTrue(stopped.contains("eligible standby: none"), stopped);
+    LocalPair.Answer status = pair.cli("beta", "node", "status");
+    assertTrue(status.out().contains("replication broken") || status.out().contains("not running"), status.out());
+    pair.database("beta").execute("START SLAVE IO_THREAD");
+    await("alpha", "beta eligible again", l -> l.matches("(?s).*beta\\s+standby\\s+\\S*\\s*yes.*"));
+
+    // an errant transaction on the standby: its applier stops at the master's next write
+    pair.database("beta").execute("CREATE DATABASE errant_on_standby");
+    addZone("alpha", "after-errant.test");
+    String broken = await("alpha", "beta not eligible, its replication broken", l -> l.contains(
+        "reports its replication broken") || l.matches("(?s).*beta\\s+standby\\s+\\S*\\s*no.*replication broken.*"));
+    assertTrue(broken.matches("(?s).*beta\\s+standby\\s+\\S*\\s*no.*"), broken);
+    LocalPair.Answer why = pair.cli("alpha", "cluster", "list");
+    assertTrue(why.out().contains("replication broken"), why.out());
   }
 }

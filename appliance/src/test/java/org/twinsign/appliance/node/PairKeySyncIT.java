@@ -173,7 +173,10 @@ class PairKeySyncIT {
     return sums;
   }
 
-  /** No password, token or PIN of the pair in the nodes' logs or on any process's command line. */
+  /**
+   * No password, token or PIN of the pair, and no private key in clear, in the nodes' logs, on any
+   * process's command line, or in either database.
+   */
   private void assertNoSecretAnywhere() throws Exception {
     List<String> secrets = new ArrayList<>();
     for (String file : List.of("db.password", "db-admin.password", "replication.password", "admin.token")) {
@@ -190,9 +193,36 @@ class PairKeySyncIT {
     }
     Process ps = new ProcessBuilder("ps", "-eo", "args").redirectErrorStream(true).start();
     seen.append(new String(ps.getInputStream().readAllBytes()));
+    // and the whole store, every column of every row, on both databases
+    for (String node : LocalPair.NODES) {
+      try (Connection c = pair.database(node).rootConnection(); Statement s = c.createStatement()) {
+        List<String> tables = new ArrayList<>();
+        try (ResultSet r = s.executeQuery("SHOW TABLES FROM twinsign")) {
+          while (r.next()) {
+            tables.add(r.getString(1));
+          }
+        }
+        for (String table : tables) {
+          try (ResultSet r = s.executeQuery("SELECT * FROM twinsign.`" + table + "`")) {
+            while (r.next()) {
+              for (int i = 1; i <= r.getMetaData().getColumnCount(); i++) {
+                byte[] value = r.getBytes(i);
+                if (value != null) {
+                  seen.append(new String(value, java.nio.charset.StandardCharsets.ISO_8859_1)).append('\n');
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    // an EC private key in clear would be PKCS#8: SEQUENCE, version 0, id-ecPublicKey
+    String pkcs8 = new String(HexFormat.of().parseHex("020100301306072a8648ce3d0201"),
+        java.nio.charset.StandardCharsets.ISO_8859_1);
+    assertFalse(seen.toString().contains(pkcs8), "no private key in clear in the logs, on a command line or in the store");
     for (String secret : secrets) {
       assertTrue(secret.length() >= 8);
-      assertFalse(seen.toString().contains(secret), "a secret appears in a log or on a command line");
+      assertFalse(seen.toString().contains(secret), "a secret appears in a log, on a command line or in the store");
     }
   }
 

@@ -76,6 +76,12 @@ class PairPromotionIT {
     long before = ingested();
     String status = ok("beta", "zone", "status", "--zone", "example.test");
     assertTrue(status.contains("IXFR"), "the change came by IXFR:\n" + status);
+    // beta's copy is the master's signed zone: the same zone file, byte for byte
+    await("alpha's file at the new serial", () -> serialOf(signed) == before);
+    String file = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(
+        Files.readAllBytes(signed)));
+    await("beta's copy equal to alpha's signed zone", () -> ok("beta", "zone", "status", "--zone", "example.test")
+        .contains("zone file SHA-256 " + file));
 
     // the master dies; its files are not on beta's machine
     pair.process("alpha").kill();

@@ -1,0 +1,266 @@
+package org.twinsign.appliance.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.twinsign.appliance.demo.LocalPair;
+
+/**
+ * The standby's readiness, measured (issue 12's figures): key sync time per key; the lag of the
+ * standby's database and of its copy of the signed zone under a steady stream of changes; the time
+ * the standby takes to ingest a large zone's new version after one change; the time from a
+ * promotion to the first new signed serial of that zone; a full rebuild of the standby with many
+ * zones. CI runs it small to keep the code honest; {@code bench/pair-sync.sh} runs it at 100k and
+ * 1M names ({@code -Dtwinsign.pair-bench.names}, {@code .zones}, {@code .keys}, {@code .heap},
+ * {@code .report}).
+ */
+class PairSyncBenchIT {
+  private static final Duration SESSION = Duration.ofSeconds(4);
+  private static final Pattern INGESTED = Pattern.compile("ingested:\\s+serial (\\d+)");
+  private static final Pattern TIME = Pattern.compile("^(\\S+Z) ");
+
+  @TempDir
+  Path dir;
+
+  private LocalPair pair;
+  private final List<String> report = new ArrayList<>();
+
+  @AfterEach
+  void stop() throws IOException {
+    if (pair != null) {
+      pair.close();
+    }
+    String file = System.getProperty("twinsign.pair-bench.report");
+    report.forEach(System.out::println);
+    if (file != null) {
+      Files.write(Path.of(file), report, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+  }
+
+  @Test
+  void theStandbyIsReadyToTakeOver() throws Exception {
+    int names = Integer.getInteger("twinsign.pair-bench.names", 2000);
+    int zones = Integer.getInteger("twinsign.pair-bench.zones", 5);
+    int keys = Integer.getInteger("twinsign.pair-bench.keys", 5);
+    String heap = System.getProperty("twinsign.pair-bench.heap", "1g");
+    report.add("pair sync bench: a zone of " + names + " names (NSEC3, ECDSA P-256), " + zones + " small zones, "
+        + keys + " pool keys of each role; node heap " + heap + "; session timeout " + SESSION.toSeconds() + " s");
+    pair = LocalPair.create(dir, 1, SESSION, new PrintWriter(System.out, true));
+    pair.nodeJavaOptions(List.of("-XX:+UseG1GC", "-XX:MaxGCPauseMillis=50", "-XX:+UnlockExperimentalVMOptions",
+        "-XX:G1NewSizePercent=1", "-Xms" + heap, "-Xmx" + heap));
+    pair.startNode("alpha");
+    await("alpha master", Duration.ofSeconds(60), () -> cluster().contains("master (epoch 1)"));
+    pair.startNode("beta");
+    await("beta eligible", Duration.ofSeconds(60), () -> cluster().lines()
+        .anyMatch(l -> l.startsWith("beta ") && l.contains(" yes ")));
+    ok("alpha", "policy", "import", Path.of("src/test/resources/kasp/short.xml").toAbsolutePath().toString());
+
+    // key sync per key: generated into the pool, wrapped, unwrapped on beta, found there by the master
+    await("keys in sync", Duration.ofMinutes(2), this::keysInSync);
+    long t0 = System.nanoTime();
+    ok("alpha", "key", "generate", "--policy", "short", "--count", Integer.toString(keys));
+    long t1 = System.nanoTime();
+    await("the new keys in beta's HSM", Duration.ofMinutes(10), this::keysInSync);
+    long t2 = System.nanoTime();
+    report.add(String.format("key sync: %d keys generated in %.0f ms; in beta's HSM and recorded %.0f ms later:"
+        + " %.1f ms per key after generation, %.1f ms per key with it", 2 * keys, ms(t1 - t0), ms(t2 - t1),
+        ms(t2 - t1) / (2 * keys), ms(t2 - t0) / (2 * keys)));
+
+    // the large zone: signed, ingested whole, then one change
+    Path input = dir.resolve("large.test.zone");
+    Path signed = dir.resolve("large.test.signed");
+    GeneratedZones.write(input, "large.test", names, 1);
+    long s0 = System.nanoTime();
+    ok("alpha", "zone", "add", "--zone", "large.test", "--policy", "short", "--input", input.toString(),
+        "--output", signed.toString());
+    await("large.test signed", Duration.ofMinutes(30), () -> Files.exists(signed));
+    long s1 = System.nanoTime();
+    await("beta's copy of large.test", Duration.ofMinutes(30), () -> ingested("large.test") == 1);
+    long s2 = System.nanoTime();
+    report.add(String.format("large.test: signed in %.1f s; beta's copy (AXFR) %.1f s after the signed file", ms(s1
+        - s0) / 1000, ms(s2 - s1) / 1000));
+
+    // a steady stream of changes: each one's commit on alpha's and beta's database, and beta's copy
+    List<Double> dbLag = new ArrayList<>();
+    List<Double> copyLag = new ArrayList<>();
+    int changes = Integer.getInteger("twinsign.pair-bench.changes", 20);
+    for (int i = 1; i <= changes; i++) {
+      long serial = 1 + i;
+      append(input, serial, "stream" + i + " IN A 192.0.2." + (i % 250 + 1));
+      ok("alpha", "enforce", "--zone", "large.test");
+      long onAlpha = awaitSerial("alpha", "large.test", serial);
+      long onBeta = awaitSerial("beta", "large.test", serial);
+      dbLag.add(ms(onBeta - onAlpha));
+      await("beta's copy at serial " + serial, Duration.ofMinutes(5), () -> ingested("large.test") == serial);
+      copyLag.add(ms(System.nanoTime() - onAlpha));
+    }
+    report.add(String.format("a stream of %d changes (one record each, enforce at once): standby database lag"
+        + " median %.1f ms, p99 %.1f ms; standby's copy of the signed zone (IXFR) median %.0f ms, p99 %.0f ms after"
+        + " the master's commit (the standby looks once a second)", changes, median(dbLag), p99(dbLag),
+        median(copyLag), p99(copyLag)));
+
+    // promotion: kill -9 of the master with a change waiting; the time to the first new signed serial
+    long last = 1 + changes;
+    append(input, last + 1, "after-failover IN A 192.0.2.200");
+    pair.process("alpha").kill();
+    await("beta master", Duration.ofMinutes(2), () -> pair.process("beta").logTail(2000)
+        .contains("master duties start under epoch 2"));
+    await("beta signed serial " + (last + 1), Duration.ofMinutes(10), () -> pair.process("beta").logTail(2000)
+        .contains("zone large.test: signed serial " + (last + 1)));
+    String log = pair.process("beta").logTail(4000);
+    Instant promoted = timeOf(log, "became master with epoch 2");
+    Instant dutiesStart = timeOf(log, "master duties start under epoch 2");
+    Instant firstSerial = timeOf(log, "zone large.test: signed serial " + (last + 1));
+    String line = log.lines().filter(l -> l.contains("zone large.test: signed serial " + (last + 1))).findFirst()
+        .orElseThrow();
+    assertTrue(line.contains("incrementally"), "continued incrementally: " + line);
+    report.add(String.format("promotion: from beta's epoch 2 to its first new signed serial of large.test %d ms"
+        + " (%d ms after its term started): %s", Duration.between(promoted, firstSerial).toMillis(),
+        Duration.between(dutiesStart, firstSerial).toMillis(), line.replaceAll("^.*?zone large", "zone large")));
+
+    // a full rebuild of the old master as standby, with many zones
+    for (int i = 0; i < zones; i++) {
+      Path small = dir.resolve("z" + i + ".test.zone");
+      GeneratedZones.write(small, "z" + i + ".test", 50, 1);
+      ok("beta", "zone", "add", "--zone", "z" + i + ".test", "--policy", "short", "--input", small.toString(),
+          "--output", dir.resolve("z" + i + ".test.signed").toString());
+    }
+    await("all small zones signed", Duration.ofMinutes(30), () -> {
+      for (int i = 0; i < zones; i++) {
+        if (!Files.exists(dir.resolve("z" + i + ".test.signed"))) {
+          return false;
+        }
+      }
+      return true;
+    });
+    long r0 = System.nanoTime();
+    LocalPair.Answer rebuilt = pair.cliProcess("alpha", Duration.ofMinutes(30), "node", "rebuild", "--empty-token");
+    assertEquals(0, rebuilt.exit(), rebuilt.out());
+    long r1 = System.nanoTime();
+    pair.startNode("alpha");
+    await("alpha eligible, holding every key", Duration.ofMinutes(30), () -> {
+      String list = cluster("beta");
+      return list.lines().anyMatch(l -> l.startsWith("alpha ") && l.contains(" yes ")) && list.contains("keys"
+          + " (keysync=wrap): in sync");
+    });
+    long r2 = System.nanoTime();
+    int all = zones + 1;
+    await("alpha holding all zones", Duration.ofMinutes(30), () -> cluster("beta").contains("master's output: " + all
+        + " zone(s) held"));
+    long r3 = System.nanoTime();
+    report.add(String.format("rebuild of the standby with %d zones: database clone and keys (emptied token) %.1f s;"
+        + " started, eligible %.1f s later; all zones ingested %.1f s later (%.1f s in all)", all,
+        ms(r1 - r0) / 1000, ms(r2 - r1) / 1000, ms(r3 - r2) / 1000, ms(r3 - r0) / 1000));
+  }
+
+  private boolean keysInSync() {
+    return cluster().contains("alpha: ") && cluster().lines().anyMatch(l -> l.startsWith("alpha: ")
+        && l.contains("keys (keysync=wrap): in sync"));
+  }
+
+  /** When {@code zone}'s row in {@code node}'s database shows {@code serial} as published (System.nanoTime). */
+  private long awaitSerial(String node, String zone, long serial) throws Exception {
+    long end = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+    try (Connection c = pair.database(node).rootConnection(); Statement s = c.createStatement()) {
+      while (System.nanoTime() < end) {
+        try (ResultSet r = s.executeQuery("SELECT signed_serial, published_digest FROM twinsign.zone WHERE name = '"
+            + zone + "'")) {
+          if (r.next() && (r.getLong(1) == serial || String.valueOf(r.getString(2)).endsWith(":" + serial))) {
+            return System.nanoTime();
+          }
+        }
+        Thread.sleep(2);
+      }
+    }
+    throw new AssertionError("serial " + serial + " of " + zone + " not in " + node + "'s database");
+  }
+
+  private long ingested(String zone) {
+    Matcher m = INGESTED.matcher(pair.cli("beta".equals(standby()) ? "beta" : "alpha", "zone", "status", "--zone",
+        zone).out());
+    return m.find() ? Long.parseLong(m.group(1)) : -1;
+  }
+
+  private String standby() {
+    return cluster().lines().anyMatch(l -> l.startsWith("beta ") && l.contains(" standby ")) ? "beta" : "alpha";
+  }
+
+  private static void append(Path input, long serial, String record) throws IOException {
+    String text = Files.readString(input);
+    text = text.replaceFirst("(SOA\\s+\\S+\\s+\\S+\\s+)\\d+", "$1" + serial);
+    Files.writeString(input, text + record + "\n");
+  }
+
+  private static Instant timeOf(String log, String what) {
+    String line = log.lines().filter(l -> l.contains(what)).findFirst().orElseThrow(() -> new AssertionError(
+        "no '" + what + "' in the log"));
+    Matcher m = TIME.matcher(line);
+    assertTrue(m.find(), line);
+    return Instant.parse(m.group(1));
+  }
+
+  private String cluster() {
+    return cluster("alpha".equals(alive()) ? "alpha" : "beta");
+  }
+
+  private String alive() {
+    return pair.process("alpha") != null && pair.process("alpha").isAlive() ? "alpha" : "beta";
+  }
+
+  private String cluster(String node) {
+    LocalPair.Answer a = pair.cli(node, "cluster", "list");
+    return a.exit() == 0 ? a.out() : "";
+  }
+
+  private void ok(String node, String... args) {
+    LocalPair.Answer answer = pair.cli(node, args);
+    assertEquals(0, answer.exit(), String.join(" ", args) + " on " + node + ":\n" + answer.out() + answer.err());
+  }
+
+  private void await(String what, Duration limit, BooleanSupplier condition) throws InterruptedException {
+    long end = System.nanoTime() + limit.toNanos();
+    while (System.nanoTime() < end) {
+      if (condition.getAsBoolean()) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("not within " + limit + ": " + what + "\n" + cluster() + "\n--- alpha\n"
+        + pair.process("alpha").logTail(30) + "\n--- beta\n" + pair.process("beta").logTail(30));
+  }
+
+  private static double ms(long nanos) {
+    return nanos / 1e6;
+  }
+
+  private static double median(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    Collections.sort(sorted);
+    return sorted.get(sorted.size() / 2);
+  }
+
+  private static double p99(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    Collections.sort(sorted);
+    return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(sorted.size() * 0.99) - 1));
+  }
+}
