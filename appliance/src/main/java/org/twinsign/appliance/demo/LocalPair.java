@@ -51,6 +51,7 @@ public final class LocalPair implements AutoCloseable {
   private final Map<String, List<TcpProxy>> zooKeeperLinks = new LinkedHashMap<>();
   private final Map<String, SoftHsm2Token> tokens = new LinkedHashMap<>();
   private boolean shared;
+  private boolean ceremony = true;
   private ZooKeeperEnsemble zooKeeper;
   private volatile boolean closed;
   // short pauses: far below the session timeout even for a large zone (as bin/twinsign's)
@@ -83,6 +84,12 @@ public final class LocalPair implements AutoCloseable {
   /** Both nodes use one token ({@code keysync=shared}) instead of one each; before {@link #prepare}. */
   public LocalPair sharedHsm() {
     this.shared = true;
+    return this;
+  }
+
+  /** Leaves the tokens without a KEK (for {@code kek generate} with the nodes running); before {@link #prepare}. */
+  public LocalPair withoutKek() {
+    this.ceremony = false;
     return this;
   }
 
@@ -185,7 +192,7 @@ public final class LocalPair implements AutoCloseable {
     try (Store store = Store.open(TwinsignConfig.load(configs.get(NODES.get(0))))) {
       store.setup(Store.Mode.PRODUCTION, false, null);
     }
-    if (!shared) {
+    if (!shared && ceremony) {
       say(out, "the KEK ceremony between the nodes' tokens (twinsign kek, offline steps) ...");
       kekCeremony();
     }

@@ -339,6 +339,11 @@ final class PairKeys implements PublicationGate, KekOperations, AutoCloseable {
         return "repository " + repository + ": carried to node " + pair.peerName() + "'s HSM under a one-time"
             + " transport key; both hold check value " + check + " and neither lets it out again";
       }
+      String own = local().kek().status().get(repository);
+      if (own != null && own.matches("[0-9a-f]{6}.*")) {
+        return "repository " + repository + ": node " + pair.nodeName() + "'s HSM holds a key-encryption key already"
+            + " (check value " + own.substring(0, 6) + "): nothing imported ('kek status' compares both nodes')";
+      }
       String transport = local().kek().transportKey(repository);
       JsonNode exported = peer.peer("kek-export", Map.of("repository", repository, "transport", transport), wait);
       String check = local().kek().importWrapped(repository, exported.path("wrapped").asText(),

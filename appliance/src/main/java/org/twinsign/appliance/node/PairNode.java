@@ -267,7 +267,10 @@ final class PairNode implements NodeRole {
     info.put("admin", pair.adminHost() + ":" + pair.adminPort());
     info.put("pid", Long.toString(ProcessHandle.current().pid()));
     if (pair.dns() != null) {
-      info.put("dns", pair.dns().listenHost() + ":" + pair.dns().listenPort()); // the standby ingests from here
+      // the standby ingests from here: a wildcard listen address is reached at the admin endpoint's host
+      String host = pair.dns().listenHost();
+      boolean wildcard = host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]");
+      info.put("dns", (wildcard ? pair.adminHost() : host) + ":" + pair.dns().listenPort());
     }
     try {
       DatabaseStatus s = local.status();

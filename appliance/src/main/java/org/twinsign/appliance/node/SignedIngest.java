@@ -139,8 +139,10 @@ final class SignedIngest implements AutoCloseable {
     try {
       for (Map<String, String> m : view.members()) {
         if ("master".equals(m.get("role")) && peer.equals(m.get("node")) && m.get("dns") != null) {
-          String[] at = m.get("dns").split(":");
-          return new InetSocketAddress(at[0], Integer.parseInt(at[1]));
+          String at = m.get("dns");
+          int colon = at.lastIndexOf(':');
+          return new InetSocketAddress(at.substring(0, colon).replace("[", "").replace("]", ""),
+              Integer.parseInt(at.substring(colon + 1)));
         }
       }
     } catch (Exception e) {

@@ -20,9 +20,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.twinsign.appliance.cli.AdminClient;
@@ -43,10 +41,13 @@ class PairKeySyncIT {
   Path dir;
 
   private LocalPair pair;
+  private PairRun run;
 
-  @BeforeEach
-  void start() {
-    pair = LocalPair.create(dir, 1, SESSION, new PrintWriter(System.out, true));
+  private void start(boolean kek) {
+    LocalPair made = LocalPair.allocate(dir, SESSION);
+    pair = kek ? made : made.withoutKek();
+    pair.prepare(1, new PrintWriter(System.out, true));
+    run = new PairRun(pair);
   }
 
   @AfterEach
@@ -60,23 +61,54 @@ class PairKeySyncIT {
   }
 
   @Test
+  void theKekGeneratedOnlineLetsTheWaitingKeysThrough() throws Exception {
+    start(false);
+    pair.startNode("alpha");
+    run.await("alpha master", () -> member("alpha").path("role").asText().equals("master"));
+    pair.startNode("beta");
+    run.await("beta eligible", () -> member("beta").path("eligible").asText().equals("yes"));
+    assertTrue(run.ok("alpha", "kek", "status").contains("node alpha none, node beta none"),
+        run.ok("alpha", "kek", "status"));
+    run.ok("alpha", "policy", "import", Path.of("src/test/resources/kasp/short.xml").toAbsolutePath().toString());
+    Path signed = dir.resolve("example.test.signed");
+    run.ok("alpha", "zone", "add", "--zone", "example.test", "--policy", "short", "--input",
+        zone("example.test").toString(), "--output", signed.toString());
+    run.await("rollover list saying the keys wait for the standby", () -> pair.cli("alpha", "rollover", "list",
+        "--zone", "example.test").out().contains("node beta's HSM holds it (key sync"));
+    assertFalse(Files.exists(signed), "nothing published that beta cannot sign with");
+    assertTrue(pair.process("alpha").logTail(200).contains("holds no key-encryption key"),
+        pair.process("alpha").logTail(40));
+
+    String generated = run.ok("beta", "kek", "generate");
+    assertTrue(generated.contains("key-encryption key generated in node beta's HSM"), generated);
+    assertTrue(generated.contains("carried to node alpha's HSM under a one-time transport key"), generated);
+    String status = run.ok("alpha", "kek", "status");
+    assertTrue(status.contains(": the same KEK"), status);
+    assertTrue(run.ok("alpha", "kek", "import").contains("holds a key-encryption key already"));
+    run.await("example.test signed once beta's HSM holds its keys", () -> Files.exists(signed));
+    run.await("every key in beta's HSM", () -> member("alpha").path("keys").asText().equals("in sync"));
+    assertStandbyHoldsEveryKey();
+  }
+
+  @Test
   void keysReachTheStandbysHsmAndWaitForItWhenItCannotTakeThem() throws Exception {
+    start(true);
     for (String node : LocalPair.NODES) {
       pair.configure(node, "keypool.max=1"); // one spare key per pool: a second zone empties it
     }
     pair.startNode("alpha");
-    await("alpha master", () -> member("alpha").path("role").asText().equals("master"));
+    run.await("alpha master", () -> member("alpha").path("role").asText().equals("master"));
     pair.startNode("beta");
-    await("beta eligible", () -> member("beta").path("eligible").asText().equals("yes"));
-    String kek = ok("beta", "kek", "status");
+    run.await("beta eligible", () -> member("beta").path("eligible").asText().equals("yes"));
+    String kek = run.ok("beta", "kek", "status");
     assertTrue(kek.contains(": the same KEK"), kek);
 
-    ok("alpha", "policy", "import", Path.of("src/test/resources/kasp/short.xml").toAbsolutePath().toString());
+    run.ok("alpha", "policy", "import", Path.of("src/test/resources/kasp/short.xml").toAbsolutePath().toString());
     Path signed = dir.resolve("example.test.signed");
-    ok("alpha", "zone", "add", "--zone", "example.test", "--policy", "short", "--input", zone("example.test").toString(),
+    run.ok("alpha", "zone", "add", "--zone", "example.test", "--policy", "short", "--input", zone("example.test").toString(),
         "--output", signed.toString());
-    await("example.test signed", () -> Files.exists(signed));
-    await("every key in beta's HSM", () -> member("alpha").path("keys").asText().equals("in sync"));
+    run.await("example.test signed", () -> Files.exists(signed));
+    run.await("every key in beta's HSM", () -> member("alpha").path("keys").asText().equals("in sync"));
     assertStandbyHoldsEveryKey();
     assertTablesEqual();
     assertEquals(2, dnskeys(signed), "KSK and ZSK");
@@ -86,29 +118,29 @@ class PairKeySyncIT {
     Path tokenDir = tokenDirectory("twinsign-beta");
     immutable(tokenDir, true); // no new object can be stored in beta's token (even by root)
     Path other = dir.resolve("other.test.signed");
-    ok("alpha", "zone", "add", "--zone", "other.test", "--policy", "short", "--input", zone("other.test").toString(),
+    run.ok("alpha", "zone", "add", "--zone", "other.test", "--policy", "short", "--input", zone("other.test").toString(),
         "--output", other.toString());
-    await("other.test signed with the pool's spares", () -> Files.exists(other));
-    ok("alpha", "key", "rollover", "--zone", "example.test", "--keytype", "ZSK");
-    ok("alpha", "enforce");
-    await("rollover list saying what the new ZSK waits for", () -> pair.cli("alpha", "rollover", "list",
+    run.await("other.test signed with the pool's spares", () -> Files.exists(other));
+    run.ok("alpha", "key", "rollover", "--zone", "example.test", "--keytype", "ZSK");
+    run.ok("alpha", "enforce");
+    run.await("rollover list saying what the new ZSK waits for", () -> pair.cli("alpha", "rollover", "list",
         "--zone", "example.test").out().contains("node beta's HSM holds it (key sync"));
     String why = pair.cli("alpha", "rollover", "list", "--zone", "example.test").out();
     Thread.sleep(3000); // several rounds of key sync and of the master's duties
-    ok("alpha", "enforce");
+    run.ok("alpha", "enforce");
     assertEquals(2, dnskeys(signed), "no DNSKEY published that beta's HSM lacks\n" + why);
     assertEquals("yes", member("beta").path("eligible").asText(), "beta stays eligible: it holds every published"
         + " key");
 
     immutable(tokenDir, false);
-    await("the new ZSK published once beta's HSM holds it", () -> dnskeys(signed) == 3);
-    await("every key in beta's HSM again", () -> member("alpha").path("keys").asText().equals("in sync"));
+    run.await("the new ZSK published once beta's HSM holds it", () -> dnskeys(signed) == 3);
+    run.await("every key in beta's HSM again", () -> member("alpha").path("keys").asText().equals("in sync"));
     assertStandbyHoldsEveryKey();
 
     // a wrapped key changed in the store: beta refuses it and keeps nothing of it
     pair.process("beta").kill();
-    ok("alpha", "key", "generate", "--policy", "short", "--count", "1");
-    await("the new pool keys wrapped", () -> count("SELECT COUNT(*) FROM twinsign.hsm_key h WHERE NOT EXISTS"
+    run.ok("alpha", "key", "generate", "--policy", "short", "--count", "1");
+    run.await("the new pool keys wrapped", () -> count("SELECT COUNT(*) FROM twinsign.hsm_key h WHERE NOT EXISTS"
         + " (SELECT 1 FROM twinsign.wrapped_key w WHERE w.hsm_key = h.id)") == 0);
     String tampered;
     try (Connection c = pair.database("alpha").rootConnection(); Statement s = c.createStatement()) {
@@ -121,7 +153,7 @@ class PairKeySyncIT {
           + " CHAR(ASCII(SUBSTRING(wrapped, 21, 1)) ^ 1), SUBSTRING(wrapped, 22)) ORDER BY hsm_key DESC LIMIT 1");
     }
     pair.startNode("beta");
-    await("beta refuses the changed key", () -> member("beta").path("keys").asText().contains("1 refused"));
+    run.await("beta refuses the changed key", () -> member("beta").path("keys").asText().contains("1 refused"));
     String refusal = member("beta").path("keys").asText();
     assertTrue(refusal.contains("does not open under the key-encryption key"), refusal);
     assertTrue(held("beta", List.of(tampered)).get(tampered).startsWith("missing"), "nothing of it in beta's HSM");
@@ -148,20 +180,14 @@ class PairKeySyncIT {
 
   /** {@code CHECKSUM TABLE} of every table of the store, on both databases, once beta has caught up. */
   private void assertTablesEqual() throws Exception {
-    await("every table equal on both databases", () -> checksums("alpha").equals(checksums("beta")));
+    run.await("every table equal on both databases", () -> checksums("alpha").equals(checksums("beta")));
     assertTrue(checksums("alpha").size() >= 10, checksums("alpha").toString());
   }
 
   private Map<String, Long> checksums(String node) {
     Map<String, Long> sums = new LinkedHashMap<>();
     try (Connection c = pair.database(node).rootConnection(); Statement s = c.createStatement()) {
-      List<String> tables = new ArrayList<>();
-      try (ResultSet r = s.executeQuery("SHOW TABLES FROM twinsign")) {
-        while (r.next()) {
-          tables.add(r.getString(1));
-        }
-      }
-      for (String table : tables) {
+      for (String table : tables(s)) {
         try (ResultSet r = s.executeQuery("CHECKSUM TABLE twinsign.`" + table + "`")) {
           r.next();
           sums.put(table, r.getLong(2));
@@ -196,13 +222,7 @@ class PairKeySyncIT {
     // and the whole store, every column of every row, on both databases
     for (String node : LocalPair.NODES) {
       try (Connection c = pair.database(node).rootConnection(); Statement s = c.createStatement()) {
-        List<String> tables = new ArrayList<>();
-        try (ResultSet r = s.executeQuery("SHOW TABLES FROM twinsign")) {
-          while (r.next()) {
-            tables.add(r.getString(1));
-          }
-        }
-        for (String table : tables) {
+        for (String table : tables(s)) {
           try (ResultSet r = s.executeQuery("SELECT * FROM twinsign.`" + table + "`")) {
             while (r.next()) {
               for (int i = 1; i <= r.getMetaData().getColumnCount(); i++) {
@@ -227,6 +247,16 @@ class PairKeySyncIT {
   }
 
   // ---- helpers
+
+  private static List<String> tables(Statement s) throws SQLException {
+    List<String> tables = new ArrayList<>();
+    try (ResultSet r = s.executeQuery("SHOW TABLES FROM twinsign")) {
+      while (r.next()) {
+        tables.add(r.getString(1));
+      }
+    }
+    return tables;
+  }
 
   private Map<String, String> held(String node, List<String> ids) {
     JsonNode answer = new AdminClient(pair.adminAddress(node), adminToken(), "test").peer("keys-held",
@@ -308,31 +338,4 @@ class PairKeySyncIT {
     return file;
   }
 
-  private String ok(String node, String... args) {
-    LocalPair.Answer answer = pair.cli(node, args);
-    assertEquals(0, answer.exit(), String.join(" ", args) + " on " + node + ":\n" + answer.out() + answer.err()
-        + "\n" + logs());
-    return answer.out();
-  }
-
-  private void await(String what, BooleanSupplier condition) throws InterruptedException {
-    long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (System.nanoTime() < end) {
-      if (condition.getAsBoolean()) {
-        return;
-      }
-      Thread.sleep(250);
-    }
-    throw new AssertionError("not within 60 s: " + what + "\n" + pair.cli("alpha", "cluster", "list").out() + logs());
-  }
-
-  private String logs() {
-    StringBuilder s = new StringBuilder();
-    for (String node : LocalPair.NODES) {
-      if (pair.process(node) != null) {
-        s.append("--- ").append(node).append(" log:\n").append(pair.process(node).logTail(40)).append('\n');
-      }
-    }
-    return s.toString();
-  }
 }

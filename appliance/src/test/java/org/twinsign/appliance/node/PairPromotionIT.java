@@ -8,7 +8,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -36,10 +35,12 @@ class PairPromotionIT {
   Path dir;
 
   private LocalPair pair;
+  private PairRun run;
 
   @BeforeEach
   void start() {
     pair = LocalPair.create(dir, 1, SESSION, new PrintWriter(System.out, true));
+    run = new PairRun(pair);
   }
 
   @AfterEach
@@ -52,18 +53,18 @@ class PairPromotionIT {
   @Test
   void thePromotedStandbyContinuesFromTheMastersSignatures() throws Exception {
     pair.startNode("alpha");
-    await("alpha master", () -> pair.cli("alpha", "cluster", "list").out().contains("master (epoch 1)"));
+    run.await("alpha master", () -> pair.cli("alpha", "cluster", "list").out().contains("master (epoch 1)"));
     pair.startNode("beta");
-    await("beta eligible", () -> pair.cli("alpha", "cluster", "list").out().lines()
+    run.await("beta eligible", () -> pair.cli("alpha", "cluster", "list").out().lines()
         .anyMatch(l -> l.startsWith("beta ") && l.contains(" yes ")));
-    ok("alpha", "policy", "import", Path.of("src/test/resources/kasp/short.xml").toAbsolutePath().toString());
+    run.ok("alpha", "policy", "import", Path.of("src/test/resources/kasp/short.xml").toAbsolutePath().toString());
     Path input = dir.resolve("example.test.zone");
     Path signed = dir.resolve("example.test.signed");
     writeZone(input, 2026120101, 0);
-    ok("alpha", "zone", "add", "--zone", "example.test", "--policy", "short", "--input", input.toString(),
+    run.ok("alpha", "zone", "add", "--zone", "example.test", "--policy", "short", "--input", input.toString(),
         "--output", signed.toString());
-    await("signed by alpha", () -> Files.exists(signed));
-    await("beta's copy of alpha's output", () -> ingested() > 0);
+    run.await("signed by alpha", () -> Files.exists(signed));
+    run.await("beta's copy of alpha's output", () -> ingested() > 0);
     long first = ingested();
     long signatures = Files.readAllLines(signed).stream().filter(l -> l.contains("\tRRSIG\t") || l.contains(" RRSIG "))
         .count();
@@ -71,29 +72,29 @@ class PairPromotionIT {
 
     // a change at the master reaches beta's copy by IXFR
     writeZone(input, 2026120102, 1);
-    ok("alpha", "enforce");
-    await("beta's copy at the new serial", () -> ingested() != first);
+    run.ok("alpha", "enforce");
+    run.await("beta's copy at the new serial", () -> ingested() != first);
     long before = ingested();
-    String status = ok("beta", "zone", "status", "--zone", "example.test");
+    String status = run.ok("beta", "zone", "status", "--zone", "example.test");
     assertTrue(status.contains("IXFR"), "the change came by IXFR:\n" + status);
     // beta's copy is the master's signed zone: the same zone file, byte for byte
-    await("alpha's file at the new serial", () -> serialOf(signed) == before);
+    run.await("alpha's file at the new serial", () -> serialOf(signed) == before);
     String file = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(
         Files.readAllBytes(signed)));
-    await("beta's copy equal to alpha's signed zone", () -> ok("beta", "zone", "status", "--zone", "example.test")
+    run.await("beta's copy equal to alpha's signed zone", () -> run.ok("beta", "zone", "status", "--zone", "example.test")
         .contains("zone file SHA-256 " + file));
 
     // the master dies; its files are not on beta's machine
     pair.process("alpha").kill();
     Files.delete(signed);
     Files.deleteIfExists(JournalFile.of(signed));
-    await("beta master", () -> pair.cli("beta", "cluster", "list").out().contains("master (epoch 2)"));
-    await("beta took over alpha's output", () -> pair.process("beta").logTail(400)
+    run.await("beta master", () -> pair.cli("beta", "cluster", "list").out().contains("master (epoch 2)"));
+    run.await("beta took over alpha's output", () -> pair.process("beta").logTail(400)
         .contains("zone example.test: serial " + before + " taken over from the last master's output"));
 
     writeZone(input, 2026120103, 2);
-    ok("beta", "enforce");
-    await("beta signed the change", () -> INCREMENTAL.matcher(pair.process("beta").logTail(400)).find());
+    run.ok("beta", "enforce");
+    run.await("beta signed the change", () -> INCREMENTAL.matcher(pair.process("beta").logTail(400)).find());
     Matcher m = INCREMENTAL.matcher(pair.process("beta").logTail(400));
     assertTrue(m.find());
     long serial = Long.parseLong(m.group(1));
@@ -103,7 +104,7 @@ class PairPromotionIT {
         serial, made, signatures, 100 * reused);
     assertTrue(reused >= 0.99, made + " of " + signatures + " signatures made anew");
     assertTrue(org.twinsign.appliance.dnssec.SerialPolicy.greaterThan(serial, before), serial + " after " + before);
-    await("beta wrote the signed file from memory", () -> Files.exists(signed) && serialOf(signed) == serial);
+    run.await("beta wrote the signed file from memory", () -> Files.exists(signed) && serialOf(signed) == serial);
     var verify = Verifiers.dnssecVerify(signed, "example.test", false);
     assertTrue(verify.ok(), verify.output());
     assertTrue(Files.readString(signed).contains("added2.example.test."));
@@ -146,31 +147,4 @@ class PairPromotionIT {
     }
   }
 
-  private String ok(String node, String... args) {
-    LocalPair.Answer answer = pair.cli(node, args);
-    assertEquals(0, answer.exit(), String.join(" ", args) + " on " + node + ":\n" + answer.out() + answer.err()
-        + "\n" + logs());
-    return answer.out();
-  }
-
-  private void await(String what, BooleanSupplier condition) throws InterruptedException {
-    long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (System.nanoTime() < end) {
-      if (condition.getAsBoolean()) {
-        return;
-      }
-      Thread.sleep(250);
-    }
-    throw new AssertionError("not within 60 s: " + what + "\n" + logs());
-  }
-
-  private String logs() {
-    StringBuilder s = new StringBuilder();
-    for (String node : LocalPair.NODES) {
-      if (pair.process(node) != null) {
-        s.append("--- ").append(node).append(" log:\n").append(pair.process(node).logTail(40)).append('\n');
-      }
-    }
-    return s.toString();
-  }
 }
