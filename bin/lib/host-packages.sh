@@ -3,7 +3,7 @@
 
 TWINSIGN_HOST_PACKAGES="
   openjdk-17-jdk-headless maven
-  softhsm2 bsdutils procps faketime
+  softhsm2 bsdutils procps faketime e2fsprogs
   mariadb-server
   zookeeper libslf4j-java
   bind9-utils bind9-dnsutils ldnsutils knot-dnsutils knot-dnssecutils
