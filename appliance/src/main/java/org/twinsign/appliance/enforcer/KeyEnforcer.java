@@ -341,7 +341,7 @@ public final class KeyEnforcer {
   }
 
   /** When something can happen without an operator: a record settles, a lifetime ends, a key is purged. */
-  /** How soon a zone whose new key is held back (standby's HSM, backup) looks again by itself. */
+  /** How soon a zone whose new key is held back (the standby's HSM) looks again by itself. */
   static final Duration HELD_BACK_LOOK = Duration.ofMinutes(1);
 
   private static Instant nextRun(List<KeySpec> specs, KeyTimings timings, Duration purgeAfter, List<KeyState> keys,
@@ -365,9 +365,9 @@ public final class KeyEnforcer {
       if (key.dsAtParent() == DsAtParent.SUBMIT || key.dsAtParent() == DsAtParent.RETRACT) {
         next = earlier(next, now.plus(HOOK_RETRY));
       }
-      if (key.introducing() && (key.heldBack() != null || !key.backedUp()) && key.has(RecordType.DNSKEY)
+      if (key.introducing() && key.heldBack() != null && key.has(RecordType.DNSKEY)
           && key.state(RecordType.DNSKEY) == RecordState.HIDDEN) {
-        // waits for an event (the standby's HSM, a backup); what brings it wakes the zone, this is the fallback
+        // waits for the standby's HSM: key sync wakes the zone when it holds the key; this is the fallback
         next = earlier(next, now.plus(HELD_BACK_LOOK));
       }
     }
