@@ -116,6 +116,10 @@ final class ZoneCommand extends CommandGroup {
     @Option(names = "--json", description = "As JSON.")
     boolean json;
 
+    @Option(names = "--digest", description = {"On a standby: also the SHA-256 of the zone file its copy of the",
+        "master's version makes (compare it with the master's signed file)."})
+    boolean digest;
+
     @Override
     public boolean changesState() {
       return false;
@@ -126,7 +130,7 @@ final class ZoneCommand extends CommandGroup {
       java.util.Map<String, String> status = services.zones().status(name);
       org.twinsign.appliance.dns.DnsOperations dns = dns();
       if (dns != null) {
-        status.putAll(dns.status(ZoneService.origin(ZoneService.canonical(name))));
+        status.putAll(dns.status(ZoneService.origin(ZoneService.canonical(name)), digest));
       } else {
         status.put("served", "by file only (no node daemon with dns.listen answered)");
       }

@@ -37,7 +37,7 @@ public final class NotifySender implements AutoCloseable {
   static final int ATTEMPTS = 5;
   static final Duration WAIT = Duration.ofSeconds(2);
 
-  private final List<InetSocketAddress> secondaries;
+  private final Supplier<List<InetSocketAddress>> secondaries;
   private final TSIG key;
   private final Supplier<String> mayAct;
   private final ExecutorService senders = Executors.newFixedThreadPool(4, r -> {
@@ -56,12 +56,12 @@ public final class NotifySender implements AutoCloseable {
 
   /** Whether any secondary is configured. */
   public boolean hasSecondaries() {
-    return !secondaries.isEmpty();
+    return !secondaries.get().isEmpty();
   }
 
   /** The secondaries, HOST:PORT. */
   public java.util.List<String> secondaries() {
-    return secondaries.stream().map(ServerAddress::format).toList();
+    return secondaries.get().stream().map(ServerAddress::format).toList();
   }
 
   /**
@@ -69,14 +69,24 @@ public final class NotifySender implements AutoCloseable {
    * @param mayAct why this node may not send now (not master, lease lapsed), or null when it may
    */
   public NotifySender(List<InetSocketAddress> secondaries, TSIG key, Supplier<String> mayAct) {
-    this.secondaries = List.copyOf(secondaries);
+    this(fixed(secondaries), key, mayAct);
+  }
+
+  private static Supplier<List<InetSocketAddress>> fixed(List<InetSocketAddress> secondaries) {
+    List<InetSocketAddress> copy = List.copyOf(secondaries);
+    return () -> copy;
+  }
+
+  /** As above, with the secondaries asked for each new serial (a pair's standby comes and goes). */
+  public NotifySender(Supplier<List<InetSocketAddress>> secondaries, TSIG key, Supplier<String> mayAct) {
+    this.secondaries = secondaries;
     this.key = key;
     this.mayAct = mayAct;
   }
 
   /** Tells every secondary that {@code zone} has {@code soa}'s serial now; returns at once. */
   public void newSerial(Name zone, SOARecord soa) {
-    for (InetSocketAddress secondary : secondaries) {
+    for (InetSocketAddress secondary : secondaries.get()) {
       String id = zone + " " + secondary;
       latest.put(id, soa.getSerial());
       senders.execute(() -> send(id, zone, soa, secondary));

@@ -115,9 +115,10 @@ public final class NodeDaemon implements AutoCloseable {
     if (dns != null) {
       ingest = new SignedIngest(pair.nodeName(), pair.peerName(), commands, view, dns.transferKey(), dns.transfers());
       SignedIngest copies = ingest;
-      dns.describeIngestWith(zone -> copies.describe(org.twinsign.appliance.service.ZoneService.canonical(
-          zone.toString())));
+      dns.describeIngestWith((zone, digest) -> copies.describe(org.twinsign.appliance.service.ZoneService.canonical(
+          zone.toString()), digest));
       node.useIngest(ingest);
+      dns.notifyBetweenNodes(ingest, ingest::standbyDns); // the master notifies the standby too
       // a promoted node continues from the last master's output it ingested, not from a full re-sign
       duties.onTerm(services -> services.zones().adopt(copies.take()).forEach(line -> LOG.info("{}", line)));
     }

@@ -36,7 +36,9 @@ final class NodeDns implements ServedZones, org.twinsign.appliance.dns.DnsOperat
   private final org.twinsign.appliance.dns.TransferLog transfers;
   private final ZoneFileSync fileSync;
   private org.xbill.DNS.TSIG transferTsig;
-  private volatile java.util.function.Function<Name, String> ingested = zone -> null;
+  private volatile java.util.function.BiFunction<Name, Boolean, String> ingested = (zone, digest) -> null;
+  private volatile Responder.NotifyIn ingest = (zone, from, key) -> "this node ingests nothing";
+  private volatile java.util.function.Supplier<List<InetSocketAddress>> standby = List::of;
 
   private NodeDns(MasterDuties duties, DnsServer server, NotifySender notifier, ZoneSources sources,
       org.twinsign.appliance.dns.TransferLog transfers) {
@@ -80,13 +82,25 @@ final class NodeDns implements ServedZones, org.twinsign.appliance.dns.DnsOperat
     }
     NodeDns[] self = new NodeDns[1];
     org.twinsign.appliance.dns.TransferLog transfers = new org.twinsign.appliance.dns.TransferLog();
-    NotifySender notifier = new NotifySender(secondaries, notifyKey, () -> self[0].notServing()).logTo(transfers);
+    // the configured secondaries, and the standby while it runs: it ingests each new version at once
+    NotifySender notifier = new NotifySender(() -> {
+      List<InetSocketAddress> all = new ArrayList<>(secondaries);
+      if (self[0] != null) {
+        all.addAll(self[0].standby.get());
+      }
+      return all;
+    }, notifyKey, () -> self[0].notServing()).logTo(transfers);
     DnsServer server;
     ZoneSources sources = new ZoneSources(duties, keys, transfers);
     try {
       server = DnsServer.start(new InetSocketAddress(dns.listenHost(), dns.listenPort()),
           new Responder(new Forward(self), AddressAcl.parse(dns.allowTransfer()), keys, transferKey)
-              .notifyTo(sources).logTransfersTo(transfers), DnsServer.Limits.DEFAULT);
+              .notifyTo((zone, from, key) -> {
+                // a hidden primary's, for a zone taken by transfer; or the master's, to the standby
+                String refused = sources.notified(zone, from, key);
+                return refused == null || self[0] == null || self[0].ingest.notified(zone, from, key) != null
+                    ? refused : null;
+              }).logTransfersTo(transfers), DnsServer.Limits.DEFAULT);
     } catch (IOException e) {
       notifier.close();
       throw new ConfigException(source + ": dns.listen " + dns.listenHost() + ":" + dns.listenPort() + ": "
@@ -160,13 +174,27 @@ final class NodeDns implements ServedZones, org.twinsign.appliance.dns.DnsOperat
     return transfers;
   }
 
+  /**
+   * The standby's side of NOTIFY: {@code ingest} takes the master's; and, as master, the standby
+   * to notify of each new serial ({@code standby}, empty while none runs).
+   */
+  void notifyBetweenNodes(Responder.NotifyIn ingest, java.util.function.Supplier<List<InetSocketAddress>> standby) {
+    this.ingest = ingest;
+    this.standby = standby;
+  }
+
   /** What {@code zone status} says of the standby's copy of the master's version ({@link SignedIngest}). */
-  void describeIngestWith(java.util.function.Function<Name, String> describe) {
+  void describeIngestWith(java.util.function.BiFunction<Name, Boolean, String> describe) {
     this.ingested = describe;
   }
 
   @Override
   public java.util.Map<String, String> status(Name zone) {
+    return status(zone, false);
+  }
+
+  @Override
+  public java.util.Map<String, String> status(Name zone, boolean digest) {
     java.util.Map<String, String> s = new java.util.LinkedHashMap<>();
     String why = notServing();
     Version v = current(zone);
@@ -180,7 +208,7 @@ final class NodeDns implements ServedZones, org.twinsign.appliance.dns.DnsOperat
     if (source != null) {
       s.put("source", source);
     }
-    String copy = ingested.apply(zone);
+    String copy = ingested.apply(zone, digest);
     if (copy != null) {
       s.put("ingested", copy);
     }

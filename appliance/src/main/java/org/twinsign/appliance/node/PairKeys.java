@@ -179,7 +179,7 @@ final class PairKeys implements PublicationGate, KekOperations, AutoCloseable {
     try {
       List<String> ids = keys.stream().map(k -> k.repository() + "/" + k.locator()).toList();
       JsonNode answer = peer().peer("keys-held", Map.of("ids", ids), Duration.ofSeconds(30));
-      answer.path("keys").fields().forEachRemaining(e -> answers.put(e.getKey(), e.getValue().asText()));
+      answer.path("keys").properties().forEach(e -> answers.put(e.getKey(), e.getValue().asText()));
       peerProblem = null;
     } catch (RuntimeException e) {
       peerProblem = "node " + pair.peerName() + " could not be asked: " + e.getMessage();
@@ -288,8 +288,8 @@ final class PairKeys implements PublicationGate, KekOperations, AutoCloseable {
     Map<String, String> theirs = new LinkedHashMap<>();
     String unreachable = null;
     try {
-      peer().peer("kek-status", Map.of(), Duration.ofSeconds(10)).path("status").fields()
-          .forEachRemaining(e -> theirs.put(e.getKey(), e.getValue().asText()));
+      peer().peer("kek-status", Map.of(), Duration.ofSeconds(10)).path("status").properties()
+          .forEach(e -> theirs.put(e.getKey(), e.getValue().asText()));
     } catch (RuntimeException e) {
       unreachable = e.getMessage();
     }

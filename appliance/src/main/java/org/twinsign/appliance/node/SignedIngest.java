@@ -31,7 +31,7 @@ import org.xbill.DNS.TSIG;
  *
  * <p>Lifecycle: {@link #start()}, {@link #close()}. One thread; it rests while this node is master.
  */
-final class SignedIngest implements AutoCloseable {
+final class SignedIngest implements org.twinsign.appliance.dns.Responder.NotifyIn, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SignedIngest.class);
   static final Duration INTERVAL = Duration.ofSeconds(1);
 
@@ -45,8 +45,11 @@ final class SignedIngest implements AutoCloseable {
   private final IngestedVersions versions = new IngestedVersions(SerialPolicy::greaterThan);
   private final Map<String, String> problems = new ConcurrentHashMap<>();
   private final Thread thread;
+  private final java.util.concurrent.Semaphore wake = new java.util.concurrent.Semaphore(0);
   private volatile boolean running = true;
   private volatile InetSocketAddress source;
+  private volatile List<InetSocketAddress> standby = List.of();
+  private volatile long standbyReadAt = System.nanoTime() - INTERVAL.toNanos();
 
   SignedIngest(String node, String peer, AdminCommands commands, ClusterView view, TSIG key, TransferLog log) {
     this.node = node;
@@ -77,11 +80,27 @@ final class SignedIngest implements AutoCloseable {
         }
       }
       try {
-        Thread.sleep(INTERVAL.toMillis());
+        if (wake.tryAcquire(INTERVAL.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+          wake.drainPermits();
+        }
       } catch (InterruptedException e) {
         return;
       }
     }
+  }
+
+  /** The master's NOTIFY of a new serial: look now, not at the next interval. Taken only as standby, from the master. */
+  @Override
+  public String notified(Name zone, java.net.InetAddress from, Name key) {
+    if ("master".equals(view.role())) {
+      return "this node is master";
+    }
+    InetSocketAddress master = source;
+    if (master == null || !master.getAddress().equals(from)) {
+      return "not from the master's DNS address (" + (master == null ? "none known yet" : master) + ")";
+    }
+    wake.release();
+    return null;
   }
 
   /** One look: each zone whose published serial differs from the copy held is transferred from the master. */
@@ -139,16 +158,48 @@ final class SignedIngest implements AutoCloseable {
     try {
       for (Map<String, String> m : view.members()) {
         if ("master".equals(m.get("role")) && peer.equals(m.get("node")) && m.get("dns") != null) {
-          String at = m.get("dns");
-          int colon = at.lastIndexOf(':');
-          return new InetSocketAddress(at.substring(0, colon).replace("[", "").replace("]", ""),
-              Integer.parseInt(at.substring(colon + 1)));
+          return dnsOf(m);
         }
       }
     } catch (Exception e) {
       throw new IllegalStateException("ZooKeeper could not be read: " + e.getMessage(), e);
     }
     return null;
+  }
+
+  /** As master: the standby's DNS address to notify of each new serial, while it runs. */
+  List<InetSocketAddress> standbyDns() {
+    if (!"master".equals(view.role())) {
+      return List.of();
+    }
+    long now = System.nanoTime();
+    if (now - standbyReadAt < INTERVAL.toNanos()) {
+      return standby; // many zones' serials at once: ZooKeeper is read once a second at most
+    }
+    standbyReadAt = now;
+    standby = readStandbyDns();
+    return standby;
+  }
+
+  private List<InetSocketAddress> readStandbyDns() {
+    try {
+      for (Map<String, String> m : view.members()) {
+        if (peer.equals(m.get("node")) && "standby".equals(m.get("role")) && m.get("dns") != null) {
+          return List.of(dnsOf(m));
+        }
+      }
+    } catch (Exception e) {
+      // ZooKeeper away: nobody to notify now; the standby looks every second anyway
+    }
+    return List.of();
+  }
+
+  /** A member's DNS address ({@code dns}: HOST:PORT, IPv6 in brackets or not). */
+  private static InetSocketAddress dnsOf(Map<String, String> member) {
+    String at = member.get("dns");
+    int colon = at.lastIndexOf(':');
+    return new InetSocketAddress(at.substring(0, colon).replace("[", "").replace("]", ""),
+        Integer.parseInt(at.substring(colon + 1)));
   }
 
   /**
@@ -170,8 +221,8 @@ final class SignedIngest implements AutoCloseable {
     return taken;
   }
 
-  /** For {@code zone status}: the version of {@code zone} held, or null. */
-  String describe(String zone) {
+  /** For {@code zone status}: the version of {@code zone} held (with {@code digest}, its zone file's SHA-256), or null. */
+  String describe(String zone, boolean withDigest) {
     IngestedVersions.Version v = versions.of(zone).orElse(null);
     String problem = problems.get(zone);
     if (v == null && problem == null) {
@@ -179,7 +230,7 @@ final class SignedIngest implements AutoCloseable {
     }
     SecondaryZone copy = copies.get(zone);
     String digest = "";
-    if (v != null && copy != null && copy.zone() != null) {
+    if (withDigest && v != null && copy != null && copy.zone() != null) {
       // as the master's signed file would be written from it: the two can be compared
       digest = ", zone file SHA-256 " + org.twinsign.appliance.zone.ZoneFileWriter.digest(copy.zone());
     }

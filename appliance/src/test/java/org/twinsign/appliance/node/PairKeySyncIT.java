@@ -262,7 +262,7 @@ class PairKeySyncIT {
     JsonNode answer = new AdminClient(pair.adminAddress(node), adminToken(), "test").peer("keys-held",
         Map.of("ids", ids), Duration.ofSeconds(30));
     Map<String, String> held = new LinkedHashMap<>();
-    answer.path("keys").fields().forEachRemaining(e -> held.put(e.getKey(), e.getValue().asText()));
+    answer.path("keys").properties().forEach(e -> held.put(e.getKey(), e.getValue().asText()));
     return held;
   }
 

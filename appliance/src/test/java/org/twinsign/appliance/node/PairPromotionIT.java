@@ -81,8 +81,8 @@ class PairPromotionIT {
     run.await("alpha's file at the new serial", () -> serialOf(signed) == before);
     String file = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(
         Files.readAllBytes(signed)));
-    run.await("beta's copy equal to alpha's signed zone", () -> run.ok("beta", "zone", "status", "--zone", "example.test")
-        .contains("zone file SHA-256 " + file));
+    run.await("beta's copy equal to alpha's signed zone", () -> run.ok("beta", "zone", "status", "--zone",
+        "example.test", "--digest").contains("zone file SHA-256 " + file));
 
     // the master dies; its files are not on beta's machine
     pair.process("alpha").kill();
