@@ -116,6 +116,10 @@ public final class MariaDbRole {
       }
       execute(c, "SET GLOBAL gtid_strict_mode = ON",
           "SET GLOBAL rpl_semi_sync_master_wait_point = AFTER_SYNC",
+          // no semi-sync replica connected (after a failover the old master is gone): commit at once,
+          // unacknowledged (the standby is marked not eligible before such a commit counts), instead of
+          // the first commit waiting out the whole timeout
+          "SET GLOBAL rpl_semi_sync_master_wait_no_slave = OFF",
           "SET GLOBAL rpl_semi_sync_slave_enabled = OFF",
           "SET GLOBAL rpl_semi_sync_master_enabled = ON",
           "SET GLOBAL read_only = OFF");

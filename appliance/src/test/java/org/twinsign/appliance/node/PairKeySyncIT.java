@@ -226,10 +226,9 @@ class PairKeySyncIT {
           try (ResultSet r = s.executeQuery("SELECT * FROM twinsign.`" + table + "`")) {
             while (r.next()) {
               for (int i = 1; i <= r.getMetaData().getColumnCount(); i++) {
-                byte[] value = r.getBytes(i);
-                if (value != null) {
-                  seen.append(new String(value, java.nio.charset.StandardCharsets.ISO_8859_1)).append('\n');
-                }
+                Object value = r.getObject(i);
+                seen.append(value instanceof byte[] bytes ? new String(bytes,
+                    java.nio.charset.StandardCharsets.ISO_8859_1) : String.valueOf(value)).append('\n');
               }
             }
           }
