@@ -296,9 +296,11 @@ final class PairKeys implements PublicationGate, KekOperations, AutoCloseable {
     for (String repository : own.keySet()) {
       String a = own.get(repository);
       String b = unreachable != null ? "unknown (" + unreachable + ")" : theirs.getOrDefault(repository, "none");
-      boolean same = unreachable == null && !a.equals("none") && a.equals(b) && a.matches("[0-9a-f]{6}");
+      boolean same = unreachable == null && a.equals(b) && a.matches("[0-9a-f]{6}");
+      boolean none = a.equals("none") && b.equals("none");
       lines.add("repository " + repository + ": node " + pair.nodeName() + " " + a + ", node " + pair.peerName() + " "
-          + b + (same ? ": the same KEK" : unreachable != null ? "" : ": not the same: keys cannot be synced"));
+          + b + (same ? ": the same KEK" : unreachable != null ? "" : none ? ": no KEK yet, so no key reaches the"
+              + " standby: run 'twinsign kek generate'" : ": not the same: keys cannot be synced"));
     }
     return lines;
   }
