@@ -181,6 +181,12 @@ public final class KeySync<K extends WrappedKey> implements Closeable {
     if (!now.isBefore(purgedAt.plus(PURGE_EVERY))) {
       purge();
       purgedAt = now;
+      // the HSM listed and the store read again from the start at the next pass: a key lost from the
+      // token since is unwrapped again (the epoch order is checked anew over the whole sequence)
+      installed = null;
+      seq = 0;
+      epoch = 0;
+      deposed.clear();
     }
     status = new Status(installed.size(), Map.copyOf(refused), null, now, seq, epoch);
   }

@@ -23,6 +23,8 @@ import picocli.CommandLine;
  */
 public final class AdminClient {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** One client for the process: each one holds a selector thread (the nodes ask each other every second). */
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   /** Marks a command a node sends on to the master: the master runs it and never sends it on again. */
   public static final String FORWARDED = "X-Twinsign-Forwarded";
 
@@ -90,8 +92,7 @@ public final class AdminClient {
       }
       HttpRequest request = builder.POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body),
           StandardCharsets.UTF_8)).build();
-      HttpResponse<String> response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
-          .send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
       JsonNode json = JSON.readTree(response.body());
       if (response.statusCode() != 200) {
         throw new IllegalStateException("the node at " + address + " refused the request (HTTP "

@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
 @Command(name = "kek", description = {"The key-encryption key both nodes' HSMs hold (keysync=wrap).",
     "It never leaves an HSM in clear: it travels once, wrapped under a one-time RSA-3072 transport key of the",
     "receiving HSM (RSA-OAEP), and is sealed (not extractable) in both once they hold it.",
-    "Online: 'kek generate' on one node (both daemons running), 'kek status' on either.",
+    "Online: 'kek generate' on one node (both daemons running) hands it to the other; 'kek status' on either.",
     "Offline, daemons stopped: receiver 'kek transport-key --out T'; sender 'kek generate --local', then",
     "'kek export --transport T --out W'; receiver 'kek import --wrapped W --check CV'; sender 'kek seal --check CV'."},
     subcommands = {KekCommand.Status.class, KekCommand.Generate.class, KekCommand.Import.class,
@@ -148,31 +148,18 @@ final class KekCommand extends CommandGroup {
     }
   }
 
-  @Command(name = "import", description = {"Bring the peer's KEK into this node's HSMs (a new or replaced HSM).",
-      "Online the peer's daemon hands it over; offline, give the wrapped KEK file and the sender's check value."})
+  @Command(name = "import", description = {"Offline: import the KEK 'kek export' wrapped for this node's transport key.",
+      "Give the wrapped KEK file and the sender's check value. A node never hands its KEK out on request: the",
+      "KEK reaches another HSM only by 'kek generate' on its node, or by 'kek export' there."})
   static final class Import extends OnKek {
-    @Option(names = "--wrapped", paramLabel = "FILE", description = "The wrapped KEK 'kek export' wrote (offline).")
+    @Option(names = "--wrapped", required = true, paramLabel = "FILE", description = "The wrapped KEK 'kek export' wrote.")
     Path wrapped;
 
-    @Option(names = "--check", paramLabel = "CV", description = "The sender's check value, from 'kek export' (offline).")
+    @Option(names = "--check", required = true, paramLabel = "CV", description = "The sender's check value, from 'kek export'.")
     String check;
 
     @Override
-    List<String> inPair(KekOperations kek) {
-      return kek.importFromPeer();
-    }
-
-    @Override
-    boolean offline() {
-      return wrapped != null;
-    }
-
-    @Override
     List<String> local(KekService kek, List<String> repositories) {
-      if (wrapped == null || check == null) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "offline, 'kek import' needs --wrapped FILE"
-            + " and --check CV (from 'kek export' on the other node)");
-      }
       String name = one(repositories);
       return List.of("repository " + name + ": key-encryption key imported, check value " + kek.importWrapped(name,
           read(wrapped), check) + "; the transport key is destroyed. On the other node: 'kek seal --check "

@@ -9,7 +9,4 @@ public interface KekOperations {
 
   /** Generates the KEK in this node's HSMs and hands it to the peer's under a one-time transport key. */
   List<String> generate();
-
-  /** Brings the KEK of the peer's HSMs into this node's (a replaced or emptied HSM). */
-  List<String> importFromPeer();
 }

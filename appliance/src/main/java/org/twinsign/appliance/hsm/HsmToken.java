@@ -361,7 +361,10 @@ public final class HsmToken implements KeyRepository {
       List<HsmKey> found = new ArrayList<>();
       for (long handle : findOn(current, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY)})) {
         try {
-          found.add(describe(current, handle));
+          HsmKey key = describe(current, handle);
+          if (!KeyEncryptionKey.ceremonyObject(key.locator())) {
+            found.add(key);
+          }
         } catch (HsmException e) {
           // not a DNSSEC key (another curve, no public half): not ours to list
         }
@@ -381,7 +384,8 @@ public final class HsmToken implements KeyRepository {
       for (long handle : findOn(current, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY)})) {
         CK_ATTRIBUTE[] id = {new CK_ATTRIBUTE(CKA_ID)};
         getAttributesOn(current, handle, id);
-        if (id[0].getByteArray() != null && id[0].getByteArray().length > 0) {
+        if (id[0].getByteArray() != null && id[0].getByteArray().length > 0
+            && !KeyEncryptionKey.ceremonyObject(KeyLocator.of(id[0].getByteArray()))) {
           locators.add(KeyLocator.of(id[0].getByteArray()));
         }
       }

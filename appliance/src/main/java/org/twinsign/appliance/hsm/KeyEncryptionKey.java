@@ -56,6 +56,12 @@ public record KeyEncryptionKey(String checkValue, boolean extractable) {
     }
   }
 
+  /** Whether {@code locator} is the KEK's or the transport key's CKA_ID: never a zone key. */
+  static boolean ceremonyObject(KeyLocator locator) {
+    String prefix = java.util.HexFormat.of().formatHex(LABEL.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    return locator.hex().startsWith(prefix);
+  }
+
   /** The KEK in {@code token}, if it has one. */
   public static Optional<KeyEncryptionKey> find(HsmToken token) {
     return token.withObjectSession("looking up the key-encryption key", (module, session) -> {

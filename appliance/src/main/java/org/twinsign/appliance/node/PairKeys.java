@@ -41,6 +41,8 @@ final class PairKeys implements PublicationGate, KekOperations, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PairKeys.class);
   /** How often the master looks for keys to wrap and to find in the standby's HSM, and the standby for keys. */
   static final Duration INTERVAL = Duration.ofSeconds(1);
+  /** How long a key found in the standby's HSM counts as there before it is looked up again. */
+  static final Duration RECHECK = Duration.ofMinutes(10);
   /** How many keys one look handles. */
   static final int BATCH = 200;
 
@@ -168,6 +170,7 @@ final class PairKeys implements PublicationGate, KekOperations, AutoCloseable {
         }
       }
     }
+    recheck(services);
     List<KeyTable.HsmKeyRow> keys = services.keySync().notOn(pair.peerName(),
         pair.keySync() == PairConfig.KeySync.WRAP, BATCH);
     if (keys.isEmpty()) {
@@ -193,6 +196,42 @@ final class PairKeys implements PublicationGate, KekOperations, AutoCloseable {
       LOG.info("key sync: {} key(s) found in node {}'s HSM; zone(s) {} may publish them", keys.size() - found.size(),
           pair.peerName(), zones.size() <= 5 ? zones : zones.size() + " zones");
       zones.forEach(duties::wake);
+    }
+  }
+
+  /**
+   * Looks up again, in the standby's HSM, keys found there long ago: a token emptied or replaced
+   * since must not leave records that make the standby eligible with keys it lacks. Only a definite
+   * answer (missing, another key) removes a record; no answer leaves it.
+   */
+  private void recheck(Services services) {
+    List<KeyTable.HsmKeyRow> old = services.keySync().foundLongAgo(pair.peerName(), RECHECK, BATCH);
+    if (old.isEmpty()) {
+      return;
+    }
+    Map<String, String> answers = new LinkedHashMap<>();
+    try {
+      peer().peer("keys-held", Map.of("ids", old.stream().map(k -> k.repository() + "/" + k.locator()).toList()),
+          Duration.ofSeconds(30)).path("keys").properties().forEach(e -> answers.put(e.getKey(), e.getValue()
+              .asText()));
+    } catch (RuntimeException e) {
+      return; // asked again at the next look
+    }
+    List<KeyTable.HsmKeyRow> gone = new ArrayList<>();
+    List<KeyTable.HsmKeyRow> still = new ArrayList<>();
+    for (KeyTable.HsmKeyRow key : old) {
+      String answer = answers.get(key.repository() + "/" + key.locator());
+      if (answer == null || answer.startsWith("error")) {
+        continue;
+      }
+      (answer.equals(java.util.HexFormat.of().formatHex(key.publicKey())) ? still : gone).add(key);
+    }
+    services.keySync().record(pair.peerName(), still, answers, new LinkedHashMap<>());
+    if (!gone.isEmpty()) {
+      services.keySync().lost(pair.peerName(), gone);
+      LOG.warn("key sync: {} key(s) recorded as in node {}'s HSM are not there any more (the token was emptied or"
+          + " replaced?): they are synced again, and node {} is not eligible while it lacks a published one",
+          gone.size(), pair.peerName(), pair.peerName());
     }
   }
 
@@ -270,10 +309,8 @@ final class PairKeys implements PublicationGate, KekOperations, AutoCloseable {
       }
       case "kek-status" -> answer.put("status", local().kek().status());
       case "kek-transport" -> answer.put("transport", local().kek().transportKey(repository));
-      case "kek-export" -> answer.putAll(local().kek().export(repository, body.path("transport").asText()));
       case "kek-import" -> answer.put("check", local().kek().importWrapped(repository, body.path("wrapped").asText(),
           body.path("check").asText()));
-      case "kek-seal" -> answer.put("check", local().kek().seal(repository, body.path("check").asText()));
       default -> throw new IllegalArgumentException("no such peer request: " + op);
     }
     return answer;
@@ -312,50 +349,31 @@ final class PairKeys implements PublicationGate, KekOperations, AutoCloseable {
       String check = local().kek().generate(repository);
       lines.add("repository " + repository + ": key-encryption key generated in node " + pair.nodeName()
           + "'s HSM, check value " + check);
-      lines.add(handOver(repository, true));
+      lines.add(handOver(repository));
     }
     return lines;
   }
 
-  @Override
-  public List<String> importFromPeer() {
-    List<String> lines = new ArrayList<>();
-    for (String repository : local().kek().repositories()) {
-      lines.add(handOver(repository, false));
-    }
-    return lines;
-  }
-
-  /** Carries the KEK of {@code repository} from this node to the peer ({@code outwards}) or back, then seals it. */
-  private String handOver(String repository, boolean outwards) {
+  /**
+   * Carries the KEK of {@code repository} from this node to the peer, then seals it. Only this way
+   * round, started by the operator on this node: a node never hands its KEK out on a peer's request
+   * (an admin token must not be enough to take a KEK away).
+   */
+  private String handOver(String repository) {
     try {
       AdminClient peer = peer();
       Duration wait = Duration.ofMinutes(2); // an RSA-3072 key pair in a slow HSM
-      if (outwards) {
-        String transport = peer.peer("kek-transport", Map.of("repository", repository), wait).path("transport")
-            .asText();
-        Map<String, String> exported = local().kek().export(repository, transport);
-        String check = peer.peer("kek-import", Map.of("repository", repository, "wrapped", exported.get("wrapped"),
-            "check", exported.get("check")), wait).path("check").asText();
-        local().kek().seal(repository, check);
-        return "repository " + repository + ": carried to node " + pair.peerName() + "'s HSM under a one-time"
-            + " transport key; both hold check value " + check + " and neither lets it out again";
-      }
-      String own = local().kek().status().get(repository);
-      if (own != null && own.matches("[0-9a-f]{6}.*")) {
-        return "repository " + repository + ": node " + pair.nodeName() + "'s HSM holds a key-encryption key already"
-            + " (check value " + own.substring(0, 6) + "): nothing imported ('kek status' compares both nodes')";
-      }
-      String transport = local().kek().transportKey(repository);
-      JsonNode exported = peer.peer("kek-export", Map.of("repository", repository, "transport", transport), wait);
-      String check = local().kek().importWrapped(repository, exported.path("wrapped").asText(),
-          exported.path("check").asText());
-      peer.peer("kek-seal", Map.of("repository", repository, "check", check), wait);
-      return "repository " + repository + ": key-encryption key imported from node " + pair.peerName()
-          + "'s HSM under a one-time transport key; both hold check value " + check + " and neither lets it out again";
+      String transport = peer.peer("kek-transport", Map.of("repository", repository), wait).path("transport")
+          .asText();
+      Map<String, String> exported = local().kek().export(repository, transport);
+      String check = peer.peer("kek-import", Map.of("repository", repository, "wrapped", exported.get("wrapped"),
+          "check", exported.get("check")), wait).path("check").asText();
+      local().kek().seal(repository, check);
+      return "repository " + repository + ": carried to node " + pair.peerName() + "'s HSM under a one-time"
+          + " transport key; both hold check value " + check + " and neither lets it out again";
     } catch (RuntimeException e) {
-      return "repository " + repository + ": not handed over: " + e.getMessage() + (outwards ? "; run 'twinsign kek"
-          + " import' on node " + pair.peerName() + " once it runs" : "");
+      return "repository " + repository + ": not handed over: " + e.getMessage() + "; the KEK stays extractable"
+          + " here until it is: carry it with the offline steps ('twinsign kek --help')";
     }
   }
 

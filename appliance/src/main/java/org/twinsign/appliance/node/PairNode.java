@@ -249,8 +249,11 @@ final class PairNode implements NodeRole {
   @Override
   public Optional<String> standbyLacks(String standby) {
     org.twinsign.appliance.service.Services services = duties.services();
-    if (keys == null || services == null) {
+    if (keys == null) {
       return Optional.empty();
+    }
+    if (services == null) {
+      return Optional.of("is not checked yet for published keys in its HSM (this node's term is starting)");
     }
     try {
       long missing = services.keySync().publishedNotOn(standby);

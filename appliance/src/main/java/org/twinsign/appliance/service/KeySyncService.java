@@ -52,7 +52,9 @@ public final class KeySyncService {
       } catch (HsmException e) {
         lines.add("key " + key.locator() + " of repository " + key.repository() + " not wrapped for the standby: "
             + e.getMessage());
-        break; // the next keys meet the same problem (no KEK, token away): the next round tries again
+        if (e.getMessage().contains("no key-encryption key")) {
+          break; // every key meets it: the next round tries again
+        }
       }
     }
     if (!made.isEmpty()) {
@@ -104,6 +106,26 @@ public final class KeySyncService {
       }
       return zones;
     });
+  }
+
+  /** The master: keys found in {@code node}'s HSM longer ago than {@code age}, to be looked up there again. */
+  public List<KeyTable.HsmKeyRow> foundLongAgo(String node, java.time.Duration age, int limit) {
+    List<String> tokens = services.repositories().tokens();
+    return services.store().read(tx -> WrappedKeyTable.foundBefore(tx, node, tokens, Store.now(tx).minus(age),
+        limit));
+  }
+
+  /**
+   * The master: a key recorded as in {@code node}'s HSM is not there any more (the token was
+   * emptied or replaced): the record goes, so that the gate and the standby's eligibility see it.
+   */
+  public void lost(String node, List<KeyTable.HsmKeyRow> keys) {
+    if (!keys.isEmpty()) {
+      services.store().write(services.lease(), tx -> {
+        keys.forEach(k -> WrappedKeyTable.notOnNode(tx, k.id(), node));
+        return null;
+      });
+    }
   }
 
   /**

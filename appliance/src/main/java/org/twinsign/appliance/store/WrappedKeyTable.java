@@ -39,7 +39,8 @@ public final class WrappedKeyTable {
       return List.of();
     }
     return tx.query("SELECT " + KeyTable.HSM_COLUMNS + " FROM hsm_key h WHERE h.repository IN (" + marks(repositories)
-        + ") AND NOT EXISTS (SELECT 1 FROM wrapped_key w WHERE w.hsm_key = h.id) ORDER BY h.id LIMIT ?",
+        + ") AND h.lost = FALSE AND NOT EXISTS (SELECT 1 FROM wrapped_key w WHERE w.hsm_key = h.id) ORDER BY h.id"
+        + " LIMIT ?",
         KeyTable::hsmRow, params(repositories, limit));
   }
 
@@ -78,6 +79,17 @@ public final class WrappedKeyTable {
         + ")" + (wrappedOnly ? " AND EXISTS (SELECT 1 FROM wrapped_key w WHERE w.hsm_key = h.id)" : "")
         + " AND NOT EXISTS (SELECT 1 FROM key_on_node n WHERE n.hsm_key = h.id AND n.node = ?) ORDER BY h.id LIMIT ?",
         KeyTable::hsmRow, params(repositories, node, limit));
+  }
+
+  /** Keys of {@code repositories} last found in {@code node}'s HSM before {@code before}: to be looked up again. */
+  public static List<KeyTable.HsmKeyRow> foundBefore(StoreTransaction tx, String node, Collection<String> repositories,
+      java.time.Instant before, int limit) {
+    if (repositories.isEmpty()) {
+      return List.of();
+    }
+    return tx.query("SELECT " + KeyTable.HSM_COLUMNS + " FROM hsm_key h JOIN key_on_node n ON n.hsm_key = h.id"
+        + " AND n.node = ? WHERE h.repository IN (" + marks(repositories) + ") AND n.verified_at < ?"
+        + " ORDER BY n.verified_at LIMIT ?", KeyTable::hsmRow, paramsFirst(node, repositories, before, limit));
   }
 
   /** Records that {@code node}'s HSM holds the key (found there, public key matching). */
@@ -124,6 +136,14 @@ public final class WrappedKeyTable {
 
   private static String marks(Collection<String> values) {
     return String.join(", ", java.util.Collections.nCopies(values.size(), "?"));
+  }
+
+  private static Object[] paramsFirst(Object first, Collection<String> repositories, Object... more) {
+    List<Object> all = new java.util.ArrayList<>();
+    all.add(first);
+    all.addAll(repositories);
+    all.addAll(List.of(more));
+    return all.toArray();
   }
 
   /** The repositories' names (for the IN list), then {@code more}. */
