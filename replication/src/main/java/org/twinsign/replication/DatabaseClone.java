@@ -63,9 +63,13 @@ public final class DatabaseClone {
       run(List.of(dump.toString(), "--defaults-extra-file=" + primaryOptions, "--single-transaction", "--gtid",
           "--master-data=2", "--hex-blob", "--routines", "--triggers", "--databases", schema), null, file,
           "dumping " + schema + " from " + primary);
-      Matcher m = GTID.matcher(head(file)); // the position is in the dump's header
+      String head = head(file);
+      Matcher m = GTID.matcher(head); // the position is in the dump's header
       if (!m.find()) {
-        throw new IllegalStateException("the dump of " + primary + " has no GTID position (is its binary log on?)");
+        // the header's comment lines say what the tool saw (server, position); no data, no secret
+        String comments = String.join("\n", head.lines().filter(l -> l.startsWith("--")).limit(30).toList());
+        throw new IllegalStateException("the dump of " + primary + " has no GTID position (is its binary log on?);"
+            + " its header:\n" + comments);
       }
       GtidPosition at = GtidPosition.parse(m.group(1));
       role.resetForClone(schema);

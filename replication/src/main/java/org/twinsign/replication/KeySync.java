@@ -178,17 +178,20 @@ public final class KeySync<K extends WrappedKey> implements Closeable {
       }
     }
     Instant now = clock.instant();
-    if (!now.isBefore(purgedAt.plus(PURGE_EVERY))) {
+    boolean relook = !now.isBefore(purgedAt.plus(PURGE_EVERY));
+    if (relook) {
       purge();
-      purgedAt = now;
+    }
+    status = new Status(installed.size(), Map.copyOf(refused), null, now, seq, epoch);
+    if (relook) {
       // the HSM listed and the store read again from the start at the next pass: a key lost from the
       // token since is unwrapped again (the epoch order is checked anew over the whole sequence)
+      purgedAt = now;
       installed = null;
       seq = 0;
       epoch = 0;
       deposed.clear();
     }
-    status = new Status(installed.size(), Map.copyOf(refused), null, now, seq, epoch);
   }
 
   /** Destroys keys that came from the store and are gone from it now (purged by the master). */
