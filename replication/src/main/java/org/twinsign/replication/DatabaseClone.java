@@ -63,15 +63,12 @@ public final class DatabaseClone {
       run(List.of(dump.toString(), "--defaults-extra-file=" + primaryOptions, "--single-transaction", "--gtid",
           "--master-data=2", "--hex-blob", "--routines", "--triggers", "--databases", schema), null, file,
           "dumping " + schema + " from " + primary);
-      String head = head(file);
-      Matcher m = GTID.matcher(head); // the position is in the dump's header
-      if (!m.find()) {
-        // the header's comment lines say what the tool saw (server, position); no data, no secret
-        String comments = String.join("\n", head.lines().filter(l -> l.startsWith("--")).limit(30).toList());
-        throw new IllegalStateException("the dump of " + primary + " has no GTID position (is its binary log on?);"
-            + " its header:\n" + comments);
+      // MariaDB 10.11's dump prints the position at its end ("the deferred gtid setting"), older ones at the top
+      String position = position(file);
+      if (position == null) {
+        throw new IllegalStateException("the dump of " + primary + " has no GTID position (is its binary log on?)");
       }
-      GtidPosition at = GtidPosition.parse(m.group(1));
+      GtidPosition at = GtidPosition.parse(position);
       role.resetForClone(schema);
       // loaded without binary logging: the rows are the primary's transactions, not new ones here
       Path load = work.resolve("load.sql");
@@ -88,10 +85,18 @@ public final class DatabaseClone {
     }
   }
 
-  private static String head(Path file) throws IOException {
-    try (var in = Files.newInputStream(file)) {
-      return new String(in.readNBytes(256 * 1024), StandardCharsets.ISO_8859_1);
+  /** The last {@code -- SET GLOBAL gtid_slave_pos='...';} comment of the dump, read line by line; or null. */
+  private static String position(Path file) throws IOException {
+    String found = null;
+    try (var lines = Files.lines(file, StandardCharsets.ISO_8859_1)) {
+      for (String line : (Iterable<String>) lines::iterator) {
+        if (line.startsWith("-- SET GLOBAL gtid_slave_pos=")) {
+          Matcher m = GTID.matcher(line);
+          found = m.find() ? m.group(1) : found;
+        }
+      }
     }
+    return found;
   }
 
   private Path options(String name, Server server) throws IOException {
