@@ -86,10 +86,20 @@ public final class KeySync<K extends WrappedKey> implements Closeable {
     return status;
   }
 
+  /**
+   * Waits until no pass runs: a node becoming master calls it before its own HSM work (its HSM is
+   * then written by its term, and {@code active} keeps later passes away).
+   */
+  public synchronized void awaitIdle() {
+    // the monitor is the pass's: holding it means no pass runs
+  }
+
   private void run() {
     while (running) {
       try {
-        pass();
+        synchronized (this) {
+          pass();
+        }
       } catch (InterruptedException e) {
         return;
       } catch (Exception e) {
@@ -114,7 +124,7 @@ public final class KeySync<K extends WrappedKey> implements Closeable {
    * rebuild}): every wrapped key the store holds is unwrapped into the HSM unless it is there.
    * Returns what was done; refused keys are in the status, as the loop would report them.
    */
-  public Status syncOnce() throws Exception {
+  public synchronized Status syncOnce() throws Exception {
     installed = null;
     pass();
     return status;

@@ -101,6 +101,7 @@ public final class NodeDaemon implements AutoCloseable {
     duties.onTerm(services -> {
       services.gateKeysWith(gate);
       if (pair.keySync() == PairConfig.KeySync.WRAP) {
+        gate.awaitSyncIdle(); // the standby's last unwrap done: this term writes the HSM from now on
         try {
           // keys the last master wrapped that this node had not taken yet: before the first signing
           services.keySync().completeOwn(pair.nodeName()).forEach(line -> LOG.warn("{}", line));

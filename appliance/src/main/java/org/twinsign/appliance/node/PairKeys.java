@@ -81,6 +81,13 @@ final class PairKeys implements PublicationGate, KekOperations, AutoCloseable {
     this.checker.setDaemon(true);
   }
 
+  /** Before a new term's own HSM work: no unwrap of the standby's loop runs beside it. */
+  void awaitSyncIdle() {
+    if (sync != null) {
+      sync.awaitIdle();
+    }
+  }
+
   PairKeys start() {
     if (sync != null) {
       sync.start();

@@ -103,8 +103,11 @@ final class SignedIngest implements org.twinsign.appliance.dns.Responder.NotifyI
     return null;
   }
 
-  /** One look: each zone whose published serial differs from the copy held is transferred from the master. */
-  void pass() {
+  /**
+   * One look: each zone whose published serial differs from the copy held is transferred from the
+   * master. Synchronized with {@link #take}: a promotion takes whole versions, never one half-way.
+   */
+  synchronized void pass() {
     List<ZoneTable.Published> published = commands.services(false).store().read(ZoneTable::published);
     InetSocketAddress master = masterDns();
     if (master == null) {
@@ -206,7 +209,7 @@ final class SignedIngest implements org.twinsign.appliance.dns.Responder.NotifyI
    * For a new term of this node: the copies whose versions were ingested, handed over (this node
    * holds none afterwards; as standby again it starts over from the next master's output).
    */
-  Map<String, ZoneService.Ingested> take() {
+  synchronized Map<String, ZoneService.Ingested> take() {
     Map<String, ZoneService.Ingested> taken = new LinkedHashMap<>();
     Map<String, IngestedVersions.Version> ingested = versions.all();
     copies.forEach((zone, copy) -> {
