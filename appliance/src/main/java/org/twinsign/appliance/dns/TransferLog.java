@@ -53,7 +53,8 @@ public final class TransferLog {
     Map<String, Event> events = new LinkedHashMap<>(zones.getOrDefault(zone, Map.of()));
     int i = 0;
     for (Event e : out.getOrDefault(zone, new java.util.ArrayDeque<>())) {
-      events.put(i == 0 ? "last transfer out" : i == 1 ? "transfer out before" : "transfer out " + i + " before", e);
+      events.put(i == 0 ? "last transfer out" : i == 1 ? "transfer out before"
+          : "transfer out " + i + " before", e);
       i++;
     }
     return events;
