@@ -126,7 +126,7 @@ final class KekCommand extends CommandGroup {
   }
 
   @Command(name = "generate", description = {"Generate the KEK in this node's HSMs and hand it to the peer's.",
-      "If the peer is not running, run 'twinsign kek import' there later. --local: only generate (offline step)."})
+      "If the peer is not running, carry it with the offline steps. --local: only generate (offline step)."})
   static final class Generate extends OnKek {
     @Option(names = "--local", description = "Only generate it in this node's HSMs (the offline ceremony's first step).")
     boolean local;

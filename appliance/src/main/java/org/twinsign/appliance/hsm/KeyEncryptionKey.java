@@ -73,7 +73,7 @@ public record KeyEncryptionKey(String checkValue, boolean extractable) {
   /** The KEK, or an error saying how to provision it. */
   public static KeyEncryptionKey require(HsmToken token) {
     return find(token).orElseThrow(() -> new HsmException("token '" + token.tokenLabel() + "' holds no key-encryption"
-        + " key ('" + LABEL + "'): run 'twinsign kek generate' (or 'kek import' on the node whose HSM lacks it)"));
+        + " key ('" + LABEL + "'): run 'twinsign kek generate' (or the offline steps of 'twinsign kek')"));
   }
 
   /** Generates the KEK in {@code token}, extractable until {@link #seal}; refused if the token has one. */
@@ -154,7 +154,7 @@ public record KeyEncryptionKey(String checkValue, boolean extractable) {
       Long transport = transportPrivate(module, session);
       if (transport == null) {
         throw new HsmException("token '" + token.tokenLabel() + "' has no transport key: the import must follow"
-            + " the transport key made for it ('kek import' starts over)");
+            + " the transport key made for it ('kek transport-key' makes a new one)");
       }
       long kek;
       try {

@@ -70,7 +70,8 @@ public final class KeyWrap {
       Long kek = KeyEncryptionKey.handle(module, session);
       if (kek == null) {
         throw new HsmException("token '" + token.tokenLabel() + "' holds no key-encryption key, so key " + locator
-            + " cannot be unwrapped here: run 'twinsign kek import' on this node");
+            + " cannot be unwrapped here: provision it ('twinsign kek generate' on the other node, or the offline"
+            + " steps of 'twinsign kek')");
       }
       String check = kekCheck(module, session, kek);
       if (!check.equals(wrapped.kek())) {
