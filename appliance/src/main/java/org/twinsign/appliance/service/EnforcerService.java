@@ -570,8 +570,7 @@ public final class EnforcerService {
     checkKeysPresent(run, zoneName, stored, lines);
     for (KeyTable.StoredKey key : stored) {
       KeyState state = key.state();
-      state.backedUp(backedUp(key.hsm()));
-      state.heldBack(services.gate().waitsFor(key.hsm()));
+      gate(services, state, key.hsm());
       hsmOf.put(state.id(), key.hsm());
       states.add(state);
     }
@@ -589,8 +588,7 @@ public final class EnforcerService {
     List<KeyTable.StoredKey> current = new ArrayList<>();
     for (KeyState key : outcome.keys()) {
       KeyTable.HsmKeyRow hsm = key.id() == 0 ? assigned.get(key) : hsmOf.get(key.id());
-      key.backedUp(backedUp(hsm));
-      key.heldBack(services.gate().waitsFor(hsm));
+      gate(services, key, hsm);
       current.add(new KeyTable.StoredKey(zoneName, key, hsm));
     }
     tellOperator(zone, current, now, lines);
@@ -768,9 +766,14 @@ public final class EnforcerService {
   /** How often the parent is asked while a DS exchange waits for it. */
   static final java.time.Duration PARENT_POLL = java.time.Duration.ofHours(1);
 
-  private boolean backedUp(KeyTable.HsmKeyRow hsm) {
-    return !services.repositories().configured(hsm.repository()).requireBackup()
-        || hsm.backup() == KeyTable.Backup.BACKED_UP;
+  /**
+   * What may keep {@code key} from being published beyond the policy, from its row: its
+   * repository's backup requirement, and the publication gate (the standby's HSM, in a pair).
+   */
+  static void gate(Services services, KeyState key, KeyTable.HsmKeyRow hsm) {
+    key.backedUp(!services.repositories().configured(hsm.repository()).requireBackup()
+        || hsm.backup() == KeyTable.Backup.BACKED_UP);
+    key.heldBack(services.gate().waitsFor(hsm));
   }
 
   /** How many of the pool's first keys a run looks at: more than the runs beside it can have claimed. */
@@ -849,8 +852,7 @@ public final class EnforcerService {
     }
     KeyState key = new KeyState(0, chosen.locator(), chosen.repository(), spec.role(), chosen.algorithm(),
         chosen.bits(), KeyRecords.keyTag(spec.role(), chosen.algorithm(), chosen.publicKey()), now);
-    key.backedUp(backedUp(chosen));
-    key.heldBack(services.gate().waitsFor(chosen));
+    gate(services, key, chosen);
     assigned.put(key, chosen);
     return Optional.of(key);
   }

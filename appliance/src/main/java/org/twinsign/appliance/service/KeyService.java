@@ -41,9 +41,7 @@ public final class KeyService {
       for (KeyTable.StoredKey key : KeyTable.zoneKeys(tx, name)) {
         KaspPolicy policy = policies.computeIfAbsent(key.zone(),
             z -> PolicyTable.require(tx, ZoneTable.require(tx, z).policy()));
-        key.state().backedUp(!services.repositories().configured(key.hsm().repository()).requireBackup()
-            || key.hsm().backup() == KeyTable.Backup.BACKED_UP);
-        key.state().heldBack(services.gate().waitsFor(key.hsm()));
+        EnforcerService.gate(services, key.state(), key.hsm()); // as the enforcer sees it
         reports.add(KeyReport.of(key.zone(), key, policy,
             timings.computeIfAbsent(policy.name(), p -> PolicyTable.timings(tx, policy, now)), commands));
       }

@@ -148,7 +148,7 @@ public final class ZoneService {
         continue;
       }
       PublishedDigest published = PublishedDigest.parse(row.publishedDigest());
-      Long expected = published.journalSerial() != null ? published.journalSerial() : row.signedSerial();
+      Long expected = publishedSerial(row.signedSerial(), row.publishedDigest());
       if (expected == null || expected != copy.serial()) {
         lines.add("zone " + row.name() + ": the copy ingested from the last master has serial " + copy.serial()
             + ", the store records " + expected + " as published: the published file is read instead");
