@@ -630,12 +630,18 @@ public final class HsmToken implements KeyRepository {
   }
 
   private void findAllOn(Sessions current, CK_ATTRIBUTE[] template, List<Long> found) throws PKCS11Exception {
-    module.C_FindObjectsInit(current.admin, template);
+    found.addAll(findObjects(module, current.admin, template));
+  }
+
+  /** Every object on {@code session} that matches {@code template}: one search, ended in any case. */
+  static List<Long> findObjects(PKCS11 module, long session, CK_ATTRIBUTE[] template) throws PKCS11Exception {
+    List<Long> found = new ArrayList<>();
+    module.C_FindObjectsInit(session, template);
     try {
       while (true) {
-        long[] batch = module.C_FindObjects(current.admin, 64);
+        long[] batch = module.C_FindObjects(session, 64);
         if (batch == null || batch.length == 0) {
-          break;
+          return found;
         }
         for (long handle : batch) {
           found.add(handle);
@@ -643,7 +649,7 @@ public final class HsmToken implements KeyRepository {
       }
     } finally {
       try {
-        module.C_FindObjectsFinal(current.admin);
+        module.C_FindObjectsFinal(session);
       } catch (PKCS11Exception e) {
         // the search ends with the session in any case
       }
@@ -687,8 +693,8 @@ public final class HsmToken implements KeyRepository {
     if (keyType == CKK_RSA) {
       CK_ATTRIBUTE[] rsa = {new CK_ATTRIBUTE(CKA_MODULUS), new CK_ATTRIBUTE(CKA_PUBLIC_EXPONENT)};
       getAttributesOn(current, publicHandle, rsa);
-      byte[] modulus = unsigned(rsa[0].getByteArray());
-      byte[] exponent = unsigned(rsa[1].getByteArray());
+      byte[] modulus = PublicKeyEncoding.unsigned(rsa[0].getByteArray());
+      byte[] exponent = PublicKeyEncoding.unsigned(rsa[1].getByteArray());
       return new HsmKey(locator, label, DnssecAlgorithm.RSASHA256, modulus.length * 8,
           PublicKeyEncoding.rsa(exponent, modulus), privateHandle);
     }
@@ -726,15 +732,6 @@ public final class HsmToken implements KeyRepository {
     if (closed.get()) {
       throw new HsmException(this + " is closed");
     }
-  }
-
-  /** A big-endian integer attribute without leading zero bytes (RFC 3110 wants none). */
-  private static byte[] unsigned(byte[] value) {
-    int start = 0;
-    while (start < value.length - 1 && value[start] == 0) {
-      start++;
-    }
-    return start == 0 ? value : Arrays.copyOfRange(value, start, value.length);
   }
 
   private static PKCS11 loadModule(HsmConfig config) {

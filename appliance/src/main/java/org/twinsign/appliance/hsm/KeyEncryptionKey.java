@@ -200,7 +200,7 @@ public record KeyEncryptionKey(String checkValue, boolean extractable) {
 
   /** The KEK's handle on {@code session}, or null. */
   static Long handle(PKCS11 module, long session) throws PKCS11Exception {
-    List<Long> found = find(module, session, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_SECRET_KEY),
+    List<Long> found = HsmToken.findObjects(module, session, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_SECRET_KEY),
         new CK_ATTRIBUTE(CKA_LABEL, LABEL.toCharArray())});
     if (found.size() > 1) {
       throw new HsmException("the token holds " + found.size() + " keys labelled '" + LABEL + "': remove all but"
@@ -248,13 +248,13 @@ public record KeyEncryptionKey(String checkValue, boolean extractable) {
   }
 
   private static Long transportPrivate(PKCS11 module, long session) throws PKCS11Exception {
-    List<Long> found = find(module, session, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY),
+    List<Long> found = HsmToken.findObjects(module, session, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY),
         new CK_ATTRIBUTE(CKA_LABEL, TRANSPORT_LABEL.toCharArray())});
     return found.isEmpty() ? null : found.get(0);
   }
 
   private static void destroyTransport(PKCS11 module, long session) throws PKCS11Exception {
-    for (long handle : find(module, session, new CK_ATTRIBUTE[] {
+    for (long handle : HsmToken.findObjects(module, session, new CK_ATTRIBUTE[] {
         new CK_ATTRIBUTE(CKA_LABEL, TRANSPORT_LABEL.toCharArray())})) {
       module.C_DestroyObject(session, handle);
     }
@@ -271,20 +271,5 @@ public record KeyEncryptionKey(String checkValue, boolean extractable) {
     CK_MECHANISM mechanism = new CK_MECHANISM(CKM_RSA_PKCS_OAEP);
     mechanism.pParameter = params;
     return mechanism;
-  }
-
-  static List<Long> find(PKCS11 module, long session, CK_ATTRIBUTE[] template) throws PKCS11Exception {
-    List<Long> found = new ArrayList<>();
-    module.C_FindObjectsInit(session, template);
-    try {
-      for (long[] batch; (batch = module.C_FindObjects(session, 64)) != null && batch.length > 0; ) {
-        for (long handle : batch) {
-          found.add(handle);
-        }
-      }
-    } finally {
-      module.C_FindObjectsFinal(session);
-    }
-    return found;
   }
 }

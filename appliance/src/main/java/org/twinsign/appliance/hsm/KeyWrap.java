@@ -36,7 +36,7 @@ public final class KeyWrap {
         throw new HsmException("token '" + token.tokenLabel() + "' holds no key-encryption key, so key "
             + key.locator() + " cannot go to the standby: run 'twinsign kek generate'");
       }
-      String check = kekCheck(module, session, kek);
+      String check = KeyEncryptionKey.checkValue(module, session, kek);
       Long handle = privateHandle(module, session, key.locator());
       if (handle == null) {
         throw new HsmException("key " + key.locator() + " is not in token '" + token.tokenLabel() + "'");
@@ -73,7 +73,7 @@ public final class KeyWrap {
             + " cannot be unwrapped here: provision it ('twinsign kek generate' on the other node, or the offline"
             + " steps of 'twinsign kek')");
       }
-      String check = kekCheck(module, session, kek);
+      String check = KeyEncryptionKey.checkValue(module, session, kek);
       if (!check.equals(wrapped.kek())) {
         throw new HsmException("key " + locator + " was wrapped under the key-encryption key with check value "
             + wrapped.kek() + ", but token '" + token.tokenLabel() + "' holds the one with check value " + check
@@ -124,12 +124,8 @@ public final class KeyWrap {
     return found;
   }
 
-  private static String kekCheck(PKCS11 module, long session, long kek) throws PKCS11Exception {
-    return KeyEncryptionKey.checkValue(module, session, kek);
-  }
-
   private static Long privateHandle(PKCS11 module, long session, KeyLocator locator) throws PKCS11Exception {
-    List<Long> found = KeyEncryptionKey.find(module, session, new CK_ATTRIBUTE[] {
+    List<Long> found = HsmToken.findObjects(module, session, new CK_ATTRIBUTE[] {
         new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY), new CK_ATTRIBUTE(CKA_ID, locator.bytes()),
         new CK_ATTRIBUTE(CKA_TOKEN, true)});
     return found.isEmpty() ? null : found.get(0);
@@ -139,7 +135,7 @@ public final class KeyWrap {
   private static void ensurePublic(PKCS11 module, long session, HsmKey expected, HsmToken token)
       throws PKCS11Exception {
     CK_ATTRIBUTE[] template = publicTemplate(expected);
-    List<Long> found = KeyEncryptionKey.find(module, session, new CK_ATTRIBUTE[] {
+    List<Long> found = HsmToken.findObjects(module, session, new CK_ATTRIBUTE[] {
         new CK_ATTRIBUTE(CKA_CLASS, CKO_PUBLIC_KEY), new CK_ATTRIBUTE(CKA_ID, expected.locator().bytes())});
     for (long handle : found) {
       CK_ATTRIBUTE[] values = expected.algorithm().family() == DnssecAlgorithm.KeyFamily.RSA
@@ -148,7 +144,8 @@ public final class KeyWrap {
       byte[] want = expected.algorithm().family() == DnssecAlgorithm.KeyFamily.RSA
           ? PublicKeyEncoding.rsaParts(expected.publicKey())[1] : PublicKeyEncoding.ecPointDer(expected.algorithm(),
               expected.publicKey());
-      if (!Arrays.equals(unsigned(values[0].getByteArray()), unsigned(want))) {
+      if (!Arrays.equals(PublicKeyEncoding.unsigned(values[0].getByteArray()),
+          PublicKeyEncoding.unsigned(want))) {
         throw new HsmException("token '" + token.tokenLabel() + "' holds another public key with CKA_ID "
             + expected.locator() + ": nothing unwrapped; remove it with the HSM's tools if it is not needed");
       }
@@ -210,13 +207,5 @@ public final class KeyWrap {
       case EC -> CKK_EC;
       case EDWARDS -> CKK_EC_EDWARDS;
     };
-  }
-
-  private static byte[] unsigned(byte[] value) {
-    int start = 0;
-    while (start < value.length - 1 && value[start] == 0) {
-      start++;
-    }
-    return Arrays.copyOfRange(value, start, value.length);
   }
 }

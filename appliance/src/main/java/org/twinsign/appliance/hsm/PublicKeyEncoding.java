@@ -49,6 +49,15 @@ final class PublicKeyEncoding {
     throw new HsmException("unexpected public key encoding for " + algorithm + " (" + raw.length + " bytes)");
   }
 
+  /** A big-endian integer attribute without leading zero bytes (RFC 3110 wants none). */
+  static byte[] unsigned(byte[] value) {
+    int start = 0;
+    while (start < value.length - 1 && value[start] == 0) {
+      start++;
+    }
+    return start == 0 ? value : Arrays.copyOfRange(value, start, value.length);
+  }
+
   /** The exponent and modulus of an RFC 3110 public key. */
   static byte[][] rsaParts(byte[] dnskey) {
     int header = dnskey[0] != 0 ? 1 : 3;
