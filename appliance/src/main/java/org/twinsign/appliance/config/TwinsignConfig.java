@@ -70,6 +70,11 @@ public record TwinsignConfig(Path source, String dbUrl, String dbUser, Path dbPa
     }
   }
 
+  /** The names of the PKCS#11 repositories (not soft key stores): key sync moves their keys. */
+  public java.util.List<String> tokenRepositories() {
+    return repositories.values().stream().filter(r -> !r.soft()).map(Repository::name).toList();
+  }
+
   public static TwinsignConfig load(Path file) {
     Properties properties = new Properties();
     try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {

@@ -14,6 +14,7 @@ import org.twinsign.appliance.cli.AdminClient;
 import org.twinsign.appliance.cli.KekOperations;
 import org.twinsign.appliance.config.PairConfig;
 import org.twinsign.appliance.config.TwinsignConfig;
+import org.twinsign.appliance.service.KeySyncService;
 import org.twinsign.appliance.service.PublicationGate;
 import org.twinsign.appliance.service.Services;
 import org.twinsign.appliance.store.KeyTable;
@@ -72,10 +73,10 @@ final class PairKeys implements PublicationGate, KekOperations, AutoCloseable {
     this.view = view;
     this.eligibility = eligibility;
     this.token = token;
-    this.tokens = config.repositories().values().stream().filter(r -> !r.soft())
-        .map(TwinsignConfig.Repository::name).toList();
+    this.tokens = config.tokenRepositories();
+    // the standby's side: through the node's read-only services, opened when first used
     this.sync = pair.keySync() != PairConfig.KeySync.WRAP ? null : new KeySync<>(pair.nodeName(),
-        new Standby(this).store(), new Standby(this).vault(), INTERVAL, Clock.systemUTC(),
+        KeySyncService.wrappedKeys(this::readOnly), KeySyncService.vault(this::readOnly), INTERVAL, Clock.systemUTC(),
         () -> !"master".equals(view.role()));
     this.checker = new Thread(this::check, "key-check-" + pair.nodeName());
     this.checker.setDaemon(true);
@@ -94,47 +95,6 @@ final class PairKeys implements PublicationGate, KekOperations, AutoCloseable {
     }
     checker.start();
     return this;
-  }
-
-  /** The standby's adapters: through the node's read-only services, opened when first used. */
-  private record Standby(PairKeys keys) {
-    org.twinsign.replication.WrappedKeyStore<WrappedKeyTable.Row> store() {
-      return new org.twinsign.replication.WrappedKeyStore<>() {
-        @Override
-        public List<WrappedKeyTable.Row> after(long seq, int limit) throws Exception {
-          return keys.readOnly().keySync().wrappedKeys().after(seq, limit);
-        }
-
-        @Override
-        public WrappedKeyTable.Row current(String id) throws Exception {
-          return keys.readOnly().keySync().wrappedKeys().current(id);
-        }
-
-        @Override
-        public Set<String> known() throws Exception {
-          return keys.readOnly().keySync().wrappedKeys().known();
-        }
-      };
-    }
-
-    org.twinsign.replication.KeyVault<WrappedKeyTable.Row> vault() {
-      return new org.twinsign.replication.KeyVault<>() {
-        @Override
-        public Set<String> held() throws Exception {
-          return keys.readOnly().keySync().vault().held();
-        }
-
-        @Override
-        public void install(WrappedKeyTable.Row key) throws Exception {
-          keys.readOnly().keySync().vault().install(key);
-        }
-
-        @Override
-        public void remove(String id) throws Exception {
-          keys.readOnly().keySync().vault().remove(id);
-        }
-      };
-    }
   }
 
   private Services readOnly() {
@@ -185,11 +145,9 @@ final class PairKeys implements PublicationGate, KekOperations, AutoCloseable {
       peerProblem = null;
       return;
     }
-    Map<String, String> answers = new LinkedHashMap<>();
+    Map<String, String> answers;
     try {
-      List<String> ids = keys.stream().map(k -> k.repository() + "/" + k.locator()).toList();
-      JsonNode answer = peer().peer("keys-held", Map.of("ids", ids), Duration.ofSeconds(30));
-      answer.path("keys").properties().forEach(e -> answers.put(e.getKey(), e.getValue().asText()));
+      answers = askPeer(keys);
       peerProblem = null;
     } catch (RuntimeException e) {
       peerProblem = "node " + pair.peerName() + " could not be asked: " + e.getMessage();
@@ -216,18 +174,16 @@ final class PairKeys implements PublicationGate, KekOperations, AutoCloseable {
     if (old.isEmpty()) {
       return;
     }
-    Map<String, String> answers = new LinkedHashMap<>();
+    Map<String, String> answers;
     try {
-      peer().peer("keys-held", Map.of("ids", old.stream().map(k -> k.repository() + "/" + k.locator()).toList()),
-          Duration.ofSeconds(30)).path("keys").properties().forEach(e -> answers.put(e.getKey(), e.getValue()
-              .asText()));
+      answers = askPeer(old);
     } catch (RuntimeException e) {
       return; // asked again at the next look
     }
     List<KeyTable.HsmKeyRow> gone = new ArrayList<>();
     List<KeyTable.HsmKeyRow> still = new ArrayList<>();
     for (KeyTable.HsmKeyRow key : old) {
-      String answer = answers.get(key.repository() + "/" + key.locator());
+      String answer = answers.get(WrappedKeyTable.keyId(key.repository(), key.locator()));
       if (answer == null || answer.startsWith("error")) {
         continue;
       }
@@ -240,6 +196,15 @@ final class PairKeys implements PublicationGate, KekOperations, AutoCloseable {
           + " replaced?): they are synced again, and node {} is not eligible while it lacks a published one",
           gone.size(), pair.peerName(), pair.peerName());
     }
+  }
+
+  /** What the standby's HSM holds of {@code keys}: by key id, its public key in hex, or why not ({@link KeySyncService#lookup}). */
+  private Map<String, String> askPeer(List<KeyTable.HsmKeyRow> keys) {
+    List<String> ids = keys.stream().map(k -> WrappedKeyTable.keyId(k.repository(), k.locator())).toList();
+    Map<String, String> answers = new LinkedHashMap<>();
+    peer().peer("keys-held", Map.of("ids", ids), Duration.ofSeconds(30)).path("keys").properties()
+        .forEach(e -> answers.put(e.getKey(), e.getValue().asText()));
+    return answers;
   }
 
   private void note(String line) {
@@ -281,7 +246,7 @@ final class PairKeys implements PublicationGate, KekOperations, AutoCloseable {
       }
       return null;
     }
-    String why = problems.getOrDefault(key.repository() + "/" + key.locator(), peerProblem);
+    String why = problems.getOrDefault(WrappedKeyTable.keyId(key.repository(), key.locator()), peerProblem);
     return "node " + standby + "'s HSM holds it (key sync" + (why == null ? "" : ": " + why) + ")";
   }
 

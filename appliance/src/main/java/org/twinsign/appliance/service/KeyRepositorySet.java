@@ -88,8 +88,7 @@ public final class KeyRepositorySet implements AutoCloseable {
 
   /** The names of the configured PKCS#11 repositories: key sync moves their keys (soft key stores are files). */
   public java.util.List<String> tokens() {
-    return config.repositories().values().stream().filter(r -> !r.soft()).map(TwinsignConfig.Repository::name)
-        .toList();
+    return config.tokenRepositories();
   }
 
   public TwinsignConfig.Repository configured(String name) {

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.twinsign.appliance.dnssec.DnssecAlgorithm;
 import org.twinsign.appliance.hsm.HsmException;
 import org.twinsign.appliance.hsm.HsmKey;
@@ -84,7 +85,7 @@ public final class KeySyncService {
       Map<String, String> problems) {
     List<KeyTable.HsmKeyRow> held = new ArrayList<>();
     for (KeyTable.HsmKeyRow key : keys) {
-      String id = key.repository() + "/" + key.locator();
+      String id = WrappedKeyTable.keyId(key.repository(), key.locator());
       String answer = answers.get(id);
       if (answer != null && answer.equals(HexFormat.of().formatHex(key.publicKey()))) {
         held.add(key);
@@ -135,13 +136,9 @@ public final class KeySyncService {
   public Map<String, String> lookup(List<String> ids) {
     Map<String, String> answers = new LinkedHashMap<>();
     for (String id : ids) {
-      int slash = id.indexOf('/');
       try {
-        if (slash <= 0) {
-          throw new IllegalArgumentException("'" + id + "' is not REPOSITORY/LOCATOR");
-        }
-        String repository = id.substring(0, slash);
-        KeyLocator locator = new KeyLocator(id.substring(slash + 1));
+        String repository = WrappedKeyTable.keyIdParts(id)[0];
+        KeyLocator locator = new KeyLocator(WrappedKeyTable.keyIdParts(id)[1]);
         answers.put(id, services.repositories().get(repository).find(locator)
             .map(k -> HexFormat.of().formatHex(k.publicKey())).orElse("missing: not in " + services.repositories()
                 .get(repository).describe()));
@@ -152,42 +149,47 @@ public final class KeySyncService {
     return answers;
   }
 
-  /** The standby: the wrapped keys in its replica of the store. */
-  public WrappedKeyStore<WrappedKeyTable.Row> wrappedKeys() {
+  /**
+   * The wrapped keys in the store of {@code services}, as a standby follows them; the services are
+   * asked for at each use (a standby opens its read-only ones when first needed).
+   */
+  public static WrappedKeyStore<WrappedKeyTable.Row> wrappedKeys(Supplier<Services> services) {
     return new WrappedKeyStore<>() {
       @Override
       public List<WrappedKeyTable.Row> after(long seq, int limit) {
-        return services.store().read(tx -> WrappedKeyTable.after(tx, seq, limit));
+        return services.get().store().read(tx -> WrappedKeyTable.after(tx, seq, limit));
       }
 
       @Override
       public WrappedKeyTable.Row current(String id) {
-        int slash = id.indexOf('/');
-        return services.store().read(tx -> WrappedKeyTable.of(tx, id.substring(0, slash), id.substring(slash + 1)));
+        String[] parts = WrappedKeyTable.keyIdParts(id);
+        return services.get().store().read(tx -> WrappedKeyTable.of(tx, parts[0], parts[1]));
       }
 
       @Override
       public Set<String> known() {
-        return services.store().read(WrappedKeyTable::keyIds);
+        return services.get().store().read(WrappedKeyTable::keyIds);
       }
     };
   }
 
-  /** The standby: its own HSMs, which the wrapped keys go into. */
-  public KeyVault<WrappedKeyTable.Row> vault() {
+  /** The HSMs of {@code services} (asked for at each use), which a standby's wrapped keys go into. */
+  public static KeyVault<WrappedKeyTable.Row> vault(Supplier<Services> services) {
     return new KeyVault<>() {
       @Override
       public Set<String> held() {
+        KeyRepositorySet repositories = services.get().repositories();
         Set<String> ids = new java.util.HashSet<>();
-        for (String name : services.repositories().tokens()) {
-          services.repositories().token(name).orElseThrow().locators().forEach(l -> ids.add(name + "/" + l.hex()));
+        for (String name : repositories.tokens()) {
+          repositories.token(name).orElseThrow().locators().forEach(l -> ids.add(WrappedKeyTable.keyId(name,
+              l.hex())));
         }
         return ids;
       }
 
       @Override
       public void install(WrappedKeyTable.Row key) {
-        HsmToken token = services.repositories().token(key.repository()).orElseThrow(() -> new HsmException(
+        HsmToken token = services.get().repositories().token(key.repository()).orElseThrow(() -> new HsmException(
             "repository " + key.repository() + " is not a PKCS#11 token on this node: its keys cannot be unwrapped"));
         DnssecAlgorithm algorithm = DnssecAlgorithm.ofNumber(key.algorithm());
         KeyWrap.unwrap(token, new KeyWrap.Wrapped(key.wrapped(), key.kek()), new HsmKey(new KeyLocator(key.locator()),
@@ -196,11 +198,16 @@ public final class KeySyncService {
 
       @Override
       public void remove(String id) {
-        int slash = id.indexOf('/');
-        services.repositories().token(id.substring(0, slash)).orElseThrow()
-            .delete(new KeyLocator(id.substring(slash + 1)));
+        String[] parts = WrappedKeyTable.keyIdParts(id);
+        services.get().repositories().token(parts[0]).orElseThrow().delete(new KeyLocator(parts[1]));
       }
     };
+  }
+
+  /** Every wrapped key of the store unwrapped into this node's HSMs unless there: one pass, now. */
+  private org.twinsign.replication.KeySync.Status syncOnce(String node) throws Exception {
+    return new org.twinsign.replication.KeySync<>(node, wrappedKeys(() -> services), vault(() -> services),
+        java.time.Duration.ofSeconds(1), java.time.Clock.systemUTC(), () -> true).syncOnce();
   }
 
   /**
@@ -215,7 +222,7 @@ public final class KeySyncService {
     Map<String, byte[]> known = new java.util.HashMap<>();
     services.store().read(tx -> {
       for (String name : services.repositories().tokens()) {
-        KeyTable.hsmKeys(tx, name).forEach(k -> known.put(name + "/" + k.locator(), k.publicKey()));
+        KeyTable.hsmKeys(tx, name).forEach(k -> known.put(WrappedKeyTable.keyId(name, k.locator()), k.publicKey()));
       }
       return null;
     });
@@ -225,7 +232,7 @@ public final class KeySyncService {
       int removed = 0;
       int kept = 0;
       for (HsmKey key : token.list()) {
-        byte[] stored = known.get(name + "/" + key.locator().hex());
+        byte[] stored = known.get(WrappedKeyTable.keyId(name, key.locator().hex()));
         if (empty || stored == null || !java.util.Arrays.equals(stored, key.publicKey())) {
           token.delete(key.locator());
           removed++;
@@ -236,9 +243,7 @@ public final class KeySyncService {
       lines.add("repository " + name + ": " + removed + " key(s) removed from token '" + token.tokenLabel() + "'"
           + (empty ? " (emptied)" : " (not the store's)") + ", " + kept + " kept (the store's, public keys matching)");
     }
-    org.twinsign.replication.KeySync<WrappedKeyTable.Row> sync = new org.twinsign.replication.KeySync<>(node,
-        wrappedKeys(), vault(), java.time.Duration.ofSeconds(1), java.time.Clock.systemUTC(), () -> true);
-    org.twinsign.replication.KeySync.Status status = sync.syncOnce();
+    org.twinsign.replication.KeySync.Status status = syncOnce(node);
     lines.add("key sync: " + status.installed() + " key(s) in this node's HSMs" + (status.refused().isEmpty() ? ""
         : "; " + status.refused().size() + " refused: " + status.refused()));
     if (!status.refused().isEmpty()) {
@@ -256,9 +261,7 @@ public final class KeySyncService {
     if (services.repositories().tokens().isEmpty()) {
       return List.of();
     }
-    org.twinsign.replication.KeySync<WrappedKeyTable.Row> sync = new org.twinsign.replication.KeySync<>(node,
-        wrappedKeys(), vault(), java.time.Duration.ofSeconds(1), java.time.Clock.systemUTC(), () -> true);
-    org.twinsign.replication.KeySync.Status status = sync.syncOnce();
+    org.twinsign.replication.KeySync.Status status = syncOnce(node);
     return status.refused().isEmpty() ? List.of() : List.of("key sync: " + status.refused().size() + " wrapped"
         + " key(s) could not be unwrapped into this node's HSM: " + status.refused());
   }

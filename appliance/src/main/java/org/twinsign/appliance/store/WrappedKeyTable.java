@@ -18,11 +18,24 @@ public final class WrappedKeyTable {
   public record Row(long seq, long hsmKey, String repository, String locator, int algorithm, int bits,
       byte[] publicKey, String kek, String label, byte[] wrapped, long epoch)
       implements org.twinsign.replication.WrappedKey {
-    /** The key as key sync names it: {@code REPOSITORY/LOCATOR}. */
     @Override
     public String id() {
-      return repository + "/" + locator;
+      return keyId(repository, locator);
     }
+  }
+
+  /** A key as key sync names it between the nodes: {@code REPOSITORY/LOCATOR}. */
+  public static String keyId(String repository, String locator) {
+    return repository + "/" + locator;
+  }
+
+  /** The repository and the locator of a {@link #keyId}; an error naming it if it is not one. */
+  public static String[] keyIdParts(String id) {
+    int slash = id.indexOf('/');
+    if (slash <= 0 || slash == id.length() - 1) {
+      throw new IllegalArgumentException("'" + id + "' is not REPOSITORY/LOCATOR");
+    }
+    return new String[] {id.substring(0, slash), id.substring(slash + 1)};
   }
 
   private static final String ROWS = "SELECT w.seq, h.id, h.repository, h.locator, h.algorithm, h.bits, h.public_key,"
@@ -62,8 +75,8 @@ public final class WrappedKeyTable {
 
   /** The ids ({@code REPOSITORY/LOCATOR}) of every key the store knows (a key missing here was purged). */
   public static Set<String> keyIds(StoreTransaction tx) {
-    return new HashSet<>(tx.query("SELECT repository, locator FROM hsm_key", r -> r.getString(1) + "/"
-        + r.getString(2)));
+    return new HashSet<>(tx.query("SELECT repository, locator FROM hsm_key", r -> keyId(r.getString(1),
+        r.getString(2))));
   }
 
   /**
@@ -88,8 +101,8 @@ public final class WrappedKeyTable {
       return List.of();
     }
     return tx.query("SELECT " + KeyTable.HSM_COLUMNS + " FROM hsm_key h JOIN key_on_node n ON n.hsm_key = h.id"
-        + " AND n.node = ? WHERE h.repository IN (" + marks(repositories) + ") AND n.verified_at < ?"
-        + " ORDER BY n.verified_at LIMIT ?", KeyTable::hsmRow, paramsFirst(node, repositories, before, limit));
+        + " WHERE h.repository IN (" + marks(repositories) + ") AND n.node = ? AND n.verified_at < ?"
+        + " ORDER BY n.verified_at LIMIT ?", KeyTable::hsmRow, params(repositories, node, before, limit));
   }
 
   /** Records that {@code node}'s HSM holds the key (found there, public key matching). */
@@ -136,14 +149,6 @@ public final class WrappedKeyTable {
 
   private static String marks(Collection<String> values) {
     return String.join(", ", java.util.Collections.nCopies(values.size(), "?"));
-  }
-
-  private static Object[] paramsFirst(Object first, Collection<String> repositories, Object... more) {
-    List<Object> all = new java.util.ArrayList<>();
-    all.add(first);
-    all.addAll(repositories);
-    all.addAll(List.of(more));
-    return all.toArray();
   }
 
   /** The repositories' names (for the IN list), then {@code more}. */
