@@ -205,10 +205,8 @@ public final class LocalPair implements AutoCloseable {
    * runs the steps (both tokens are in its SoftHSM directory), as the CLI would on each machine.
    */
   private void kekCeremony() {
-    List<String> command = new ArrayList<>(List.of(HostTool.currentJava().toString(), "--add-exports",
-        "jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-        KekCeremony.class.getName(), configs.get(NODES.get(0)).toString(), configs.get(NODES.get(1)).toString(),
-        dir.toString()));
+    List<String> command = java(List.of(), KekCeremony.class, configs.get(NODES.get(0)).toString(),
+        configs.get(NODES.get(1)).toString(), dir.toString());
     Path log = dir.resolve("kek-ceremony.log");
     int exit = LocalProcess.run("twinsign kek ceremony", command, tokens.get(NODES.get(0)).environment(), dir, log,
         "", Duration.ofSeconds(120));
@@ -284,11 +282,19 @@ public final class LocalPair implements AutoCloseable {
 
   /** The command line of {@code twinsign --config CONFIG node run}, in a JVM of its own. */
   private List<String> nodeRun(Path config) {
+    return java(nodeJavaOptions, TwinsignCommand.class, "--config", config.toString(), "node", "run");
+  }
+
+  /**
+   * A JVM of its own running {@code main} with {@code args}: this JVM's class path, the PKCS#11
+   * wrapper opened (the HSM code calls it directly) and {@code options}.
+   */
+  private static List<String> java(List<String> options, Class<?> main, String... args) {
     List<String> command = new ArrayList<>(List.of(HostTool.currentJava().toString(), "--add-exports",
         "jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED"));
-    command.addAll(nodeJavaOptions);
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), TwinsignCommand.class.getName(),
-        "--config", config.toString(), "node", "run"));
+    command.addAll(options);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+    command.addAll(List.of(args));
     return command;
   }
 
@@ -321,9 +327,8 @@ public final class LocalPair implements AutoCloseable {
    * the daemon stopped, such as {@code node rebuild}); its exit code and output.
    */
   public Answer cliProcess(String node, Duration limit, String... args) {
-    List<String> command = new ArrayList<>(List.of(HostTool.currentJava().toString(), "--add-exports",
-        "jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-        TwinsignCommand.class.getName(), "--config", configs.get(node).toString()));
+    List<String> command = new ArrayList<>(java(List.of(), TwinsignCommand.class, "--config",
+        configs.get(node).toString()));
     command.addAll(List.of(args));
     Path log = dir.resolve("cli-" + node + "-" + System.nanoTime() + ".log");
     int exit = LocalProcess.run("twinsign " + String.join(" ", args), command, tokens.get(node).environment(), dir, log,
