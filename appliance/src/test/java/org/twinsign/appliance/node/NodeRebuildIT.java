@@ -58,14 +58,19 @@ class NodeRebuildIT {
     assertEquals(0, a.exit(), a.err());
   }
 
-  @Test
-  void anOldMasterWithErrantTransactionsIsRefusedUntilRebuilt() throws Exception {
+  /** alpha master, beta an eligible standby, the test policy imported. */
+  private void startWithPolicy() throws Exception {
     pair.startNode("alpha");
     await("alpha", "alpha master", l -> l.matches("(?s).*alpha\\s+master.*"));
     pair.startNode("beta");
     await("alpha", "beta eligible", l -> l.matches("(?s).*beta\\s+standby\\s+\\S*\\s*yes.*"));
     assertEquals(0, pair.cli("alpha", "policy", "import", Path.of("src/test/resources/kasp/short.xml")
         .toAbsolutePath().toString()).exit());
+  }
+
+  @Test
+  void anOldMasterWithErrantTransactionsIsRefusedUntilRebuilt() throws Exception {
+    startWithPolicy();
     addZone("alpha", "before.test");
 
     pair.process("alpha").kill();
@@ -99,12 +104,7 @@ class NodeRebuildIT {
 
   @Test
   void aStandbyWhoseReplicationBreaksIsNotEligibleAndSaysWhy() throws Exception {
-    pair.startNode("alpha");
-    await("alpha", "alpha master", l -> l.matches("(?s).*alpha\\s+master.*"));
-    pair.startNode("beta");
-    await("alpha", "beta eligible", l -> l.matches("(?s).*beta\\s+standby\\s+\\S*\\s*yes.*"));
-    assertEquals(0, pair.cli("alpha", "policy", "import", Path.of("src/test/resources/kasp/short.xml")
-        .toAbsolutePath().toString()).exit());
+    startWithPolicy();
 
     // the replica's receiver stopped: nothing arrives, nothing is acknowledged
     pair.database("beta").execute("STOP SLAVE IO_THREAD");
