@@ -10,11 +10,24 @@ public record DatabaseStatus(boolean readOnly, GtidPosition current, GtidPositio
 
   /** {@code SHOW SLAVE STATUS}, the parts a role decision needs. */
   public record Replica(String primaryHost, int primaryPort, boolean ioRunning, boolean sqlRunning,
-      GtidPosition received, GtidPosition applied, Long secondsBehind, String lastIoError, String lastSqlError) {
+      GtidPosition received, GtidPosition applied, Long secondsBehind, String lastIoError, String lastSqlError,
+      boolean diskFull) {
 
-    /** Both threads run: it receives and applies. */
+    /**
+     * A replica whose receiver waits for disk space for its relay log ("Waiting for someone to free
+     * space"): the thread runs, reports no error and receives nothing, and {@code SHOW SLAVE STATUS}
+     * blocks until space is freed, so this is known from the process list alone; positions are
+     * the applied one, {@code lastIoError} says what to do.
+     */
+    static Replica diskFull(GtidPosition applied, boolean sqlRunning, String relayLog) {
+      return new Replica(null, 0, true, sqlRunning, applied, applied, null, "the disk of the relay log (" + relayLog
+          + ") is full: the receiver waits for space and the master's transactions do not arrive; free space there"
+          + " (the receiver tries again once a minute)", "", true);
+    }
+
+    /** Both threads run, and the receiver is not stuck on a full disk: it receives and applies. */
     public boolean healthy() {
-      return ioRunning && sqlRunning;
+      return ioRunning && sqlRunning && !diskFull;
     }
 
     /**

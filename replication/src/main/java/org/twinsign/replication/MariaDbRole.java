@@ -56,21 +56,45 @@ public final class MariaDbRole {
         status.put(r.getString(1), r.getString(2));
       }
     }
-    DatabaseStatus.Replica replica = null;
-    try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SHOW SLAVE STATUS")) {
-      if (r.next()) {
-        String behind = r.getString("Seconds_Behind_Master");
-        replica = new DatabaseStatus.Replica(r.getString("Master_Host"), r.getInt("Master_Port"),
-            "Yes".equals(r.getString("Slave_IO_Running")), "Yes".equals(r.getString("Slave_SQL_Running")),
-            GtidPosition.parse(r.getString("Gtid_IO_Pos")), GtidPosition.parse(slavePos(c)),
-            behind == null ? null : Long.valueOf(behind), r.getString("Last_IO_Error"), r.getString("Last_SQL_Error"));
-      }
-    }
     return new DatabaseStatus("1".equals(vars.get("@@read_only")), GtidPosition.parse(vars.get("@@gtid_current_pos")),
         GtidPosition.parse(vars.get("@@gtid_binlog_pos")), "1".equals(vars.get("@@rpl_semi_sync_master_enabled")),
         "ON".equalsIgnoreCase(status.get("Rpl_semi_sync_master_status")),
         Long.parseLong(status.getOrDefault("Rpl_semi_sync_master_clients", "0")),
-        Long.parseLong(status.getOrDefault("Rpl_semi_sync_master_no_tx", "0")), replica);
+        Long.parseLong(status.getOrDefault("Rpl_semi_sync_master_no_tx", "0")), replica(c));
+  }
+
+  /** The replica side, null when this server follows nobody. */
+  private static DatabaseStatus.Replica replica(Connection c) throws SQLException {
+    Map<String, String> threads = replicaThreads(c);
+    String io = threads.get("Slave_IO");
+    if (io != null && (io.contains("free space") || io.contains("disk space"))) {
+      // SHOW SLAVE STATUS would block on the receiver's lock until space is freed
+      return DatabaseStatus.Replica.diskFull(GtidPosition.parse(slavePos(c)), threads.containsKey("Slave_SQL"),
+          pairs(c, "SELECT @@relay_log_basename").get("@@relay_log_basename"));
+    }
+    try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SHOW SLAVE STATUS")) {
+      if (!r.next()) {
+        return null;
+      }
+      String behind = r.getString("Seconds_Behind_Master");
+      return new DatabaseStatus.Replica(r.getString("Master_Host"), r.getInt("Master_Port"),
+          "Yes".equals(r.getString("Slave_IO_Running")), "Yes".equals(r.getString("Slave_SQL_Running")),
+          GtidPosition.parse(r.getString("Gtid_IO_Pos")), GtidPosition.parse(slavePos(c)),
+          behind == null ? null : Long.valueOf(behind), r.getString("Last_IO_Error"), r.getString("Last_SQL_Error"),
+          false);
+    }
+  }
+
+  /** The replica threads running now ({@code Slave_IO}, {@code Slave_SQL}) and their states, without replica locks. */
+  private static Map<String, String> replicaThreads(Connection c) throws SQLException {
+    Map<String, String> threads = new HashMap<>();
+    try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT COMMAND, STATE FROM"
+        + " information_schema.PROCESSLIST WHERE COMMAND IN ('Slave_IO', 'Slave_SQL')")) {
+      while (r.next()) {
+        threads.put(r.getString(1), String.valueOf(r.getString(2)));
+      }
+    }
+    return threads;
   }
 
   private static String slavePos(Connection c) throws SQLException {

@@ -242,7 +242,8 @@ public final class MariaDbServer implements MariaDb {
           "--performance-schema=OFF",
           "--max-connections=200"));
       if (binlog) {
-        command.add("--relay-log=" + home.resolve("relay"));
+        // a directory of its own, which a test can mount a small file system on (a full relay-log disk)
+        command.add("--relay-log=" + TempDirs.ensure(home.resolve("relay-log")).resolve("relay"));
         command.addAll(ReplicationOptions.of(home.resolve("binlog").toString(), semiSyncPrimary,
             semiSyncTimeoutMillis));
       }

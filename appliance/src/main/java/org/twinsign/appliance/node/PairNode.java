@@ -278,6 +278,7 @@ final class PairNode implements NodeRole {
     try {
       DatabaseStatus s = local.status();
       info.put("database", s.replica() == null ? (s.readOnly() ? "primary, read-only" : "primary")
+          : s.replica().diskFull() ? "replica, its receiver stuck: " + s.replica().lastIoError()
           : "replica of " + s.replica().primaryHost() + ":" + s.replica().primaryPort()
               + (s.replica().healthy() ? "" : " (not running: " + firstNonEmpty(s.replica().lastIoError(),
                   s.replica().lastSqlError()) + ")"));
@@ -287,7 +288,8 @@ final class PairNode implements NodeRole {
             : s.semiSyncPrimaryEnabled() ? "fallen back to asynchronous (" + s.semiSyncFallbacks() + " time(s)):"
                 + " commits are not acknowledged" : "off");
       } else {
-        info.put("received", s.replica().received().toString());
+        info.put("received", s.replica().diskFull() ? "unknown while the receiver waits for disk space"
+            : s.replica().received().toString());
         info.put("applied", s.replica().applied().toString());
       }
       if (s.replica() != null && s.replica().secondsBehind() != null) {

@@ -3,12 +3,15 @@ package org.twinsign.appliance.node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.twinsign.appliance.demo.LocalPair;
@@ -17,26 +20,41 @@ import org.twinsign.testkit.TempDirs;
 /**
  * An old master whose database has a transaction the new master never got (a crashed primary
  * can commit prepared transactions when it restarts) is refused as a replica and told to run
- * {@code node rebuild}; after the rebuild it is an eligible standby with the master's data.
+ * {@code node rebuild}; after the rebuild it is an eligible standby with the master's data. A
+ * standby whose replication breaks (receiver stopped, an errant transaction, the relay log's
+ * disk full) is not eligible and says why.
  */
 class NodeRebuildIT {
   private Path dir;
   private LocalPair pair;
+  private Path mounted;
 
   @BeforeEach
   void start() {
     dir = TempDirs.create("node-rebuild");
-    pair = LocalPair.create(dir, 1, Duration.ofSeconds(4), new PrintWriter(System.out, true));
   }
 
   @AfterEach
-  void stop() {
-    pair.close();
-    TempDirs.deleteRecursively(dir);
+  void stop() throws Exception {
+    try {
+      if (pair != null) {
+        pair.close();
+      }
+    } finally {
+      if (mounted != null) {
+        run("umount", "-l", mounted.toString());
+      }
+      TempDirs.deleteRecursively(dir);
+    }
   }
 
   private String await(String node, String what, Predicate<String> condition) throws InterruptedException {
-    long end = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    return await(node, what, Duration.ofSeconds(90), condition);
+  }
+
+  private String await(String node, String what, Duration limit, Predicate<String> condition)
+      throws InterruptedException {
+    long end = System.nanoTime() + limit.toNanos();
     String last = "";
     while (System.nanoTime() < end) {
       LocalPair.Answer a = pair.cli(node, "cluster", "list");
@@ -46,7 +64,7 @@ class NodeRebuildIT {
       }
       Thread.sleep(200);
     }
-    throw new AssertionError("not within 90 s: " + what + "\n" + last + "\n" + pair.process("alpha").logTail(20));
+    throw new AssertionError("not within " + limit + ": " + what + "\n" + last + "\n" + pair.process("alpha").logTail(20));
   }
 
   private void addZone(String node, String zone) throws Exception {
@@ -60,6 +78,7 @@ class NodeRebuildIT {
 
   /** alpha master, beta an eligible standby, the test policy imported. */
   private void startWithPolicy() throws Exception {
+    pair = LocalPair.create(dir, 1, Duration.ofSeconds(4), new PrintWriter(System.out, true));
     pair.startNode("alpha");
     await("alpha", "alpha master", l -> l.matches("(?s).*alpha\\s+master.*"));
     pair.startNode("beta");
@@ -124,5 +143,58 @@ class NodeRebuildIT {
     assertTrue(broken.matches("(?s).*beta\\s+standby\\s+\\S*\\s*no.*"), broken);
     LocalPair.Answer why = pair.cli("alpha", "cluster", "list");
     assertTrue(why.out().contains("replication broken"), why.out());
+  }
+
+  @Test
+  void aStandbyWhoseRelayLogDiskIsFullIsNotEligibleAndLosesNothing() throws Exception {
+    // beta's relay log on a small file system of its own (MariaDbServer keeps it in relay-log/)
+    Path relay = TempDirs.ensure(dir.resolve("db-beta").resolve("relay-log"));
+    Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", relay.toString()) == 0,
+        "mounting a small tmpfs needs root (CAP_SYS_ADMIN); CI runs as root");
+    mounted = relay;
+    startWithPolicy();
+    addZone("alpha", "before-full.test");
+    await("alpha", "beta eligible", l -> l.matches("(?s).*beta\\s+standby\\s+\\S*\\s*yes.*"));
+
+    Path filler = relay.resolve("filler");
+    fill(filler);
+    addZone("alpha", "while-full.test"); // its commit waits out semi-sync's timeout, then counts unacknowledged
+    addZone("alpha", "while-full-2.test");
+    String full = await("alpha", "beta not eligible, its relay log's disk full", l -> l.contains("is full")
+        && l.matches("(?s).*beta\\s+standby\\s+\\S*\\s*no.*"));
+    System.out.println("cluster list with the relay log's disk full:\n" + full);
+    assertTrue(full.contains(relay.toString()), full);
+    LocalPair.Answer status = pair.cli("beta", "node", "status");
+    assertTrue(status.out().contains("its receiver stuck") && status.out().contains("free space there"),
+        status.out() + status.err());
+
+    // space freed: the receiver goes on (MariaDB tries again once a minute) and nothing was lost
+    Files.delete(filler);
+    await("alpha", "beta eligible again", Duration.ofSeconds(180), l -> l.matches(
+        "(?s).*beta\\s+standby\\s+\\S*\\s*yes.*"));
+    LocalPair.Answer zones = pair.cli("beta", "zone", "list");
+    assertTrue(zones.out().contains("while-full.test") && zones.out().contains("while-full-2.test"), zones.out()
+        + zones.err());
+    assertTrue(zones.err().contains("answered by node beta, standby"), zones.err());
+  }
+
+  /** Writes {@code file} until its file system is full. */
+  private static void fill(Path file) throws IOException {
+    byte[] block = new byte[64 * 1024];
+    try (OutputStream out = Files.newOutputStream(file)) {
+      while (true) {
+        out.write(block);
+      }
+    } catch (IOException full) {
+      if (!String.valueOf(full.getMessage()).contains("space")) {
+        throw full;
+      }
+    }
+  }
+
+  private static int run(String... command) throws Exception {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        .start();
+    return p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) ? p.exitValue() : -1;
   }
 }
