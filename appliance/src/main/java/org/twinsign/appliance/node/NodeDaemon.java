@@ -114,6 +114,7 @@ public final class NodeDaemon implements AutoCloseable {
     dns = NodeDns.start(config.source().toString(), pair.dns(), duties);
     commands.useDns(dns);
     if (dns != null) {
+      dns.followSourcesAsStandby(() -> commands.services(false)); // a promotion then holds the latest input
       ingest = new SignedIngest(pair.nodeName(), pair.peerName(), commands, view, dns.transferKey(), dns.transfers());
       SignedIngest copies = ingest;
       dns.describeIngestWith((zone, digest) -> copies.describe(org.twinsign.appliance.service.ZoneService.canonical(

@@ -119,6 +119,11 @@ final class NodeDns implements ServedZones, org.twinsign.appliance.dns.DnsOperat
     return self[0];
   }
 
+  /** The standby follows the hidden primaries too, reading its zone list from {@code view} (see {@link ZoneSources}). */
+  void followSourcesAsStandby(java.util.function.Supplier<Services> view) {
+    sources.followAsStandby(view);
+  }
+
   /** The responder starts before this object exists: it asks through this. */
   private record Forward(NodeDns[] self) implements ServedZones {
     @Override

@@ -24,11 +24,13 @@ import org.xbill.DNS.Name;
 import org.xbill.DNS.TSIG;
 
 /**
- * The zones the master takes from hidden primaries ({@code zone add --primary}): one
- * {@link SecondaryZone} each, refreshed on its SOA timers and at once on a primary's NOTIFY, its
- * copy kept in the zone's input file, where the signer reads it; a new copy wakes the master's
- * duties. Only a master with a valid lease transfers; a standby refuses NOTIFY (the primaries
- * notify both signers). Lifecycle: {@link #start} → {@link #close}.
+ * The zones the pair takes from hidden primaries ({@code zone add --primary}): one
+ * {@link SecondaryZone} each, refreshed on its SOA timers and at once on a primary's NOTIFY (the
+ * primaries notify both signers), its copy held in memory, where the signer takes it, and in the
+ * zone's input file; a new copy wakes the master's duties. The standby follows the primaries too
+ * ({@link #followAsStandby}), as any secondary does: a promoted node then holds the unsigned
+ * changes since the last master's signing and signs them incrementally at once, instead of
+ * transferring a large zone whole first. Lifecycle: {@link #start} → {@link #close}.
  */
 final class ZoneSources implements Responder.NotifyIn, org.twinsign.appliance.service.ZoneInputs, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ZoneSources.class);
@@ -60,6 +62,7 @@ final class ZoneSources implements Responder.NotifyIn, org.twinsign.appliance.se
         return t;
       });
   private volatile boolean closed;
+  private volatile java.util.function.Supplier<Services> standbyView;
   private Services term;
   private long loadedAt;
 
@@ -70,6 +73,29 @@ final class ZoneSources implements Responder.NotifyIn, org.twinsign.appliance.se
     thread.setDaemon(true);
   }
 
+  /**
+   * Follows the primaries also while this node is not master, reading the zone list from
+   * {@code view} (the node's read-only view of its replicated store).
+   */
+  ZoneSources followAsStandby(java.util.function.Supplier<Services> view) {
+    this.standbyView = view;
+    return this;
+  }
+
+  /** The store to read the zone list from while this node may transfer: its master term's, or the standby's view; else null. */
+  private Services active() {
+    Services master = duties.services();
+    if (master != null && master.lease().valid()) {
+      return master;
+    }
+    java.util.function.Supplier<Services> view = standbyView;
+    try {
+      return view == null ? null : view.get();
+    } catch (RuntimeException e) {
+      return null; // the standby's database away: its own checks report that; the copies wait
+    }
+  }
+
   ZoneSources start() {
     thread.start();
     return this;
@@ -77,8 +103,7 @@ final class ZoneSources implements Responder.NotifyIn, org.twinsign.appliance.se
 
   @Override
   public String notified(Name zone, InetAddress from, Name key) {
-    Services services = duties.services();
-    if (services == null || !services.lease().valid()) {
+    if (active() == null) {
       return "this node is not master";
     }
     Source source = sources.get(zone);
@@ -122,8 +147,8 @@ final class ZoneSources implements Responder.NotifyIn, org.twinsign.appliance.se
   }
 
   private void tick() {
-    Services services = duties.services();
-    if (services == null || !services.lease().valid()) {
+    Services services = active();
+    if (services == null) {
       return;
     }
     if (services != term) {
@@ -141,7 +166,7 @@ final class ZoneSources implements Responder.NotifyIn, org.twinsign.appliance.se
       if (!source.zone().next().isAfter(now)) {
         due.add(() -> {
           try {
-            if (!closed && services.lease().valid()) {
+            if (!closed && active() != null) {
               refresh(source, now);
             }
           } catch (RuntimeException e) {

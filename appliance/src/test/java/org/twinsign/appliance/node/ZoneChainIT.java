@@ -261,6 +261,18 @@ class ZoneChainIT {
         change++;
         hidden.update("chain.test", unsigned(2026120101 + change, "r" + change + " A 192.0.2.1\n"),
             2026120101 + change);
+        if (change == 4) {
+          // the standby follows the hidden primary too, as a secondary does
+          String source = "(?s).*source:\\s+serial " + (2026120101 + change) + " from 127.0.0.1:" + hidden.port()
+              + ".*";
+          long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+          while (!pair.cli("beta", "zone", "status", "--zone", "chain.test").out().matches(source)
+              && System.nanoTime() < until) {
+            Thread.sleep(100);
+          }
+          LocalPair.Answer status = pair.cli("beta", "zone", "status", "--zone", "chain.test");
+          assertTrue(status.out().matches(source), "beta, standby, holds the hidden primary's latest: " + status.out());
+        }
         if (change == 5) {
           pair.process("alpha").kill(); // the master dies mid-stream
           killedAt = System.nanoTime();
@@ -287,7 +299,12 @@ class ZoneChainIT {
           + ") reached the secondary through beta\n" + pair.process("beta").logTail(60));
       Message answer = viaUnbound(unbound, "r" + change + ".chain.test.");
       assertTrue(answer.getHeader().getFlag(Flags.AD) && answer.getRcode() == Rcode.NOERROR, answer.toString());
-      assertTrue(Files.readString(pair.process("beta").log()).contains("became master"), "beta took over");
+      String beta = Files.readString(pair.process("beta").log());
+      assertTrue(beta.contains("became master"), "beta took over");
+      // it held the input's changes since the last master's signing: its first signing was incremental
+      String first = beta.substring(beta.indexOf("became master")).lines().filter(l -> l.contains(
+          "zone chain.test: signed serial")).findFirst().orElseThrow();
+      assertTrue(first.contains("incrementally"), first);
     }
   }
 
@@ -333,7 +350,8 @@ class ZoneChainIT {
       }
       Thread.sleep(200);
     }
-    throw new AssertionError("the secondary does not serve " + zone + "\n" + Files.readString(secondary.log()));
+    throw new AssertionError("the secondary does not serve " + zone + "\n" + Files.readString(secondary.log())
+        + "\n--- alpha\n" + pair.process("alpha").logTail(60) + "\n--- beta\n" + pair.process("beta").logTail(30));
   }
 
   /** Asks Unbound; the answer must have {@code rcode}, AD set, and data exactly when {@code data}. */
