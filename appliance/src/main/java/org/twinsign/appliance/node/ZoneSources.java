@@ -44,6 +44,9 @@ final class ZoneSources implements Responder.NotifyIn, org.twinsign.appliance.se
   private final TsigKeys keys;
   private final org.twinsign.appliance.dns.TransferLog log;
   private final Map<Name, Source> sources = new ConcurrentHashMap<>();
+  // sources not refreshed yet in this term: their copy (perhaps read from the input file, which the
+  // other node may have written) is news to the signer even when the primary has nothing newer
+  private final Set<Name> fresh = ConcurrentHashMap.newKeySet();
   private final Semaphore wake = new Semaphore(0);
   private final Thread thread = new Thread(this::run, "zone-sources");
   // input files are written after a transfer, off the way from the primary to the secondaries
@@ -154,6 +157,7 @@ final class ZoneSources implements Responder.NotifyIn, org.twinsign.appliance.se
     if (services != term) {
       term = services; // a new term: every zone is checked at once
       sources.values().forEach(s -> s.zone().due());
+      fresh.addAll(sources.keySet());
       loadedAt = 0;
     }
     if (System.nanoTime() - loadedAt > RELOAD.toNanos() || loadedAt == 0 || sources.isEmpty()) {
@@ -184,14 +188,17 @@ final class ZoneSources implements Responder.NotifyIn, org.twinsign.appliance.se
   }
 
   private void refresh(Source source, Instant now) {
+    boolean first = fresh.remove(ZoneService.origin(source.row().name()));
     SecondaryZone.Outcome outcome = source.zone().refresh(now);
     if (outcome.changed()) {
       LOG.info("{}", outcome.message());
-      duties.wake(source.row().name());
     } else if (outcome.message().contains("no primary")) {
       LOG.warn("{}", outcome.message());
     } else {
       LOG.debug("{}", outcome.message());
+    }
+    if (outcome.changed() || first && source.zone().serial() >= 0) {
+      duties.wake(source.row().name());
     }
   }
 
@@ -219,6 +226,7 @@ final class ZoneSources implements Responder.NotifyIn, org.twinsign.appliance.se
             + " --primary-key");
         sources.put(origin, new Source(row, new SecondaryZone(origin, primaries, key, row.input(), log)
             .writeFileWith(files)));
+        fresh.add(origin);
       } catch (IllegalArgumentException e) {
         LOG.warn("zone {}: cannot take it by transfer: {}", row.name(), e.getMessage());
       }
