@@ -35,6 +35,9 @@ import java.util.Set;
  *                                                  #   wrapped under the KEK ('twinsign kek generate'); shared: one
  *                                                  #   network HSM both nodes reach. Either way a key is published
  *                                                  #   only once the standby's HSM was found to hold it
+ * kek.handover=refuse                              # accept: this node takes a KEK from its peer over the network
+ *                                                  #   ('twinsign kek generate' there); refuse (default): only by the
+ *                                                  #   offline steps, so that the admin token is not enough to plant one
  * dns.listen=...                                   # optional: zone transfers and NOTIFY ({@link DnsConfig})
  * </pre>
  * Every error names the file and the key.
@@ -43,7 +46,7 @@ public record PairConfig(String nodeName, String clusterName, String zookeeperCo
     String peerName, String peerDbHost, int peerDbPort, String dbAdminUser, Path dbAdminPasswordFile,
     String replicationUser, Path replicationPasswordFile, List<String> fenceCommand, Duration fenceTimeout,
     Duration fenceDelay, String adminHost, int adminPort, Path adminTokenFile, Path historyFile, DnsConfig dns,
-    KeySync keySync) {
+    KeySync keySync, boolean kekHandover) {
 
   /** How keys reach the standby's HSM ({@code keysync}). */
   public enum KeySync {
@@ -56,7 +59,8 @@ public record PairConfig(String nodeName, String clusterName, String zookeeperCo
   static final Set<String> KEYS = Set.of("node.name", "cluster.name", "zookeeper.connect",
       "zookeeper.session-timeout", "peer.name", "peer.db.host", "peer.db.port", "db.admin.user",
       "db.admin.password.file", "replication.user", "replication.password.file", "fence.command", "fence.timeout",
-      "fence.delay", "admin.address", "admin.token.file", "node.history-file", "keysync");
+      "fence.delay", "admin.address", "admin.token.file", "node.history-file", "keysync",
+      "kek.handover");
 
   public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(10);
 
@@ -86,7 +90,7 @@ public record PairConfig(String nodeName, String clusterName, String zookeeperCo
         duration(file, p, "fence.delay", Duration.ZERO), admin[0], port(file, "admin.address", admin[1]),
         base.resolve(required(file, p, "admin.token.file")),
         p.getProperty("node.history-file") == null ? null : base.resolve(p.getProperty("node.history-file").trim()),
-        DnsConfig.parse(file, p), keySync(file, p));
+        DnsConfig.parse(file, p), keySync(file, p), kekHandover(file, p));
   }
 
   private static KeySync keySync(Path file, Properties p) {
@@ -96,6 +100,16 @@ public record PairConfig(String nodeName, String clusterName, String zookeeperCo
       case "shared" -> KeySync.SHARED;
       default -> throw new ConfigException(file + ": keysync '" + value + "' is neither wrap (each node its own HSM)"
           + " nor shared (one network HSM for both)");
+    };
+  }
+
+  private static boolean kekHandover(Path file, Properties p) {
+    String value = p.getProperty("kek.handover", "refuse").trim();
+    return switch (value) {
+      case "accept" -> true;
+      case "refuse" -> false;
+      default -> throw new ConfigException(file + ": kek.handover '" + value + "' is neither accept (take a KEK from"
+          + " the peer over the network, for the ceremony) nor refuse (only by the offline steps)");
     };
   }
 

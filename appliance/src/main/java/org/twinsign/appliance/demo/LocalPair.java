@@ -173,6 +173,7 @@ public final class LocalPair implements AutoCloseable {
           + "admin.token.file=admin.token\n"
           + "dns.listen=127.0.0.1:" + org.twinsign.testkit.Ports.freeLoopbackPort() + "\n"
           + "keysync=" + (shared ? "shared" : "wrap") + "\n"
+          + "kek.handover=accept\n" // the demo's ceremony is online; a real pair's receiving node opts in for it
           + "repository.SoftHSM.library=" + tokens.get(node).library() + "\nrepository.SoftHSM.token="
           + tokens.get(node).label() + "\n"
           + "repository.SoftHSM.pin.file=" + tokens.get(node).userPinFile() + "\n";

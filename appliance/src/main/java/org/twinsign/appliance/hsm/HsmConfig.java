@@ -20,10 +20,17 @@ import java.util.TreeSet;
  * </pre>
  *
  * or a soft key store ({@code type=soft}, {@code directory=}, and a PIN that encrypts the keys).
- * The PIN itself is never held here: only where to read it from.
+ * The PIN itself is never held here: only where to read it from. {@code wrappableKeys}: whether
+ * keys generated here may leave the token wrapped (never in clear), only for a pair that syncs
+ * keys by wrapping; else they are never extractable (OpenDNSSEC's default too).
  */
-public record HsmConfig(Path source, Path library, String tokenLabel, Path directory, Pin pin) {
+public record HsmConfig(Path source, Path library, String tokenLabel, Path directory, Pin pin, boolean wrappableKeys) {
   private static final Set<String> KEYS = Set.of("type", "library", "token", "directory", "pin.file", "pin.env");
+
+  /** This configuration, generating keys that can be wrapped ({@code keysync=wrap}) or not. */
+  public HsmConfig withWrappableKeys(boolean wrappable) {
+    return new HsmConfig(source, library, tokenLabel, directory, pin, wrappable);
+  }
 
   /** Whether this is a soft key store rather than a PKCS#11 token. */
   public boolean isSoft() {
@@ -67,14 +74,14 @@ public record HsmConfig(Path source, Path library, String tokenLabel, Path direc
         }
       }
       String directory = required(file, properties, "directory");
-      return new HsmConfig(file, null, null, base.resolve(directory.trim()), pin);
+      return new HsmConfig(file, null, null, base.resolve(directory.trim()), pin, false);
     }
     if (properties.containsKey("directory")) {
       throw new HsmException("HSM config " + file + ": 'directory' applies to type=soft only");
     }
     String library = required(file, properties, "library");
     String token = required(file, properties, "token");
-    return new HsmConfig(file, base.resolve(library.trim()), token.trim(), null, pin);
+    return new HsmConfig(file, base.resolve(library.trim()), token.trim(), null, pin, false);
   }
 
   private static String required(Path file, Properties properties, String key) {

@@ -273,8 +273,8 @@ public final class HsmToken implements KeyRepository {
         new CK_ATTRIBUTE(CKA_PRIVATE, true),
         new CK_ATTRIBUTE(CKA_SIGN, true),
         new CK_ATTRIBUTE(CKA_SENSITIVE, true),
-        // extractable only under wrap (sensitive): keys move to the standby's HSM wrapped
-        new CK_ATTRIBUTE(CKA_EXTRACTABLE, true),
+        // extractable only under wrap (sensitive), and only where keys move to the standby's HSM wrapped
+        new CK_ATTRIBUTE(CKA_EXTRACTABLE, config.wrappableKeys()),
         new CK_ATTRIBUTE(CKA_ID, locator.bytes()),
         new CK_ATTRIBUTE(CKA_LABEL, label.toCharArray())));
     long mechanism;

@@ -46,8 +46,8 @@ public final class KeyWrap {
       } catch (PKCS11Exception e) {
         if (e.getErrorCode() == CKR_KEY_UNEXTRACTABLE) {
           throw new HsmException("key " + key.locator() + " in token '" + token.tokenLabel() + "' is not extractable"
-              + " (made outside Twinsign, or before keys were made for wrapping): it cannot go to the standby; roll"
-              + " it over to a key made by Twinsign");
+              + " (made outside Twinsign, or while keysync was not wrap): it cannot go to the standby; roll it over"
+              + " to a key made with keysync=wrap");
         }
         if (e.getErrorCode() == CKR_KEY_NOT_WRAPPABLE) {
           throw new HsmException("token '" + token.tokenLabel() + "' cannot wrap " + key.algorithm() + " keys (key "

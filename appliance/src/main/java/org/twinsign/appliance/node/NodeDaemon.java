@@ -2,6 +2,7 @@ package org.twinsign.appliance.node;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.apache.curator.framework.CuratorFramework;
 import org.slf4j.Logger;
@@ -122,7 +123,14 @@ public final class NodeDaemon implements AutoCloseable {
       node.useIngest(ingest);
       dns.notifyBetweenNodes(ingest, ingest::standbyDns); // the master notifies the standby too
       // a promoted node continues from the last master's output it ingested, not from a full re-sign
-      duties.onTerm(services -> services.zones().adopt(copies.take()).forEach(line -> LOG.info("{}", line)));
+      duties.onTerm(services -> {
+        long t0 = System.nanoTime();
+        List<String> lines = services.zones().adopt(copies.take());
+        lines.forEach(line -> LOG.info("{}", line));
+        if (!lines.isEmpty()) {
+          LOG.info("the last master's output taken over in {} ms", (System.nanoTime() - t0) / 1_000_000);
+        }
+      });
     }
     leadership.start();
     keys.start();

@@ -48,6 +48,7 @@ final class PairKeys implements PublicationGate, KekOperations, AutoCloseable {
   static final int BATCH = 200;
 
   private final PairConfig pair;
+  private final java.nio.file.Path configFile;
   private final MasterDuties duties;
   private final AdminCommands commands;
   private final ClusterView view;
@@ -68,6 +69,7 @@ final class PairKeys implements PublicationGate, KekOperations, AutoCloseable {
   PairKeys(TwinsignConfig config, MasterDuties duties, AdminCommands commands, ClusterView view,
       Eligibility eligibility, String token) {
     this.pair = config.pair();
+    this.configFile = config.source();
     this.duties = duties;
     this.commands = commands;
     this.view = view;
@@ -280,12 +282,26 @@ final class PairKeys implements PublicationGate, KekOperations, AutoCloseable {
         answer.put("keys", local().keySync().lookup(ids));
       }
       case "kek-status" -> answer.put("status", local().kek().status());
-      case "kek-transport" -> answer.put("transport", local().kek().transportKey(repository));
-      case "kek-import" -> answer.put("check", local().kek().importWrapped(repository, body.path("wrapped").asText(),
-          body.path("check").asText()));
+      case "kek-transport" -> answer.put("transport", local().kek().transportKey(acceptingKek(repository)));
+      case "kek-import" -> answer.put("check", local().kek().importWrapped(acceptingKek(repository),
+          body.path("wrapped").asText(), body.path("check").asText()));
       default -> throw new IllegalArgumentException("no such peer request: " + op);
     }
     return answer;
+  }
+
+  /**
+   * {@code repository}, if this node takes a KEK over the network: only where its own config says
+   * so ({@code kek.handover=accept}), since anyone with the admin token could otherwise plant a KEK
+   * they know in an HSM that has none yet, and read every key wrapped under it later.
+   */
+  private String acceptingKek(String repository) {
+    if (!pair.kekHandover()) {
+      throw new IllegalStateException("node " + pair.nodeName() + " takes no key-encryption key over the network"
+          + " (kek.handover=refuse in " + configFile + ", the default): for the ceremony set kek.handover=accept"
+          + " there and restart that node, or carry the KEK with the offline steps ('twinsign kek --help')");
+    }
+    return repository;
   }
 
   // ---- the KEK ceremony (twinsign kek ...)
@@ -317,10 +333,17 @@ final class PairKeys implements PublicationGate, KekOperations, AutoCloseable {
   @Override
   public List<String> generate() {
     List<String> lines = new ArrayList<>();
+    Map<String, String> status = local().kek().status();
     for (String repository : local().kek().repositories()) {
-      String check = local().kek().generate(repository);
-      lines.add("repository " + repository + ": key-encryption key generated in node " + pair.nodeName()
-          + "'s HSM, check value " + check);
+      if (status.getOrDefault(repository, "").contains("extractable")) {
+        // generated before, its hand-over not done (the peer refused or was away): hand it over now
+        lines.add("repository " + repository + ": key-encryption key " + status.get(repository) + " in node "
+            + pair.nodeName() + "'s HSM already");
+      } else {
+        String check = local().kek().generate(repository);
+        lines.add("repository " + repository + ": key-encryption key generated in node " + pair.nodeName()
+            + "'s HSM, check value " + check);
+      }
       lines.add(handOver(repository));
     }
     return lines;

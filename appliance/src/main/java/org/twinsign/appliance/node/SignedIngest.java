@@ -34,6 +34,11 @@ import org.xbill.DNS.TSIG;
 final class SignedIngest implements org.twinsign.appliance.dns.Responder.NotifyIn, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SignedIngest.class);
   static final Duration INTERVAL = Duration.ofSeconds(1);
+  /**
+   * How long a master keeps the copies its term took: a term that ends at once (its ZooKeeper
+   * session lost in the first seconds) leaves them to this node's next term.
+   */
+  static final Duration KEPT = Duration.ofMinutes(1);
 
   private final String node;
   private final String peer;
@@ -50,6 +55,7 @@ final class SignedIngest implements org.twinsign.appliance.dns.Responder.NotifyI
   private volatile InetSocketAddress source;
   private volatile List<InetSocketAddress> standby = List.of();
   private volatile long standbyReadAt = System.nanoTime() - INTERVAL.toNanos();
+  private Long takenAt; // guarded by this: when a term last took the copies, null if none did
 
   SignedIngest(String node, String peer, AdminCommands commands, ClusterView view, TSIG key, TransferLog log) {
     this.node = node;
@@ -72,6 +78,8 @@ final class SignedIngest implements org.twinsign.appliance.dns.Responder.NotifyI
       try {
         if (!"master".equals(view.role())) {
           pass(); // as master it rests: its term took the copies (take)
+        } else {
+          release();
         }
       } catch (RuntimeException e) {
         String why = String.valueOf(e.getMessage());
@@ -114,7 +122,9 @@ final class SignedIngest implements org.twinsign.appliance.dns.Responder.NotifyI
       return;
     }
     if (!master.equals(source)) {
-      copies.clear(); // another source: its history is not the copies'
+      copies.clear(); // another source (or this node was master since): its history is not the copies'
+      versions.retain(Set.of());
+      takenAt = null;
       source = master;
     }
     problems.remove("");
@@ -218,10 +228,19 @@ final class SignedIngest implements org.twinsign.appliance.dns.Responder.NotifyI
         taken.put(zone, new ZoneService.Ingested(copy.serial(), copy.zone(), copy.journal().diffs()));
       }
     });
-    copies.clear();
-    versions.retain(Set.of());
+    // kept a while for a next term of this node (the store says which serials are still the published ones)
+    takenAt = System.nanoTime();
     source = null;
     return taken;
+  }
+
+  /** As master: the copies go once the term that took them has lasted ({@link #KEPT}). */
+  private synchronized void release() {
+    if (takenAt != null && System.nanoTime() - takenAt > KEPT.toNanos()) {
+      copies.clear();
+      versions.retain(Set.of());
+      takenAt = null;
+    }
   }
 
   /** For {@code zone status}: the version of {@code zone} held (with {@code digest}, its zone file's SHA-256), or null. */

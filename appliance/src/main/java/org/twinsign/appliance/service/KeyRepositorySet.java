@@ -30,8 +30,11 @@ public final class KeyRepositorySet implements AutoCloseable {
     KeyRepository repository = open.get(name);
     if (repository == null) {
       TwinsignConfig.Repository configured = configured(name);
+      // keys leave the token (wrapped) only where a pair syncs them so
+      boolean wrappable = config.pair() != null
+          && config.pair().keySync() == org.twinsign.appliance.config.PairConfig.KeySync.WRAP;
       repository = new FencedKeyRepository(KeyRepositories.open(new HsmConfig(config.source(), configured.library(),
-          configured.token(), configured.directory(), Pin.fromFile(configured.pinFile())), 2), lease);
+          configured.token(), configured.directory(), Pin.fromFile(configured.pinFile()), wrappable), 2), lease);
       open.put(name, repository);
     }
     return repository;

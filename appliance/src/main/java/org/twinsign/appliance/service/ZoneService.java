@@ -147,22 +147,21 @@ public final class ZoneService {
       if (copy == null || row.publishedDigest() == null || services.signedZones().current(row.name()) != null) {
         continue;
       }
-      PublishedDigest published = PublishedDigest.parse(row.publishedDigest());
       Long expected = publishedSerial(row.signedSerial(), row.publishedDigest());
       if (expected == null || expected != copy.serial()) {
         lines.add("zone " + row.name() + ": the copy ingested from the last master has serial " + copy.serial()
             + ", the store records " + expected + " as published: the published file is read instead");
         continue;
       }
-      boolean fileBehind = !Files.isRegularFile(row.output())
-          || !services.fileDigests().of(row.output()).equals(published.file());
+      // this node's file is written from the copy, in the background: reading a large file to learn
+      // whether it already holds that version would delay the first signing by seconds
       services.signedZones().adopted(row.name(), copy.serial(), row.publishedDigest(), copy.zone(), copy.diffs(),
           org.twinsign.appliance.zone.JournalFile.of(row.output()), ZoneInputs.Input.serialOf(row.inputDigest()),
-          fileBehind);
+          true);
       adopted++;
       lines.add("zone " + row.name() + ": serial " + copy.serial() + " taken over from the last master's output"
           + " (ingested while standby" + (copy.diffs().isEmpty() ? "" : ", " + copy.diffs().size()
-              + " diff(s) for IXFR") + ")" + (fileBehind ? "; " + row.output() + " is written from it" : ""));
+              + " diff(s) for IXFR") + "); " + row.output() + " is written from it");
     }
     if (lines.size() > 20) {
       List<String> some = new ArrayList<>(lines.subList(0, 5));
@@ -270,7 +269,7 @@ public final class ZoneService {
       return row.transferredIn() ? "none yet (no transfer in)" : "the input file is missing";
     }
     try {
-      org.xbill.DNS.SOARecord soa = ZoneFileReader.read(row.input(), origin(row.name())).soa();
+      org.xbill.DNS.SOARecord soa = ZoneFileReader.soa(row.input(), origin(row.name()));
       return soa == null ? "no SOA in the input" : Long.toString(soa.getSerial());
     } catch (RuntimeException e) {
       return "unreadable input: " + e.getMessage();

@@ -48,6 +48,32 @@ public final class ZoneFileReader {
     return zone;
   }
 
+  /**
+   * The zone's SOA as {@code file} holds it, read only as far as the SOA record (a zone file starts
+   * with it; a million-name file is not parsed whole to learn its serial); null if it has none.
+   */
+  public static org.xbill.DNS.SOARecord soa(Path file, Name origin) {
+    if (!Files.isRegularFile(file)) {
+      throw new ZoneFileException("zone file " + file + " does not exist or is not a file");
+    }
+    try (Master master = new Master(file.toString(), origin)) {
+      master.expandGenerate(true);
+      Record record;
+      while ((record = master.nextRecord()) != null) {
+        if (record.getType() == org.xbill.DNS.Type.SOA && record.getName().equals(origin)) {
+          return (org.xbill.DNS.SOARecord) record;
+        }
+      }
+      return null;
+    } catch (TextParseException e) {
+      throw new ZoneFileException(located(file, e.getMessage()), e);
+    } catch (IOException e) {
+      throw new ZoneFileException("cannot read zone file " + file + ": " + e.getMessage(), e);
+    } catch (IllegalArgumentException e) {
+      throw new ZoneFileException(file + ": " + e.getMessage(), e);
+    }
+  }
+
   /** dnsjava's messages start with "file:line:"; make sure the file is named even when they do not. */
   private static String located(Path file, String message) {
     if (message != null && message.contains(file.getFileName().toString())) {

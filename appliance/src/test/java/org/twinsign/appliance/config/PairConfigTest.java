@@ -41,6 +41,10 @@ class PairConfigTest {
     assertEquals(List.of("/usr/local/sbin/fence-node", "--hard"), pair.fenceCommand());
     assertEquals(8441, pair.adminPort());
     assertEquals(dir.resolve("admin.token"), pair.adminTokenFile());
+    assertEquals(false, pair.kekHandover(), "a KEK over the network only where the node's own config says so");
+    assertEquals(true, load(GOOD + "kek.handover=accept\n").pair().kekHandover());
+    String handover = error(GOOD + "kek.handover=yes\n");
+    assertTrue(handover.contains("node.conf: kek.handover 'yes' is neither accept"), handover);
   }
 
   @Test

@@ -21,8 +21,8 @@ class KeyWrapTest {
 
   @BeforeAll
   static void open() {
-    master = HsmToken.open(HsmConfig.load(TestHsm.config(TestHsm.PRIMARY)), 1);
-    standby = HsmToken.open(HsmConfig.load(TestHsm.config(TestHsm.SECONDARY)), 1);
+    master = HsmToken.open(HsmConfig.load(TestHsm.config(TestHsm.PRIMARY)).withWrappableKeys(true), 1);
+    standby = HsmToken.open(HsmConfig.load(TestHsm.config(TestHsm.SECONDARY)).withWrappableKeys(true), 1);
     TestHsm.shareKek(master, standby);
   }
 
@@ -48,8 +48,9 @@ class KeyWrapTest {
 
   @Test
   void aKekChangedOnTheWayOrDifferentFromTheSendersIsNotKept() {
-    try (HsmToken sender = HsmToken.open(HsmConfig.load(TestHsm.config(TestHsm.SPARE_A)), 1);
-        HsmToken receiver = HsmToken.open(HsmConfig.load(TestHsm.config(TestHsm.SPARE_B)), 1)) {
+    try (HsmToken sender = HsmToken.open(HsmConfig.load(TestHsm.config(TestHsm.SPARE_A)).withWrappableKeys(true), 1);
+        HsmToken receiver = HsmToken.open(HsmConfig.load(TestHsm.config(TestHsm.SPARE_B)).withWrappableKeys(true),
+            1)) {
       KeyEncryptionKey.destroy(sender);
       KeyEncryptionKey.destroy(receiver);
       KeyEncryptionKey made = KeyEncryptionKey.generate(sender);
@@ -73,6 +74,17 @@ class KeyWrapTest {
       HsmException twice = assertThrows(HsmException.class, () -> KeyEncryptionKey.importWrapped(receiver, wrapped,
           made.checkValue()));
       assertTrue(twice.getMessage().contains("already"), twice.getMessage());
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void keysAreNotExtractableWhereNothingWrapsThem() {
+    // a single node, or keysync=shared: keys never leave the token, not even wrapped
+    try (HsmToken single = HsmToken.open(HsmConfig.load(TestHsm.config(TestHsm.PRIMARY)), 1)) {
+      HsmKey key = single.generate(DnssecAlgorithm.ECDSAP256SHA256, 0, "not-wrappable");
+      HsmException e = assertThrows(HsmException.class, () -> KeyWrap.wrap(single, key));
+      assertTrue(e.getMessage().contains("is not extractable (made outside Twinsign, or while keysync was not wrap)"),
+          e.getMessage());
     }
   }
 

@@ -63,6 +63,7 @@ class PairKeySyncIT {
   @Test
   void theKekGeneratedOnlineLetsTheWaitingKeysThrough() throws Exception {
     start(false);
+    pair.configure("beta", "kek.handover=refuse"); // as a real node by default: no KEK over the network
     pair.startNode("alpha");
     run.await("alpha master", () -> member("alpha").path("role").asText().equals("master"));
     pair.startNode("beta");
@@ -79,12 +80,22 @@ class PairKeySyncIT {
     run.await("alpha saying why it cannot wrap the keys", () -> pair.process("alpha").logTail(200)
         .contains("holds no key-encryption key"));
 
-    String generated = run.ok("beta", "kek", "generate");
-    assertTrue(generated.contains("key-encryption key generated in node beta's HSM"), generated);
-    assertTrue(generated.contains("carried to node alpha's HSM under a one-time transport key"), generated);
+    // beta takes no KEK over the network until its own config says so: the admin token is not enough
+    String refused = run.ok("alpha", "kek", "generate");
+    assertTrue(refused.contains("key-encryption key generated in node alpha's HSM"), refused);
+    assertTrue(refused.contains("not handed over: node beta takes no key-encryption key over the network"
+        + " (kek.handover=refuse in "), refused);
+    assertTrue(run.ok("alpha", "kek", "status").contains("node beta none"), "nothing reached beta");
+    pair.process("beta").stop(Duration.ofSeconds(20));
+    pair.configure("beta", "kek.handover=accept"); // beta's operator opens it for the ceremony
+    pair.startNode("beta");
+    run.await("beta eligible again", () -> member("beta").path("eligible").asText().equals("yes"));
+    String generated = run.ok("alpha", "kek", "generate"); // hands the KEK made before over now
+    assertTrue(generated.contains("in node alpha's HSM already"), generated);
+    assertTrue(generated.contains("carried to node beta's HSM under a one-time transport key"), generated);
     String status = run.ok("alpha", "kek", "status");
     assertTrue(status.contains(": the same KEK"), status);
-    LocalPair.Answer again = pair.cli("alpha", "kek", "generate");
+    LocalPair.Answer again = pair.cli("beta", "kek", "generate");
     assertTrue(again.out().contains("holds a key-encryption key already") || again.err().contains(
         "holds a key-encryption key already"), again.out() + again.err());
     run.await("example.test signed once beta's HSM holds its keys", () -> Files.exists(signed));

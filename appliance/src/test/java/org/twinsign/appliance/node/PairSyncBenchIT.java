@@ -47,12 +47,14 @@ class PairSyncBenchIT {
   private KnotServer hidden;
   private PairRun run;
   private final List<String> report = new ArrayList<>();
+  private final java.util.Map<String, String> nodeOfGcLog = new java.util.HashMap<>();
 
   @AfterEach
   void stop() throws IOException {
     if (pair != null) {
       pair.close();
     }
+    gcPauses();
     if (hidden != null) {
       hidden.close();
     }
@@ -74,10 +76,10 @@ class PairSyncBenchIT {
     pair = LocalPair.create(dir, 1, SESSION, new PrintWriter(System.out, true));
     run = new PairRun(pair);
     pair.nodeJavaOptions(List.of("-XX:+UseG1GC", "-XX:MaxGCPauseMillis=50", "-XX:+UnlockExperimentalVMOptions",
-        "-XX:G1NewSizePercent=1", "-Xms" + heap, "-Xmx" + heap));
-    pair.startNode("alpha");
+        "-XX:G1NewSizePercent=1", "-Xms" + heap, "-Xmx" + heap, "-Xlog:gc:file=" + dir.resolve("gc-%p.log")));
+    start("alpha");
     await("alpha master", Duration.ofSeconds(60), () -> cluster().contains("master (epoch 1)"));
-    pair.startNode("beta");
+    start("beta");
     await("beta eligible", Duration.ofSeconds(60), () -> cluster().lines()
         .anyMatch(l -> l.startsWith("beta ") && l.contains(" yes ")));
     run.ok("alpha", "policy", "import", Path.of("src/test/resources/kasp/short.xml").toAbsolutePath().toString());
@@ -191,7 +193,7 @@ class PairSyncBenchIT {
     LocalPair.Answer rebuilt = pair.cliProcess("alpha", Duration.ofMinutes(30), "node", "rebuild", "--empty-token");
     assertEquals(0, rebuilt.exit(), rebuilt.out());
     long r1 = System.nanoTime();
-    pair.startNode("alpha");
+    start("alpha");
     await("alpha eligible, holding every key", Duration.ofMinutes(30), () -> {
       String list = cluster("beta");
       return list.lines().anyMatch(l -> l.startsWith("alpha ") && l.contains(" yes ")) && list.contains("keys"
@@ -205,6 +207,36 @@ class PairSyncBenchIT {
     report.add(String.format("rebuild of the standby with %d zones: database clone and keys (emptied token) %.1f s;"
         + " started, eligible %.1f s later; all zones ingested %.1f s later (%.1f s in all)", all,
         ms(r1 - r0) / 1000, ms(r2 - r1) / 1000, ms(r3 - r2) / 1000, ms(r3 - r0) / 1000));
+  }
+
+  private void start(String node) {
+    pair.startNode(node);
+    String log = "gc-" + pair.process(node).pid() + ".log";
+    nodeOfGcLog.put(log, nodeOfGcLog.containsValue(node) ? node + " (after its rebuild)" : node);
+  }
+
+  /** The nodes' longest GC pauses (a pause over the session timeout costs a node its term), for the report. */
+  private void gcPauses() throws IOException {
+    Pattern pause = Pattern.compile("Pause (\\S+).* (\\d+\\.\\d+)ms$");
+    try (var logs = Files.list(dir)) {
+      for (Path log : logs.filter(p -> p.getFileName().toString().startsWith("gc-")).sorted().toList()) {
+        double longest = 0;
+        String kind = "";
+        int full = 0;
+        for (String line : Files.readAllLines(log)) {
+          Matcher m = pause.matcher(line);
+          if (m.find()) {
+            full += m.group(1).equals("Full") ? 1 : 0;
+            if (Double.parseDouble(m.group(2)) > longest) {
+              longest = Double.parseDouble(m.group(2));
+              kind = m.group(1);
+            }
+          }
+        }
+        report.add(String.format("GC of node %s: longest pause %.0f ms (%s), %d full GC(s)", nodeOfGcLog.getOrDefault(
+            log.getFileName().toString(), log.getFileName().toString()), longest, kind, full));
+      }
+    }
   }
 
   private boolean keysInSync() {
