@@ -24,7 +24,17 @@ import picocli.CommandLine;
 public final class AdminClient {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** One client for the process: each one holds a selector thread (the nodes ask each other every second). */
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final HttpClient HTTP;
+
+  static {
+    // an idle connection is dropped here before the JDK's HTTP server closes it (after 30 s idle):
+    // a POST on a connection the server already closed fails ("header parser received no bytes")
+    // and is not retried, since it may not be idempotent
+    if (System.getProperty("jdk.httpclient.keepalive.timeout") == null) {
+      System.setProperty("jdk.httpclient.keepalive.timeout", "10");
+    }
+    HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  }
   /** Marks a command a node sends on to the master: the master runs it and never sends it on again. */
   public static final String FORWARDED = "X-Twinsign-Forwarded";
 

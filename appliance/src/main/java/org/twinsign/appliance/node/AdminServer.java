@@ -57,42 +57,44 @@ final class AdminServer implements AutoCloseable {
     byte[] expected = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
     server.createContext("/v1/", exchange -> {
       try (exchange) {
-        String auth = exchange.getRequestHeaders().getFirst("Authorization");
-        if (auth == null || !MessageDigest.isEqual(expected, auth.getBytes(StandardCharsets.UTF_8))) {
-          reply(exchange, 401, Map.of("error", "a valid admin token is needed (admin.token.file)"));
-          return;
-        }
-        String path = exchange.getRequestURI().getPath();
-        if (path.equals("/v1/whoami") && exchange.getRequestMethod().equals("GET")) {
-          reply(exchange, 200, commands.whoAmI());
-        } else if (path.equals("/v1/command") && exchange.getRequestMethod().equals("POST")) {
-          JsonNode body = JSON.readTree(limited(exchange.getRequestBody()));
-          List<String> args = new ArrayList<>();
-          body.path("args").forEach(a -> args.add(a.asText()));
-          AdminClient.Answer answer = commands.execute(args,
-              exchange.getRequestHeaders().getFirst(AdminClient.FORWARDED) != null);
-          Map<String, Object> out = new LinkedHashMap<>();
-          out.put("exit", answer.exit());
-          out.put("out", answer.out());
-          out.put("err", answer.err());
-          out.put("node", answer.node());
-          out.put("role", answer.role());
-          reply(exchange, 200, out);
-        } else if (path.startsWith("/v1/peer/") && exchange.getRequestMethod().equals("POST")) {
-          // the other node of the pair: key sync's lookups and the KEK ceremony
-          reply(exchange, 200, commands.peer(path.substring("/v1/peer/".length()),
-              JSON.readTree(limited(exchange.getRequestBody()))));
-        } else {
-          reply(exchange, 404, Map.of("error", "no such endpoint: " + exchange.getRequestMethod() + " " + path));
-        }
-      } catch (IOException | RuntimeException e) {
-        LOG.warn("admin request failed: {}", e.toString());
         try {
-          reply(exchange, 500, Map.of("error", String.valueOf(e.getMessage())));
-        } catch (IOException | RuntimeException ignored) {
-          // the client is gone
+          String auth = exchange.getRequestHeaders().getFirst("Authorization");
+          if (auth == null || !MessageDigest.isEqual(expected, auth.getBytes(StandardCharsets.UTF_8))) {
+            reply(exchange, 401, Map.of("error", "a valid admin token is needed (admin.token.file)"));
+            return;
+          }
+          String path = exchange.getRequestURI().getPath();
+          if (path.equals("/v1/whoami") && exchange.getRequestMethod().equals("GET")) {
+            reply(exchange, 200, commands.whoAmI());
+          } else if (path.equals("/v1/command") && exchange.getRequestMethod().equals("POST")) {
+            JsonNode body = JSON.readTree(limited(exchange.getRequestBody()));
+            List<String> args = new ArrayList<>();
+            body.path("args").forEach(a -> args.add(a.asText()));
+            AdminClient.Answer answer = commands.execute(args,
+                exchange.getRequestHeaders().getFirst(AdminClient.FORWARDED) != null);
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("exit", answer.exit());
+            out.put("out", answer.out());
+            out.put("err", answer.err());
+            out.put("node", answer.node());
+            out.put("role", answer.role());
+            reply(exchange, 200, out);
+          } else if (path.startsWith("/v1/peer/") && exchange.getRequestMethod().equals("POST")) {
+            // the other node of the pair: key sync's lookups and the KEK ceremony
+            reply(exchange, 200, commands.peer(path.substring("/v1/peer/".length()),
+                JSON.readTree(limited(exchange.getRequestBody()))));
+          } else {
+            reply(exchange, 404, Map.of("error", "no such endpoint: " + exchange.getRequestMethod() + " " + path));
+          }
+        } catch (IOException | RuntimeException e) {
+          LOG.warn("admin request failed: {}", e.toString());
+          try {
+            reply(exchange, 500, Map.of("error", String.valueOf(e.getMessage())));
+          } catch (IOException | RuntimeException ignored) {
+            // the client is gone
+          }
         }
-      }
+      } // closed after the reply, also the error's
     });
     server.setExecutor(workers);
     server.start();
