@@ -150,6 +150,8 @@ final class SignedIngest implements org.twinsign.appliance.dns.Responder.NotifyI
       try {
         versions.accept(zone.name(), zone.epoch(), copy.serial(), Instant.now());
         problems.remove(zone.name());
+        // here, not in a promoted node's first signing: a whole copy's NSEC3 index costs seconds at a million names
+        copy.zone().indexNsec3Owners();
       } catch (IllegalStateException refused) {
         copies.remove(zone.name()); // never promoted from: taken again whole
         note(zone.name(), refused.getMessage());

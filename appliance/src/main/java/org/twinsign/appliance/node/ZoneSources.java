@@ -107,7 +107,7 @@ final class ZoneSources implements Responder.NotifyIn, org.twinsign.appliance.se
   @Override
   public String notified(Name zone, InetAddress from, Name key) {
     if (active() == null) {
-      return "this node is not master";
+      return "this node is not master, and does not follow the primaries now";
     }
     Source source = sources.get(zone);
     if (source == null) {

@@ -220,8 +220,12 @@ public final class Zone {
     return nodes.higherKey(name);
   }
 
-  /** The NSEC3 owner just before {@code owner} in hash order, wrapping round to the last (the chain is a ring). */
-  public Name previousNsec3Owner(Name owner) {
+  /**
+   * Builds the index of NSEC3 owners in hash order now, if it is not there (a zone taken by
+   * transfer has none): the first incremental change would otherwise walk the whole zone for it,
+   * seconds for a million names. Later versions ({@link #fork}) keep it up to date.
+   */
+  public void indexNsec3Owners() {
     if (nsec3Owners == null) {
       CowSortedMap<Name, Boolean> owners = new CowSortedMap<>();
       for (Map.Entry<Name, Map<Integer, RRset>> node : nodes.entries()) {
@@ -232,6 +236,11 @@ public final class Zone {
       }
       nsec3Owners = owners;
     }
+  }
+
+  /** The NSEC3 owner just before {@code owner} in hash order, wrapping round to the last (the chain is a ring). */
+  public Name previousNsec3Owner(Name owner) {
+    indexNsec3Owners();
     Name previous = nsec3Owners.lowerKey(owner);
     return previous != null ? previous : nsec3Owners.lastKey();
   }
