@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -358,10 +359,23 @@ public final class HsmToken implements KeyRepository {
   public List<HsmKey> list() {
     checkOpen();
     List<HsmKey> keys = onSessions("listing keys", current -> {
+      // the public halves by CKA_ID from one search: a search per key reads the whole token each time
+      // in SoftHSM, which made a listing of a few hundred keys take tens of seconds
+      Map<KeyLocator, Long> publics = new java.util.HashMap<>();
+      for (long handle : findOn(current, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_PUBLIC_KEY)})) {
+        CK_ATTRIBUTE[] id = {new CK_ATTRIBUTE(CKA_ID)};
+        getAttributesOn(current, handle, id);
+        if (id[0].getByteArray() != null) {
+          publics.putIfAbsent(KeyLocator.of(id[0].getByteArray()), handle);
+        }
+      }
       List<HsmKey> found = new ArrayList<>();
       for (long handle : findOn(current, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY)})) {
         try {
-          HsmKey key = describe(current, handle);
+          CK_ATTRIBUTE[] id = {new CK_ATTRIBUTE(CKA_ID)};
+          getAttributesOn(current, handle, id);
+          Long known = id[0].getByteArray() == null ? null : publics.get(KeyLocator.of(id[0].getByteArray()));
+          HsmKey key = describe(current, handle, known);
           if (!KeyEncryptionKey.ceremonyObject(key.locator())) {
             found.add(key);
           }

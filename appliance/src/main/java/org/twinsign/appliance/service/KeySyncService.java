@@ -5,6 +5,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.twinsign.appliance.dnssec.DnssecAlgorithm;
@@ -12,6 +13,7 @@ import org.twinsign.appliance.hsm.HsmException;
 import org.twinsign.appliance.hsm.HsmKey;
 import org.twinsign.appliance.hsm.HsmToken;
 import org.twinsign.appliance.hsm.KeyLocator;
+import org.twinsign.appliance.hsm.KeyRepository;
 import org.twinsign.appliance.hsm.KeyWrap;
 import org.twinsign.appliance.store.KeyTable;
 import org.twinsign.appliance.store.Store;
@@ -135,19 +137,40 @@ public final class KeySyncService {
    */
   public Map<String, String> lookup(List<String> ids) {
     Map<String, String> answers = new LinkedHashMap<>();
+    // many keys at once (a rebuilt standby): one listing per repository, not one search per key,
+    // each of which reads the whole token in SoftHSM
+    Map<String, Map<KeyLocator, HsmKey>> listed = new java.util.HashMap<>();
+    Map<String, Long> asked = new java.util.HashMap<>();
+    for (String id : ids) {
+      asked.merge(WrappedKeyTable.keyIdParts(id)[0], 1L, Long::sum);
+    }
     for (String id : ids) {
       try {
         String repository = WrappedKeyTable.keyIdParts(id)[0];
         KeyLocator locator = new KeyLocator(WrappedKeyTable.keyIdParts(id)[1]);
-        answers.put(id, services.repositories().get(repository).find(locator)
-            .map(k -> HexFormat.of().formatHex(k.publicKey())).orElse("missing: not in " + services.repositories()
-                .get(repository).describe()));
+        KeyRepository keys = services.repositories().get(repository);
+        Optional<HsmKey> found;
+        if (asked.get(repository) > LIST_FROM) {
+          Map<KeyLocator, HsmKey> all = listed.computeIfAbsent(repository, r -> {
+            Map<KeyLocator, HsmKey> byLocator = new java.util.HashMap<>();
+            keys.list().forEach(k -> byLocator.put(k.locator(), k));
+            return byLocator;
+          });
+          found = Optional.ofNullable(all.get(locator));
+        } else {
+          found = keys.find(locator);
+        }
+        answers.put(id, found.map(k -> HexFormat.of().formatHex(k.publicKey())).orElse("missing: not in "
+            + keys.describe()));
       } catch (RuntimeException e) {
         answers.put(id, "error: " + e.getMessage());
       }
     }
     return answers;
   }
+
+  /** From how many keys of one repository {@link #lookup} lists the repository instead of searching each. */
+  static final int LIST_FROM = 8;
 
   /**
    * The wrapped keys in the store of {@code services}, as a standby follows them; the services are
