@@ -8,7 +8,10 @@ public record DatabaseStatus(boolean readOnly, GtidPosition current, GtidPositio
     boolean semiSyncPrimaryEnabled, boolean semiSyncPrimaryActive, long semiSyncReplicas, long semiSyncFallbacks,
     Replica replica) {
 
-  /** {@code SHOW SLAVE STATUS}, the parts a role decision needs. */
+  /**
+   * The replica threads ({@code SHOW SLAVE STATUS}, or the process list while the receiver waits
+   * for disk space), the parts a role decision needs.
+   */
   public record Replica(String primaryHost, int primaryPort, boolean ioRunning, boolean sqlRunning,
       GtidPosition received, GtidPosition applied, Long secondsBehind, String lastIoError, String lastSqlError,
       boolean diskFull) {

@@ -112,6 +112,11 @@ public final class MariaDbRole {
   public GtidPosition promote(Duration catchUp) throws SQLException {
     try (Connection c = connections.open()) {
       DatabaseStatus before = status(c);
+      if (before.replica() != null && before.replica().diskFull()) {
+        // STOP SLAVE would wait on a receiver that looks at the disk once a minute
+        throw new IllegalStateException(name + ": " + before.replica().lastIoError() + "; not promoted: what it"
+            + " received may not all be in its relay log");
+      }
       if (before.replica() != null) {
         execute(c, "STOP SLAVE IO_THREAD");
         GtidPosition received = status(c).replica().received();

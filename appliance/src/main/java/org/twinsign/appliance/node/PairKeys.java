@@ -333,12 +333,12 @@ final class PairKeys implements PublicationGate, KekOperations, AutoCloseable {
   @Override
   public List<String> generate() {
     List<String> lines = new ArrayList<>();
-    Map<String, String> status = local().kek().status();
     for (String repository : local().kek().repositories()) {
-      if (status.getOrDefault(repository, "").contains("extractable")) {
+      java.util.Optional<String> unsealed = local().kek().unsealed(repository);
+      if (unsealed.isPresent()) {
         // generated before, its hand-over not done (the peer refused or was away): hand it over now
-        lines.add("repository " + repository + ": key-encryption key " + status.get(repository) + " in node "
-            + pair.nodeName() + "'s HSM already");
+        lines.add("repository " + repository + ": key-encryption key " + unsealed.get() + " (not handed over yet)"
+            + " in node " + pair.nodeName() + "'s HSM already");
       } else {
         String check = local().kek().generate(repository);
         lines.add("repository " + repository + ": key-encryption key generated in node " + pair.nodeName()

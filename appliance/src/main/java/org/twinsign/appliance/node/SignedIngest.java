@@ -29,7 +29,8 @@ import org.xbill.DNS.TSIG;
  * promotion the new term takes these copies as its own ({@link #take}), so that it continues
  * signing incrementally from the old master's signatures.
  *
- * <p>Lifecycle: {@link #start()}, {@link #close()}. One thread; it rests while this node is master.
+ * <p>Lifecycle: {@link #start()}, {@link #close()}. One thread; while this node is master it only
+ * lets go of the copies its term took, once that term has lasted ({@link #KEPT}).
  */
 final class SignedIngest implements org.twinsign.appliance.dns.Responder.NotifyIn, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SignedIngest.class);
@@ -77,7 +78,7 @@ final class SignedIngest implements org.twinsign.appliance.dns.Responder.NotifyI
     while (running) {
       try {
         if (!"master".equals(view.role())) {
-          pass(); // as master it rests: its term took the copies (take)
+          pass(); // as master it takes no copies: its term took them (take)
         } else {
           release();
         }
@@ -150,7 +151,8 @@ final class SignedIngest implements org.twinsign.appliance.dns.Responder.NotifyI
       try {
         versions.accept(zone.name(), zone.epoch(), copy.serial(), Instant.now());
         problems.remove(zone.name());
-        // here, not in a promoted node's first signing: a whole copy's NSEC3 index costs seconds at a million names
+        // here, not in a promoted node's first signing: a whole copy's NSEC3 index costs seconds at a
+        // million names. It writes a field of the copy, which only pass and take (one lock) touch
         copy.zone().indexNsec3Owners();
       } catch (IllegalStateException refused) {
         copies.remove(zone.name()); // never promoted from: taken again whole
@@ -218,8 +220,9 @@ final class SignedIngest implements org.twinsign.appliance.dns.Responder.NotifyI
   }
 
   /**
-   * For a new term of this node: the copies whose versions were ingested, handed over (this node
-   * holds none afterwards; as standby again it starts over from the next master's output).
+   * For a new term of this node: the copies whose versions were ingested. They are kept for a
+   * next term of this node ({@link #KEPT}); as standby again it starts over from the next
+   * master's output.
    */
   synchronized Map<String, ZoneService.Ingested> take() {
     Map<String, ZoneService.Ingested> taken = new LinkedHashMap<>();

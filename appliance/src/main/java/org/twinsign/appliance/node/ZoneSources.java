@@ -66,6 +66,9 @@ final class ZoneSources implements Responder.NotifyIn, org.twinsign.appliance.se
       });
   private volatile boolean closed;
   private volatile java.util.function.Supplier<Services> standbyView;
+  // whether this node follows the primaries now, as the last tick found: NOTIFY (on the DNS
+  // server's thread) reads this instead of opening the standby's store view itself
+  private volatile boolean following;
   private Services term;
   private long loadedAt;
 
@@ -106,7 +109,7 @@ final class ZoneSources implements Responder.NotifyIn, org.twinsign.appliance.se
 
   @Override
   public String notified(Name zone, InetAddress from, Name key) {
-    if (active() == null) {
+    if (!following) {
       return "this node is not master, and does not follow the primaries now";
     }
     Source source = sources.get(zone);
@@ -151,6 +154,7 @@ final class ZoneSources implements Responder.NotifyIn, org.twinsign.appliance.se
 
   private void tick() {
     Services services = active();
+    following = services != null;
     if (services == null) {
       return;
     }
@@ -160,7 +164,9 @@ final class ZoneSources implements Responder.NotifyIn, org.twinsign.appliance.se
       fresh.addAll(sources.keySet());
       loadedAt = 0;
     }
-    if (System.nanoTime() - loadedAt > RELOAD.toNanos() || loadedAt == 0 || sources.isEmpty()) {
+    // a master with no source yet looks every tick (a zone just added); a standby every RELOAD
+    if (System.nanoTime() - loadedAt > RELOAD.toNanos() || loadedAt == 0
+        || sources.isEmpty() && services == duties.services()) {
       reload(services);
       loadedAt = System.nanoTime();
     }
@@ -232,6 +238,7 @@ final class ZoneSources implements Responder.NotifyIn, org.twinsign.appliance.se
       }
     }
     sources.keySet().removeIf(origin -> !seen.contains(origin));
+    fresh.retainAll(seen);
   }
 
   @Override

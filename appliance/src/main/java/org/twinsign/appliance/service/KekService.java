@@ -35,6 +35,12 @@ public final class KekService {
     return status;
   }
 
+  /** The check value of repository {@code name}'s KEK if it is still extractable (its hand-over not done), else empty. */
+  public java.util.Optional<String> unsealed(String name) {
+    return KeyEncryptionKey.find(token(name)).filter(KeyEncryptionKey::extractable)
+        .map(KeyEncryptionKey::checkValue);
+  }
+
   /** Generates the KEK in repository {@code name}'s token; returns its check value. */
   public String generate(String name) {
     return KeyEncryptionKey.generate(token(name)).checkValue();

@@ -137,29 +137,37 @@ public final class KeySyncService {
    */
   public Map<String, String> lookup(List<String> ids) {
     Map<String, String> answers = new LinkedHashMap<>();
-    // many keys at once (a rebuilt standby): one listing per repository, not one search per key,
-    // each of which reads the whole token in SoftHSM
-    Map<String, Map<KeyLocator, HsmKey>> listed = new java.util.HashMap<>();
     Map<String, Long> asked = new java.util.HashMap<>();
     for (String id : ids) {
-      asked.merge(WrappedKeyTable.keyIdParts(id)[0], 1L, Long::sum);
+      try {
+        asked.merge(WrappedKeyTable.keyIdParts(id)[0], 1L, Long::sum);
+      } catch (RuntimeException e) {
+        // answered below, for this id alone
+      }
     }
+    // many keys at once (a rebuilt standby): one listing per repository, not one search per key,
+    // each of which reads the whole token in SoftHSM; a key the listing lacks is searched for
+    // (a token that lost its login lists nothing, and the search says so instead of "missing")
+    Map<String, Map<KeyLocator, HsmKey>> listed = new java.util.HashMap<>();
     for (String id : ids) {
       try {
         String repository = WrappedKeyTable.keyIdParts(id)[0];
         KeyLocator locator = new KeyLocator(WrappedKeyTable.keyIdParts(id)[1]);
         KeyRepository keys = services.repositories().get(repository);
-        Optional<HsmKey> found;
+        HsmKey listedKey = null;
         if (asked.get(repository) > LIST_FROM) {
-          Map<KeyLocator, HsmKey> all = listed.computeIfAbsent(repository, r -> {
+          if (!listed.containsKey(repository)) {
             Map<KeyLocator, HsmKey> byLocator = new java.util.HashMap<>();
-            keys.list().forEach(k -> byLocator.put(k.locator(), k));
-            return byLocator;
-          });
-          found = Optional.ofNullable(all.get(locator));
-        } else {
-          found = keys.find(locator);
+            try {
+              keys.list().forEach(k -> byLocator.put(k.locator(), k));
+            } catch (RuntimeException e) {
+              // the listing failed: each key is searched for, and says why
+            }
+            listed.put(repository, byLocator);
+          }
+          listedKey = listed.get(repository).get(locator);
         }
+        Optional<HsmKey> found = listedKey != null ? Optional.of(listedKey) : keys.find(locator);
         answers.put(id, found.map(k -> HexFormat.of().formatHex(k.publicKey())).orElse("missing: not in "
             + keys.describe()));
       } catch (RuntimeException e) {

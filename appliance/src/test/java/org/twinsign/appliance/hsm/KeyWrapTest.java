@@ -85,6 +85,7 @@ class KeyWrapTest {
       HsmException e = assertThrows(HsmException.class, () -> KeyWrap.wrap(single, key));
       assertTrue(e.getMessage().contains("is not extractable (made outside Twinsign, or while keysync was not wrap)"),
           e.getMessage());
+      single.delete(key.locator());
     }
   }
 

@@ -37,12 +37,16 @@ class NodeRebuildIT {
   @AfterEach
   void stop() throws Exception {
     try {
+      if (mounted != null) {
+        // space first: a receiver waiting for it would hold up its server's shutdown
+        Files.deleteIfExists(mounted.resolve("filler"));
+      }
       if (pair != null) {
         pair.close();
       }
     } finally {
-      if (mounted != null) {
-        run("umount", "-l", mounted.toString());
+      if (mounted != null && run("umount", "-l", mounted.toString()) != 0) {
+        System.err.println("could not unmount the test's tmpfs at " + mounted + ": unmount it by hand");
       }
       TempDirs.deleteRecursively(dir);
     }
@@ -192,9 +196,19 @@ class NodeRebuildIT {
     }
   }
 
-  private static int run(String... command) throws Exception {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-        .start();
-    return p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) ? p.exitValue() : -1;
+  /** The command's exit status; -1 when it cannot be run (no such program) or takes over 30 s (then killed). */
+  private static int run(String... command) throws InterruptedException {
+    Process p;
+    try {
+      p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .start();
+    } catch (IOException e) {
+      return -1;
+    }
+    if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      return -1;
+    }
+    return p.exitValue();
   }
 }

@@ -51,12 +51,19 @@ class PairSyncBenchIT {
 
   @AfterEach
   void stop() throws IOException {
-    if (pair != null) {
-      pair.close();
-    }
-    gcPauses();
-    if (hidden != null) {
-      hidden.close();
+    try {
+      if (pair != null) {
+        pair.close();
+      }
+      try {
+        gcPauses();
+      } catch (IOException | RuntimeException e) {
+        report.add("GC logs not read: " + e);
+      }
+    } finally {
+      if (hidden != null) {
+        hidden.close();
+      }
     }
     String file = System.getProperty("twinsign.pair-bench.report");
     report.forEach(System.out::println);
