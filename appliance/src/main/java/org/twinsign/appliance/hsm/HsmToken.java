@@ -310,7 +310,7 @@ public final class HsmToken implements KeyRepository {
             closeQuietly(session);
           }
           // the handles are the application's, not the session's: described without a search
-          HsmKey key = describe(current, pair[1], pair[0]);
+          HsmKey key = describe(current, pair[1], found -> pair[0]);
           current.keys.put(locator, key);
           return key;
         });
@@ -372,10 +372,7 @@ public final class HsmToken implements KeyRepository {
       List<HsmKey> found = new ArrayList<>();
       for (long handle : findOn(current, new CK_ATTRIBUTE[] {new CK_ATTRIBUTE(CKA_CLASS, CKO_PRIVATE_KEY)})) {
         try {
-          CK_ATTRIBUTE[] id = {new CK_ATTRIBUTE(CKA_ID)};
-          getAttributesOn(current, handle, id);
-          Long known = id[0].getByteArray() == null ? null : publics.get(KeyLocator.of(id[0].getByteArray()));
-          HsmKey key = describe(current, handle, known);
+          HsmKey key = describe(current, handle, publics::get);
           if (!KeyEncryptionKey.ceremonyObject(key.locator())) {
             found.add(key);
           }
@@ -685,11 +682,15 @@ public final class HsmToken implements KeyRepository {
   }
 
   private HsmKey describe(Sessions current, long privateHandle) throws PKCS11Exception {
-    return describe(current, privateHandle, null);
+    return describe(current, privateHandle, found -> null);
   }
 
-  /** The key pair of {@code privateHandle}; its public half found by CKA_ID unless {@code publicKnown} gives it. */
-  private HsmKey describe(Sessions current, long privateHandle, Long publicKnown) throws PKCS11Exception {
+  /**
+   * The key pair of {@code privateHandle}; its public half is {@code publicOf} the pair's locator,
+   * or, where that gives none, found by CKA_ID.
+   */
+  private HsmKey describe(Sessions current, long privateHandle,
+      java.util.function.Function<KeyLocator, Long> publicOf) throws PKCS11Exception {
     CK_ATTRIBUTE[] attributes = {new CK_ATTRIBUTE(CKA_ID), new CK_ATTRIBUTE(CKA_LABEL),
         new CK_ATTRIBUTE(CKA_KEY_TYPE)};
     getAttributesOn(current, privateHandle, attributes);
@@ -698,6 +699,7 @@ public final class HsmToken implements KeyRepository {
     String label = labelChars == null ? "" : new String(labelChars);
     long keyType = attributes[2].getLong();
     KeyLocator locator = KeyLocator.of(id == null ? new byte[0] : id);
+    Long publicKnown = publicOf.apply(locator);
     List<Long> publics = publicKnown != null ? List.of(publicKnown) : findOn(current, new CK_ATTRIBUTE[] {
         new CK_ATTRIBUTE(CKA_CLASS, CKO_PUBLIC_KEY), new CK_ATTRIBUTE(CKA_ID, id)});
     if (publics.isEmpty()) {

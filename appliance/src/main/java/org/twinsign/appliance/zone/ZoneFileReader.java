@@ -22,29 +22,15 @@ public final class ZoneFileReader {
 
   /** Reads {@code file} for zone {@code origin}; every record must be of class IN. */
   public static Zone read(Path file, Name origin) {
-    if (!Files.isRegularFile(file)) {
-      throw new ZoneFileException("zone file " + file + " does not exist or is not a file");
-    }
     Zone zone = new Zone(origin);
-    try (Master master = new Master(file.toString(), origin)) {
-      master.expandGenerate(true);
-      Record record;
-      while ((record = master.nextRecord()) != null) {
-        if (record.getDClass() != DClass.IN) {
-          throw new ZoneFileException(file + ": record of class " + DClass.string(record.getDClass()) + " ("
-              + record.getName() + "): only class IN is signed");
-        }
-        zone.add(record);
+    each(file, origin, record -> {
+      if (record.getDClass() != DClass.IN) {
+        throw new ZoneFileException(file + ": record of class " + DClass.string(record.getDClass()) + " ("
+            + record.getName() + "): only class IN is signed");
       }
-    } catch (TextParseException e) {
-      throw new ZoneFileException(located(file, e.getMessage()), e);
-    } catch (FileNotFoundException | NoSuchFileException e) {
-      throw new ZoneFileException(file + ": included file not found: " + e.getMessage(), e);
-    } catch (IOException e) {
-      throw new ZoneFileException("cannot read zone file " + file + ": " + e.getMessage(), e);
-    } catch (IllegalArgumentException e) {
-      throw new ZoneFileException(file + ": " + e.getMessage(), e);
-    }
+      zone.add(record);
+      return true;
+    });
     return zone;
   }
 
@@ -53,20 +39,32 @@ public final class ZoneFileReader {
    * with it; a million-name file is not parsed whole to learn its serial); null if it has none.
    */
   public static org.xbill.DNS.SOARecord soa(Path file, Name origin) {
+    org.xbill.DNS.SOARecord[] soa = {null};
+    each(file, origin, record -> {
+      if (record.getType() == org.xbill.DNS.Type.SOA && record.getName().equals(origin)) {
+        soa[0] = (org.xbill.DNS.SOARecord) record;
+        return false;
+      }
+      return true;
+    });
+    return soa[0];
+  }
+
+  /** Hands {@code file}'s records to {@code next} in file order while it answers true; errors name the file and line. */
+  private static void each(Path file, Name origin, java.util.function.Predicate<Record> next) {
     if (!Files.isRegularFile(file)) {
       throw new ZoneFileException("zone file " + file + " does not exist or is not a file");
     }
     try (Master master = new Master(file.toString(), origin)) {
       master.expandGenerate(true);
       Record record;
-      while ((record = master.nextRecord()) != null) {
-        if (record.getType() == org.xbill.DNS.Type.SOA && record.getName().equals(origin)) {
-          return (org.xbill.DNS.SOARecord) record;
-        }
+      while ((record = master.nextRecord()) != null && next.test(record)) {
+        // next took it
       }
-      return null;
     } catch (TextParseException e) {
       throw new ZoneFileException(located(file, e.getMessage()), e);
+    } catch (FileNotFoundException | NoSuchFileException e) {
+      throw new ZoneFileException(file + ": included file not found: " + e.getMessage(), e);
     } catch (IOException e) {
       throw new ZoneFileException("cannot read zone file " + file + ": " + e.getMessage(), e);
     } catch (IllegalArgumentException e) {

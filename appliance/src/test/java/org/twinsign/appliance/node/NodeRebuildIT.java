@@ -9,12 +9,16 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.twinsign.appliance.demo.LocalPair;
+import org.twinsign.testkit.HostSetupException;
+import org.twinsign.testkit.LocalProcess;
 import org.twinsign.testkit.TempDirs;
 
 /**
@@ -196,19 +200,13 @@ class NodeRebuildIT {
     }
   }
 
-  /** The command's exit status; -1 when it cannot be run (no such program) or takes over 30 s (then killed). */
-  private static int run(String... command) throws InterruptedException {
-    Process p;
+  /** The command's exit status, -1 when there is no such program; its output in the test's directory. */
+  private int run(String... command) {
     try {
-      p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-          .start();
-    } catch (IOException e) {
+      return LocalProcess.run(command[0], List.of(command), Map.of(), dir, dir.resolve(command[0] + ".log"), null,
+          Duration.ofSeconds(30));
+    } catch (HostSetupException e) {
       return -1;
     }
-    if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      return -1;
-    }
-    return p.exitValue();
   }
 }
