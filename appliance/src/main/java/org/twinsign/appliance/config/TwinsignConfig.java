@@ -31,6 +31,7 @@ import java.util.regex.Pattern;
  * ds.retract-command=/usr/local/bin/ds-retract    # optional: gets the DNSKEYs to retract on stdin
  * keypool.horizon=P180D                           # optional: generate keys for the rollovers due within
  * keypool.max=100                                 # optional: at most this many pool keys per repository, role, algorithm
+ * alert.smtp.host=...                             # optional: where alerts are mailed ({@link org.twinsign.appliance.alert.MailSettings})
  * </pre>
  * With {@code node.mode=pair}, also the keys of {@link PairConfig}.
  *
@@ -40,7 +41,7 @@ import java.util.regex.Pattern;
 public record TwinsignConfig(Path source, String dbUrl, String dbUser, Path dbPasswordFile,
     Map<String, Repository> repositories, java.util.List<String> dsSubmitCommand,
     java.util.List<String> dsRetractCommand, java.time.Duration keyPoolHorizon, NodeMode nodeMode, int keyPoolMax,
-    PairConfig pair) {
+    PairConfig pair, org.twinsign.appliance.alert.MailSettings alerts) {
 
   /** How many keys one pool (repository, role, algorithm) holds at most, by default. */
   public static final int DEFAULT_KEY_POOL_MAX = 100;
@@ -96,7 +97,8 @@ public record TwinsignConfig(Path source, String dbUrl, String dbUser, Path dbPa
               + "': a repository has type, library, token, directory, pin.file and require-backup");
         }
         repositoryKeys.computeIfAbsent(matcher.group(1), name -> new TreeMap<>()).put(field, value);
-      } else if (!PLAIN_KEYS.contains(key) && !PairConfig.KEYS.contains(key) && !DnsConfig.KEYS.contains(key)) {
+      } else if (!PLAIN_KEYS.contains(key) && !PairConfig.KEYS.contains(key) && !DnsConfig.KEYS.contains(key)
+          && !key.startsWith("alert.")) { // alert.* keys are checked by MailSettings
         throw new ConfigException(file + ": unknown key '" + key + "': known keys are " + new java.util.TreeSet<>(
             PLAIN_KEYS) + " and repository.<NAME>.{library,token,pin.file,require-backup}");
       }
@@ -186,7 +188,7 @@ public record TwinsignConfig(Path source, String dbUrl, String dbUser, Path dbPa
     return new TwinsignConfig(file, url, requiredKey(file, properties, "db.user"),
         base.resolve(requiredKey(file, properties, "db.password.file")), Collections.unmodifiableMap(repositories),
         command(properties, "ds.submit-command"), command(properties, "ds.retract-command"), horizon, mode, poolMax,
-        pair);
+        pair, org.twinsign.appliance.alert.MailSettings.parse(file, properties));
   }
 
   /** A hook command: a program and its arguments, split on spaces (no shell). */

@@ -47,6 +47,7 @@ public final class NodeDaemon implements AutoCloseable {
   private ClusterView view;
   private final SystemdNotify systemd = new SystemdNotify();
   private NodeLock hostLock;
+  private org.twinsign.appliance.alert.AlertOutbox alerts;
 
   private NodeDaemon(TwinsignConfig config) {
     if (config.pair() == null) {
@@ -132,8 +133,14 @@ public final class NodeDaemon implements AutoCloseable {
         }
       });
     }
+    // the master's alert loop: conditions seen in the pair and the keys, mails through the outbox
+    alerts = new org.twinsign.appliance.alert.AlertOutbox(duties::services, config.alerts(), pair.clusterName(),
+        pair.nodeName())
+        .watch(new PairAlerts(pair.nodeName(), pair.peerName(), leadership, members, eligibility, failover, node))
+        .watch(new org.twinsign.appliance.alert.KeyAlerts());
     leadership.start();
     keys.start();
+    alerts.start();
     if (ingest != null) {
       ingest.start();
     }
@@ -181,6 +188,9 @@ public final class NodeDaemon implements AutoCloseable {
     systemd.close();
     if (loop != null) {
       loop.close();
+    }
+    if (alerts != null) {
+      alerts.close();
     }
     if (leadership != null) {
       leadership.close();

@@ -46,6 +46,15 @@ final class PairNode implements NodeRole {
   private final MasterDuties duties;
   private volatile PairKeys keys;
   private volatile SignedIngest ingest;
+  private volatile Fenced lastFence;
+
+  /** A fence this node made of its peer before taking over: when, and how (for the alert). */
+  record Fenced(String node, java.time.Instant at, String how) {}
+
+  /** The last fence this node made, or null. */
+  Fenced lastFence() {
+    return lastFence;
+  }
 
   PairNode(TwinsignConfig config, MasterDuties duties) {
     this.config = config;
@@ -124,14 +133,19 @@ final class PairNode implements NodeRole {
       }
       LOG.info("fenced node {} with fence.command{}", node, result.detail().isEmpty() ? "" : ": " + result.detail());
     }
+    String how = withCommand ? "fence.command " + String.join(" ", pair.fenceCommand()) + " " + node + " succeeded"
+        : "no fence command (a hand-over)";
     try {
       int killed = peer.fence(List.of(config.dbUser()));
       LOG.info("{} is read-only now; {} client session(s) ended", peer.name(), killed);
+      how += "; " + peer.name() + " set read-only, " + killed + " client session(s) ended";
     } catch (SQLException e) {
       // fenced by the command (its database is down with it), or it stopped itself (switchover)
       LOG.info("{} did not answer ({}); {}", peer.name(), e.getMessage(), withCommand ? "fenced by the command alone"
           : "it stopped itself");
+      how += "; " + peer.name() + " did not answer (" + e.getMessage() + ")";
     }
+    lastFence = new Fenced(node, java.time.Instant.now(), how);
   }
 
   @Override

@@ -126,6 +126,10 @@ public final class Services implements AutoCloseable {
     return new EnforcerService(this);
   }
 
+  public AlertService alerts() {
+    return new AlertService(this);
+  }
+
   @Override
   public void close() {
     try {

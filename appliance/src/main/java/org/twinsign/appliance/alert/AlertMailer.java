@@ -1,0 +1,129 @@
+package org.twinsign.appliance.alert;
+
+import jakarta.mail.Message;
+import jakarta.mail.MessagingException;
+import jakarta.mail.Session;
+import jakarta.mail.Transport;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeMessage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.util.Date;
+import java.util.Properties;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.twinsign.appliance.config.ConfigException;
+import org.twinsign.appliance.config.PairConfig;
+import org.twinsign.appliance.store.AlertTable;
+
+/**
+ * Hands mails to the SMTP server with Jakarta Mail (Angus): STARTTLS (required) or implicit TLS,
+ * the server's certificate checked against the JDK's trust store or {@code alert.smtp.trust-file}
+ * and its name, SMTP AUTH with the password from its file. The Message-ID is the outbox row's, so
+ * that a mail sent again (after a failover) is recognisably the same mail.
+ */
+public final class AlertMailer {
+  private final MailSettings settings;
+  private final Session session;
+
+  public AlertMailer(MailSettings settings) {
+    if (!settings.mails()) {
+      throw new IllegalArgumentException("no alert.smtp.host");
+    }
+    this.settings = settings;
+    this.session = Session.getInstance(properties(settings));
+  }
+
+  private static Properties properties(MailSettings s) {
+    String protocol = s.tls() == MailSettings.Tls.IMPLICIT ? "smtps" : "smtp";
+    String p = "mail." + protocol + ".";
+    Properties props = new Properties();
+    props.setProperty("mail.transport.protocol", protocol);
+    props.setProperty(p + "host", s.smtpHost());
+    props.setProperty(p + "port", Integer.toString(s.smtpPort()));
+    // an SMTP server that hangs must not hold the outbox for long
+    props.setProperty(p + "connectiontimeout", "10000");
+    props.setProperty(p + "timeout", "20000");
+    props.setProperty(p + "writetimeout", "20000");
+    props.setProperty(p + "auth", Boolean.toString(s.smtpUser() != null));
+    if (s.tls() == MailSettings.Tls.STARTTLS) {
+      props.setProperty(p + "starttls.enable", "true");
+      props.setProperty(p + "starttls.required", "true"); // never fall back to clear text
+    }
+    if (s.tls() != MailSettings.Tls.NONE) {
+      props.setProperty(p + "ssl.checkserveridentity", "true");
+      props.setProperty(p + "ssl.protocols", "TLSv1.3 TLSv1.2");
+      if (s.trustFile() != null) {
+        props.put(p + "ssl.socketFactory", trusting(s));
+      }
+    }
+    return props;
+  }
+
+  /** An SSL socket factory that trusts the certificates of {@code alert.smtp.trust-file} only. */
+  private static javax.net.ssl.SSLSocketFactory trusting(MailSettings s) {
+    try (InputStream in = Files.newInputStream(s.trustFile())) {
+      KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+      trust.load(null, null);
+      int i = 0;
+      for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+        trust.setCertificateEntry("ca-" + i++, c);
+      }
+      if (i == 0) {
+        throw new ConfigException("alert.smtp.trust-file " + s.trustFile() + " holds no certificate (PEM)");
+      }
+      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(trust);
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(null, tmf.getTrustManagers(), null);
+      return context.getSocketFactory();
+    } catch (IOException | GeneralSecurityException e) {
+      throw new ConfigException("cannot read alert.smtp.trust-file " + s.trustFile() + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * Sends one mail of the outbox.
+   *
+   * @throws MessagingException when the server did not take it (its message names the server, never the password)
+   */
+  public void send(AlertTable.Mail mail) throws MessagingException {
+    MimeMessage message = new MimeMessage(session) {
+      @Override
+      protected void updateMessageID() throws MessagingException {
+        setHeader("Message-ID", mail.messageId());
+      }
+    };
+    message.setFrom(new InternetAddress(settings.from()));
+    message.setRecipients(Message.RecipientType.TO, InternetAddress.parse(mail.recipients()));
+    message.setSubject(mail.subject(), "UTF-8");
+    message.setText(mail.body(), "UTF-8");
+    message.setSentDate(new Date());
+    if (mail.threadId() != null && !mail.threadId().equals(mail.messageId())) {
+      message.setHeader("In-Reply-To", mail.threadId());
+      message.setHeader("References", mail.threadId());
+    }
+    message.setHeader("Auto-Submitted", "auto-generated"); // RFC 3834: no vacation replies to the signer
+    message.saveChanges();
+    try (Transport transport = session.getTransport()) {
+      if (settings.smtpUser() != null) {
+        transport.connect(settings.smtpHost(), settings.smtpPort(), settings.smtpUser(),
+            PairConfig.secret(settings.smtpPasswordFile(), "alert.smtp.password.file"));
+      } else {
+        transport.connect();
+      }
+      transport.sendMessage(message, message.getAllRecipients());
+    }
+  }
+
+  /** Where mails go, for messages. */
+  public String server() {
+    return settings.smtpHost() + ":" + settings.smtpPort() + " (" + settings.tls().name().toLowerCase(
+        java.util.Locale.ROOT) + ")";
+  }
+}

@@ -1,0 +1,177 @@
+package org.twinsign.appliance.alert;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.twinsign.appliance.service.Services;
+import org.twinsign.appliance.store.AlertTable;
+
+/**
+ * The master's alert loop: asks the {@link AlertSource}s what holds, records it in the store,
+ * queues the mails that are due ({@link MailSchedule}) and sends the outbox. It runs on every node
+ * and does its work only while the node is master (its services are there); a new master picks up
+ * the outbox where the old one stopped.
+ *
+ * <p>Delivery is at least once and recognisably once: a mail is marked sent after the SMTP server
+ * took it, so a master that dies in between leaves it to the next, which sends it again with the
+ * same Message-ID. A mail the server refused is tried again after a wait that doubles up to 5 min;
+ * while the server is away the mails wait in order. Lifecycle: {@link #start}, {@link #close}.
+ */
+public final class AlertOutbox implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(AlertOutbox.class);
+
+  /** The loop's pace when nothing wakes it. */
+  static final Duration PACE = Duration.ofSeconds(1);
+
+  private final Supplier<Services> master;
+  private final MailSettings settings;
+  private final AlertMailer mailer;
+  private final String cluster;
+  private final String node;
+  private final List<AlertSource> sources = new ArrayList<>();
+  private final Map<AlertSource, Long> asked = new HashMap<>();
+  private final Map<String, Long> warned = new HashMap<>();
+  private final Semaphore wake = new Semaphore(0);
+  private final Thread thread;
+  private volatile boolean running = true;
+  private Services last;
+
+  /**
+   * @param master the services of this node's running term, or null while it is not master
+   */
+  public AlertOutbox(Supplier<Services> master, MailSettings settings, String cluster, String node) {
+    this.master = master;
+    this.settings = settings;
+    this.mailer = settings.mails() ? new AlertMailer(settings) : null;
+    this.cluster = cluster;
+    this.node = node;
+    this.thread = new Thread(this::run, "alert-outbox");
+    this.thread.setDaemon(true);
+  }
+
+  /** Adds a source; before {@link #start}. */
+  public AlertOutbox watch(AlertSource source) {
+    sources.add(source);
+    return this;
+  }
+
+  public void start() {
+    thread.start();
+  }
+
+  /** Runs the next pass now (a mail queued by an operator). */
+  public void wake() {
+    wake.release();
+  }
+
+  private void run() {
+    while (running) {
+      Services services = master.get();
+      if (services != last) {
+        asked.clear(); // a new term looks at everything at once
+        last = services;
+      }
+      if (services != null && services.lease().valid()) {
+        try {
+          pass(services);
+        } catch (RuntimeException e) {
+          if (master.get() == services) { // not just a term that ended under the pass
+            warn("pass", "alerts: " + e.getMessage());
+          }
+        }
+      }
+      try {
+        if (wake.tryAcquire(PACE.toMillis(), TimeUnit.MILLISECONDS)) {
+          wake.drainPermits();
+        }
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  private void pass(Services services) {
+    long now = System.nanoTime();
+    for (AlertSource source : sources) {
+      Long at = asked.get(source);
+      if (at != null && now - at < source.every().toNanos()) {
+        continue;
+      }
+      asked.put(source, now);
+      List<Condition> seen;
+      try {
+        seen = source.look(services);
+      } catch (Exception e) {
+        warn("source " + source.getClass().getSimpleName(), "alerts: could not look at " + source.kinds() + ": "
+            + e.getMessage());
+        continue;
+      }
+      for (String raised : services.alerts().observe(source.kinds(), seen)) {
+        LOG.warn("alert raised: {}", raised);
+      }
+    }
+    services.alerts().schedule(settings, cluster, node);
+    deliver(services);
+  }
+
+  private void deliver(Services services) {
+    for (AlertTable.Mail mail : services.alerts().due(20)) {
+      services.lease().check("send alert mail " + mail.messageId()); // a mail is a master's action too
+      if (mailer == null) {
+        // queued by 'alert test' before alert.smtp.host was removed: it stays pending
+        return;
+      }
+      try {
+        mailer.send(mail);
+      } catch (jakarta.mail.MessagingException | RuntimeException e) {
+        String why = describe(e);
+        java.time.Instant next = services.alerts().failed(mail, why);
+        warn("smtp", "alert mail " + mail.messageId() + " to " + mail.recipients() + " not sent through "
+            + mailer.server() + ": " + why + "; the outbox tries again at " + next);
+        return; // the server is away: the others wait in order
+      }
+      services.alerts().sent(mail.id());
+      LOG.info("alert mail {} sent to {}: {}", mail.messageId(), mail.recipients(), mail.subject());
+    }
+  }
+
+  /** The error in one line: Jakarta Mail nests the cause that says what went wrong. */
+  private static String describe(Exception e) {
+    StringBuilder b = new StringBuilder(String.valueOf(e.getMessage()));
+    Throwable cause = e.getCause();
+    for (int i = 0; cause != null && i < 3; i++, cause = cause.getCause()) {
+      b.append(": ").append(cause.getClass().getSimpleName()).append(' ').append(cause.getMessage());
+    }
+    return b.toString().replaceAll("\\s+", " ").trim();
+  }
+
+  /** Logs a warning once a minute per topic at most: an SMTP server that is down for an hour is not 3,600 lines. */
+  private void warn(String topic, String message) {
+    long now = System.nanoTime();
+    Long at = warned.get(topic);
+    if (at == null || now - at > Duration.ofMinutes(1).toNanos()) {
+      warned.put(topic, now);
+      LOG.warn("{}", message);
+    } else {
+      LOG.debug("{}", message);
+    }
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    thread.interrupt();
+    try {
+      thread.join(5000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

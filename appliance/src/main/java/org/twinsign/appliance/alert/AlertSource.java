@@ -1,0 +1,27 @@
+package org.twinsign.appliance.alert;
+
+import java.util.List;
+import java.util.Set;
+import org.twinsign.appliance.service.Services;
+
+/**
+ * Something that watches for alert conditions: the pair (failover, fencing, replication,
+ * eligibility), the keys (standby sync, backup, DS exchange), the signed zones (expiry). The outbox
+ * asks each source in turn, on the master, with the term's services.
+ */
+public interface AlertSource {
+  /** The kinds this source watches: an open alert of these kinds that a look no longer returns has cleared. */
+  Set<AlertKind> kinds();
+
+  /**
+   * What holds now.
+   *
+   * @throws Exception when the source could not look: nothing of its kinds is cleared then
+   */
+  List<Condition> look(Services services) throws Exception;
+
+  /** How often the source is asked at most. */
+  default java.time.Duration every() {
+    return java.time.Duration.ofSeconds(5);
+  }
+}

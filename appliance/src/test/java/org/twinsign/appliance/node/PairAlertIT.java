@@ -1,0 +1,231 @@
+package org.twinsign.appliance.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import jakarta.mail.internet.MimeMessage;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.twinsign.appliance.demo.LocalPair;
+import org.twinsign.testkit.SmtpServer;
+import org.twinsign.testkit.TcpProxy;
+
+/**
+ * Alerts of a real pair, mailed through a real SMTP server (GreenMail, SMTPS with AUTH) behind a
+ * TCP proxy that cuts the link: conditions made for real (a standby not running, replication
+ * stopped by hand, kill -9 of the master), counted by Message-ID.
+ */
+class PairAlertIT {
+  private static final Duration SESSION = Duration.ofSeconds(4);
+
+  @TempDir
+  Path dir;
+
+  private LocalPair pair;
+  private SmtpServer smtp;
+  private TcpProxy link;
+
+  @AfterEach
+  void stop() {
+    if (pair != null) {
+      pair.close();
+    }
+    if (link != null) {
+      link.close();
+    }
+    if (smtp != null) {
+      smtp.close();
+    }
+  }
+
+  /** One mail as received: its Message-ID, subject, recipient and text. */
+  record Mail(String id, String subject, String to, String body, String references) {}
+
+  private List<Mail> mails() throws Exception {
+    List<Mail> out = new ArrayList<>();
+    for (MimeMessage m : smtp.receivedMessages()) {
+      out.add(new Mail(m.getMessageID(), m.getSubject(), String.join(",", List.of(java.util.Arrays.stream(
+          m.getAllRecipients()).map(Object::toString).toArray(String[]::new))), String.valueOf(m.getContent()),
+          m.getHeader("References", ",")));
+    }
+    return out;
+  }
+
+  private Mail awaitMail(String what, Predicate<Mail> which) throws Exception {
+    long end = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (System.nanoTime() < end) {
+      for (Mail m : mails()) {
+        if (which.test(m)) {
+          return m;
+        }
+      }
+      Thread.sleep(250);
+    }
+    throw new AssertionError("no mail within 90 s: " + what + "\nreceived: " + subjects() + "\n" + logs());
+  }
+
+  private List<String> subjects() {
+    try {
+      return mails().stream().map(m -> m.subject() + " -> " + m.to() + " " + m.id()).toList();
+    } catch (Exception e) {
+      return List.of("(cannot read the mails: " + e + ")");
+    }
+  }
+
+  private String logs() {
+    StringBuilder s = new StringBuilder();
+    for (String node : LocalPair.NODES) {
+      if (pair.process(node) != null) {
+        s.append("--- ").append(node).append(" log:\n").append(pair.process(node).logTail(40)).append('\n');
+      }
+    }
+    return s.toString();
+  }
+
+  private String ok(String node, String... args) {
+    LocalPair.Answer answer = pair.cli(node, args);
+    assertEquals(0, answer.exit(), String.join(" ", args) + " on " + node + ":\n" + answer.out() + answer.err()
+        + "\n" + logs());
+    return answer.out();
+  }
+
+  private String awaitCluster(String node, String what, Predicate<String> condition) throws InterruptedException {
+    long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    String last = "";
+    while (System.nanoTime() < end) {
+      LocalPair.Answer answer = pair.cli(node, "cluster", "list");
+      last = answer.out() + answer.err();
+      if (answer.exit() == 0 && condition.test(answer.out())) {
+        return answer.out();
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("not within 60 s: " + what + "\nlast answer:\n" + last + "\n" + logs());
+  }
+
+  private static boolean row(String list, String node, String role) {
+    return list.lines().anyMatch(l -> l.startsWith(node + " ") && l.split("\\s+")[1].equals(role));
+  }
+
+  private static boolean eligible(String list, String node) {
+    return list.lines().anyMatch(x -> x.startsWith(node + " ") && x.contains(" yes "));
+  }
+
+  @Test
+  void thePairMailsWhoMustActOnceEachAndLosesNoMailAcrossAFailoverWhileSmtpIsDown() throws Exception {
+    smtp = SmtpServer.startImplicitTls(dir).withUser("twinsign@pair.test", "twinsign", "smtp-Secret-4711");
+    link = TcpProxy.start(smtp.port());
+    pair = LocalPair.create(dir, 1, SESSION, new PrintWriter(System.out, true));
+    Path password = dir.resolve("smtp.password");
+    Files.writeString(password, "smtp-Secret-4711\n");
+    Files.setPosixFilePermissions(password, PosixFilePermissions.fromString("rw-------"));
+    for (String node : LocalPair.NODES) {
+      pair.configure(node, "alert.smtp.host=127.0.0.1\nalert.smtp.port=" + link.port() + "\nalert.smtp.tls=implicit\n"
+          + "alert.smtp.user=twinsign\nalert.smtp.password.file=" + password + "\nalert.smtp.trust-file="
+          + smtp.certificate() + "\nalert.mail.from=twinsign@pair.test\nalert.mail.to.dns-operator=noc@pair.test\n"
+          + "alert.mail.to.security-officer=security@pair.test\nalert.rate-limit=PT60S\n");
+    }
+
+    // 1. alpha alone: a test mail, then "no standby can take over" to the DNS operator
+    pair.startNode("alpha");
+    awaitCluster("alpha", "alpha master", l -> row(l, "alpha", "master"));
+    String queued = ok("alpha", "alert", "test", "--to", "ops@pair.test");
+    assertTrue(queued.contains("queued"), queued);
+    Mail test = awaitMail("the test mail", m -> m.to().equals("ops@pair.test"));
+    assertTrue(test.subject().contains("test mail from node alpha"), test.subject());
+    Mail lonely = awaitMail("standby-not-eligible", m -> m.subject().contains("CRITICAL standby-not-eligible: node beta"));
+    assertEquals("noc@pair.test", lonely.to());
+    assertTrue(lonely.body().contains("node beta is not running") && lonely.body().contains("twinsign node run"),
+        lonely.body());
+
+    // 2. beta starts: the condition clears, one "resolved" mail in the same thread
+    pair.startNode("beta");
+    awaitCluster("alpha", "beta an eligible standby", l -> eligible(l, "beta"));
+    Mail resolved = awaitMail("standby-not-eligible resolved", m -> m.subject().contains(
+        "RESOLVED standby-not-eligible: node beta"));
+    assertEquals(lonely.id(), resolved.references(), "threaded under the first mail");
+
+    // 3. replication stopped and started by hand, again and again: one mail raised, one resolved
+    for (int i = 0; i < 4; i++) {
+      pair.database("beta").execute("STOP SLAVE");
+      Thread.sleep(6_000);
+      pair.database("beta").execute("START SLAVE");
+      Thread.sleep(4_000);
+    }
+    Mail broken = awaitMail("replication-broken", m -> m.subject().contains("CRITICAL replication-broken: node beta"));
+    assertTrue(broken.body().contains("node beta") && broken.body().contains("What to do:"), broken.body());
+    awaitMail("replication-broken resolved", m -> m.subject().contains("RESOLVED replication-broken: node beta"));
+    awaitCluster("alpha", "beta eligible again", l -> eligible(l, "beta"));
+    Thread.sleep(3_000); // anything more the flapping would have mailed
+    long raisedMails = mails().stream().filter(m -> m.subject().contains("replication-broken")
+        && !m.subject().contains("RESOLVED")).count();
+    long resolvedMails = mails().stream().filter(m -> m.subject().contains("RESOLVED replication-broken")).count();
+    assertEquals(1, raisedMails, "one 'raised' mail in the rate-limit window: " + subjects());
+    assertEquals(1, resolvedMails, "one 'resolved' mail in the rate-limit window: " + subjects());
+    String list = ok("alpha", "alert", "list");
+    assertEquals(1, list.lines().filter(l -> l.contains("replication-broken")).count(), "one alert:\n" + list);
+
+    // 4. SMTP away: a mail queued on alpha waits; alpha is killed; beta takes over and sends it with
+    //    its own failover mails once SMTP is back, each once
+    link.cut();
+    String waiting = ok("alpha", "alert", "test", "--to", "later@pair.test");
+    String waitingId = waiting.replaceAll("(?s).*Message-ID (<[^>]+>).*", "$1");
+    long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    String pending = "";
+    while (System.nanoTime() < end && !pending.contains("attempt(s), last:")) {
+      pending = ok("alpha", "alert", "list", "--mails");
+      Thread.sleep(500);
+    }
+    assertTrue(pending.contains(waitingId + " to later@pair.test: pending"), pending);
+    pair.process("alpha").kill();
+    awaitCluster("beta", "beta master", l -> row(l, "beta", "master"));
+    Thread.sleep(12_000); // beta's outbox tries (and fails) meanwhile
+    assertFalse(mails().stream().anyMatch(m -> m.to().equals("later@pair.test")), "SMTP is cut");
+    link.restore();
+    awaitMail("the mail alpha had queued", m -> m.id().equals(waitingId));
+    Mail failover = awaitMail("failover", m -> m.subject().contains("failover: epoch"));
+    assertTrue(failover.body().contains("taking over from node alpha"), failover.body());
+    Mail fenced = awaitMail("fencing-done", m -> m.subject().contains("fencing-done: node alpha"));
+    assertTrue(fenced.body().contains("fence.command"), fenced.body());
+    awaitMail("no standby after the failover", m -> m.subject().contains("CRITICAL standby-not-eligible: node alpha"));
+    Thread.sleep(5_000);
+
+    // every mail once (by Message-ID and recipient), none carrying a secret
+    Map<String, Integer> count = new TreeMap<>();
+    for (Mail m : mails()) {
+      count.merge(m.id() + " " + m.to(), 1, Integer::sum);
+    }
+    count.forEach((id, n) -> assertEquals(1, n, id + " received " + n + " times: " + subjects()));
+    List<String> secrets = new ArrayList<>(List.of("smtp-Secret-4711"));
+    try (var files = Files.list(dir)) {
+      for (Path f : files.filter(f -> f.getFileName().toString().matches(".*(password|token|\\.pin).*")
+          && Files.isRegularFile(f)).toList()) {
+        secrets.add(Files.readString(f).strip());
+      }
+    }
+    for (Mail m : mails()) {
+      for (String secret : secrets) {
+        assertFalse(!secret.isEmpty() && (m.body().contains(secret) || m.subject().contains(secret)),
+            "a secret in mail " + m.subject());
+      }
+    }
+    for (String node : LocalPair.NODES) {
+      String log = Files.readString(pair.process(node).log());
+      assertFalse(log.contains("smtp-Secret-4711"), "the SMTP password in " + node + "'s log");
+    }
+    String beta = ok("beta", "alert", "list", "--json");
+    assertTrue(beta.contains("\"state\" : \"sent\"") && !beta.contains("\"state\" : \"pending\""), beta);
+  }
+}
