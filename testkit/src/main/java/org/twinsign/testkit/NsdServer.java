@@ -67,6 +67,38 @@ public final class NsdServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Starts NSD serving {@code zones} (zone name → zone file text) to loopback transfers signed
+   * with {@code key} only: an authoritative server as a monitoring check transfers from it.
+   */
+  public static NsdServer serving(Map<String, String> zones, TsigKey key) {
+    Path nsd = HostTool.require("nsd", "nsd");
+    Path dir = TempDirs.create("nsd");
+    int port = Ports.freeLoopbackPort();
+    try {
+      StringBuilder conf = serverClause(dir, port, "  verbosity: 1\n");
+      conf.append("key:\n  name: \"").append(key.name()).append("\"\n  algorithm: ").append(key.algorithm())
+          .append("\n  secret: \"").append(key.secret()).append("\"\n");
+      for (Map.Entry<String, String> zone : new TreeMap<>(zones).entrySet()) {
+        Files.writeString(dir.resolve(zone.getKey() + ".zone"), zone.getValue());
+        conf.append("zone:\n  name: \"").append(zone.getKey()).append("\"\n  zonefile: \"").append(zone.getKey())
+            .append(".zone\"\n  provide-xfr: 127.0.0.0/8 ").append(key.name()).append('\n');
+      }
+      Files.writeString(dir.resolve("nsd.conf"), conf.toString());
+      LocalProcess process = LocalProcess.start("nsd", List.of(nsd.toString(), "-d", "-c",
+          dir.resolve("nsd.conf").toString()), Map.of(), dir, dir.resolve("nsd.stdout"));
+      NsdServer server = new NsdServer(dir, port, process);
+      server.awaitServing(zones.keySet().iterator().next());
+      return server;
+    } catch (IOException e) {
+      TempDirs.deleteRecursively(dir);
+      throw new UncheckedIOException("cannot set up NSD in " + dir + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      TempDirs.deleteRecursively(dir);
+      throw e;
+    }
+  }
+
   /** A TSIG key as NSD's {@code key:} clause and BIND's {@code key} statement carry it. */
   public record TsigKey(String name, String algorithm, String secret) {}
 

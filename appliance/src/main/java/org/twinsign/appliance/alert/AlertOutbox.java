@@ -22,7 +22,8 @@ import org.twinsign.appliance.store.AlertTable;
  * <p>Delivery is at least once and recognisably once: a mail is marked sent after the SMTP server
  * took it, so a master that dies in between leaves it to the next, which sends it again with the
  * same Message-ID. A mail the server refused is tried again after a wait that doubles up to 5 min;
- * while the server is away the mails wait in order. Lifecycle: {@link #start}, {@link #close}.
+ * while the server is away the mails wait (a pass stops at the first refusal). Lifecycle:
+ * {@link #start}, {@link #close}.
  */
 public final class AlertOutbox implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AlertOutbox.class);
@@ -135,7 +136,7 @@ public final class AlertOutbox implements AutoCloseable {
         java.time.Instant next = services.alerts().failed(mail, why);
         warn("smtp", "alert mail " + mail.messageId() + " to " + mail.recipients() + " not sent through "
             + mailer.server() + ": " + why + "; the outbox tries again at " + next);
-        return; // the server is away: the others wait in order
+        return; // the server is away: the others wait for the next pass
       }
       services.alerts().sent(mail.id());
       LOG.info("alert mail {} sent to {}: {}", mail.messageId(), mail.recipients(), mail.subject());

@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
     subcommands = {VersionCommand.class, SetupCommand.class, PolicyCommand.class, ZoneCommand.class,
         ZonelistCommand.class, KeyCommand.class, BackupCommand.class, RolloverCommand.class, EnforceCommand.class,
         TimeCommand.class, HsmCommand.class, KekCommand.class, SignCommand.class, NodeCommand.class,
-        ClusterCommand.class, AlertCommand.class,
+        ClusterCommand.class, AlertCommand.class, CheckCommand.class,
         DemoCommand.class, CommandLine.HelpCommand.class})
 public final class TwinsignCommand implements Runnable {
   @CommandLine.Spec
