@@ -38,6 +38,7 @@ import java.util.Set;
  * kek.handover=refuse                              # accept: this node takes a KEK from its peer over the network
  *                                                  #   ('twinsign kek generate' there); refuse (default): only by the
  *                                                  #   offline steps, so that the admin token is not enough to plant one
+ * metrics.address=127.0.0.1:9464                  # optional: Prometheus metrics (GET /metrics, no token: nothing secret)
  * dns.listen=...                                   # optional: zone transfers and NOTIFY ({@link DnsConfig})
  * </pre>
  * Every error names the file and the key.
@@ -46,7 +47,7 @@ public record PairConfig(String nodeName, String clusterName, String zookeeperCo
     String peerName, String peerDbHost, int peerDbPort, String dbAdminUser, Path dbAdminPasswordFile,
     String replicationUser, Path replicationPasswordFile, List<String> fenceCommand, Duration fenceTimeout,
     Duration fenceDelay, String adminHost, int adminPort, Path adminTokenFile, Path historyFile, DnsConfig dns,
-    KeySync keySync, boolean kekHandover) {
+    KeySync keySync, boolean kekHandover, String metricsHost, int metricsPort) {
 
   /** How keys reach the standby's HSM ({@code keysync}). */
   public enum KeySync {
@@ -60,7 +61,7 @@ public record PairConfig(String nodeName, String clusterName, String zookeeperCo
       "zookeeper.session-timeout", "peer.name", "peer.db.host", "peer.db.port", "db.admin.user",
       "db.admin.password.file", "replication.user", "replication.password.file", "fence.command", "fence.timeout",
       "fence.delay", "admin.address", "admin.token.file", "node.history-file", "keysync",
-      "kek.handover");
+      "kek.handover", "metrics.address");
 
   public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(10);
 
@@ -82,6 +83,9 @@ public record PairConfig(String nodeName, String clusterName, String zookeeperCo
     }
     String fence = required(file, p, "fence.command");
     String[] admin = hostPort(file, "admin.address", required(file, p, "admin.address"));
+    String metricsText = p.getProperty("metrics.address");
+    String[] metrics = metricsText == null || metricsText.isBlank() ? null : hostPort(file, "metrics.address",
+        metricsText.trim());
     return new PairConfig(node, name(file, p, "cluster.name"), connect, session, peer,
         required(file, p, "peer.db.host"), port(file, "peer.db.port", required(file, p, "peer.db.port")),
         required(file, p, "db.admin.user"), base.resolve(required(file, p, "db.admin.password.file")),
@@ -90,7 +94,8 @@ public record PairConfig(String nodeName, String clusterName, String zookeeperCo
         duration(file, p, "fence.delay", Duration.ZERO), admin[0], port(file, "admin.address", admin[1]),
         base.resolve(required(file, p, "admin.token.file")),
         p.getProperty("node.history-file") == null ? null : base.resolve(p.getProperty("node.history-file").trim()),
-        DnsConfig.parse(file, p), keySync(file, p), kekHandover(file, p));
+        DnsConfig.parse(file, p), keySync(file, p), kekHandover(file, p), metrics == null ? null : metrics[0],
+        metrics == null ? 0 : port(file, "metrics.address", metrics[1]));
   }
 
   private static KeySync keySync(Path file, Properties p) {

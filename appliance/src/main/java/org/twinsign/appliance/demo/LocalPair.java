@@ -171,6 +171,7 @@ public final class LocalPair implements AutoCloseable {
           + "fence.command=" + fence + "\nfence.timeout=PT10S\n"
           + "admin.address=127.0.0.1:" + org.twinsign.testkit.Ports.freeLoopbackPort() + "\n"
           + "admin.token.file=admin.token\n"
+          + "metrics.address=127.0.0.1:" + org.twinsign.testkit.Ports.freeLoopbackPort() + "\n"
           + "dns.listen=127.0.0.1:" + org.twinsign.testkit.Ports.freeLoopbackPort() + "\n"
           + "keysync=" + (shared ? "shared" : "wrap") + "\n"
           + "kek.handover=accept\n" // the demo's ceremony is online; a real pair's receiving node opts in for it
@@ -377,6 +378,11 @@ public final class LocalPair implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Where the node serves Prometheus metrics, HOST:PORT (from its config). */
+  public String metricsAddress(String node) {
+    return setting(node, "metrics.address");
   }
 
   /** Where the node serves DNS (zone transfers, SOA), HOST:PORT (from its config). */

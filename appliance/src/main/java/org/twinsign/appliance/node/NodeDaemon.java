@@ -48,6 +48,7 @@ public final class NodeDaemon implements AutoCloseable {
   private final SystemdNotify systemd = new SystemdNotify();
   private NodeLock hostLock;
   private org.twinsign.appliance.alert.AlertOutbox alerts;
+  private NodeMetrics metrics;
 
   private NodeDaemon(TwinsignConfig config) {
     if (config.pair() == null) {
@@ -138,6 +139,7 @@ public final class NodeDaemon implements AutoCloseable {
         pair.nodeName())
         .watch(new PairAlerts(pair.nodeName(), pair.peerName(), leadership, members, eligibility, failover, node))
         .watch(new org.twinsign.appliance.alert.KeyAlerts());
+    metrics = NodeMetrics.start(pair.nodeName(), pair.metricsHost(), pair.metricsPort(), view, duties, commands);
     leadership.start();
     keys.start();
     alerts.start();
@@ -191,6 +193,9 @@ public final class NodeDaemon implements AutoCloseable {
     }
     if (alerts != null) {
       alerts.close();
+    }
+    if (metrics != null) {
+      metrics.close();
     }
     if (leadership != null) {
       leadership.close();

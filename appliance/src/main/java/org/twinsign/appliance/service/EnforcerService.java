@@ -445,6 +445,7 @@ public final class EnforcerService {
   /** Published and committed: the previous file goes, and the new version stays in memory for the next signing. */
   private void published(String zoneName, PolicySigner.Signed signed) {
     signed.settle();
+    services.signedZones().countSignatures(signed.signaturesMade());
     if (signed.journalDiff() == null) {
       services.fileDigests().wrote(signed.output(), signed.publishedDigest());
     }

@@ -37,6 +37,16 @@ public final class SignedZones {
   private final java.util.Set<String> filesBehind = ConcurrentHashMap.newKeySet();
   private final List<Consumer<Version>> listeners = new CopyOnWriteArrayList<>();
   private volatile boolean journaling;
+  private final java.util.concurrent.atomic.LongAdder signaturesMade = new java.util.concurrent.atomic.LongAdder();
+
+  /** How many signatures the versions published here made (the node's signing rate, for its metrics). */
+  public long signaturesMade() {
+    return signaturesMade.sum();
+  }
+
+  void countSignatures(long made) {
+    signaturesMade.add(made);
+  }
 
   /**
    * Keeps journals (in memory and on disk) from now on: a node that serves IXFR asks for them;

@@ -141,6 +141,11 @@ public final class AlertTable {
     return tx.query("SELECT COUNT(*) FROM alert_mail WHERE sent_at IS NULL", r -> r.getLong(1)).get(0);
   }
 
+  /** How many alerts are open. */
+  public static long openCount(StoreTransaction tx) {
+    return tx.query("SELECT COUNT(*) FROM alert WHERE state = 'open'", r -> r.getLong(1)).get(0);
+  }
+
   /** The SMTP server took the mail. */
   public static void sent(StoreTransaction tx, long id, Instant now) {
     tx.update("UPDATE alert_mail SET sent_at = ?, sent_epoch = ?, attempts = attempts + 1, last_error = NULL"

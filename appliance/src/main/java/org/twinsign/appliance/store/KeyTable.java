@@ -52,6 +52,17 @@ public final class KeyTable {
         role.name(), algorithm, bits, bits).get(0);
   }
 
+  /** A pool's size: keys used by no zone, per repository, role and algorithm. */
+  public record PoolSize(String repository, String role, int algorithm, long keys) {}
+
+  /** Every pool's size (for the node's metrics). */
+  public static List<PoolSize> poolSizes(StoreTransaction tx) {
+    return tx.query("SELECT h.repository, h.role, h.algorithm, COUNT(*) AS n FROM hsm_key h WHERE h.lost = FALSE AND"
+        + " h.retired_at IS NULL AND NOT EXISTS (SELECT 1 FROM zone_key z WHERE z.hsm_key = h.id) GROUP BY"
+        + " h.repository, h.role, h.algorithm", r -> new PoolSize(r.getString(1), r.getString(2), r.getInt(3),
+            r.getLong(4)));
+  }
+
   /**
    * The first {@code limit} pool keys (used by no zone) for a role and algorithm (for RSA, {@code
    * bits} above 0, of that size) in a repository, in the order they are taken: backed-up ones first,

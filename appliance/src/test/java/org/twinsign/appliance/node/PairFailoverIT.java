@@ -79,6 +79,23 @@ class PairFailoverIT {
     return list.lines().anyMatch(l -> l.startsWith(node + " ") && l.split("\\s+")[1].equals(role));
   }
 
+  /** Scrapes {@code node}'s Prometheus endpoint: every sample, name with labels to value. */
+  private java.util.Map<String, Double> metrics(String node) throws Exception {
+    java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + pair.metricsAddress(node) + "/metrics"))
+            .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), r.body());
+    assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"), r.headers().toString());
+    java.util.Map<String, Double> samples = new java.util.TreeMap<>();
+    for (String line : r.body().split("\n")) {
+      if (!line.startsWith("#") && !line.isBlank()) {
+        int space = line.lastIndexOf(' ');
+        samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
+      }
+    }
+    return samples;
+  }
+
   private Path zone(String name, long serial) throws IOException {
     Path file = dir.resolve(name + ".zone");
     Files.writeString(file, "$ORIGIN " + name + ".\n$TTL 3600\n@ IN SOA ns1 hostmaster " + serial
@@ -146,6 +163,30 @@ class PairFailoverIT {
     // the master serves the signed zone to secondaries; the standby refuses, so they follow the master
     assertEquals(before, soaSerial("alpha"), "alpha serves what it published");
     assertEquals(org.xbill.DNS.Rcode.REFUSED, soa("beta").getRcode(), "the standby refuses");
+
+    // each node's Prometheus endpoint says what 'cluster list' and 'zone status' say
+    String listed = ok("alpha", "cluster", "list");
+    String epoch = listed.lines().filter(l -> l.startsWith("alpha ")).findFirst().orElseThrow().split("\\s+")[2];
+    String status = ok("alpha", "zone", "status", "--zone", "example.test");
+    String signedSerial = status.lines().filter(l -> l.startsWith("signed serial:")).findFirst().orElseThrow()
+        .split("\\s+")[2];
+    java.util.Map<String, Double> onAlpha = metrics("alpha");
+    java.util.Map<String, Double> onBeta = metrics("beta");
+    assertEquals(1.0, onAlpha.get("twinsign_master{node=\"alpha\"}"), onAlpha.toString());
+    assertEquals(0.0, onBeta.get("twinsign_master{node=\"beta\"}"), onBeta.toString());
+    assertEquals(Double.parseDouble(epoch), onAlpha.get("twinsign_epoch{node=\"alpha\"}"), listed);
+    assertEquals(Double.parseDouble(epoch), onBeta.get("twinsign_epoch{node=\"beta\"}"), listed);
+    assertEquals(1.0, onAlpha.get("twinsign_standby_eligible{node=\"alpha\"}"), listed);
+    assertEquals(Double.parseDouble(signedSerial), onAlpha.get("twinsign_zone_serial{node=\"alpha\",zone=\"example.test\"}"),
+        status + onAlpha);
+    assertEquals(Double.parseDouble(signedSerial), onBeta.get("twinsign_zone_serial{node=\"beta\",zone=\"example.test\"}"),
+        "the standby's store has the same: " + onBeta);
+    double expiry = onAlpha.get("twinsign_signatures_expiry_earliest_seconds{node=\"alpha\",zone=\"example.test\"}");
+    assertTrue(expiry > System.currentTimeMillis() / 1000.0, "signatures valid: " + expiry);
+    assertTrue(onAlpha.get("twinsign_signatures_made_total{node=\"alpha\"}") > 0, onAlpha.toString());
+    assertTrue(onBeta.get("twinsign_replication_lag_seconds{node=\"beta\"}") >= 0, onBeta.toString());
+    assertTrue(onAlpha.keySet().stream().anyMatch(k -> k.startsWith("twinsign_keypool_keys{")), onAlpha.toString());
+    assertTrue(onAlpha.containsKey("twinsign_alerts_open{node=\"alpha\"}"), onAlpha.toString());
 
     long killedAt = System.nanoTime();
     pair.process("alpha").kill();
