@@ -38,33 +38,12 @@ public final class NsdServer implements AutoCloseable {
    * ({@link #update}).
    */
   public static NsdServer start(Map<String, String> zones, List<String> notify) {
-    Path nsd = HostTool.require("nsd", "nsd");
-    Path dir = TempDirs.create("nsd");
-    int port = Ports.freeLoopbackPort();
-    try {
-      StringBuilder conf = serverClause(dir, port, "  verbosity: 1\n");
-      for (Map.Entry<String, String> zone : new TreeMap<>(zones).entrySet()) {
-        Files.writeString(dir.resolve(zone.getKey() + ".zone"), zone.getValue());
-        conf.append("zone:\n  name: \"").append(zone.getKey()).append("\"\n  zonefile: \"").append(zone.getKey())
-            .append(".zone\"\n");
-        if (!notify.isEmpty()) {
-          conf.append("  provide-xfr: 127.0.0.0/8 NOKEY\n");
-          notify.forEach(target -> conf.append("  notify: ").append(target).append(" NOKEY\n"));
-        }
-      }
-      Files.writeString(dir.resolve("nsd.conf"), conf.toString());
-      LocalProcess process = LocalProcess.start("nsd", List.of(nsd.toString(), "-d", "-c",
-          dir.resolve("nsd.conf").toString()), Map.of(), dir, dir.resolve("nsd.stdout"));
-      NsdServer server = new NsdServer(dir, port, process);
-      server.awaitServing(zones.keySet().iterator().next());
-      return server;
-    } catch (IOException e) {
-      TempDirs.deleteRecursively(dir);
-      throw new UncheckedIOException("cannot set up NSD in " + dir + ": " + e.getMessage(), e);
-    } catch (RuntimeException e) {
-      TempDirs.deleteRecursively(dir);
-      throw e;
+    StringBuilder perZone = new StringBuilder();
+    if (!notify.isEmpty()) {
+      perZone.append("  provide-xfr: 127.0.0.0/8 NOKEY\n");
+      notify.forEach(target -> perZone.append("  notify: ").append(target).append(" NOKEY\n"));
     }
+    return serve(zones, "", perZone.toString());
   }
 
   /**
@@ -72,17 +51,21 @@ public final class NsdServer implements AutoCloseable {
    * with {@code key} only: an authoritative server as a monitoring check transfers from it.
    */
   public static NsdServer serving(Map<String, String> zones, TsigKey key) {
+    return serve(zones, "key:\n  name: \"" + key.name() + "\"\n  algorithm: " + key.algorithm() + "\n  secret: \""
+        + key.secret() + "\"\n", "  provide-xfr: 127.0.0.0/8 " + key.name() + "\n");
+  }
+
+  /** NSD with {@code clauses} after its server clause and {@code perZone} in each zone's; once it serves. */
+  private static NsdServer serve(Map<String, String> zones, String clauses, String perZone) {
     Path nsd = HostTool.require("nsd", "nsd");
     Path dir = TempDirs.create("nsd");
     int port = Ports.freeLoopbackPort();
     try {
-      StringBuilder conf = serverClause(dir, port, "  verbosity: 1\n");
-      conf.append("key:\n  name: \"").append(key.name()).append("\"\n  algorithm: ").append(key.algorithm())
-          .append("\n  secret: \"").append(key.secret()).append("\"\n");
+      StringBuilder conf = serverClause(dir, port, "  verbosity: 1\n").append(clauses);
       for (Map.Entry<String, String> zone : new TreeMap<>(zones).entrySet()) {
         Files.writeString(dir.resolve(zone.getKey() + ".zone"), zone.getValue());
         conf.append("zone:\n  name: \"").append(zone.getKey()).append("\"\n  zonefile: \"").append(zone.getKey())
-            .append(".zone\"\n  provide-xfr: 127.0.0.0/8 ").append(key.name()).append('\n');
+            .append(".zone\"\n").append(perZone);
       }
       Files.writeString(dir.resolve("nsd.conf"), conf.toString());
       LocalProcess process = LocalProcess.start("nsd", List.of(nsd.toString(), "-d", "-c",

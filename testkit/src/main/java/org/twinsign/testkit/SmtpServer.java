@@ -30,13 +30,21 @@ public final class SmtpServer implements AutoCloseable {
 
   /**
    * Starts a server that speaks SMTP over implicit TLS (SMTPS) with a certificate for 127.0.0.1
-   * made in {@code dir} by keytool; its certificate (PEM) is in {@link #certificate()}. GreenMail
-   * reads its key store once per JVM: every TLS server of a JVM has the first one's certificate.
+   * made by keytool; its certificate (PEM) is in {@link #certificate()}. GreenMail reads its key
+   * store once per JVM: every TLS server of a JVM has the first one's certificate.
    */
-  public static synchronized SmtpServer startImplicitTls(java.nio.file.Path dir) {
+  public static synchronized SmtpServer startImplicitTls() {
     try {
+      // GreenMail reads the key store once per JVM: it lives as long as the JVM, not in one test's directory
+      if (System.getProperty("greenmail.tls.keystore.file") == null) {
+        tlsDir = TempDirs.create("smtp-tls");
+        java.nio.file.Files.setPosixFilePermissions(tlsDir, java.nio.file.attribute.PosixFilePermissions.fromString(
+            "rwx------"));
+        java.nio.file.Path made = tlsDir;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> TempDirs.deleteRecursively(made)));
+      }
       java.nio.file.Path store = java.nio.file.Path.of(System.getProperty("greenmail.tls.keystore.file",
-          dir.resolve("smtp-tls.p12").toString()));
+          tlsDir.resolve("smtp-tls.p12").toString()));
       java.nio.file.Path pem = store.resolveSibling("smtp-tls.pem");
       if (System.getProperty("greenmail.tls.keystore.file") == null) {
         String keytool = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
@@ -73,6 +81,7 @@ public final class SmtpServer implements AutoCloseable {
   }
 
   private java.nio.file.Path certificate;
+  private static java.nio.file.Path tlsDir;
 
   /** The certificate (PEM) of a server from {@link #startImplicitTls}; null for plain SMTP. */
   public java.nio.file.Path certificate() {

@@ -37,6 +37,9 @@ public final class AlertMailer {
     }
     this.settings = settings;
     this.session = Session.getInstance(properties(settings));
+    if (settings.smtpUser() != null) {
+      PairConfig.secret(settings.smtpPasswordFile(), "alert.smtp.password.file"); // unreadable: said at start
+    }
   }
 
   private static Properties properties(MailSettings s) {
@@ -51,6 +54,8 @@ public final class AlertMailer {
     props.setProperty(p + "timeout", "20000");
     props.setProperty(p + "writetimeout", "20000");
     props.setProperty(p + "auth", Boolean.toString(s.smtpUser() != null));
+    // one refused address does not hold the mail back from the others
+    props.setProperty(p + "sendpartial", "true");
     if (s.tls() == MailSettings.Tls.STARTTLS) {
       props.setProperty(p + "starttls.enable", "true");
       props.setProperty(p + "starttls.required", "true"); // never fall back to clear text
@@ -110,7 +115,8 @@ public final class AlertMailer {
     }
     message.setHeader("Auto-Submitted", "auto-generated"); // RFC 3834: no vacation replies to the signer
     message.saveChanges();
-    try (Transport transport = session.getTransport()) {
+    Transport transport = session.getTransport();
+    try {
       if (settings.smtpUser() != null) {
         transport.connect(settings.smtpHost(), settings.smtpPort(), settings.smtpUser(),
             PairConfig.secret(settings.smtpPasswordFile(), "alert.smtp.password.file"));
@@ -118,6 +124,25 @@ public final class AlertMailer {
         transport.connect();
       }
       transport.sendMessage(message, message.getAllRecipients());
+    } catch (jakarta.mail.SendFailedException e) {
+      if (e.getValidSentAddresses() == null || e.getValidSentAddresses().length == 0) {
+        throw e;
+      }
+      // taken for some recipients (sendpartial): sent; the refused addresses are a config error to log
+      throw new PartlySent(e);
+    } finally {
+      try {
+        transport.close(); // a QUIT that fails after the server took the mail does not make it unsent
+      } catch (MessagingException e) {
+        // the mail is sent or the error above says why not
+      }
+    }
+  }
+
+  /** The server took the mail for some recipients and refused others: it counts as sent. */
+  public static final class PartlySent extends RuntimeException {
+    PartlySent(jakarta.mail.SendFailedException e) {
+      super("refused for " + java.util.Arrays.toString(e.getInvalidAddresses()) + ": " + e.getMessage());
     }
   }
 

@@ -67,6 +67,19 @@ public final class AlertOutbox implements AutoCloseable {
     thread.start();
   }
 
+  /**
+   * One pass now, on this thread, with {@code services}: a single signer ({@code node.mode=single})
+   * has no daemon, so each {@code enforce} (cron, a systemd timer) looks, queues and sends.
+   */
+  public static void once(Services services, MailSettings settings, String cluster, String node,
+      AlertSource... sources) {
+    AlertOutbox outbox = new AlertOutbox(() -> services, settings, cluster, node);
+    for (AlertSource source : sources) {
+      outbox.watch(source);
+    }
+    outbox.pass(services);
+  }
+
   /** Runs the next pass now (a mail queued by an operator). */
   public void wake() {
     wake.release();
@@ -75,16 +88,23 @@ public final class AlertOutbox implements AutoCloseable {
   private void run() {
     while (running) {
       Services services = master.get();
-      if (services != last) {
-        asked.clear(); // a new term looks at everything at once
-        last = services;
-      }
+      boolean fresh = services != last;
+      last = services;
       if (services != null && services.lease().valid()) {
         try {
+          if (fresh) { // a new term looks at everything at once, with what the store holds open
+            asked.clear();
+            for (AlertSource source : sources) {
+              source.reset(services.alerts().openKeys(source.kinds()));
+            }
+          }
           pass(services);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // the loop must outlive anything one pass meets
+          if (fresh) {
+            last = null; // the reset did not happen: again at the next pass
+          }
           if (master.get() == services) { // not just a term that ended under the pass
-            warn("pass", "alerts: " + e.getMessage());
+            warn("pass", "alerts: " + e);
           }
         }
       }
@@ -114,16 +134,24 @@ public final class AlertOutbox implements AutoCloseable {
             + e.getMessage());
         continue;
       }
-      for (String raised : services.alerts().observe(source.kinds(), seen)) {
-        LOG.warn("alert raised: {}", raised);
+      try {
+        for (String raised : services.alerts().observe(source.kinds(), seen)) {
+          LOG.warn("alert raised: {}", raised);
+        }
+      } catch (RuntimeException e) {
+        warn("observe", "alerts: could not record " + source.kinds() + ": " + e.getMessage());
       }
     }
-    services.alerts().schedule(settings, cluster, node);
+    try {
+      services.alerts().schedule(settings, cluster, node);
+    } catch (RuntimeException e) {
+      warn("schedule", "alerts: could not queue mails: " + e.getMessage()); // what is queued is still sent
+    }
     deliver(services);
   }
 
   private void deliver(Services services) {
-    for (AlertTable.Mail mail : services.alerts().due(20)) {
+    for (AlertTable.Mail mail : services.alerts().due(20)) { // in order, up to the first still waiting
       services.lease().check("send alert mail " + mail.messageId()); // a mail is a master's action too
       if (mailer == null) {
         // queued by 'alert test' before alert.smtp.host was removed: it stays pending
@@ -131,6 +159,8 @@ public final class AlertOutbox implements AutoCloseable {
       }
       try {
         mailer.send(mail);
+      } catch (AlertMailer.PartlySent e) {
+        warn("smtp-refused", "alert mail " + mail.messageId() + " " + e.getMessage() + ": check alert.mail.to.*");
       } catch (jakarta.mail.MessagingException | RuntimeException e) {
         String why = describe(e);
         java.time.Instant next = services.alerts().failed(mail, why);

@@ -20,6 +20,13 @@ public interface AlertSource {
    */
   List<Condition> look(Services services) throws Exception;
 
+  /**
+   * A new term starts: forget what was seen in an earlier one. {@code open} are the keys of this
+   * source's alerts the store holds open: a condition with a grace counts as held for them at once,
+   * so that a new term neither clears them nor waits out the grace again.
+   */
+  default void reset(Set<String> open) {}
+
   /** How often the source is asked at most. */
   default java.time.Duration every() {
     return java.time.Duration.ofSeconds(5);

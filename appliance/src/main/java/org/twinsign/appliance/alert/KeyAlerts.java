@@ -25,11 +25,29 @@ public final class KeyAlerts implements AlertSource {
   static final Duration DS_NOT_SEEN_AFTER = Duration.ofDays(1);
 
   private final Map<String, Long> since = new HashMap<>();
+  private final Duration grace;
+
+  /** For a node's alert loop, which may look while a run is between its commit and its hook or key sync. */
+  public KeyAlerts() {
+    this(SYNC_GRACE);
+  }
+
+  /** {@code grace}: how long a key must wait before it is an alert; zero after a whole run ({@code enforce}). */
+  public KeyAlerts(Duration grace) {
+    this.grace = grace;
+  }
 
   @Override
   public Set<AlertKind> kinds() {
     return Set.of(AlertKind.KEY_WAITING_SYNC, AlertKind.KEY_WAITING_BACKUP, AlertKind.DS_SUBMIT,
         AlertKind.DS_NOT_SEEN);
+  }
+
+  @Override
+  public void reset(Set<String> open) {
+    since.clear();
+    long held = System.nanoTime() - grace.toNanos() - 1;
+    open.forEach(key -> since.put(key, held)); // open already: held, no new grace
   }
 
   @Override
@@ -75,11 +93,11 @@ public final class KeyAlerts implements AlertSource {
     return out;
   }
 
-  /** True once {@code key} has been seen at every look for {@link #SYNC_GRACE} (a hook or key sync works meanwhile). */
+  /** True once {@code key} has been seen at every look for the grace (a hook or key sync works meanwhile). */
   private boolean held(String key, Set<String> seen) {
     seen.add(key);
     long t = System.nanoTime();
     Long first = since.putIfAbsent(key, t);
-    return first != null && t - first >= SYNC_GRACE.toNanos();
+    return t - (first == null ? t : first) >= grace.toNanos() && (first != null || grace.isZero());
   }
 }

@@ -24,8 +24,37 @@ import picocli.CommandLine.Option;
  * usage error is not a critical zone).
  */
 @Command(name = "check", description = "Monitoring plugins (Nagios/Icinga): one line, perfdata, exit 0/1/2/3.",
-    subcommands = CheckCommand.Signatures.class)
-final class CheckCommand extends CommandGroup {
+    subcommands = CheckCommand.Signatures.class, exitCodeOnInvalidInput = 3)
+final class CheckCommand implements Callable<Integer> {
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  /** {@code check} alone: its usage, and UNKNOWN for a monitoring system that runs it so. */
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+    return State.UNKNOWN.ordinal();
+  }
+
+  /** Whether a usage error happened in a plugin: it is answered as UNKNOWN (3), on one line. */
+  static boolean isPlugin(CommandLine commandLine) {
+    for (CommandLine c = commandLine; c != null; c = c.getParent()) {
+      if (c.getCommand() instanceof CheckCommand) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A plugin's usage error: {@code SIGNATURES UNKNOWN - what is wrong}, exit 3. */
+  static int unknown(CommandLine.ParameterException e) {
+    PrintWriter out = e.getCommandLine().getOut();
+    String service = e.getCommandLine().getCommandName().toUpperCase(java.util.Locale.ROOT);
+    out.println(service + " UNKNOWN - usage: " + e.getMessage().replace('|',
+        '/').replace('\n', ' '));
+    out.flush();
+    return State.UNKNOWN.ordinal();
+  }
 
   /** The plugin states and their exit codes. */
   enum State { OK, WARNING, CRITICAL, UNKNOWN }
@@ -95,7 +124,8 @@ final class CheckCommand extends CommandGroup {
           text = zone + ": " + expiry.signatures() + " RRSIGs " + from + ", the first expires " + expiry.earliest()
               .truncatedTo(ChronoUnit.SECONDS) + (left.isNegative() ? " (expired " + human(left.negated()) + " ago)"
               : " (in " + human(left) + ")") + " on " + expiry.earliestCovers();
-          perf = " | remaining=" + left.toSeconds() + "s;" + warn.toSeconds() + ";" + crit.toSeconds() + " rrsigs="
+          // thresholds as ranges: alert when the remaining time falls below them (plugin guidelines)
+          perf = " | remaining=" + left.toSeconds() + "s;" + warn.toSeconds() + ":;" + crit.toSeconds() + ": rrsigs="
               + expiry.signatures();
         }
       } catch (CommandLine.ParameterException e) {

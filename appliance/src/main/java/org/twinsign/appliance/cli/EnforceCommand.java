@@ -22,7 +22,27 @@ final class EnforceCommand extends ServiceCommand {
 
   @Override
   void run(Services services, PrintWriter out) {
-    report(spec, services.enforcer().enforce(zones), json);
+    EnforcerService.Report report = services.enforcer().enforce(zones);
+    if (zones.isEmpty()) {
+      alerts(spec, services);
+    }
+    report(spec, report, json);
+  }
+
+  /**
+   * A single signer has no daemon: its alerts are looked at, queued and mailed after each full run
+   * ({@code enforce} from cron or a timer, {@code time leap}). A node of a pair has its alert loop.
+   */
+  static void alerts(CommandLine.Model.CommandSpec spec, Services services) {
+    if (services.config().pair() != null) {
+      return;
+    }
+    try {
+      org.twinsign.appliance.alert.AlertOutbox.once(services, services.config().alerts(), "single", "single",
+          new org.twinsign.appliance.alert.KeyAlerts(java.time.Duration.ZERO));
+    } catch (RuntimeException e) {
+      spec.commandLine().getErr().println("warning: alerts: " + e.getMessage());
+    }
   }
 
   /** Prints what was done (as text, or as JSON); zones that failed go to stderr and make the command fail. */

@@ -37,7 +37,9 @@ final class TimeCommand extends CommandGroup {
 
     @Override
     void run(Services services, PrintWriter out) {
-      EnforceCommand.report(spec, services.enforcer().leap(target), json);
+      var report = services.enforcer().leap(target);
+      EnforceCommand.alerts(spec, services);
+      EnforceCommand.report(spec, report, json);
     }
   }
 }

@@ -52,7 +52,7 @@ public final class TwinsignCommand implements Runnable {
     root.node = context;
     CommandLine commandLine = new CommandLine(root);
     commandLine.setExecutionExceptionHandler(new ErrorReporter());
-    return commandLine;
+    return pluginUsage(commandLine);
   }
 
   /**
@@ -92,6 +92,14 @@ public final class TwinsignCommand implements Runnable {
   public static CommandLine commandLine() {
     CommandLine commandLine = new CommandLine(new TwinsignCommand());
     commandLine.setExecutionExceptionHandler(new ErrorReporter());
+    return pluginUsage(commandLine);
+  }
+
+  /** A monitoring plugin's usage error is UNKNOWN on one line ({@code check}), any other as picocli says it. */
+  private static CommandLine pluginUsage(CommandLine commandLine) {
+    CommandLine.IParameterExceptionHandler standard = commandLine.getParameterExceptionHandler();
+    commandLine.setParameterExceptionHandler((e, args) -> CheckCommand.isPlugin(e.getCommandLine())
+        ? CheckCommand.unknown(e) : standard.handleParseException(e, args));
     return commandLine;
   }
 

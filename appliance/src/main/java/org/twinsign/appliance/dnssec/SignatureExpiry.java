@@ -32,6 +32,17 @@ public final class SignatureExpiry {
     return earliest == null ? null : earliest.getExpire();
   }
 
+  /** The earliest RRSIG expiry of a signed zone in memory, in Unix seconds; 0 when it has no signature. */
+  public static long of(org.twinsign.appliance.zone.Zone zone) {
+    SignatureExpiry expiry = new SignatureExpiry();
+    for (var rrsets : zone.rrsetsByName()) {
+      for (org.xbill.DNS.RRset set : rrsets.values()) {
+        set.sigs().forEach(expiry::add);
+      }
+    }
+    return expiry.earliest() == null ? 0 : expiry.earliest().getEpochSecond();
+  }
+
   /** The RRset the first expiring signature covers ({@code www.example.net/A}); empty when there is none. */
   public String earliestCovers() {
     return earliest == null ? "" : earliest.getName() + "/" + org.xbill.DNS.Type.string(earliest.getTypeCovered());

@@ -104,6 +104,15 @@ final class MasterDuties {
     }
   }
 
+  /** Why a zone's last run failed, since when (wall clock), and whether a key repository failed it. */
+  record Failure(String why, java.time.Instant since, boolean hsm) {}
+
+  /** The zones whose last run failed in the running term (empty when this node is not master). */
+  Map<String, Failure> failures() {
+    Term current = term;
+    return current == null ? Map.of() : Map.copyOf(current.failures);
+  }
+
   /** The services of the running term, or null when this node is not master. */
   Services services() {
     Term current = term;
@@ -126,6 +135,7 @@ final class MasterDuties {
     private final Map<String, String> inputSeen = new HashMap<>();
     /** Zones whose last run failed: when (store time) they are tried again, after how long a wait. */
     private final Map<String, Retry> retries = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Failure> failures = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean stopped;
     private volatile Services services;
     private volatile String fatal;
@@ -209,6 +219,7 @@ final class MasterDuties {
       List<String> zones = new ArrayList<>();
       Instant next = now.plus(POLL);
       retries.keySet().retainAll(inputs.keySet()); // deleted zones
+      failures.keySet().retainAll(inputs.keySet());
       for (ZoneTable.Due due : schedule) {
         String seen = stamp(inputs.get(due.zone()));
         boolean changed = !seen.equals(inputSeen.put(due.zone(), seen)) | woken.remove(due.zone());
@@ -233,8 +244,12 @@ final class MasterDuties {
             Retry retry = Retry.next(retries.get(zone.zone()), now.plusNanos(System.nanoTime() - started));
             retries.put(zone.zone(), retry);
             LOG.warn("zone {}: {}; trying again in {} s", zone.zone(), zone.failure(), retry.after().toSeconds());
+            Failure before = failures.get(zone.zone());
+            failures.put(zone.zone(), new Failure(zone.failure(), before == null ? Instant.now() : before.since(),
+                zone.hsmFault()));
           } else {
             retries.remove(zone.zone());
+            failures.remove(zone.zone());
           }
           zone.warnings().forEach(w -> LOG.warn("zone {}: {}", zone.zone(), w));
         });

@@ -138,7 +138,8 @@ public final class NodeDaemon implements AutoCloseable {
     alerts = new org.twinsign.appliance.alert.AlertOutbox(duties::services, config.alerts(), pair.clusterName(),
         pair.nodeName())
         .watch(new PairAlerts(pair.nodeName(), pair.peerName(), leadership, members, eligibility, failover, node))
-        .watch(new org.twinsign.appliance.alert.KeyAlerts());
+        .watch(new org.twinsign.appliance.alert.KeyAlerts())
+        .watch(new ZoneAlerts(duties));
     metrics = NodeMetrics.start(pair.nodeName(), pair.metricsHost(), pair.metricsPort(), view, duties, commands);
     leadership.start();
     keys.start();

@@ -13,12 +13,10 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.twinsign.appliance.dnssec.SignatureExpiry;
 import org.twinsign.appliance.service.Services;
 import org.twinsign.appliance.service.SignedZones;
 import org.twinsign.appliance.store.AlertTable;
@@ -44,7 +42,6 @@ final class NodeMetrics implements AutoCloseable {
   private final MultiGauge serials;
   private final MultiGauge expiries;
   private final MultiGauge pools;
-  private final Map<String, long[]> expiryBySerial = new HashMap<>(); // zone -> {serial, earliest expiry}
   private volatile Snapshot last = Snapshot.EMPTY;
   private Services countedTerm;
   private long countedInTerm;
@@ -90,7 +87,13 @@ final class NodeMetrics implements AutoCloseable {
     if (port == 0) {
       return null;
     }
-    HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 8);
+    HttpServer server;
+    try {
+      server = HttpServer.create(new InetSocketAddress(host, port), 8);
+    } catch (IOException e) {
+      throw new org.twinsign.appliance.config.ConfigException("metrics.address " + host + ":" + port + " cannot be"
+          + " served (" + e.getMessage() + "): is another process on it? Choose a free port");
+    }
     NodeMetrics metrics = new NodeMetrics(node, view, duties, commands, server);
     server.createContext("/metrics", exchange -> {
       try (exchange) {
@@ -111,7 +114,10 @@ final class NodeMetrics implements AutoCloseable {
     try {
       refresh();
     } catch (Exception e) {
-      LOG.debug("metrics: {}", e.toString()); // what could not be read keeps its last value
+      // the role is known without I/O; what could not be read is unknown, never a stale value
+      LOG.debug("metrics: {}", e.toString());
+      last = new Snapshot("master".equals(view.role()) ? 1 : 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+          Double.NaN, Double.NaN);
     }
     return registry.scrape();
   }
@@ -152,8 +158,9 @@ final class NodeMetrics implements AutoCloseable {
       if (master) {
         for (ZoneTable.ZoneRow z : zones) {
           SignedZones.Version v = services.signedZones().current(z.name());
-          if (v != null) {
-            rows.add(MultiGauge.Row.of(Tags.of("zone", z.name()), earliestExpiry(v)));
+          long at = v == null ? 0 : services.signedZones().earliestExpiry(v);
+          if (at > 0) { // a zone without signatures has no expiry (not 1970)
+            rows.add(MultiGauge.Row.of(Tags.of("zone", z.name()), at));
           }
         }
       }
@@ -162,23 +169,6 @@ final class NodeMetrics implements AutoCloseable {
     last = new Snapshot(master ? 1 : 0, epochText.matches("\\d+") ? Long.parseLong(epochText) : Double.NaN,
         summary.getOrDefault("eligible standby", "none").startsWith("none") ? 0 : 1,
         lagText.matches("\\d+") ? Long.parseLong(lagText) : Double.NaN, queue, open, pending);
-  }
-
-  /** The earliest RRSIG expiry of a published version, computed once per serial (a walk of the zone). */
-  private long earliestExpiry(SignedZones.Version v) {
-    long[] known = expiryBySerial.get(v.name());
-    if (known != null && known[0] == v.serial()) {
-      return known[1];
-    }
-    SignatureExpiry expiry = new SignatureExpiry();
-    for (var rrsets : v.zone().rrsetsByName()) {
-      for (org.xbill.DNS.RRset set : rrsets.values()) {
-        set.sigs().forEach(expiry::add);
-      }
-    }
-    long at = expiry.earliest() == null ? 0 : expiry.earliest().getEpochSecond();
-    expiryBySerial.put(v.name(), new long[] {v.serial(), at});
-    return at;
   }
 
   /** Signatures made in this node's terms: the current term's count plus the earlier terms'. */

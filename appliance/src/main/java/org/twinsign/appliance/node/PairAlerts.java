@@ -57,6 +57,13 @@ final class PairAlerts implements AlertSource {
   }
 
   @Override
+  public void reset(Set<String> open) {
+    since.clear();
+    long held = System.nanoTime() - NOT_ELIGIBLE_GRACE.toNanos() - 1;
+    open.forEach(key -> since.put(key, held)); // open already: held, no new grace
+  }
+
+  @Override
   public List<Condition> look(Services services) throws Exception {
     List<Condition> now = new ArrayList<>();
     long epoch = services.lease().epoch().orElse(0);
@@ -74,7 +81,10 @@ final class PairAlerts implements AlertSource {
     }
     Map<String, Map<String, String>> running = members.list();
     Map<String, String> standby = running.get(peer);
-    if (standby != null) {
+    if (standby == null) {
+      // a standby that is not running says nothing of its replication: what was open stays open
+      now.addAll(services.alerts().open(List.of(AlertKind.REPLICATION_BROKEN, AlertKind.REPLICATION_LAGGING)));
+    } else {
       String problem = standby.getOrDefault("replication-problem", "");
       if (!problem.isEmpty()) {
         now.add(new Condition(AlertKind.REPLICATION_BROKEN, "node " + peer, "node " + peer + " (standby) reports its"

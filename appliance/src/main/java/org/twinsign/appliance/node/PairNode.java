@@ -133,7 +133,9 @@ final class PairNode implements NodeRole {
       }
       LOG.info("fenced node {} with fence.command{}", node, result.detail().isEmpty() ? "" : ": " + result.detail());
     }
-    String how = withCommand ? "fence.command " + String.join(" ", pair.fenceCommand()) + " " + node + " succeeded"
+    // the program's name only: a fence command's arguments may carry credentials (ipmitool -P)
+    String how = withCommand ? "fence.command " + java.nio.file.Path.of(pair.fenceCommand().get(0)).getFileName()
+        + " succeeded for node " + node
         : "no fence command (a hand-over)";
     try {
       int killed = peer.fence(List.of(config.dbUser()));

@@ -54,7 +54,12 @@ public final class AlertService {
           raised.add(c.key());
         } else if (row.get().open()) {
           AlertTable.Row r = row.get();
-          if (!r.summary().equals(c.summary()) || !r.todo().equals(c.todo()) || !r.severity().equals(
+          Severity was = Severity.parse(r.severity());
+          if (was != null && c.severity().compareTo(was) > 0) {
+            // worse than it was mailed (paused -> blocked): mailed again at once, as raised
+            AlertTable.escalate(tx, r.id(), c.severity().label(), c.summary(), c.todo(), now);
+            raised.add(c.key());
+          } else if (!r.summary().equals(c.summary()) || !r.todo().equals(c.todo()) || !r.severity().equals(
               c.severity().label()) || Duration.between(r.seenAt(), now).compareTo(Duration.ofMinutes(1)) > 0) {
             AlertTable.seen(tx, r.id(), c.severity().label(), c.summary(), c.todo(), now);
           }
@@ -98,7 +103,9 @@ public final class AlertService {
         List<String> to = settings.recipients(kind.role(), severity);
         if (!to.isEmpty()) {
           String thread = messageId("alert-" + alert.id() + "-1." + cluster, domain);
-          String id = messageId("alert-" + alert.id() + "-" + (alert.mails() + 1) + "." + cluster, domain);
+          // the epoch too: a commit lost in a failover can give the next master the same alert id
+          String id = messageId("alert-" + alert.id() + "-" + (alert.mails() + 1) + ".e" + tx.epoch() + "." + cluster,
+              domain);
           AlertMessage text = AlertMessage.of(alert, what.get(), cluster, node, tx.epoch(), now);
           AlertTable.addMail(tx, alert.id(), id, thread, what.get().name().toLowerCase(java.util.Locale.ROOT),
               String.join(", ", to), text.subject(), text.body(), now);
@@ -123,10 +130,10 @@ public final class AlertService {
     return services.store().write(services.lease(), tx -> {
       Instant now = Store.now(tx);
       String subject = "mail to " + to + " at " + now;
-      long alert = AlertTable.insert(tx, AlertKind.TEST.id() + " " + subject, AlertKind.TEST.id(),
+      long alert = AlertTable.insert(tx, AlertKind.TEST.id() + " " + UUID.randomUUID(), AlertKind.TEST.id(),
           Severity.INFO.label(), subject, "a test mail, asked on node " + node, "nothing", AlertTable.EVENT, now);
       AlertTable.mailed(tx, alert, AlertTable.EVENT, false, now); // to the address given only, not to the roles
-      String id = messageId("alert-" + alert + "-1." + cluster, domain(settings));
+      String id = messageId("alert-" + alert + "-1.e" + tx.epoch() + "." + cluster, domain(settings));
       AlertTable.addMail(tx, alert, id, id, "test", to, "[twinsign " + cluster + "] test mail from node " + node,
           "This is a test mail of the Twinsign signer pair " + cluster + ", queued on node " + node + " (epoch "
               + tx.epoch() + ") at " + now + ".\n\nIf you read this, alerts reach you through " + settings.smtpHost()
@@ -136,9 +143,37 @@ public final class AlertService {
     });
   }
 
-  /** The mails of the outbox that are due, oldest first. */
+  /**
+   * The mails of the outbox to send now: the oldest unsent ones, up to the first that waits for
+   * its next attempt (so that mails go out in order, and a server that is away is not asked once
+   * per mail). Wall-clock time: a simulation store's clock stands still between leaps.
+   */
   public List<AlertTable.Mail> due(int limit) {
-    return services.store().read(tx -> AlertTable.due(tx, Store.now(tx), limit));
+    Instant now = Instant.now();
+    List<AlertTable.Mail> due = new ArrayList<>();
+    for (AlertTable.Mail m : services.store().read(tx -> AlertTable.unsent(tx, limit))) {
+      if (m.nextAttemptAt().isAfter(now)) {
+        break;
+      }
+      due.add(m);
+    }
+    return due;
+  }
+
+  /** The keys of the open alerts of {@code kinds}. */
+  public Set<String> openKeys(Collection<AlertKind> kinds) {
+    return services.store().read(tx -> {
+      Set<String> keys = new HashSet<>();
+      AlertTable.open(tx, kinds.stream().map(AlertKind::id).toList()).forEach(r -> keys.add(r.key()));
+      return keys;
+    });
+  }
+
+  /** The open alerts of {@code kinds} as the conditions they are (a source that cannot look keeps them). */
+  public List<Condition> open(Collection<AlertKind> kinds) {
+    return services.store().read(tx -> AlertTable.open(tx, kinds.stream().map(AlertKind::id).toList()).stream()
+        .map(r -> new Condition(AlertKind.parse(r.kind()), Optional.ofNullable(Severity.parse(r.severity()))
+            .orElse(AlertKind.parse(r.kind()).severity()), r.subject(), r.summary(), r.todo())).toList());
   }
 
   public void sent(long mail) {
@@ -152,7 +187,7 @@ public final class AlertService {
   public Instant failed(AlertTable.Mail mail, String error) {
     return services.store().write(services.lease(), tx -> {
       long wait = Math.min(300, 5L << Math.min(mail.attempts(), 6));
-      Instant next = Store.now(tx).plusSeconds(wait);
+      Instant next = Instant.now().plusSeconds(wait);
       AlertTable.failed(tx, mail.id(), error, next);
       return next;
     });

@@ -114,7 +114,7 @@ public final class EnforcerService {
         try {
           report = enforce(zone);
         } catch (RuntimeException e) {
-          report = ZoneReport.failed(zone, e.getMessage() == null ? e.toString() : e.getMessage());
+          report = ZoneReport.failed(zone, e);
         }
         reports[i] = report;
         done.accept(report);
@@ -125,7 +125,7 @@ public final class EnforcerService {
     // stopped early (the node stops or steps down): the zones not started say so, and nothing is purged now
     for (int i = 0; i < reports.length; i++) {
       reports[i] = reports[i] != null ? reports[i] : ZoneReport.failed(zones.get(i).name(),
-          "not run: the run was stopped before it came to this zone");
+          new IllegalStateException("not run: the run was stopped before it came to this zone"));
     }
     if (!Thread.currentThread().isInterrupted()) {
       notes.addAll(purgeRetired());
@@ -329,7 +329,7 @@ public final class EnforcerService {
         : run.quiet && warnings.isEmpty() ? ZoneReport.Status.UNCHANGED : ZoneReport.Status.CHANGED;
     return new ZoneReport(zoneName, status, signed == null ? null : signed.serial(),
         signed == null ? 0 : signed.signaturesMade(), signed == null ? 0 : signed.signaturesReused(),
-        run.keyChanges, run.waiting, lines, warnings, null);
+        run.keyChanges, run.waiting, lines, warnings, null, false);
   }
 
   /** The short commit: the zone's version guard, the pool keys taken, the decision's writes, the publication. */

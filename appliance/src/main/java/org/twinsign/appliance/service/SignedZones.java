@@ -44,6 +44,16 @@ public final class SignedZones {
     return signaturesMade.sum();
   }
 
+  private final Map<Version, Long> expiries = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+  /**
+   * When the first signature of a published version expires (Unix seconds; 0 without any), for
+   * alerts and metrics: a walk of the zone once per version.
+   */
+  public long earliestExpiry(Version version) {
+    return expiries.computeIfAbsent(version, v -> org.twinsign.appliance.dnssec.SignatureExpiry.of(v.zone()));
+  }
+
   void countSignatures(long made) {
     signaturesMade.add(made);
   }

@@ -16,9 +16,11 @@ import java.util.List;
  * @param warnings what failed after the zone's change was committed and published (deleting a
  *     purged key, a DS command or recording its outcome): the change stands, a person should look
  * @param failure why the run failed (the zone's state and published file unchanged), or null
+ * @param hsmFault whether the failure came from a key repository (an HSM error, for the alert)
  */
 public record ZoneReport(String zone, Status status, Long serial, long signaturesMade, long signaturesReused,
-    List<String> keyChanges, List<String> waiting, List<String> lines, List<String> warnings, String failure) {
+    List<String> keyChanges, List<String> waiting, List<String> lines, List<String> warnings, String failure,
+    boolean hsmFault) {
 
   /** The outcome of a zone's run. */
   public enum Status {
@@ -32,7 +34,12 @@ public record ZoneReport(String zone, Status status, Long serial, long signature
     FAILED
   }
 
-  static ZoneReport failed(String zone, String failure) {
-    return new ZoneReport(zone, Status.FAILED, null, 0, 0, List.of(), List.of(), List.of(), List.of(), failure);
+  static ZoneReport failed(String zone, RuntimeException e) {
+    boolean hsm = false;
+    for (Throwable t = e; t != null && !hsm; t = t.getCause()) {
+      hsm = t instanceof org.twinsign.appliance.hsm.HsmException;
+    }
+    return new ZoneReport(zone, Status.FAILED, null, 0, 0, List.of(), List.of(), List.of(), List.of(),
+        e.getMessage() == null ? e.toString() : e.getMessage(), hsm);
   }
 }

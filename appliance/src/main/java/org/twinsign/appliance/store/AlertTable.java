@@ -89,6 +89,13 @@ public final class AlertTable {
         summary, todo, now, now, tx.epoch(), id);
   }
 
+  /** Worse than its mails told: mailed again as raised at once (its rate limit starts over). */
+  public static void escalate(StoreTransaction tx, long id, String severity, String summary, String todo,
+      Instant now) {
+    tx.update("UPDATE alert SET severity = ?, summary = ?, todo = ?, seen_at = ?, mailed_state = NULL,"
+        + " raised_mailed_at = NULL, epoch = ? WHERE id = ?", severity, summary, todo, now, tx.epoch(), id);
+  }
+
   public static void resolve(StoreTransaction tx, long id, Instant now) {
     tx.update("UPDATE alert SET state = 'resolved', resolved_at = ?, epoch = ? WHERE id = ? AND state = 'open'", now,
         tx.epoch(), id);
@@ -125,10 +132,9 @@ public final class AlertTable {
             "next_attempt_at"), r.getString("last_error"), StoreTransaction.instant(r, "sent_at"), sentEpoch);
   }
 
-  /** Mails not sent yet whose next attempt is due, oldest first. */
-  public static List<Mail> due(StoreTransaction tx, Instant now, int limit) {
-    return tx.query("SELECT * FROM alert_mail WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?",
-        AlertTable::mail, now, limit);
+  /** Mails not sent yet, oldest first. */
+  public static List<Mail> unsent(StoreTransaction tx, int limit) {
+    return tx.query("SELECT * FROM alert_mail WHERE sent_at IS NULL ORDER BY id LIMIT ?", AlertTable::mail, limit);
   }
 
   /** Every mail of one alert, oldest first. */

@@ -42,7 +42,7 @@ import org.xbill.DNS.SOARecord;
 class CheckSignaturesIT {
   /** {@code SERVICE STATE - text | 'label'=value[UOM];[warn];[crit];[min];[max] ...} (Nagios plugin guidelines). */
   private static final Pattern PLUGIN_LINE = Pattern.compile("SIGNATURES (OK|WARNING|CRITICAL|UNKNOWN) - [^|\\n]+"
-      + "( \\| ([A-Za-z_]+=-?[0-9.]+(s|%|B)?(;-?[0-9.]*){0,4} ?)+)?\\n");
+      + "( \\| ([A-Za-z_]+=-?[0-9.]+(s|%|B)?(;[@~]?-?[0-9.]*:?-?[0-9.]*){0,4} ?)+)?\\n");
   private static final String SECRET = Base64.getEncoder().encodeToString("check-signatures-test-key-32-bytes".getBytes(
       java.nio.charset.StandardCharsets.US_ASCII));
 
@@ -133,7 +133,7 @@ class CheckSignaturesIT {
     assertTrue(ok.out().startsWith("SIGNATURES OK - ok.test"), ok.out());
     for (Run r : List.of(crit, warn, ok)) {
       assertTrue(PLUGIN_LINE.matcher(r.out()).matches(), "not a plugin line: " + r.out());
-      assertTrue(r.out().contains("| remaining=") && r.out().contains(";259200;86400 rrsigs=5"), r.out());
+      assertTrue(r.out().contains("| remaining=") && r.out().contains(";259200:;86400: rrsigs=5"), r.out());
     }
     Run tight = check("--zone", "warn.test", "--server", "127.0.0.1:" + nsd.port(), "--tsig-file", tsig.toString(),
         "--warning", "1d", "--critical", "12h");
@@ -151,6 +151,10 @@ class CheckSignaturesIT {
     assertEquals(3, noKey.exit(), "NSD refuses a transfer without the key: " + noKey.out());
     Run usage = check("--zone", "ok.test");
     assertEquals(3, usage.exit(), "bad usage is UNKNOWN, not CRITICAL: " + usage.out());
+    assertTrue(PLUGIN_LINE.matcher(usage.out()).matches(), usage.out());
+    Run typo = check("--zone", "ok.test", "--warnign", "2d");
+    assertEquals(3, typo.exit(), typo.out());
+    assertTrue(typo.out().startsWith("SIGNATURES UNKNOWN - usage:"), typo.out());
     assertTrue(!usage.out().contains(SECRET), "no secret in the output");
   }
 

@@ -146,8 +146,9 @@ class NodeRebuildIT {
     // an errant transaction on the standby: its applier stops at the master's next write
     pair.database("beta").execute("CREATE DATABASE errant_on_standby");
     addZone("alpha", "after-errant.test");
-    String broken = await("alpha", "beta not eligible, its replication broken", l -> l.contains(
-        "reports its replication broken") || l.matches("(?s).*beta\\s+standby\\s+\\S*\\s*no.*replication broken.*"));
+    // both in one answer: 'cluster list' reads the nodes' rows and the summary one after the other
+    String broken = await("alpha", "beta not eligible, its replication broken", l -> l.matches(
+        "(?s).*beta\\s+standby\\s+\\S*\\s*no.*") && l.contains("replication broken"));
     assertTrue(broken.matches("(?s).*beta\\s+standby\\s+\\S*\\s*no.*"), broken);
     LocalPair.Answer why = pair.cli("alpha", "cluster", "list");
     assertTrue(why.out().contains("replication broken"), why.out());

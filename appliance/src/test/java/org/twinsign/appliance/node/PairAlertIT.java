@@ -34,6 +34,7 @@ class PairAlertIT {
   Path dir;
 
   private LocalPair pair;
+  private PairRun run;
   private SmtpServer smtp;
   private TcpProxy link;
 
@@ -73,7 +74,7 @@ class PairAlertIT {
       }
       Thread.sleep(250);
     }
-    throw new AssertionError("no mail within 90 s: " + what + "\nreceived: " + subjects() + "\n" + logs());
+    throw new AssertionError("no mail within 90 s: " + what + "\nreceived: " + subjects() + "\n" + run.logs());
   }
 
   private List<String> subjects() {
@@ -84,35 +85,12 @@ class PairAlertIT {
     }
   }
 
-  private String logs() {
-    StringBuilder s = new StringBuilder();
-    for (String node : LocalPair.NODES) {
-      if (pair.process(node) != null) {
-        s.append("--- ").append(node).append(" log:\n").append(pair.process(node).logTail(40)).append('\n');
-      }
-    }
-    return s.toString();
-  }
-
-  private String ok(String node, String... args) {
-    LocalPair.Answer answer = pair.cli(node, args);
-    assertEquals(0, answer.exit(), String.join(" ", args) + " on " + node + ":\n" + answer.out() + answer.err()
-        + "\n" + logs());
-    return answer.out();
-  }
-
-  private String awaitCluster(String node, String what, Predicate<String> condition) throws InterruptedException {
-    long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    String last = "";
-    while (System.nanoTime() < end) {
+  /** Waits until {@code cluster list} asked on {@code node} satisfies {@code condition}. */
+  private void awaitCluster(String node, String what, Predicate<String> condition) throws InterruptedException {
+    run.await(what, () -> {
       LocalPair.Answer answer = pair.cli(node, "cluster", "list");
-      last = answer.out() + answer.err();
-      if (answer.exit() == 0 && condition.test(answer.out())) {
-        return answer.out();
-      }
-      Thread.sleep(200);
-    }
-    throw new AssertionError("not within 60 s: " + what + "\nlast answer:\n" + last + "\n" + logs());
+      return answer.exit() == 0 && condition.test(answer.out());
+    });
   }
 
   private static boolean row(String list, String node, String role) {
@@ -125,9 +103,10 @@ class PairAlertIT {
 
   @Test
   void thePairMailsWhoMustActOnceEachAndLosesNoMailAcrossAFailoverWhileSmtpIsDown() throws Exception {
-    smtp = SmtpServer.startImplicitTls(dir).withUser("twinsign@pair.test", "twinsign", "smtp-Secret-4711");
+    smtp = SmtpServer.startImplicitTls().withUser("twinsign@pair.test", "twinsign", "smtp-Secret-4711");
     link = TcpProxy.start(smtp.port());
     pair = LocalPair.create(dir, 1, SESSION, new PrintWriter(System.out, true));
+    run = new PairRun(pair);
     Path password = dir.resolve("smtp.password");
     Files.writeString(password, "smtp-Secret-4711\n");
     Files.setPosixFilePermissions(password, PosixFilePermissions.fromString("rw-------"));
@@ -141,7 +120,7 @@ class PairAlertIT {
     // 1. alpha alone: a test mail, then "no standby can take over" to the DNS operator
     pair.startNode("alpha");
     awaitCluster("alpha", "alpha master", l -> row(l, "alpha", "master"));
-    String queued = ok("alpha", "alert", "test", "--to", "ops@pair.test");
+    String queued = run.ok("alpha", "alert", "test", "--to", "ops@pair.test");
     assertTrue(queued.contains("queued"), queued);
     Mail test = awaitMail("the test mail", m -> m.to().equals("ops@pair.test"));
     assertTrue(test.subject().contains("test mail from node alpha"), test.subject());
@@ -174,18 +153,18 @@ class PairAlertIT {
     long resolvedMails = mails().stream().filter(m -> m.subject().contains("RESOLVED replication-broken")).count();
     assertEquals(1, raisedMails, "one 'raised' mail in the rate-limit window: " + subjects());
     assertEquals(1, resolvedMails, "one 'resolved' mail in the rate-limit window: " + subjects());
-    String list = ok("alpha", "alert", "list");
+    String list = run.ok("alpha", "alert", "list");
     assertEquals(1, list.lines().filter(l -> l.contains("replication-broken")).count(), "one alert:\n" + list);
 
     // 4. SMTP away: a mail queued on alpha waits; alpha is killed; beta takes over and sends it with
     //    its own failover mails once SMTP is back, each once
     link.cut();
-    String waiting = ok("alpha", "alert", "test", "--to", "later@pair.test");
+    String waiting = run.ok("alpha", "alert", "test", "--to", "later@pair.test");
     String waitingId = waiting.replaceAll("(?s).*Message-ID (<[^>]+>).*", "$1");
     long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     String pending = "";
     while (System.nanoTime() < end && !pending.contains("attempt(s), last:")) {
-      pending = ok("alpha", "alert", "list", "--mails");
+      pending = run.ok("alpha", "alert", "list", "--mails");
       Thread.sleep(500);
     }
     assertTrue(pending.contains(waitingId + " to later@pair.test: pending"), pending);
@@ -225,7 +204,9 @@ class PairAlertIT {
       String log = Files.readString(pair.process(node).log());
       assertFalse(log.contains("smtp-Secret-4711"), "the SMTP password in " + node + "'s log");
     }
-    String beta = ok("beta", "alert", "list", "--json");
-    assertTrue(beta.contains("\"state\" : \"sent\"") && !beta.contains("\"state\" : \"pending\""), beta);
+    run.await("beta's outbox empty", () -> {
+      String beta = run.ok("beta", "alert", "list", "--json");
+      return beta.contains("\"state\" : \"sent\"") && !beta.contains("\"state\" : \"pending\"");
+    });
   }
 }

@@ -179,6 +179,12 @@ class PairFailoverIT {
     assertEquals(1.0, onAlpha.get("twinsign_standby_eligible{node=\"alpha\"}"), listed);
     assertEquals(Double.parseDouble(signedSerial), onAlpha.get("twinsign_zone_serial{node=\"alpha\",zone=\"example.test\"}"),
         status + onAlpha);
+    long applied = System.nanoTime() + Duration.ofSeconds(30).toNanos(); // replication applies a moment later
+    while (!Double.valueOf(Double.parseDouble(signedSerial)).equals(onBeta.get(
+        "twinsign_zone_serial{node=\"beta\",zone=\"example.test\"}")) && System.nanoTime() < applied) {
+      Thread.sleep(200);
+      onBeta = metrics("beta");
+    }
     assertEquals(Double.parseDouble(signedSerial), onBeta.get("twinsign_zone_serial{node=\"beta\",zone=\"example.test\"}"),
         "the standby's store has the same: " + onBeta);
     double expiry = onAlpha.get("twinsign_signatures_expiry_earliest_seconds{node=\"alpha\",zone=\"example.test\"}");

@@ -150,6 +150,55 @@ class OperatorCommandsTest extends WithMariaDb {
     assertTrue(noOpen.err().contains("no backup of repository SoftHSM is prepared"), noOpen.err());
   }
 
+  /**
+   * A single signer (no daemon) mails the DS exchange after each enforcer run: the DS to submit,
+   * then, a day after the submission, that the parent does not show it, reminding at three days
+   * and stopping once acknowledged. Simulated time moves the reminders; a real SMTP server takes the mails.
+   */
+  @Test
+  void aSingleSignerMailsTheDsExchangeAndRemindsUntilAcknowledged() throws Exception {
+    try (org.twinsign.testkit.SmtpServer smtp = org.twinsign.testkit.SmtpServer.start()) {
+      TestStore node = node(server, false, "alert.smtp.host=127.0.0.1\nalert.smtp.port=" + smtp.port()
+          + "\nalert.smtp.tls=none\nalert.mail.from=signer@single.test\nalert.mail.to.dns-operator=noc@single.test\n"
+          + "alert.mail.to.security-officer=security@single.test\nalert.rate-limit=PT1H\n");
+      node.ok("enforce");
+      node.ok("time", "leap");
+      node.ok("time", "leap"); // the KSK is ready: its DS is to be submitted
+      java.util.function.Function<String, List<String>> subjects = part -> smtp.receivedMessages().stream().map(m -> {
+        try {
+          return m.getSubject() + " -> " + m.getAllRecipients()[0];
+        } catch (jakarta.mail.MessagingException e) {
+          throw new IllegalStateException(e);
+        }
+      }).filter(x -> x.contains(part)).toList();
+      List<String> submit = subjects.apply("ds-submit");
+      assertEquals(1, submit.size(), smtp.receivedMessages().size() + " mails: " + submit);
+      assertTrue(submit.get(0).startsWith("[twinsign single] WARNING ds-submit: key KSK ")
+          && submit.get(0).endsWith("of zone minimal.test -> security@single.test"), submit.get(0));
+      String tag = submit.get(0).replaceAll(".*key KSK (\\d+) of zone.*", "$1");
+      node.ok("key", "ds-submit", "--zone", "minimal.test", "--keytag", tag);
+      java.time.Instant submitted;
+      try (Services services = Services.open(org.twinsign.appliance.config.TwinsignConfig.load(node.config()))) {
+        submitted = services.store().read(org.twinsign.appliance.store.Store::now);
+      }
+      node.ok("time", "leap", "--to", submitted.plus(Duration.ofHours(12)).toString());
+      assertEquals(List.of(), subjects.apply("ds-not-seen"), "not a day yet");
+      node.ok("time", "leap", "--to", submitted.plus(Duration.ofHours(25)).toString());
+      assertEquals(1, subjects.apply("RESOLVED ds-submit").size(), "submitted: resolved once it settled");
+      assertEquals(1, subjects.apply("WARNING ds-not-seen: key KSK " + tag).size(), subjects.apply("ds-not-seen")
+          .toString());
+      node.ok("time", "leap", "--to", submitted.plus(Duration.ofHours(73)).toString());
+      assertEquals(1, subjects.apply("REMINDER 1: WARNING ds-not-seen").size(), subjects.apply("").toString());
+      String listed = node.ok("alert", "list", "--open");
+      String id = listed.lines().filter(l -> l.contains("ds-not-seen")).findFirst().orElseThrow().trim()
+          .split("\\s+")[0];
+      assertTrue(node.ok("alert", "ack", id).contains("acknowledged"), listed);
+      node.ok("time", "leap", "--to", submitted.plus(Duration.ofHours(7 * 24 + 2)).toString());
+      assertEquals(List.of(), subjects.apply("REMINDER 2"), "acknowledged: no more reminders");
+      assertEquals(1, subjects.apply("ds-not-seen").stream().filter(x -> !x.contains("REMINDER")).count());
+    }
+  }
+
   @Test
   void keyListExportAndRolloverListSpeakOpenDnssec() throws Exception {
     TestStore node = node(server, false, "");
