@@ -621,7 +621,13 @@ public final class EnforcerService {
     }
     Instant dueAt = due;
     String why = due == null ? "nothing scheduled" : reason;
-    run.writes.add(tx -> ZoneTable.schedule(tx, zoneName, dueAt, why));
+    run.writes.add(tx -> {
+      // the next re-signing too (Resign): a node's duties run a zone when its schedule says so, and
+      // signatures must be refreshed between key events. Read at the commit: this run's signing is done then
+      Instant resign = run.signed != null ? run.signed.resignAt() : zone.resignAt();
+      boolean sooner = resign != null && (dueAt == null || resign.isBefore(dueAt));
+      ZoneTable.schedule(tx, zoneName, sooner ? resign : dueAt, sooner ? "re-signing (Resign)" : why);
+    });
 
     ZoneInputs.Input held = services.inputs().current(zoneName);
     Long signedInput = ZoneInputs.Input.serialOf(zone.inputDigest());

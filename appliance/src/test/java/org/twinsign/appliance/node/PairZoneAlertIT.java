@@ -65,6 +65,15 @@ class PairZoneAlertIT {
     return found[0];
   }
 
+  private static String serial(Path signed) {
+    try {
+      return Files.readAllLines(signed).stream().map(String::trim).filter(l -> l.split("\\s+").length > 6
+          && l.split("\\s+")[3].equals("SOA")).map(l -> l.split("\\s+")[6]).findFirst().orElse("");
+    } catch (IOException e) {
+      return ""; // being replaced
+    }
+  }
+
   private Path tokenOf(String node) throws IOException {
     byte[] label = ("twinsign-" + node).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     try (var dirs = Files.list(pair.token(node).directory().resolve("tokens"))) {
@@ -103,12 +112,27 @@ class PairZoneAlertIT {
     run.ok("alpha", "zone", "add", "--zone", "expiry.test", "--policy", "alerting", "--input", zone.toString(),
         "--output", signed.toString());
     run.await("expiry.test signed", () -> Files.exists(signed));
+    // the master re-signs on the policy's Resign interval with no key event due (it did not before:
+    // its duties ran a zone only for key transitions, and signatures lapsed between them)
+    String first = serial(signed);
+    run.await("expiry.test re-signed on its Resign interval", Duration.ofSeconds(90), () -> !serial(signed).equals(
+        first));
 
     // the HSM goes away under the running master
     Path token = tokenOf("alpha");
     Files.move(token, token.resolveSibling(token.getFileName() + ".gone"));
-    String[] hsm = awaitMail("hsm-error", Duration.ofMinutes(2), m -> m[0].contains("CRITICAL hsm-error: key"
-        + " repositories"));
+    String[] hsm;
+    try {
+      hsm = awaitMail("hsm-error", Duration.ofMinutes(2), m -> m[0].contains("CRITICAL hsm-error: key"
+          + " repositories"));
+    } catch (AssertionError e) {
+      // where the master's duties are, for the record
+      Process jstack = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jstack").toString(),
+          Long.toString(pair.process("alpha").pid())).redirectErrorStream(true).start();
+      String threads = new String(jstack.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      jstack.waitFor();
+      throw new AssertionError(e.getMessage() + "\nalpha's threads:\n" + threads, e);
+    }
     assertEquals("security@pair.test", hsm[1], "the security officer's");
     assertTrue(hsm[2].contains("expiry.test") && hsm[2].contains("twinsign hsm list"), hsm[2]);
     String[] expiring = awaitMail("signatures-expiring", Duration.ofMinutes(4), m -> m[0].contains(
