@@ -187,6 +187,16 @@ public final class KnotServer implements AutoCloseable {
     return ids;
   }
 
+  /** Stops the server's process (SIGSTOP): it takes connections and answers nothing, as a hung server. */
+  public void pause() {
+    process.pause();
+  }
+
+  /** Lets a paused server go on (SIGCONT). */
+  public void resume() {
+    process.resume();
+  }
+
   public int port() {
     return port;
   }

@@ -140,6 +140,16 @@ public final class NsdServer implements AutoCloseable {
     return dir.resolve("nsd.log");
   }
 
+  /** Stops the server's process (SIGSTOP): it takes connections and answers nothing, as a hung server. */
+  public void pause() {
+    process.pause();
+  }
+
+  /** Lets a paused server go on (SIGCONT). */
+  public void resume() {
+    process.resume();
+  }
+
   public int port() {
     return port;
   }

@@ -64,6 +64,8 @@ public final class SecondaryZone {
   private Instant next = Instant.EPOCH; // guarded by this
   private boolean notified; // guarded by this: a NOTIFY came during a refresh, which must not push it back
   private volatile boolean expired;
+  private volatile String problem; // the last refresh's failure, until one succeeds
+  private volatile Instant failingSince;
 
   public SecondaryZone(Name origin, List<InetSocketAddress> primaries, TSIG key, Path file) {
     this(origin, primaries, key, file, new TransferLog());
@@ -147,6 +149,16 @@ public final class SecondaryZone {
     next = notified ? Instant.EPOCH : at;
   }
 
+  /** Why the refresh fails, since when; null while the last refresh succeeded (for the alert). */
+  public Failing failing() {
+    String why = problem;
+    Instant since = failingSince;
+    return why == null || since == null ? null : new Failing(why, since, expired);
+  }
+
+  /** A source whose refreshes fail: the last failure, since when, and whether the copy is past its expire. */
+  public record Failing(String why, Instant since, boolean expired) {}
+
   /** Whether no primary answered for longer than the SOA's expire: the copy held is stale. */
   public boolean expired() {
     return expired;
@@ -205,6 +217,10 @@ public final class SecondaryZone {
       }
     }
     failed(now);
+    problem = "no primary gave a newer copy" + problems;
+    if (failingSince == null) {
+      failingSince = now;
+    }
     return new Outcome(false, "zone " + origin + ": no primary gave a newer copy" + problems
         + (expired ? "; the copy held (serial " + held + ") is past its expire time" : "")
         + "; serial " + held + " stays, next try at " + next());
@@ -213,6 +229,8 @@ public final class SecondaryZone {
   private void succeeded(Instant now, SOARecord soa) {
     lastSuccess = now;
     expired = false;
+    problem = null;
+    failingSince = null;
     schedule(now.plus(max(Duration.ofSeconds(soa.getRefresh()), FLOOR)));
   }
 

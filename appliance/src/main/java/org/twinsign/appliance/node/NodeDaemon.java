@@ -140,6 +140,9 @@ public final class NodeDaemon implements AutoCloseable {
         .watch(new PairAlerts(pair.nodeName(), pair.peerName(), leadership, members, eligibility, failover, node))
         .watch(new org.twinsign.appliance.alert.KeyAlerts())
         .watch(new ZoneAlerts(duties));
+    if (dns != null) {
+      alerts.watch(new TransferAlerts(dns, pair.dns().notifyTo()));
+    }
     metrics = NodeMetrics.start(pair.nodeName(), pair.metricsHost(), pair.metricsPort(), view, duties, commands);
     leadership.start();
     keys.start();

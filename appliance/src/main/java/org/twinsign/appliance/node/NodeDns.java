@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.twinsign.appliance.config.ConfigException;
@@ -117,6 +118,11 @@ final class NodeDns implements ServedZones, org.twinsign.appliance.dns.DnsOperat
         dns.allowTransfer(), transferKey == null ? "" : ", TSIG " + transferKey, secondaries.isEmpty() ? "nobody"
             : dns.notifyTo());
     return self[0];
+  }
+
+  /** The zones whose transfers in from their hidden primaries fail now (for the alerts). */
+  Map<String, org.twinsign.appliance.dns.SecondaryZone.Failing> sourcesFailing() {
+    return sources.failing();
   }
 
   /** The standby follows the hidden primaries too, reading its zone list from {@code view} (see {@link ZoneSources}). */

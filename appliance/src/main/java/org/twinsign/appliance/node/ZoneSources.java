@@ -253,6 +253,18 @@ final class ZoneSources implements Responder.NotifyIn, org.twinsign.appliance.se
   }
 
   /** What this node's master holds of a zone taken by transfer ("serial N from P, next refresh T"), or null. */
+  /** The sources whose refreshes fail now, by zone name (the master's alert). */
+  Map<String, SecondaryZone.Failing> failing() {
+    Map<String, SecondaryZone.Failing> out = new java.util.TreeMap<>();
+    sources.forEach((name, source) -> {
+      SecondaryZone.Failing f = source.zone().failing();
+      if (f != null) {
+        out.put(source.row().name(), f);
+      }
+    });
+    return out;
+  }
+
   String describe(Name zone) {
     Source source = sources.get(zone);
     if (source == null) {
