@@ -85,6 +85,30 @@ public final class ClusterMembers {
     return all;
   }
 
+  /**
+   * How far each node's clock is from ZooKeeper's: the time a node wrote into its {@code seen}
+   * field minus the time the ZooKeeper leader recorded that write (the znode's mtime). Off by the
+   * write's latency (milliseconds): a node whose offset is seconds has a clock that is wrong.
+   */
+  public Map<String, java.time.Duration> clockOffsets() throws Exception {
+    Map<String, java.time.Duration> offsets = new LinkedHashMap<>();
+    for (String name : list().keySet()) {
+      org.apache.zookeeper.data.Stat stat = new org.apache.zookeeper.data.Stat();
+      Map<String, String> info;
+      try {
+        info = Znode.decode(client.getData().storingStatIn(stat).forPath(paths.member(name)));
+      } catch (KeeperException.NoNodeException e) {
+        continue;
+      }
+      String seen = info.get("seen");
+      if (seen != null && !seen.isEmpty()) {
+        offsets.put(name, java.time.Duration.between(java.time.Instant.ofEpochMilli(stat.getMtime()),
+            java.time.Instant.parse(seen)));
+      }
+    }
+    return offsets;
+  }
+
   private Map<String, String> read(String name) throws Exception {
     try {
       return Znode.decode(client.getData().forPath(paths.member(name)));

@@ -27,6 +27,8 @@ import org.twinsign.fencing.Leadership;
 final class PairAlerts implements AlertSource {
   /** How long a standby must stay not eligible before it is an alert: a term's start and a catch-up take seconds. */
   static final Duration NOT_ELIGIBLE_GRACE = Duration.ofSeconds(5);
+  /** A node's clock further from ZooKeeper's than this is an alert: RRSIG inception offsets are minutes, TTLs seconds. */
+  static final Duration DRIFT_BOUND = Duration.ofSeconds(2);
   /** Replication further behind than this is an alert. */
   static final long LAG_SECONDS = 60;
 
@@ -53,7 +55,8 @@ final class PairAlerts implements AlertSource {
   @Override
   public Set<AlertKind> kinds() {
     return Set.of(AlertKind.FAILOVER, AlertKind.FENCING_DONE, AlertKind.FAILOVER_PAUSED, AlertKind.FENCING_FAILED,
-        AlertKind.REPLICATION_BROKEN, AlertKind.REPLICATION_LAGGING, AlertKind.STANDBY_NOT_ELIGIBLE);
+        AlertKind.REPLICATION_BROKEN, AlertKind.REPLICATION_LAGGING, AlertKind.STANDBY_NOT_ELIGIBLE,
+        AlertKind.TIMING_DRIFT);
   }
 
   @Override
@@ -99,7 +102,17 @@ final class PairAlerts implements AlertSource {
             + "); a standby this far behind is not promoted automatically"));
       }
     }
-    Eligibility.Mark mark = eligibility.read();
+    for (Map.Entry<String, Duration> offset : members.clockOffsets().entrySet()) {
+      Duration off = offset.getValue().abs();
+      if (off.compareTo(DRIFT_BOUND) > 0) {
+        now.add(new Condition(AlertKind.TIMING_DRIFT, "node " + offset.getKey(), "the clock of node "
+            + offset.getKey() + " is " + (offset.getValue().isNegative() ? "behind" : "ahead of") + " ZooKeeper's by "
+            + off.toMillis() + " ms (bound " + DRIFT_BOUND.toMillis() + " ms): signatures' inception and expiry,"
+            + " key timings and the nodes' records are computed from it", "fix the time service (chrony, NTP) on node "
+            + offset.getKey() + " ('chronyc tracking'); the pair's lease does not depend on it, DNSSEC times do"));
+      }
+    }
+        Eligibility.Mark mark = eligibility.read();
     if (!mark.eligible(peer)) {
       String reason = standby == null ? "node " + peer + " is not running" : mark.reason();
       Condition c = new Condition(AlertKind.STANDBY_NOT_ELIGIBLE, "node " + peer, "no standby can take over if node "

@@ -102,10 +102,11 @@ public final class AlertService {
         Severity severity = Optional.ofNullable(Severity.parse(alert.severity())).orElse(kind.severity());
         List<String> to = settings.recipients(kind.role(), severity);
         if (!to.isEmpty()) {
-          String thread = messageId("alert-" + alert.id() + "-1." + cluster, domain);
           // the epoch too: a commit lost in a failover can give the next master the same alert id
           String id = messageId("alert-" + alert.id() + "-" + (alert.mails() + 1) + ".e" + tx.epoch() + "." + cluster,
               domain);
+          // one thread per condition: every later mail refers to the alert's first one
+          String thread = AlertTable.firstMessageId(tx, alert.id()).orElse(id);
           AlertMessage text = AlertMessage.of(alert, what.get(), cluster, node, tx.epoch(), now);
           AlertTable.addMail(tx, alert.id(), id, thread, what.get().name().toLowerCase(java.util.Locale.ROOT),
               String.join(", ", to), text.subject(), text.body(), now);

@@ -137,6 +137,12 @@ public final class AlertTable {
     return tx.query("SELECT * FROM alert_mail WHERE sent_at IS NULL ORDER BY id LIMIT ?", AlertTable::mail, limit);
   }
 
+  /** The Message-ID of an alert's first mail, if it has one. */
+  public static Optional<String> firstMessageId(StoreTransaction tx, long alertId) {
+    return tx.query("SELECT message_id FROM alert_mail WHERE alert_id = ? ORDER BY id LIMIT 1", r -> r.getString(1),
+        alertId).stream().findFirst();
+  }
+
   /** Every mail of one alert, oldest first. */
   public static List<Mail> mailsOf(StoreTransaction tx, long alertId) {
     return tx.query("SELECT * FROM alert_mail WHERE alert_id = ? ORDER BY id", AlertTable::mail, alertId);

@@ -204,6 +204,16 @@ class PairAlertIT {
       String log = Files.readString(pair.process(node).log());
       assertFalse(log.contains("smtp-Secret-4711"), "the SMTP password in " + node + "'s log");
     }
+    // 5. alpha comes back with its clock 30 s ahead (libfaketime): the security officer hears of the drift
+    Path clock = dir.resolve("clock-alpha");
+    Files.writeString(clock, "+30s\n");
+    pair.startNode("alpha", Map.of("LD_PRELOAD", "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
+        "FAKETIME_TIMESTAMP_FILE", clock.toString(), "FAKETIME_CACHE_DURATION", "1", "DONT_FAKE_MONOTONIC", "1"));
+    Mail drift = awaitMail("timing-drift", m -> m.subject().contains("WARNING timing-drift: node alpha"));
+    assertEquals("security@pair.test", drift.to());
+    assertTrue(drift.body().contains("ahead of ZooKeeper's by") && drift.body().contains("chronyc"), drift.body());
+    assertFalse(mails().stream().anyMatch(m -> m.subject().contains("timing-drift: node beta")), subjects().toString());
+
     run.await("beta's outbox empty", () -> {
       String beta = run.ok("beta", "alert", "list", "--json");
       return beta.contains("\"state\" : \"sent\"") && !beta.contains("\"state\" : \"pending\"");

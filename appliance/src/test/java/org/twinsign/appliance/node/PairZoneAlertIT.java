@@ -120,7 +120,8 @@ class PairZoneAlertIT {
 
     // the HSM goes away under the running master
     Path token = tokenOf("alpha");
-    Files.move(token, token.resolveSibling(token.getFileName() + ".gone"));
+    Path gone = token.resolveSibling(token.getFileName() + ".gone");
+    Files.move(token, gone);
     String[] hsm;
     try {
       hsm = awaitMail("hsm-error", Duration.ofMinutes(2), m -> m[0].contains("CRITICAL hsm-error: key"
@@ -140,8 +141,11 @@ class PairZoneAlertIT {
     assertEquals("noc@pair.test", expiring[1], "the DNS operator's");
     assertTrue(expiring[2].contains("zone resign --zone expiry.test"), expiring[2]);
 
-    // the operator fails over to the standby, whose HSM holds the keys: the new master re-signs
+    // the operator fails over to the standby, whose HSM holds the keys: the new master re-signs.
+    // The token goes back first: the nodes' tokens share one SoftHSM directory here (one machine),
+    // and the standby's library must not meet a token directory that vanished when it lists its slots
     pair.process("alpha").kill();
+    Files.move(gone, token);
     run.await("beta master", () -> pair.cli("beta", "cluster", "list").out().lines()
         .anyMatch(l -> l.startsWith("beta ") && l.contains(" master ")));
     awaitMail("signatures-expiring resolved", Duration.ofMinutes(2), m -> m[0].contains(
