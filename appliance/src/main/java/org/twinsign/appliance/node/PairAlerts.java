@@ -103,11 +103,11 @@ final class PairAlerts implements AlertSource {
       }
     }
     for (Map.Entry<String, Duration> offset : members.clockOffsets().entrySet()) {
-      Duration off = offset.getValue().abs();
-      if (off.compareTo(DRIFT_BOUND) > 0) {
+      Duration drift = offset.getValue().abs();
+      if (drift.compareTo(DRIFT_BOUND) > 0) {
         now.add(new Condition(AlertKind.TIMING_DRIFT, "node " + offset.getKey(), "the clock of node "
             + offset.getKey() + " is " + (offset.getValue().isNegative() ? "behind" : "ahead of") + " ZooKeeper's by "
-            + off.toMillis() + " ms (bound " + DRIFT_BOUND.toMillis() + " ms): signatures' inception and expiry,"
+             + drift.toMillis() + " ms (bound " + DRIFT_BOUND.toMillis() + " ms): signatures' inception and expiry,"
             + " key timings and the nodes' records are computed from it", "fix the time service (chrony, NTP) on node "
             + offset.getKey() + " ('chronyc tracking'); the pair's lease does not depend on it, DNSSEC times do"));
       }
