@@ -3,10 +3,7 @@ package org.twinsign.appliance.alert;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.twinsign.appliance.enforcer.DsAtParent;
 import org.twinsign.appliance.service.KeyReport;
@@ -24,8 +21,7 @@ public final class KeyAlerts implements AlertSource {
   /** A submitted DS not seen for this long is an alert. */
   static final Duration DS_NOT_SEEN_AFTER = Duration.ofDays(1);
 
-  private final Map<String, Long> since = new HashMap<>();
-  private final Duration grace;
+  private final Grace grace;
 
   /** For a node's alert loop, which may look while a run is between its commit and its hook or key sync. */
   public KeyAlerts() {
@@ -34,7 +30,7 @@ public final class KeyAlerts implements AlertSource {
 
   /** {@code grace}: how long a key must wait before it is an alert; zero after a whole run ({@code enforce}). */
   public KeyAlerts(Duration grace) {
-    this.grace = grace;
+    this.grace = new Grace(grace);
   }
 
   @Override
@@ -45,9 +41,7 @@ public final class KeyAlerts implements AlertSource {
 
   @Override
   public void reset(Set<String> open) {
-    since.clear();
-    long held = System.nanoTime() - grace.toNanos() - 1;
-    open.forEach(key -> since.put(key, held)); // open already: held, no new grace
+    grace.reset(open);
   }
 
   @Override
@@ -59,7 +53,6 @@ public final class KeyAlerts implements AlertSource {
   public List<Condition> look(Services services) {
     Instant now = services.store().read(Store::now);
     List<Condition> out = new ArrayList<>();
-    Set<String> seen = new HashSet<>();
     for (KeyReport r : services.keys().list(null)) {
       String subject = r.role() + " " + r.keyTag() + " of zone " + r.zone();
       String waits = r.waitsFor() == null ? "" : r.waitsFor();
@@ -71,13 +64,13 @@ public final class KeyAlerts implements AlertSource {
             + " the keys)"));
       } else if ("DNSKEY rumoured".equals(r.next()) && !waits.isEmpty() && r.state().equals("generate")) {
         String key = "key " + subject;
-        if (held(AlertKind.KEY_WAITING_SYNC.id() + " " + key, seen)) {
+        if (grace.held(AlertKind.KEY_WAITING_SYNC.id() + " " + key)) {
           out.add(new Condition(AlertKind.KEY_WAITING_SYNC, key, "the new " + subject + " is not published before "
               + waits, "'twinsign cluster list' shows the standby's key sync; 'twinsign kek status' whether both HSMs"
               + " hold the same KEK; the standby's log says why a key was refused"));
         }
       } else if (ds == DsAtParent.SUBMIT && r.key().state().introducing()
-          && held(AlertKind.DS_SUBMIT.id() + " key " + subject, seen)) {
+          && grace.held(AlertKind.DS_SUBMIT.id() + " key " + subject)) {
         out.add(new Condition(AlertKind.DS_SUBMIT, "key " + subject, "the DS of " + subject + " is to be submitted to"
             + " the parent", "it waits for " + waits));
       } else if (ds == DsAtParent.SUBMITTED && r.key().state().introducing()
@@ -89,15 +82,7 @@ public final class KeyAlerts implements AlertSource {
                 + " key ds-seen --zone " + r.zone() + " --keytag " + r.keyTag() + "'"));
       }
     }
-    since.keySet().retainAll(seen);
+    grace.lookDone();
     return out;
-  }
-
-  /** True once {@code key} has been seen at every look for the grace (a hook or key sync works meanwhile). */
-  private boolean held(String key, Set<String> seen) {
-    seen.add(key);
-    long t = System.nanoTime();
-    Long first = since.putIfAbsent(key, t);
-    return t - (first == null ? t : first) >= grace.toNanos() && (first != null || grace.isZero());
   }
 }

@@ -2,7 +2,6 @@ package org.twinsign.appliance.node;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -39,7 +38,7 @@ final class PairAlerts implements AlertSource {
   private final Eligibility eligibility;
   private final FailoverSwitch failover;
   private final PairNode pairNode;
-  private final Map<String, Long> since = new HashMap<>(); // condition key -> first seen (nanos), for the grace
+  private final org.twinsign.appliance.alert.Grace grace = new org.twinsign.appliance.alert.Grace(NOT_ELIGIBLE_GRACE);
 
   PairAlerts(String node, String peer, Leadership leadership, ClusterMembers members, Eligibility eligibility,
       FailoverSwitch failover, PairNode pairNode) {
@@ -61,9 +60,7 @@ final class PairAlerts implements AlertSource {
 
   @Override
   public void reset(Set<String> open) {
-    since.clear();
-    long held = System.nanoTime() - NOT_ELIGIBLE_GRACE.toNanos() - 1;
-    open.forEach(key -> since.put(key, held)); // open already: held, no new grace
+    grace.reset(open);
   }
 
   @Override
@@ -120,20 +117,12 @@ final class PairAlerts implements AlertSource {
           ? "start node " + peer + " ('twinsign node run', or its systemd unit); 'twinsign cluster list' shows when it"
               + " is eligible again" : "'twinsign cluster list' and 'twinsign node status' on node " + peer + " say"
               + " what it lacks; it is eligible again once it acknowledges commits and holds every published key");
-      if (held(c)) {
+      if (grace.held(c.key())) {
         now.add(c);
       }
-    } else {
-      since.remove(AlertKind.STANDBY_NOT_ELIGIBLE.id() + " node " + peer);
     }
+    grace.lookDone();
     return now;
-  }
-
-  /** True once {@code c} has been seen continuously for the grace. */
-  private boolean held(Condition c) {
-    long t = System.nanoTime();
-    Long first = since.putIfAbsent(c.key(), t);
-    return first != null && t - first >= NOT_ELIGIBLE_GRACE.toNanos();
   }
 
   /** The failover or switchover that made this node master in this epoch, and the fence that came with it. */

@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -40,7 +39,7 @@ final class TransferAlerts implements AlertSource {
 
   private final NodeDns dns;
   private final List<DnsConfig.Endpoint> secondaries;
-  private final Map<String, Long> since = new HashMap<>();
+  private final org.twinsign.appliance.alert.Grace grace = new org.twinsign.appliance.alert.Grace(GRACE);
 
   TransferAlerts(NodeDns dns, List<DnsConfig.Endpoint> secondaries) {
     this.dns = dns;
@@ -59,15 +58,12 @@ final class TransferAlerts implements AlertSource {
 
   @Override
   public void reset(Set<String> open) {
-    since.clear();
-    long held = System.nanoTime() - GRACE.toNanos() - 1;
-    open.forEach(key -> since.put(key, held));
+    grace.reset(open);
   }
 
   @Override
   public List<Condition> look(Services services) {
     List<Condition> out = new ArrayList<>();
-    Set<String> seen = new HashSet<>();
     Instant now = Instant.now();
     for (Map.Entry<String, SecondaryZone.Failing> e : dns.sourcesFailing().entrySet()) {
       SecondaryZone.Failing f = e.getValue();
@@ -99,13 +95,13 @@ final class TransferAlerts implements AlertSource {
               + secondary + " (dns.notify) does not follow the master: " + behind, "check the secondary: that it"
               + " runs, takes NOTIFY from this pair and may transfer from both nodes (its logs; 'twinsign zone status'"
               + " shows the last transfers out); 'twinsign zone notify --zone Z' asks it again");
-          if (held(c.key(), seen)) {
+          if (grace.held(c.key())) {
             out.add(c);
           }
         }
       }
     }
-    since.keySet().retainAll(seen);
+    grace.lookDone();
     return out;
   }
 
@@ -139,12 +135,5 @@ final class TransferAlerts implements AlertSource {
       }
     }
     return lacks.isEmpty() ? null : "zone(s) " + String.join(", ", lacks);
-  }
-
-  private boolean held(String key, Set<String> seen) {
-    seen.add(key);
-    long t = System.nanoTime();
-    Long first = since.putIfAbsent(key, t);
-    return first != null && t - first >= GRACE.toNanos();
   }
 }
