@@ -126,6 +126,10 @@ public final class AlertMailer {
       transport.sendMessage(message, message.getAllRecipients());
     } catch (jakarta.mail.SendFailedException e) {
       if (e.getValidSentAddresses() == null || e.getValidSentAddresses().length == 0) {
+        if (e.getInvalidAddresses() != null && e.getInvalidAddresses().length > 0
+            || e instanceof org.eclipse.angus.mail.smtp.SMTPSendFailedException f && f.getReturnCode() >= 500) {
+          throw new Refused(e); // every address refused, or the content: trying again changes nothing
+        }
         throw e;
       }
       // taken for some recipients (sendpartial): sent; the refused addresses are a config error to log
@@ -136,6 +140,13 @@ public final class AlertMailer {
       } catch (MessagingException e) {
         // the mail is sent or the error above says why not
       }
+    }
+  }
+
+  /** The server refused the mail for good (5xx for every address or for its content). */
+  public static final class Refused extends RuntimeException {
+    Refused(jakarta.mail.MessagingException e) {
+      super("refused for good: " + e.getMessage());
     }
   }
 

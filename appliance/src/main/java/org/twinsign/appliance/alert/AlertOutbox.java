@@ -89,8 +89,10 @@ public final class AlertOutbox implements AutoCloseable {
     while (running) {
       Services services = master.get();
       boolean fresh = services != last;
-      last = services;
-      if (services != null && services.lease().valid()) {
+      if (services == null) {
+        last = null;
+      } else if (services.lease().valid()) {
+        last = services; // a term whose lease is not valid yet is reset once it is
         try {
           if (fresh) { // a new term looks at everything at once, with what the store holds open
             asked.clear();
@@ -159,6 +161,11 @@ public final class AlertOutbox implements AutoCloseable {
       }
       try {
         mailer.send(mail);
+      } catch (AlertMailer.Refused e) {
+        services.alerts().gaveUp(mail, e.getMessage());
+        warn("smtp-refused", "alert mail " + mail.messageId() + " to " + mail.recipients() + " " + e.getMessage()
+            + ": not tried again; check alert.mail.to.* ('alert list --mails')");
+        continue;
       } catch (AlertMailer.PartlySent e) {
         warn("smtp-refused", "alert mail " + mail.messageId() + " " + e.getMessage() + ": check alert.mail.to.*");
       } catch (jakarta.mail.MessagingException | RuntimeException e) {

@@ -83,8 +83,9 @@ final class AlertCommand extends CommandGroup {
         if (mails) {
           for (var m : l.mails()) {
             out.println("      mail " + m.what() + " " + m.messageId() + " to " + m.recipients() + ": " + (m.sentAt()
-                != null ? "sent " + m.sentAt().truncatedTo(ChronoUnit.SECONDS) : "pending, " + m.attempts()
-                + " attempt(s)" + (m.lastError() == null ? "" : ", last: " + m.lastError())));
+                != null ? "sent " + m.sentAt().truncatedTo(ChronoUnit.SECONDS) : (m.givenUpAt() != null
+                ? "refused for good" : "pending") + ", " + m.attempts() + " attempt(s)" + (m.lastError() == null ? ""
+                : ", last: " + m.lastError())));
           }
         }
       }

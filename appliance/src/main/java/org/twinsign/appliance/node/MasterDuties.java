@@ -107,6 +107,12 @@ final class MasterDuties {
   /** Why a zone's last run failed, since when (wall clock), and whether a key repository failed it. */
   record Failure(String why, java.time.Instant since, boolean hsm) {}
 
+  /** Whether the running term has run every zone once (what it knows of failures and versions is whole). */
+  boolean firstPassDone() {
+    Term current = term;
+    return current != null && current.firstPassDone;
+  }
+
   /** The zones whose last run failed in the running term (empty when this node is not master). */
   Map<String, Failure> failures() {
     Term current = term;
@@ -139,6 +145,7 @@ final class MasterDuties {
     private volatile boolean stopped;
     private volatile Services services;
     private volatile String fatal;
+    private volatile boolean firstPassDone;
 
     Term(Lease lease) {
       this.lease = lease;
@@ -182,6 +189,7 @@ final class MasterDuties {
           Instant next;
           try {
             next = pass(first);
+            firstPassDone |= first;
             first = false;
           } catch (RuntimeException e) {
             LOG.warn("master duties of epoch {}: {}; trying again in {} s", lease.epoch().orElse(0), e.getMessage(),

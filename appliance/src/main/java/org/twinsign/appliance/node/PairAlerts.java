@@ -39,6 +39,9 @@ final class PairAlerts implements AlertSource {
   private final FailoverSwitch failover;
   private final PairNode pairNode;
   private final org.twinsign.appliance.alert.Grace grace = new org.twinsign.appliance.alert.Grace(NOT_ELIGIBLE_GRACE);
+  // one sample of a slow ZooKeeper write (a GC pause, an fsync) is not a wrong clock: two looks apart
+  private final org.twinsign.appliance.alert.Grace drifting = new org.twinsign.appliance.alert.Grace(
+      Duration.ofSeconds(4));
 
   PairAlerts(String node, String peer, Leadership leadership, ClusterMembers members, Eligibility eligibility,
       FailoverSwitch failover, PairNode pairNode) {
@@ -61,6 +64,7 @@ final class PairAlerts implements AlertSource {
   @Override
   public void reset(Set<String> open) {
     grace.reset(open);
+    drifting.reset(open);
   }
 
   @Override
@@ -83,7 +87,8 @@ final class PairAlerts implements AlertSource {
     Map<String, String> standby = running.get(peer);
     if (standby == null) {
       // a standby that is not running says nothing of its replication: what was open stays open
-      now.addAll(services.alerts().open(List.of(AlertKind.REPLICATION_BROKEN, AlertKind.REPLICATION_LAGGING)));
+      services.alerts().open(List.of(AlertKind.REPLICATION_BROKEN, AlertKind.REPLICATION_LAGGING)).stream()
+          .filter(c -> c.subject().equals("node " + peer)).forEach(now::add); // not this node's from its standby days
     } else {
       String problem = standby.getOrDefault("replication-problem", "");
       if (!problem.isEmpty()) {
@@ -101,14 +106,17 @@ final class PairAlerts implements AlertSource {
     }
     for (Map.Entry<String, Duration> offset : members.clockOffsets().entrySet()) {
       Duration drift = offset.getValue().abs();
-      if (drift.compareTo(DRIFT_BOUND) > 0) {
-        now.add(new Condition(AlertKind.TIMING_DRIFT, "node " + offset.getKey(), "the clock of node "
+      Condition c;
+      if (drift.compareTo(DRIFT_BOUND) > 0 && drifting.held((c = new Condition(AlertKind.TIMING_DRIFT, "node " + offset.getKey(), "the clock of node "
             + offset.getKey() + " is " + (offset.getValue().isNegative() ? "behind" : "ahead of") + " ZooKeeper's by "
              + drift.toMillis() + " ms (bound " + DRIFT_BOUND.toMillis() + " ms): signatures' inception and expiry,"
             + " key timings and the nodes' records are computed from it", "fix the time service (chrony, NTP) on node "
-            + offset.getKey() + " ('chronyc tracking'); the pair's lease does not depend on it, DNSSEC times do"));
+            + offset.getKey() + " ('chronyc tracking'); the pair's lease does not depend on it, DNSSEC times do"))
+          .key())) {
+        now.add(c);
       }
     }
+    drifting.lookDone();
         Eligibility.Mark mark = eligibility.read();
     if (!mark.eligible(peer)) {
       String reason = standby == null ? "node " + peer + " is not running" : mark.reason();

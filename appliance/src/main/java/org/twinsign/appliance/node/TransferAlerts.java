@@ -36,6 +36,8 @@ import org.xbill.DNS.Type;
 final class TransferAlerts implements AlertSource {
   /** How long a failure must last: a primary restarting or a secondary's transfer takes seconds. */
   static final Duration GRACE = Duration.ofSeconds(60);
+  /** How long the zones of one secondary are asked at most per look. */
+  static final Duration BUDGET = Duration.ofSeconds(3);
 
   private final NodeDns dns;
   private final List<DnsConfig.Endpoint> secondaries;
@@ -76,20 +78,25 @@ final class TransferAlerts implements AlertSource {
               + " and that both clocks are right; 'twinsign zone status --zone " + e.getKey() + "'"
               : "check the primaries and the network to them ('twinsign zone status --zone " + e.getKey() + "'); the"
               + " signer keeps signing the copy it holds");
-      if (f.expired() || !now.isBefore(f.since().plus(GRACE))) {
+      if (grace.held(c.key()) || f.expired()) { // held over looks, so that a restart does not clear it
         out.add(c);
       }
     }
     if (!secondaries.isEmpty()) {
       Map<String, Long> published = new HashMap<>();
+      Set<String> settled = new java.util.HashSet<>();
       for (ZoneTable.ZoneRow z : services.store().read(ZoneTable::all)) {
         SignedZones.Version v = services.signedZones().current(z.name());
         if (v != null) {
           published.put(z.name(), v.serial());
+          // a serial published within the grace may still be on its way: not a secondary's fault yet
+          if (z.signedAt() != null && z.signedAt().isBefore(now.minus(GRACE))) {
+            settled.add(z.name());
+          }
         }
       }
       for (DnsConfig.Endpoint secondary : secondaries) {
-        String behind = behind(secondary, published);
+        String behind = behind(secondary, published, settled);
         if (behind != null) {
           Condition c = new Condition(AlertKind.SECONDARY_NOT_FOLLOWING, "secondary " + secondary, "secondary "
               + secondary + " (dns.notify) does not follow the master: " + behind, "check the secondary: that it"
@@ -106,7 +113,7 @@ final class TransferAlerts implements AlertSource {
   }
 
   /** What the secondary lacks of the serials published, or null when it serves them all. */
-  private static String behind(DnsConfig.Endpoint secondary, Map<String, Long> published) {
+  private static String behind(DnsConfig.Endpoint secondary, Map<String, Long> published, Set<String> settled) {
     List<String> lacks = new ArrayList<>();
     SimpleResolver resolver;
     try {
@@ -116,7 +123,12 @@ final class TransferAlerts implements AlertSource {
     }
     resolver.setPort(secondary.port());
     resolver.setTimeout(Duration.ofSeconds(2));
+    // the alert loop also sends the mails: one secondary holds it for a few seconds at most
+    long budget = System.nanoTime() + BUDGET.toNanos();
     for (Map.Entry<String, Long> zone : new java.util.TreeMap<>(published).entrySet()) {
+      if (System.nanoTime() > budget) {
+        break; // the rest at a later look
+      }
       Message answer;
       try {
         answer = resolver.send(Message.newQuery(Record.newRecord(Name.fromConstantString(zone.getKey() + "."),
@@ -126,10 +138,13 @@ final class TransferAlerts implements AlertSource {
       }
       List<Record> soa = answer.getSection(Section.ANSWER).stream().filter(r -> r instanceof SOARecord).toList();
       if (answer.getRcode() != Rcode.NOERROR || soa.isEmpty()) {
-        lacks.add(zone.getKey() + " (" + Rcode.string(answer.getRcode()) + ")");
+        if (settled.contains(zone.getKey())) { // a zone added a moment ago is not there yet
+          lacks.add(zone.getKey() + " (" + Rcode.string(answer.getRcode()) + ")");
+        }
       } else {
         long serial = ((SOARecord) soa.get(0)).getSerial();
-        if (serial != zone.getValue() && !SerialPolicy.greaterThan(serial, zone.getValue())) {
+        if (serial != zone.getValue() && !SerialPolicy.greaterThan(serial, zone.getValue())
+            && settled.contains(zone.getKey())) {
           lacks.add(zone.getKey() + " (serial " + serial + ", published " + zone.getValue() + ")");
         }
       }

@@ -46,6 +46,10 @@ final class ZoneAlerts implements AlertSource {
 
   @Override
   public List<Condition> look(Services services) {
+    if (!duties.firstPassDone()) {
+      // a new term knows of no failure and holds no version before its first pass: not a look yet
+      throw new IllegalStateException("the term's first pass is not done yet");
+    }
     List<Condition> out = new ArrayList<>();
     Map<String, MasterDuties.Failure> hsm = new TreeMap<>();
     duties.failures().forEach((zone, f) -> {

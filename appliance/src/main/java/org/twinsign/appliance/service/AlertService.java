@@ -194,6 +194,14 @@ public final class AlertService {
     });
   }
 
+  /** The server refused the mail for good: not tried again; 'alert list --mails' shows why. */
+  public void gaveUp(AlertTable.Mail mail, String error) {
+    services.store().write(services.lease(), tx -> {
+      AlertTable.gaveUp(tx, mail.id(), error, Instant.now());
+      return null;
+    });
+  }
+
   /** {@code alert ack ID}: silences the alert's reminders until it clears and comes back. */
   public String ack(long id) {
     return services.store().write(services.lease(), tx -> {
@@ -230,7 +238,7 @@ public final class AlertService {
         x.put("message_id", mail.messageId());
         x.put("what", mail.what());
         x.put("to", mail.recipients());
-        x.put("state", mail.sentAt() != null ? "sent" : "pending");
+        x.put("state", mail.sentAt() != null ? "sent" : mail.givenUpAt() != null ? "refused" : "pending");
         x.put("sent_at", mail.sentAt() == null ? null : mail.sentAt().toString());
         x.put("attempts", mail.attempts());
         x.put("last_error", mail.lastError());

@@ -623,8 +623,13 @@ public final class EnforcerService {
     String why = due == null ? "nothing scheduled" : reason;
     run.writes.add(tx -> {
       // the next re-signing too (Resign): a node's duties run a zone when its schedule says so, and
-      // signatures must be refreshed between key events. Read at the commit: this run's signing is done then
-      Instant resign = run.signed != null ? run.signed.resignAt() : zone.resignAt();
+      // signatures must be refreshed between key events. Read at the commit: this run's signing is done
+      // then. A run that did not sign although its re-signing was due (no copy from the primaries yet, no
+      // key published) looks again one Resign later, not at once: never a zone in a tight loop. A
+      // passthrough zone has no signatures to refresh.
+      Instant resign = policy.passthrough() ? null : run.signed != null ? run.signed.resignAt()
+          : zone.resignAt() != null && zone.resignAt().isAfter(now) ? zone.resignAt()
+          : zone.resignAt() == null ? null : now.plus(policy.signatures().resign());
       boolean sooner = resign != null && (dueAt == null || resign.isBefore(dueAt));
       ZoneTable.schedule(tx, zoneName, sooner ? resign : dueAt, sooner ? "re-signing (Resign)" : why);
     });

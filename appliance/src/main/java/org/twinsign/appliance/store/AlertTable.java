@@ -24,7 +24,7 @@ public final class AlertTable {
   /** A mail of the outbox. */
   public record Mail(long id, Long alertId, String messageId, String threadId, String what, String recipients,
       String subject, String body, Instant createdAt, int attempts, Instant nextAttemptAt, String lastError,
-      Instant sentAt, Long sentEpoch) {}
+      Instant sentAt, Long sentEpoch, Instant givenUpAt) {}
 
   public static final String OPEN = "open";
   public static final String RESOLVED = "resolved";
@@ -116,9 +116,10 @@ public final class AlertTable {
 
   public static long addMail(StoreTransaction tx, Long alertId, String messageId, String threadId, String what,
       String recipients, String subject, String body, Instant now) {
+    // the first attempt on the wall clock, as the later ones: a simulation store's time may be anywhere
     return tx.insert("INSERT INTO alert_mail (alert_id, message_id, thread_id, what, recipients, subject, body,"
         + " created_at, next_attempt_at, epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", alertId, messageId, threadId,
-        what, recipients, subject, body, now, now, tx.epoch());
+        what, recipients, subject, body, now, Instant.now(), tx.epoch());
   }
 
   private static Mail mail(java.sql.ResultSet r) throws java.sql.SQLException {
@@ -129,12 +130,14 @@ public final class AlertTable {
     return new Mail(r.getLong("id"), alertId, r.getString("message_id"), r.getString("thread_id"),
         r.getString("what"), r.getString("recipients"), r.getString("subject"), r.getString("body"),
         StoreTransaction.instant(r, "created_at"), r.getInt("attempts"), StoreTransaction.instant(r,
-            "next_attempt_at"), r.getString("last_error"), StoreTransaction.instant(r, "sent_at"), sentEpoch);
+            "next_attempt_at"), r.getString("last_error"), StoreTransaction.instant(r, "sent_at"), sentEpoch,
+        StoreTransaction.instant(r, "given_up_at"));
   }
 
   /** Mails not sent yet, oldest first. */
   public static List<Mail> unsent(StoreTransaction tx, int limit) {
-    return tx.query("SELECT * FROM alert_mail WHERE sent_at IS NULL ORDER BY id LIMIT ?", AlertTable::mail, limit);
+    return tx.query("SELECT * FROM alert_mail WHERE sent_at IS NULL AND given_up_at IS NULL ORDER BY id LIMIT ?",
+        AlertTable::mail, limit);
   }
 
   /** The Message-ID of an alert's first mail, if it has one. */
@@ -150,7 +153,8 @@ public final class AlertTable {
 
   /** How many mails are not sent yet. */
   public static long unsentCount(StoreTransaction tx) {
-    return tx.query("SELECT COUNT(*) FROM alert_mail WHERE sent_at IS NULL", r -> r.getLong(1)).get(0);
+    return tx.query("SELECT COUNT(*) FROM alert_mail WHERE sent_at IS NULL AND given_up_at IS NULL",
+        r -> r.getLong(1)).get(0);
   }
 
   /** How many alerts are open. */
@@ -162,6 +166,12 @@ public final class AlertTable {
   public static void sent(StoreTransaction tx, long id, Instant now) {
     tx.update("UPDATE alert_mail SET sent_at = ?, sent_epoch = ?, attempts = attempts + 1, last_error = NULL"
         + " WHERE id = ? AND sent_at IS NULL", now, tx.epoch(), id);
+  }
+
+  /** The server refused the mail for good (every address, or its content): it is not tried again. */
+  public static void gaveUp(StoreTransaction tx, long id, String error, Instant now) {
+    tx.update("UPDATE alert_mail SET attempts = attempts + 1, last_error = ?, given_up_at = ? WHERE id = ?", error,
+        now, id);
   }
 
   /** The attempt failed: why, and when to try again. */
