@@ -137,7 +137,7 @@ public record MailSettings(String smtpHost, int smtpPort, Tls tls, String smtpUs
     }
     String trust = value(p, "alert.smtp.trust-file");
     String from = value(p, "alert.mail.from");
-    if (from == null || !from.matches("[^@\\s]+@[^@\\s]+")) {
+    if (from == null || !isAddress(from)) {
       throw new ConfigException(file + ": alert.mail.from " + (from == null ? "is missing" : "'" + from
           + "' is not a mail address") + ": alerts are sent from this address");
     }
@@ -149,7 +149,7 @@ public record MailSettings(String smtpHost, int smtpPort, Tls tls, String smtpUs
         List<String> addresses = new ArrayList<>();
         for (String a : list.split(",")) {
           String address = a.trim();
-          if (!address.matches("[^@\\s]+@[^@\\s]+")) {
+          if (!isAddress(address)) {
             throw new ConfigException(file + ": alert.mail.to." + role.label() + ": '" + address + "' is not a mail"
                 + " address (a comma-separated list)");
           }
@@ -174,6 +174,11 @@ public record MailSettings(String smtpHost, int smtpPort, Tls tls, String smtpUs
     return new MailSettings(host, port, tls, user, passwordText == null ? null : base.resolve(passwordText),
         trust == null ? null : base.resolve(trust), from, Collections.unmodifiableMap(to),
         Collections.unmodifiableMap(least), window);
+  }
+
+  /** Whether {@code text} looks like one mail address (LOCAL@DOMAIN, no blanks); the server judges the rest. */
+  public static boolean isAddress(String text) {
+    return text.matches("[^@\\s]+@[^@\\s]+");
   }
 
   /** Who is mailed an alert of {@code severity} for {@code role}: empty when below the role's least severity. */

@@ -125,7 +125,7 @@ public final class AlertService {
       throw new IllegalStateException("alerts are not mailed: set alert.smtp.host, alert.mail.from and"
           + " alert.mail.to.dns-operator in the node configuration");
     }
-    if (to == null || !to.matches("[^@\\s,]+@[^@\\s,]+")) {
+    if (to == null || to.contains(",") || !MailSettings.isAddress(to)) {
       throw new IllegalArgumentException("--to '" + to + "' is not one mail address");
     }
     return services.store().write(services.lease(), tx -> {
