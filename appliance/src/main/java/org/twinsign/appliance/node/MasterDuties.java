@@ -116,7 +116,11 @@ final class MasterDuties {
   /** The zones whose last run failed in the running term (empty when this node is not master). */
   Map<String, Failure> failures() {
     Term current = term;
-    return current == null ? Map.of() : Map.copyOf(current.failures);
+    Map<String, Failure> failures = new HashMap<>();
+    if (current != null) {
+      current.retries.forEach((zone, retry) -> failures.put(zone, retry.failure()));
+    }
+    return failures;
   }
 
   /** The services of the running term, or null when this node is not master. */
@@ -125,13 +129,17 @@ final class MasterDuties {
     return current == null ? null : current.services;
   }
 
-  /** When a failed zone is tried again, and the wait that led there. */
-  private record Retry(Instant at, Duration after) {
-    /** The next try of a zone that failed at {@code failed}: {@link #RETRY} after, then twice the last wait. */
-    static Retry next(Retry last, Instant failed) {
+  /** When a failed zone is tried again, the wait that led there, and why it fails since when. */
+  private record Retry(Instant at, Duration after, Failure failure) {
+    /**
+     * The next try of a zone that failed at {@code failed} (store time): {@link #RETRY} after, then
+     * twice the last wait; it fails since the first of these failures (wall clock).
+     */
+    static Retry next(Retry last, Instant failed, String why, boolean hsm) {
       Duration wait = last == null ? RETRY : last.after().multipliedBy(2);
       wait = wait.compareTo(RETRY_MAX) > 0 ? RETRY_MAX : wait;
-      return new Retry(failed.plus(wait), wait);
+      return new Retry(failed.plus(wait), wait, new Failure(why, last == null ? Instant.now() : last.failure().since(),
+          hsm));
     }
   }
 
@@ -141,7 +149,6 @@ final class MasterDuties {
     private final Map<String, String> inputSeen = new HashMap<>();
     /** Zones whose last run failed: when (store time) they are tried again, after how long a wait. */
     private final Map<String, Retry> retries = new java.util.concurrent.ConcurrentHashMap<>();
-    private final Map<String, Failure> failures = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean stopped;
     private volatile Services services;
     private volatile String fatal;
@@ -227,7 +234,6 @@ final class MasterDuties {
       List<String> zones = new ArrayList<>();
       Instant next = now.plus(POLL);
       retries.keySet().retainAll(inputs.keySet()); // deleted zones
-      failures.keySet().retainAll(inputs.keySet());
       for (ZoneTable.Due due : schedule) {
         String seen = stamp(inputs.get(due.zone()));
         boolean changed = !seen.equals(inputSeen.put(due.zone(), seen)) | woken.remove(due.zone());
@@ -249,15 +255,12 @@ final class MasterDuties {
           if (zone.failure() != null) {
             // a change that came in (by transfer, a file) must not wait for the zone's next scheduled run
             // from when it failed, in store time: the pass may have run long
-            Retry retry = Retry.next(retries.get(zone.zone()), now.plusNanos(System.nanoTime() - started));
+            Retry retry = Retry.next(retries.get(zone.zone()), now.plusNanos(System.nanoTime() - started),
+                zone.failure(), zone.hsmFault());
             retries.put(zone.zone(), retry);
             LOG.warn("zone {}: {}; trying again in {} s", zone.zone(), zone.failure(), retry.after().toSeconds());
-            Failure before = failures.get(zone.zone());
-            failures.put(zone.zone(), new Failure(zone.failure(), before == null ? Instant.now() : before.since(),
-                zone.hsmFault()));
           } else {
             retries.remove(zone.zone());
-            failures.remove(zone.zone());
           }
           zone.warnings().forEach(w -> LOG.warn("zone {}: {}", zone.zone(), w));
         });
