@@ -39,7 +39,8 @@ final class EnforceCommand extends ServiceCommand {
     }
     try {
       org.twinsign.appliance.alert.AlertOutbox.once(services, services.config().alerts(), "single", "single",
-          new org.twinsign.appliance.alert.KeyAlerts(java.time.Duration.ZERO));
+          new org.twinsign.appliance.alert.KeyAlerts(java.time.Duration.ZERO),
+          new org.twinsign.appliance.alert.KeyPoolAlerts(java.time.Duration.ZERO));
     } catch (RuntimeException e) {
       spec.commandLine().getErr().println("warning: alerts: " + e.getMessage());
     }

@@ -139,6 +139,7 @@ public final class NodeDaemon implements AutoCloseable {
         pair.nodeName())
         .watch(new PairAlerts(pair.nodeName(), pair.peerName(), leadership, members, eligibility, failover, node))
         .watch(new org.twinsign.appliance.alert.KeyAlerts())
+        .watch(new org.twinsign.appliance.alert.KeyPoolAlerts())
         .watch(new ZoneAlerts(duties));
     if (dns != null) {
       alerts.watch(new TransferAlerts(dns, pair.dns().notifyTo()));

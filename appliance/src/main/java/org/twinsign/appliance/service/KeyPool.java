@@ -30,7 +30,7 @@ public final class KeyPool {
 
   private final Services services;
 
-  KeyPool(Services services) {
+  public KeyPool(Services services) {
     this.services = services;
   }
 
@@ -74,14 +74,33 @@ public final class KeyPool {
   }
 
   /**
-   * As {@link #topUp()}, but stops generating at {@code deadline} (a short-lived command must not
-   * spend minutes filling a large pool; the next run goes on).
+   * One pool's level: the keys it should hold ({@code target}: what all policies' rollovers within
+   * {@code keypool.horizon} need, with the margin, at most {@code keypool.max}), the keys it holds,
+   * and how many of those are backed up.
    */
-  public List<String> topUp(Instant deadline) {
-    record Shortfall(String policy, KeySpec spec, int missing) {}
-    List<Shortfall> shortfalls = services.store().read(tx -> {
+  public record Level(String repository, KeyRole role, int algorithm, int bits, String policy, KeySpec spec,
+      int target, long keys, long backedUp) {
+    /**
+     * The least the pool may hold before it is short: the target without its emergency margin (so
+     * that the keys taken by the rollovers of one run do not count as short before the next top-up).
+     */
+    public long least() {
+      return Math.max(1, (long) Math.floor(target / MARGIN));
+    }
+
+    /** The pool, as people name it. */
+    public String name() {
+      return role + " keys of algorithm " + algorithm + (bits > 0 ? " (" + bits + " bits)" : "") + " in repository "
+          + repository;
+    }
+  }
+
+  /** Every pool some policy needs, with its level. */
+  public List<Level> levels() {
+    return services.store().read(tx -> {
       Map<Pool, Integer> need = new LinkedHashMap<>();
-      Map<Pool, Shortfall> example = new LinkedHashMap<>();
+      Map<Pool, String> policyOf = new LinkedHashMap<>();
+      Map<Pool, KeySpec> specOf = new LinkedHashMap<>();
       for (KaspPolicy policy : PolicyTable.all(tx)) {
         int zones = ZoneTable.countOfPolicy(tx, policy.name());
         for (KaspPolicy.Key key : policy.keys().keys()) {
@@ -89,24 +108,37 @@ public final class KeyPool {
           int count = needed(spec, zones, policy.keys().shareKeys(), services.config().keyPoolHorizon());
           if (count > 0) {
             need.merge(Pool.of(spec), count, Integer::sum);
-            example.putIfAbsent(Pool.of(spec), new Shortfall(policy.name(), spec, 0));
+            policyOf.putIfAbsent(Pool.of(spec), policy.name());
+            specOf.putIfAbsent(Pool.of(spec), spec);
           }
         }
       }
-      List<Shortfall> list = new ArrayList<>();
+      List<Level> levels = new ArrayList<>();
       for (Map.Entry<Pool, Integer> entry : need.entrySet()) {
-        // very short lifetimes would ask for thousands of keys: the pool holds keypool.max at most
-        entry.setValue(Math.min(entry.getValue(), services.config().keyPoolMax()));
         Pool pool = entry.getKey();
-        KeySpec spec = example.get(pool).spec();
-        long have = KeyTable.poolCount(tx, pool.repository(), pool.role(), pool.algorithm(), pool.bits());
-        if (have < entry.getValue()) {
-          Shortfall first = example.get(pool);
-          list.add(new Shortfall(first.policy(), first.spec(), (int) (entry.getValue() - have)));
-        }
+        // very short lifetimes would ask for thousands of keys: the pool holds keypool.max at most
+        int target = Math.min(entry.getValue(), services.config().keyPoolMax());
+        levels.add(new Level(pool.repository(), pool.role(), pool.algorithm(), pool.bits(), policyOf.get(pool),
+            specOf.get(pool), target, KeyTable.poolCount(tx, pool.repository(), pool.role(), pool.algorithm(),
+                pool.bits()), KeyTable.poolBackedUpCount(tx, pool.repository(), pool.role(), pool.algorithm(),
+                    pool.bits())));
       }
-      return list;
+      return levels;
     });
+  }
+
+  /**
+   * As {@link #topUp()}, but stops generating at {@code deadline} (a short-lived command must not
+   * spend minutes filling a large pool; the next run goes on).
+   */
+  public List<String> topUp(Instant deadline) {
+    record Shortfall(String policy, KeySpec spec, int missing) {}
+    List<Shortfall> shortfalls = new ArrayList<>();
+    for (Level level : levels()) {
+      if (level.keys() < level.target()) {
+        shortfalls.add(new Shortfall(level.policy(), level.spec(), (int) (level.target() - level.keys())));
+      }
+    }
     List<String> report = new ArrayList<>();
     for (Shortfall shortfall : shortfalls) {
       int made = 0;

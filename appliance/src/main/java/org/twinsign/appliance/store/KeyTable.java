@@ -52,6 +52,15 @@ public final class KeyTable {
         role.name(), algorithm, bits, bits).get(0);
   }
 
+  /** How many of the pool's keys ({@link #poolCount}) are backed up. */
+  public static long poolBackedUpCount(StoreTransaction tx, String repository, KeyRole role, int algorithm,
+      int bits) {
+    return tx.query("SELECT COUNT(*) FROM hsm_key h WHERE h.repository = ? AND h.role = ? AND h.algorithm = ?"
+        + " AND (? = 0 OR h.bits = ?) AND h.lost = FALSE AND h.retired_at IS NULL AND h.backup = 'backed_up'"
+        + " AND NOT EXISTS (SELECT 1 FROM zone_key z WHERE z.hsm_key = h.id)", r -> r.getLong(1), repository,
+        role.name(), algorithm, bits, bits).get(0);
+  }
+
   /** A pool's size: keys used by no zone, per repository, role and algorithm. */
   public record PoolSize(String repository, String role, int algorithm, long keys) {}
 

@@ -151,6 +151,56 @@ class OperatorCommandsTest extends WithMariaDb {
   }
 
   /**
+   * A repository that requires backups: the pool's keys are generated but not backed up, so the
+   * rollovers until the next backup find none ready ({@code key-pool-low}, to the security officer,
+   * saying to back up); a backup covers them and the alert is resolved.
+   */
+  @Test
+  void aPoolWithoutBackedUpKeysIsAlertedUntilABackupCoversIt() throws Exception {
+    try (org.twinsign.testkit.SmtpServer smtp = org.twinsign.testkit.SmtpServer.start()) {
+      TestStore node = node(server, true, "alert.smtp.host=127.0.0.1\nalert.smtp.port=" + smtp.port()
+          + "\nalert.smtp.tls=none\nalert.mail.from=signer@single.test\nalert.mail.to.dns-operator=noc@single.test\n"
+          + "alert.mail.to.security-officer=security@single.test\nalert.rate-limit=PT1H\n");
+      node.ok("enforce");
+      List<String> low = mails(smtp, "key-pool-low");
+      assertEquals(List.of("[twinsign single] WARNING key-pool-low: pool KSK keys of algorithm 13 in repository SoftHSM"
+          + " -> security@single.test", "[twinsign single] WARNING key-pool-low: pool ZSK keys of algorithm 13 in"
+          + " repository SoftHSM -> security@single.test"), low.stream().sorted().toList());
+      String body = body(smtp, "key-pool-low: pool ZSK");
+      assertTrue(body.contains("holds 0 backed-up keys") && body.contains("need 6")
+          && body.contains("'twinsign backup prepare'"), body);
+      node.ok("enforce");
+      assertEquals(2, mails(smtp, "key-pool-low").size(), "still short, mailed once");
+      node.ok("backup", "prepare");
+      node.ok("backup", "commit");
+      node.ok("enforce");
+      node.ok("time", "leap"); // the resolved mails wait until the condition has stayed clear a while
+      assertEquals(2, mails(smtp, "RESOLVED key-pool-low").size(), mails(smtp, "").toString());
+      assertEquals(List.of(), node.ok("alert", "list", "--open").lines().filter(l -> l.contains("key-pool-low"))
+          .toList());
+    }
+  }
+
+  private static List<String> mails(org.twinsign.testkit.SmtpServer smtp, String part) {
+    return smtp.receivedMessages().stream().map(m -> {
+      try {
+        return m.getSubject() + " -> " + m.getAllRecipients()[0];
+      } catch (jakarta.mail.MessagingException e) {
+        throw new IllegalStateException(e);
+      }
+    }).filter(x -> x.contains(part)).toList();
+  }
+
+  private static String body(org.twinsign.testkit.SmtpServer smtp, String subjectPart) throws Exception {
+    for (jakarta.mail.internet.MimeMessage m : smtp.receivedMessages()) {
+      if (m.getSubject().contains(subjectPart)) {
+        return m.getContent().toString();
+      }
+    }
+    throw new AssertionError("no mail with '" + subjectPart + "'");
+  }
+
+  /**
    * A single signer (no daemon) mails the DS exchange after each enforcer run: the DS to submit,
    * then, a day after the submission, that the parent does not show it, reminding at three days
    * and stopping once acknowledged. Simulated time moves the reminders; a real SMTP server takes the mails.
