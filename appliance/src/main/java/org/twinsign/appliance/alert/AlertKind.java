@@ -31,6 +31,8 @@ public enum AlertKind {
   SECONDARY_NOT_FOLLOWING("secondary-not-following", Severity.WARNING, OperatorRole.DNS_OPERATOR, false),
   TSIG_PROBLEM("tsig-problem", Severity.WARNING, OperatorRole.DNS_OPERATOR, false),
   CERTIFICATE_PROBLEM("certificate-problem", Severity.WARNING, OperatorRole.DNS_OPERATOR, false),
+  /** The daily digest ({@code alert.digest.time}): one event a day, a mail to each role's addresses. */
+  DIGEST("digest", Severity.INFO, OperatorRole.DNS_OPERATOR, true),
   /** {@code alert test}: a mail to the address given, nobody else. */
   TEST("test", Severity.INFO, OperatorRole.DNS_OPERATOR, true);
 

@@ -15,8 +15,8 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.util.Date;
 import java.util.Properties;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
 import org.twinsign.appliance.config.ConfigException;
 import org.twinsign.appliance.config.PairConfig;
 import org.twinsign.appliance.store.AlertTable;
@@ -29,6 +29,7 @@ import org.twinsign.appliance.store.AlertTable;
  */
 public final class AlertMailer {
   private final MailSettings settings;
+  private final SmtpCertificate certificate = new SmtpCertificate();
   private final Session session;
 
   public AlertMailer(MailSettings settings) {
@@ -36,13 +37,13 @@ public final class AlertMailer {
       throw new IllegalArgumentException("no alert.smtp.host");
     }
     this.settings = settings;
-    this.session = Session.getInstance(properties(settings));
+    this.session = Session.getInstance(properties(settings, certificate));
     if (settings.smtpUser() != null) {
       PairConfig.secret(settings.smtpPasswordFile(), "alert.smtp.password.file"); // unreadable: said at start
     }
   }
 
-  private static Properties properties(MailSettings s) {
+  private static Properties properties(MailSettings s, SmtpCertificate certificate) {
     String protocol = s.tls() == MailSettings.Tls.IMPLICIT ? "smtps" : "smtp";
     String p = "mail." + protocol + ".";
     Properties props = new Properties();
@@ -63,15 +64,29 @@ public final class AlertMailer {
     if (s.tls() != MailSettings.Tls.NONE) {
       props.setProperty(p + "ssl.checkserveridentity", "true");
       props.setProperty(p + "ssl.protocols", "TLSv1.3 TLSv1.2");
-      if (s.trustFile() != null) {
-        props.put(p + "ssl.socketFactory", trusting(s));
+      try {
+        props.put(p + "ssl.socketFactory", certificate.socketFactory(trust(s)));
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException("TLS for the SMTP server: " + e.getMessage(), e);
       }
     }
     return props;
   }
 
-  /** An SSL socket factory that trusts the certificates of {@code alert.smtp.trust-file} only. */
-  private static javax.net.ssl.SSLSocketFactory trusting(MailSettings s) {
+  /** The JDK's trust manager for the certificates of {@code alert.smtp.trust-file}, or for its own trust store. */
+  private static X509ExtendedTrustManager trust(MailSettings s) throws GeneralSecurityException {
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(s.trustFile() == null ? null : trustFile(s));
+    for (javax.net.ssl.TrustManager m : tmf.getTrustManagers()) {
+      if (m instanceof X509ExtendedTrustManager x) {
+        return x;
+      }
+    }
+    throw new GeneralSecurityException("the JDK offers no X.509 trust manager");
+  }
+
+  /** The certificates of {@code alert.smtp.trust-file}, as a trust store. */
+  private static KeyStore trustFile(MailSettings s) {
     try (InputStream in = Files.newInputStream(s.trustFile())) {
       KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
       trust.load(null, null);
@@ -82,11 +97,7 @@ public final class AlertMailer {
       if (i == 0) {
         throw new ConfigException("alert.smtp.trust-file " + s.trustFile() + " holds no certificate (PEM)");
       }
-      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(trust);
-      SSLContext context = SSLContext.getInstance("TLS");
-      context.init(null, tmf.getTrustManagers(), null);
-      return context.getSocketFactory();
+      return trust;
     } catch (IOException | GeneralSecurityException e) {
       throw new ConfigException("cannot read alert.smtp.trust-file " + s.trustFile() + ": " + e.getMessage());
     }
@@ -155,6 +166,16 @@ public final class AlertMailer {
     PartlySent(jakarta.mail.SendFailedException e) {
       super("refused for " + java.util.Arrays.toString(e.getInvalidAddresses()) + ": " + e.getMessage());
     }
+  }
+
+  /** What the last TLS handshake showed of the server's certificate; null before the first or without TLS. */
+  public SmtpCertificate.Seen certificate() {
+    return settings.tls() == MailSettings.Tls.NONE ? null : certificate.last();
+  }
+
+  /** The server's host and port. */
+  public String address() {
+    return settings.smtpHost() + ":" + settings.smtpPort();
   }
 
   /** Where mails go, for messages. */

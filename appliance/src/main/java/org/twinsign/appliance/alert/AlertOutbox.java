@@ -39,6 +39,9 @@ public final class AlertOutbox implements AutoCloseable {
   private final List<AlertSource> sources = new ArrayList<>();
   private final Map<AlertSource, Long> asked = new HashMap<>();
   private final Map<String, Long> warned = new HashMap<>();
+  private final Map<String, Long> toldDirectly = new HashMap<>(); // condition key -> when mailed (nanos)
+  private java.util.concurrent.Callable<List<Condition>> leaderless;
+  private long leaderlessAsked;
   private final Semaphore wake = new Semaphore(0);
   private final Thread thread;
   private volatile boolean running = true;
@@ -55,11 +58,24 @@ public final class AlertOutbox implements AutoCloseable {
     this.node = node;
     this.thread = new Thread(this::run, "alert-outbox");
     this.thread.setDaemon(true);
+    if (mailer != null && settings.tls() != MailSettings.Tls.NONE) {
+      sources.add(new CertificateAlerts(mailer)); // the mails' own way out
+    }
   }
 
   /** Adds a source; before {@link #start}. */
   public AlertOutbox watch(AlertSource source) {
     sources.add(source);
+    return this;
+  }
+
+  /**
+   * What this node must tell while the pair has no master, so that nobody can record it (a failed
+   * fence): mailed at once, outside the outbox, again once per {@code alert.rate-limit} while it
+   * holds. Before {@link #start}.
+   */
+  public AlertOutbox whenLeaderless(java.util.concurrent.Callable<List<Condition>> check) {
+    this.leaderless = check;
     return this;
   }
 
@@ -78,6 +94,9 @@ public final class AlertOutbox implements AutoCloseable {
       outbox.watch(source);
     }
     outbox.pass(services);
+    if (outbox.mailer != null) {
+      outbox.pass(services); // what the first pass's mails showed of the server (its certificate) is told now
+    }
   }
 
   /** Runs the next pass now (a mail queued by an operator). */
@@ -91,6 +110,7 @@ public final class AlertOutbox implements AutoCloseable {
       boolean fresh = services != last;
       if (services == null) {
         last = null;
+        tellLeaderless();
       } else if (services.lease().valid()) {
         last = services; // a term whose lease is not valid yet is reset once it is
         try {
@@ -120,6 +140,32 @@ public final class AlertOutbox implements AutoCloseable {
     }
   }
 
+  private void tellLeaderless() {
+    long now = System.nanoTime();
+    if (leaderless == null || mailer == null || leaderlessAsked != 0 && now - leaderlessAsked < 5_000_000_000L) {
+      return;
+    }
+    leaderlessAsked = now;
+    try {
+      for (Condition c : leaderless.call()) {
+        Long at = toldDirectly.get(c.key());
+        List<String> to = settings.recipients(c.kind().role(), c.severity());
+        if (at != null && now - at < settings.rateLimit().toNanos() || to.isEmpty()) {
+          continue;
+        }
+        java.time.Instant time = java.time.Instant.now();
+        AlertMessage text = AlertMessage.direct(c, cluster, node, time);
+        String id = settings.messageId("alert-direct-" + time.toEpochMilli() + "." + node + "." + cluster);
+        mailer.send(new AlertTable.Mail(0, null, id, null, "direct", String.join(", ", to), text.subject(),
+            text.body(), time, 0, null, null, null, null, null));
+        toldDirectly.put(c.key(), now);
+        LOG.warn("alert mailed directly, the pair has no master to record it: {} ({})", c.key(), id);
+      }
+    } catch (Exception e) {
+      warn("leaderless", "alerts: could not mail what the pair without a master must tell: " + describe(e));
+    }
+  }
+
   private void pass(Services services) {
     long now = System.nanoTime();
     for (AlertSource source : sources) {
@@ -136,6 +182,9 @@ public final class AlertOutbox implements AutoCloseable {
             + e.getMessage());
         continue;
       }
+      if (seen == null) {
+        continue;
+      }
       try {
         for (String raised : services.alerts().observe(source.kinds(), seen)) {
           LOG.warn("alert raised: {}", raised);
@@ -146,6 +195,7 @@ public final class AlertOutbox implements AutoCloseable {
     }
     try {
       services.alerts().schedule(settings, cluster, node);
+      services.alerts().digest(settings, cluster, node);
     } catch (RuntimeException e) {
       warn("schedule", "alerts: could not queue mails: " + e.getMessage()); // what is queued is still sent
     }

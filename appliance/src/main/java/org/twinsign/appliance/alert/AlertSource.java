@@ -14,7 +14,7 @@ public interface AlertSource {
   Set<AlertKind> kinds();
 
   /**
-   * What holds now.
+   * What holds now; null when there is nothing to tell yet (nothing of its kinds is cleared then).
    *
    * @throws Exception when the source could not look: nothing of its kinds is cleared then
    */

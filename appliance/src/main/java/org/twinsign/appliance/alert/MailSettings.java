@@ -29,13 +29,14 @@ import org.twinsign.appliance.config.ConfigException;
  * alert.mail.to.backup-officer=backup@example.net
  * alert.mail.severity.dns-operator=warning   # optional: the least severity a role is mailed (default warning)
  * alert.rate-limit=PT1H                    # optional: per condition, one mail raised and one resolved in this window
+ * alert.digest.time=07:00                  # optional: a daily digest to each role after this time (UTC)
  * </pre>
  * A role without recipients gets its alerts from the DNS operator's addresses. Secrets are not
  * read here: the password stays in its file until a mail is sent.
  */
 public record MailSettings(String smtpHost, int smtpPort, Tls tls, String smtpUser, Path smtpPasswordFile,
     Path trustFile, String from, Map<OperatorRole, List<String>> recipients, Map<OperatorRole, Severity> least,
-    Duration rateLimit) {
+    Duration rateLimit, java.time.LocalTime digestTime) {
 
   /** How the connection to the SMTP server is protected. */
   public enum Tls { STARTTLS, IMPLICIT, NONE }
@@ -43,11 +44,12 @@ public record MailSettings(String smtpHost, int smtpPort, Tls tls, String smtpUs
   public static final Duration DEFAULT_RATE_LIMIT = Duration.ofHours(1);
 
   private static final Set<String> PLAIN = Set.of("alert.smtp.host", "alert.smtp.port", "alert.smtp.tls",
-      "alert.smtp.user", "alert.smtp.password.file", "alert.smtp.trust-file", "alert.mail.from", "alert.rate-limit");
+      "alert.smtp.user", "alert.smtp.password.file", "alert.smtp.trust-file", "alert.mail.from", "alert.rate-limit",
+      "alert.digest.time");
 
   /** No mail: alerts are only kept and shown. */
   public static MailSettings none() {
-    return new MailSettings(null, 0, Tls.NONE, null, null, null, null, Map.of(), Map.of(), DEFAULT_RATE_LIMIT);
+    return new MailSettings(null, 0, Tls.NONE, null, null, null, null, Map.of(), Map.of(), DEFAULT_RATE_LIMIT, null);
   }
 
   /** Whether alerts are mailed at all. */
@@ -98,7 +100,7 @@ public record MailSettings(String smtpHost, int smtpPort, Tls tls, String smtpUs
               + " that alerts are mailed through");
         }
       }
-      return new MailSettings(null, 0, Tls.NONE, null, null, null, null, Map.of(), Map.of(), window);
+      return new MailSettings(null, 0, Tls.NONE, null, null, null, null, Map.of(), Map.of(), window, null);
     }
     String tlsText = value(p, "alert.smtp.tls");
     Tls tls;
@@ -171,9 +173,24 @@ public record MailSettings(String smtpHost, int smtpPort, Tls tls, String smtpUs
       throw new ConfigException(file + ": alert.mail.to.dns-operator is missing: the DNS operator gets every alert"
           + " whose role has no recipients of its own");
     }
+    java.time.LocalTime digest = null;
+    String digestText = value(p, "alert.digest.time");
+    if (digestText != null) {
+      try {
+        digest = java.time.LocalTime.parse(digestText);
+      } catch (DateTimeParseException e) {
+        throw new ConfigException(file + ": alert.digest.time '" + digestText + "' must be a time of day, HH:MM (UTC)");
+      }
+    }
     return new MailSettings(host, port, tls, user, passwordText == null ? null : base.resolve(passwordText),
         trust == null ? null : base.resolve(trust), from, Collections.unmodifiableMap(to),
-        Collections.unmodifiableMap(least), window);
+        Collections.unmodifiableMap(least), window, digest);
+  }
+
+  /** A Message-ID of {@code local} (made safe) at the domain of {@code alert.mail.from}. */
+  public String messageId(String local) {
+    String domain = from == null ? "twinsign.invalid" : from.substring(from.indexOf('@') + 1);
+    return "<" + local.replaceAll("[^A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]", "-") + "@" + domain + ">";
   }
 
   /** Whether {@code text} looks like one mail address (LOCAL@DOMAIN, no blanks); the server judges the rest. */

@@ -135,9 +135,12 @@ public final class NodeDaemon implements AutoCloseable {
       });
     }
     // the master's alert loop: conditions seen in the pair and the keys, mails through the outbox
+    PairAlerts pairAlerts = new PairAlerts(pair.nodeName(), pair.peerName(), leadership, members, eligibility, failover,
+        node);
     alerts = new org.twinsign.appliance.alert.AlertOutbox(duties::services, config.alerts(), pair.clusterName(),
         pair.nodeName())
-        .watch(new PairAlerts(pair.nodeName(), pair.peerName(), leadership, members, eligibility, failover, node))
+        .whenLeaderless(pairAlerts::leaderless)
+        .watch(pairAlerts)
         .watch(new org.twinsign.appliance.alert.KeyAlerts())
         .watch(new org.twinsign.appliance.alert.KeyPoolAlerts())
         .watch(new ZoneAlerts(duties));

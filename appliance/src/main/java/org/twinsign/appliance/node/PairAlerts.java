@@ -67,22 +67,39 @@ final class PairAlerts implements AlertSource {
     drifting.reset(open);
   }
 
+  /** Automatic failover paused by an operator, or blocked (by a failed fence: {@code fencing-failed}). */
+  private static Condition switchedOff(FailoverSwitch.Off off) {
+    boolean fence = off.reason().contains("fencing");
+    boolean blocked = off.kind().equals("blocked");
+    return new Condition(fence ? AlertKind.FENCING_FAILED : AlertKind.FAILOVER_PAUSED, blocked ? Severity.CRITICAL
+        : Severity.WARNING, "cluster failover switch", "automatic failover is " + (blocked ? "blocked" : "paused")
+        + " since " + off.at() + ": " + off.reason() + ". If the master fails now, nobody takes over.",
+        blocked ? "find out why (the reason above, 'twinsign cluster list'), make sure the old master is really down"
+            + " or fenced, then 'twinsign cluster resume'" : "'twinsign cluster resume' when the maintenance is"
+            + " over");
+  }
+
+  /**
+   * What this node must tell while the pair has no master, so that nobody can record an alert: its
+   * fence of the peer failed and it refused to take over. Mailed directly by the outbox.
+   */
+  List<Condition> leaderless() throws Exception {
+    Optional<FailoverSwitch.Off> off = failover.off();
+    if (off.isEmpty() || !off.get().kind().equals("blocked") || !off.get().reason().contains("fencing node " + peer)
+        || members.list().values().stream().anyMatch(m -> "master".equals(m.get("role")))) {
+      return List.of();
+    }
+    Condition c = switchedOff(off.get());
+    return List.of(new Condition(c.kind(), c.severity(), c.subject(), "the pair has NO MASTER: zones are not signed"
+        + " and signatures run towards expiry. " + c.summary(), c.todo()));
+  }
+
   @Override
   public List<Condition> look(Services services) throws Exception {
     List<Condition> now = new ArrayList<>();
     long epoch = services.lease().epoch().orElse(0);
     takeover(epoch).forEach(now::add);
-    Optional<FailoverSwitch.Off> off = failover.off();
-    if (off.isPresent()) {
-      boolean fence = off.get().reason().contains("fencing");
-      boolean blocked = off.get().kind().equals("blocked");
-      now.add(new Condition(fence ? AlertKind.FENCING_FAILED : AlertKind.FAILOVER_PAUSED, blocked ? Severity.CRITICAL
-          : Severity.WARNING, "cluster failover switch", "automatic failover is " + (blocked ? "blocked" : "paused")
-          + " since " + off.get().at() + ": " + off.get().reason() + ". If the master fails now, nobody takes over.",
-          blocked ? "find out why (the reason above, 'twinsign cluster list'), make sure the old master is really down"
-              + " or fenced, then 'twinsign cluster resume'" : "'twinsign cluster resume' when the maintenance is"
-              + " over"));
-    }
+    failover.off().map(PairAlerts::switchedOff).ifPresent(now::add);
     Map<String, Map<String, String>> running = members.list();
     Map<String, String> standby = running.get(peer);
     if (standby == null) {

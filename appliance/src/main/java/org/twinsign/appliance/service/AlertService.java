@@ -92,7 +92,6 @@ public final class AlertService {
     return services.store().write(services.lease(), tx -> {
       Instant now = Store.now(tx);
       int queued = 0;
-      String domain = domain(settings);
       for (AlertTable.Row alert : AlertTable.unsettled(tx)) {
         Optional<MailSchedule.What> what = MailSchedule.due(alert, now, settings.rateLimit(), settings.settle());
         if (what.isEmpty()) {
@@ -103,8 +102,8 @@ public final class AlertService {
         List<String> to = settings.recipients(kind.role(), severity);
         if (!to.isEmpty()) {
           // the epoch too: a commit lost in a failover can give the next master the same alert id
-          String id = messageId("alert-" + alert.id() + "-" + (alert.mails() + 1) + ".e" + tx.epoch() + "." + cluster,
-              domain);
+          String id = settings.messageId("alert-" + alert.id() + "-" + (alert.mails() + 1) + ".e" + tx.epoch() + "."
+              + cluster);
           // one thread per condition: every later mail refers to the alert's first one
           String thread = AlertTable.firstMessageId(tx, alert.id()).orElse(id);
           AlertMessage text = AlertMessage.of(alert, what.get(), cluster, node, tx.epoch(), now);
@@ -114,6 +113,57 @@ public final class AlertService {
         }
         String told = alert.state().equals(AlertTable.EVENT) ? AlertTable.EVENT : what.get().state();
         AlertTable.mailed(tx, alert.id(), told, what.get() == MailSchedule.What.REMINDER, now);
+      }
+      return queued;
+    });
+  }
+
+  /**
+   * The daily digest ({@code alert.digest.time}, UTC): once a day, from that time on, each distinct
+   * list of recipients gets the alerts of its roles that are open or were raised or resolved in
+   * the last day, or word that all is quiet (a daily mail also shows that mail still reaches them).
+   * One event row per day keeps it to one digest a day across failovers.
+   *
+   * @return how many digest mails were queued
+   */
+  public int digest(MailSettings settings, String cluster, String node) {
+    if (!settings.mails() || settings.digestTime() == null) {
+      return 0;
+    }
+    Instant now = services.store().read(Store::now);
+    java.time.LocalDate day = now.atZone(java.time.ZoneOffset.UTC).toLocalDate();
+    if (now.isBefore(day.atTime(settings.digestTime()).toInstant(java.time.ZoneOffset.UTC))) {
+      return 0;
+    }
+    String key = AlertKind.DIGEST.id() + " " + day;
+    return services.store().write(services.lease(), tx -> {
+      if (AlertTable.byKey(tx, key).isPresent()) {
+        return 0;
+      }
+      long id = AlertTable.insert(tx, key, AlertKind.DIGEST.id(), Severity.INFO.label(), "day " + day, "the daily"
+          + " digest", "nothing", AlertTable.EVENT, now);
+      AlertTable.mailed(tx, id, AlertTable.EVENT, false, now);
+      Map<List<String>, Set<org.twinsign.appliance.alert.OperatorRole>> lists = new LinkedHashMap<>();
+      for (org.twinsign.appliance.alert.OperatorRole role : org.twinsign.appliance.alert.OperatorRole.values()) {
+        List<String> to = settings.recipients(role, Severity.CRITICAL);
+        if (!to.isEmpty()) {
+          lists.computeIfAbsent(to, t -> new HashSet<>()).add(role);
+        }
+      }
+      Instant dayAgo = now.minus(Duration.ofDays(1));
+      List<AlertTable.Row> recent = AlertTable.list(tx, false, 1000).stream().filter(a -> {
+        AlertKind kind = AlertKind.parse(a.kind());
+        return kind != null && kind != AlertKind.TEST && kind != AlertKind.DIGEST && (a.open()
+            || a.raisedAt().isAfter(dayAgo) || a.resolvedAt() != null && a.resolvedAt().isAfter(dayAgo));
+      }).toList();
+      int queued = 0;
+      for (Map.Entry<List<String>, Set<org.twinsign.appliance.alert.OperatorRole>> list : lists.entrySet()) {
+        List<AlertTable.Row> theirs = recent.stream().filter(a -> list.getValue().contains(AlertKind.parse(a.kind())
+            .role())).toList();
+        AlertMessage text = AlertMessage.digest(day, theirs, dayAgo, cluster, node, tx.epoch(), now);
+        String mailId = settings.messageId("digest-" + day + "-" + ++queued + ".e" + tx.epoch() + "." + cluster);
+        AlertTable.addMail(tx, id, mailId, mailId, "digest", String.join(", ", list.getKey()), text.subject(),
+            text.body(), now);
       }
       return queued;
     });
@@ -134,7 +184,7 @@ public final class AlertService {
       long alert = AlertTable.insert(tx, AlertKind.TEST.id() + " " + UUID.randomUUID(), AlertKind.TEST.id(),
           Severity.INFO.label(), subject, "a test mail, asked on node " + node, "nothing", AlertTable.EVENT, now);
       AlertTable.mailed(tx, alert, AlertTable.EVENT, false, now); // to the address given only, not to the roles
-      String id = messageId("alert-" + alert + "-1.e" + tx.epoch() + "." + cluster, domain(settings));
+      String id = settings.messageId("alert-" + alert + "-1.e" + tx.epoch() + "." + cluster);
       AlertTable.addMail(tx, alert, id, id, "test", to, "[twinsign " + cluster + "] test mail from node " + node,
           "This is a test mail of the Twinsign signer pair " + cluster + ", queued on node " + node + " (epoch "
               + tx.epoch() + ") at " + now + ".\n\nIf you read this, alerts reach you through " + settings.smtpHost()
@@ -265,11 +315,4 @@ public final class AlertService {
     return services.store().read(AlertTable::unsentCount);
   }
 
-  private static String domain(MailSettings settings) {
-    return settings.from() == null ? "twinsign.invalid" : settings.from().substring(settings.from().indexOf('@') + 1);
-  }
-
-  private static String messageId(String local, String domain) {
-    return "<" + local.replaceAll("[^A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]", "-") + "@" + domain + ">";
-  }
 }

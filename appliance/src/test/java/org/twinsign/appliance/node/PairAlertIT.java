@@ -124,6 +124,12 @@ class PairAlertIT {
     assertTrue(queued.contains("queued"), queued);
     Mail test = awaitMail("the test mail", m -> m.to().equals("ops@pair.test"));
     assertTrue(test.subject().contains("test mail from node alpha"), test.subject());
+    // the test server's certificate expires in two days: the mails' own way out is an alert too
+    Mail certificate = awaitMail("certificate-problem", m -> m.subject().contains(
+        "WARNING certificate-problem: SMTP server 127.0.0.1:" + link.port()));
+    assertEquals("noc@pair.test", certificate.to());
+    assertTrue(certificate.body().contains("expires at") && certificate.body().contains("renew the SMTP server's"
+        + " certificate"), certificate.body());
     Mail lonely = awaitMail("standby-not-eligible", m -> m.subject().contains("CRITICAL standby-not-eligible: node beta"));
     assertEquals("noc@pair.test", lonely.to());
     assertTrue(lonely.body().contains("node beta is not running") && lonely.body().contains("twinsign node run"),
@@ -205,6 +211,13 @@ class PairAlertIT {
       assertFalse(log.contains("smtp-Secret-4711"), "the SMTP password in " + node + "'s log");
     }
     // 5. alpha comes back with its clock 30 s ahead (libfaketime): the security officer hears of the drift
+    // (for step 6: alpha's fence command fails while a flag file exists, as a fence device that is unreachable)
+    Path fenceDown = dir.resolve("fence-device-down");
+    Path failingFence = dir.resolve("fence-or-fail.sh");
+    Files.writeString(failingFence, "#!/bin/sh\n[ -e '" + fenceDown + "' ] && { echo 'fence device unreachable';"
+        + " exit 1; }\nexec '" + dir.resolve("fence-node.sh") + "' \"$@\"\n");
+    Files.setPosixFilePermissions(failingFence, PosixFilePermissions.fromString("rwx------"));
+    pair.configure("alpha", "fence.command=" + failingFence + "\n");
     Path clock = dir.resolve("clock-alpha");
     Files.writeString(clock, "+30s\n");
     pair.startNode("alpha", Map.of("LD_PRELOAD", "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
@@ -218,5 +231,19 @@ class PairAlertIT {
       String beta = run.ok("beta", "alert", "list", "--json");
       return beta.contains("\"state\" : \"sent\"") && !beta.contains("\"state\" : \"pending\"");
     });
+
+    // 6. beta dies and alpha cannot fence it: no master, nobody can record an alert; alpha mails it directly, once
+    awaitCluster("beta", "alpha an eligible standby", l -> eligible(l, "alpha"));
+    Files.writeString(fenceDown, "");
+    pair.process("beta").kill();
+    Mail noMaster = awaitMail("fencing-failed without a master", m -> m.subject().contains(
+        "CRITICAL fencing-failed: cluster failover switch"));
+    assertEquals("noc@pair.test", noMaster.to());
+    assertTrue(noMaster.body().contains("NO MASTER") && noMaster.body().contains("fencing node beta failed")
+        && noMaster.body().contains("fence device unreachable") && noMaster.body().contains("sent by node alpha (not"
+        + " master)") && noMaster.body().contains("twinsign cluster resume"), noMaster.body());
+    Thread.sleep(12_000); // alpha keeps refusing: it does not mail again within the rate-limit window
+    assertEquals(1, mails().stream().filter(m -> m.subject().contains("fencing-failed")).count(), subjects()
+        .toString());
   }
 }

@@ -181,6 +181,17 @@ class OperatorCommandsTest extends WithMariaDb {
     }
   }
 
+  private static String lastDigest(org.twinsign.testkit.SmtpServer smtp, String to) throws Exception {
+    String last = null;
+    for (jakarta.mail.internet.MimeMessage m : smtp.receivedMessages()) {
+      if (m.getSubject().contains("] digest ") && m.getAllRecipients()[0].toString().equals(to)) {
+        last = m.getContent().toString();
+      }
+    }
+    assertTrue(last != null, "no digest to " + to);
+    return last;
+  }
+
   private static List<String> mails(org.twinsign.testkit.SmtpServer smtp, String part) {
     return smtp.receivedMessages().stream().map(m -> {
       try {
@@ -210,7 +221,7 @@ class OperatorCommandsTest extends WithMariaDb {
     try (org.twinsign.testkit.SmtpServer smtp = org.twinsign.testkit.SmtpServer.start()) {
       TestStore node = node(server, false, "alert.smtp.host=127.0.0.1\nalert.smtp.port=" + smtp.port()
           + "\nalert.smtp.tls=none\nalert.mail.from=signer@single.test\nalert.mail.to.dns-operator=noc@single.test\n"
-          + "alert.mail.to.security-officer=security@single.test\nalert.rate-limit=PT1H\n");
+          + "alert.mail.to.security-officer=security@single.test\nalert.rate-limit=PT1H\nalert.digest.time=00:00\n");
       node.ok("enforce");
       node.ok("time", "leap");
       node.ok("time", "leap"); // the KSK is ready: its DS is to be submitted
@@ -239,6 +250,9 @@ class OperatorCommandsTest extends WithMariaDb {
           .toString());
       node.ok("time", "leap", "--to", submitted.plus(Duration.ofHours(73)).toString());
       assertEquals(1, subjects.apply("REMINDER 1: WARNING ds-not-seen").size(), subjects.apply("").toString());
+      // the daily digest (alert.digest.time=00:00: the first pass of each day): each role's own alerts
+      String digest = lastDigest(smtp, "security@single.test");
+      assertTrue(digest.contains("Open (") && digest.contains("ds-not-seen: key KSK " + tag), digest);
       String listed = node.ok("alert", "list", "--open");
       String id = listed.lines().filter(l -> l.contains("ds-not-seen")).findFirst().orElseThrow().trim()
           .split("\\s+")[0];
@@ -246,6 +260,15 @@ class OperatorCommandsTest extends WithMariaDb {
       node.ok("time", "leap", "--to", submitted.plus(Duration.ofHours(7 * 24 + 2)).toString());
       assertEquals(List.of(), subjects.apply("REMINDER 2"), "acknowledged: no more reminders");
       assertEquals(1, subjects.apply("ds-not-seen").stream().filter(x -> !x.contains("REMINDER")).count());
+      assertTrue(lastDigest(smtp, "security@single.test").contains("(acknowledged)"));
+      Map<String, Integer> digests = new TreeMap<>();
+      for (String d : subjects.apply("] digest ")) {
+        digests.merge(d.replaceAll(": .* -> ", " -> "), 1, Integer::sum);
+        assertFalse(d.endsWith("noc@single.test") && !d.contains("all quiet"), "the DS exchange is not the DNS"
+            + " operator's: " + d);
+      }
+      assertTrue(digests.size() >= 6, "a digest a day to each: " + digests);
+      digests.forEach((d, n) -> assertEquals(1, n, "one digest a day: " + d));
     }
   }
 
