@@ -9,6 +9,7 @@ TWINSIGN_HOST_PACKAGES="
   bind9-utils bind9-dnsutils ldnsutils knot-dnsutils knot-dnssecutils
   nsd unbound knot
   opendnssec-common
+  python3-aiosmtpd openssl
 "
 
 twinsign_missing_packages() {
