@@ -14,7 +14,7 @@ cd "$root"
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores; knotd $(knotd --version | awk '{print $NF}')" >"$report"
 echo "many zones: $zones; Maven log in $log" >&2
 status=0
-mvn -B -q verify -pl appliance -am -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=ManyZonesBenchIT \
+mvn -B -q verify -Pslow -pl appliance -am -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=ManyZonesBenchIT \
   -Dtwinsign.many-zones.zones="$zones" -Dtwinsign.many-zones.report="$report" >"$log" 2>&1 || status=$?
 grep -hE "<<< (FAILURE|ERROR)" "$root"/appliance/target/failsafe-reports/*ManyZonesBenchIT.txt >>"$report" \
   2>/dev/null || true

@@ -18,7 +18,7 @@ cd "$root"
 echo "large zone on the node daemon: $names names, heap $heap, $gc; Maven log in $log" >&2
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores" >"$report"
 status=0
-mvn -B -q verify -pl appliance -am -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=LargeZoneNodeIT \
+mvn -B -q verify -Pslow -pl appliance -am -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=LargeZoneNodeIT \
   -Dtwinsign.large-zone.names="$names" -Dtwinsign.large-zone.heap="$heap" -Dtwinsign.large-zone.gc="$gc" \
   -Dtwinsign.large-zone.report="$report" >"$log" 2>&1 || status=$?
 grep -hE "<<< (FAILURE|ERROR)" "$root"/appliance/target/failsafe-reports/*LargeZoneNodeIT.txt >>"$report" 2>/dev/null || true

@@ -15,7 +15,7 @@ log="$(mktemp /tmp/twinsign-pair-campaign.XXXXXX.log)"
 cd "$root"
 echo "pair campaign: $rounds round(s) per fault; Maven log in $log" >&2
 status=0
-mvn -B -q verify -pl appliance -am -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=PairFaultIT \
+mvn -B -q verify -Pslow -pl appliance -am -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=PairFaultIT \
   -Dtwinsign.fault.rounds="$rounds" -Dtwinsign.fault.report="$report" >"$log" 2>&1 || status=$?
 out="$root/appliance/target/failsafe-reports/org.twinsign.appliance.node.PairFaultIT-output.txt"
 {

@@ -17,7 +17,7 @@ cd "$root"
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores" >"$report"
 echo "pair sync: $names names, $zones zones, heap $heap; Maven log in $log" >&2
 status=0
-mvn -B -q verify -pl appliance -am -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=PairSyncBenchIT \
+mvn -B -q verify -Pslow -pl appliance -am -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=PairSyncBenchIT \
   -Dtwinsign.pair-bench.names="$names" -Dtwinsign.pair-bench.zones="$zones" -Dtwinsign.pair-bench.keys=50 \
   -Dtwinsign.pair-bench.heap="$heap" -Dtwinsign.pair-bench.changes="$changes" \
   -Dtwinsign.pair-bench.report="$report" >"$log" 2>&1 || status=$?

@@ -24,7 +24,7 @@ for names in $sizes; do
   if [ "$names" -gt 500000 ]; then heap=10g; fi
   log="$(mktemp /tmp/twinsign-zone-chain.XXXXXX.log)"
   echo "zone chain with $names names, $changes changes, master heap $heap; Maven log in $log" >&2
-  mvn -B -q verify -pl appliance -am -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false \
+  mvn -B -q verify -Pslow -pl appliance -am -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false \
     -Dit.test=ZoneChainBenchIT -Dtwinsign.chain-bench.names="$names" -Dtwinsign.chain-bench.changes="$changes" \
     -Dtwinsign.chain-bench.heap="$heap" -Dtwinsign.chain-bench.knot="$knot" \
     -Dtwinsign.chain-bench.report="$report" >"$log" 2>&1 || status=$?

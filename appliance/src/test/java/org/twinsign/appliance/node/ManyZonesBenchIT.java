@@ -43,6 +43,7 @@ import org.xbill.DNS.Type;
  * incrementally; {@code bench/many-zones.sh} runs 10,000 ({@code -Dtwinsign.many-zones.zones},
  * {@code .report}).
  */
+@org.junit.jupiter.api.Tag("slow") // a benchmark: bench/*.sh and CI run it (-Pslow)
 class ManyZonesBenchIT {
   private static final Duration SESSION = Duration.ofSeconds(4);
   private static final int NAMES = 50;

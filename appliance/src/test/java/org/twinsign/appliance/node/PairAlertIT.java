@@ -65,7 +65,11 @@ class PairAlertIT {
   }
 
   private Mail awaitMail(String what, Predicate<Mail> which) throws Exception {
-    long end = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    return awaitMail(what, which, Duration.ofSeconds(90));
+  }
+
+  private Mail awaitMail(String what, Predicate<Mail> which, Duration timeout) throws Exception {
+    long end = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < end) {
       for (Mail m : mails()) {
         if (which.test(m)) {
@@ -74,7 +78,7 @@ class PairAlertIT {
       }
       Thread.sleep(250);
     }
-    throw new AssertionError("no mail within 90 s: " + what + "\nreceived: " + subjects() + "\n" + run.logs());
+    throw new AssertionError("no mail within " + timeout.toSeconds() + " s: " + what + "\nreceived: " + subjects() + "\n" + run.logs());
   }
 
   private List<String> subjects() {
@@ -142,6 +146,16 @@ class PairAlertIT {
         "RESOLVED standby-not-eligible: node beta"));
     assertEquals(lonely.id(), resolved.references(), "threaded under the first mail");
 
+    // an operator pauses automatic failover for maintenance, and resumes it
+    run.ok("alpha", "cluster", "pause");
+    Mail paused = awaitMail("failover-paused", m -> m.subject().contains(
+        "WARNING failover-paused: cluster failover switch"));
+    assertEquals("noc@pair.test", paused.to());
+    assertTrue(paused.body().contains("paused by an operator") && paused.body().contains("'twinsign cluster resume'"),
+        paused.body());
+    run.ok("alpha", "cluster", "resume");
+    awaitMail("failover-paused resolved", m -> m.subject().contains("RESOLVED failover-paused"));
+
     // 3. replication stopped and started by hand, again and again: one mail raised, one resolved
     for (int i = 0; i < 4; i++) {
       pair.database("beta").execute("STOP SLAVE");
@@ -161,6 +175,18 @@ class PairAlertIT {
     assertEquals(1, resolvedMails, "one 'resolved' mail in the rate-limit window: " + subjects());
     String list = run.ok("alpha", "alert", "list");
     assertEquals(1, list.lines().filter(l -> l.contains("replication-broken")).count(), "one alert:\n" + list);
+
+    // beta applies the master's changes 75 s late (MariaDB's delayed replication): it lags over the 60 s bound
+    pair.database("beta").execute("STOP SLAVE", "CHANGE MASTER TO MASTER_DELAY = 75", "START SLAVE");
+    run.ok("alpha", "alert", "test", "--to", "lag@pair.test"); // a change for beta to be late with
+    Mail lagging = awaitMail("replication-lagging", m -> m.subject().contains(
+        "WARNING replication-lagging: node beta"), Duration.ofSeconds(180));
+    assertEquals("noc@pair.test", lagging.to());
+    assertTrue(lagging.body().contains("s behind the master's") && lagging.body().contains("twinsign node status"),
+        lagging.body());
+    pair.database("beta").execute("STOP SLAVE", "CHANGE MASTER TO MASTER_DELAY = 0", "START SLAVE");
+    awaitMail("replication-lagging resolved", m -> m.subject().contains("RESOLVED replication-lagging: node beta"));
+    awaitCluster("alpha", "beta eligible after its lag", l -> eligible(l, "beta"));
 
     // 4. SMTP away: a mail queued on alpha waits; alpha is killed; beta takes over and sends it with
     //    its own failover mails once SMTP is back, each once

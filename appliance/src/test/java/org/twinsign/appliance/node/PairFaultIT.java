@@ -36,6 +36,7 @@ import org.twinsign.testkit.TempDirs;
  * recording its master actions, and a checker judging the whole history at the end. Each fault
  * runs {@code twinsign.fault.rounds} times (3 by default; {@code bench/pair-campaign.sh} runs 20).
  */
+@org.junit.jupiter.api.Tag("slow") // the long fault campaign: CI and bench/pair-campaign.sh (-Pslow)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PairFaultIT {

@@ -42,6 +42,22 @@ class PairKeySyncIT {
 
   private LocalPair pair;
   private PairRun run;
+  private org.twinsign.testkit.SmtpServer smtp;
+
+  /** The mails received whose subject holds {@code part}: subject, recipient and text. */
+  private List<String> mails(String part) {
+    List<String> out = new ArrayList<>();
+    try {
+      for (jakarta.mail.internet.MimeMessage m : smtp.receivedMessages()) {
+        if (m.getSubject().contains(part)) {
+          out.add(m.getSubject() + " -> " + m.getAllRecipients()[0] + "\n" + m.getContent());
+        }
+      }
+    } catch (IOException | jakarta.mail.MessagingException e) {
+      throw new IllegalStateException(e);
+    }
+    return out;
+  }
 
   private void start(boolean kek) {
     LocalPair made = LocalPair.allocate(dir, SESSION);
@@ -54,6 +70,9 @@ class PairKeySyncIT {
   void stop() throws Exception {
     if (pair != null) {
       pair.close();
+    }
+    if (smtp != null) {
+      smtp.close();
     }
     // a failed run may leave a token directory immutable: the temporary directory must go
     new ProcessBuilder("chattr", "-R", "-i", dir.resolve("hsm").toString()).redirectErrorStream(true).start()
@@ -106,8 +125,12 @@ class PairKeySyncIT {
   @Test
   void keysReachTheStandbysHsmAndWaitForItWhenItCannotTakeThem() throws Exception {
     start(true);
+    smtp = org.twinsign.testkit.SmtpServer.start();
     for (String node : LocalPair.NODES) {
-      pair.configure(node, "keypool.max=1"); // one spare key per pool: a second zone empties it
+      pair.configure(node, "keypool.max=1\n" // one spare key per pool: a second zone empties it
+          + "alert.smtp.host=127.0.0.1\nalert.smtp.port=" + smtp.port() + "\nalert.smtp.tls=none\n"
+          + "alert.mail.from=twinsign@pair.test\nalert.mail.to.dns-operator=noc@pair.test\n"
+          + "alert.mail.to.security-officer=security@pair.test\n");
     }
     pair.startNode("alpha");
     run.await("alpha master", () -> member("alpha").path("role").asText().equals("master"));
@@ -144,11 +167,19 @@ class PairKeySyncIT {
     assertEquals(2, dnskeys(signed), "no DNSKEY published that beta's HSM lacks\n" + why);
     assertEquals("yes", member("beta").path("eligible").asText(), "beta stays eligible: it holds every published"
         + " key");
+    // the security officer hears of the key that waits (after its 30 s grace)
+    run.await("the key-waiting-sync mail", Duration.ofMinutes(2), () -> mails("WARNING key-waiting-sync: key ZSK ")
+        .size() == 1);
+    String mail = mails("WARNING key-waiting-sync: key ZSK ").get(0);
+    assertTrue(mail.contains("of zone example.test -> security@pair.test") && mail.contains("node beta's HSM holds it")
+        && mail.contains("'twinsign kek status'"), mail);
 
     immutable(tokenDir, false);
     run.await("the new ZSK published once beta's HSM holds it", () -> dnskeys(signed) == 3);
     run.await("every key in beta's HSM again", () -> member("alpha").path("keys").asText().equals("in sync"));
     assertStandbyHoldsEveryKey();
+    run.await("the key-waiting-sync resolved mail", Duration.ofMinutes(2), () -> mails(
+        "RESOLVED key-waiting-sync: key ZSK ").size() == 1);
 
     // a wrapped key changed in the store: beta refuses it and keeps nothing of it
     pair.process("beta").kill();

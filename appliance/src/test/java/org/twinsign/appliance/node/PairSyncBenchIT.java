@@ -35,6 +35,7 @@ import org.twinsign.testkit.KnotServer;
  * 1M names ({@code -Dtwinsign.pair-bench.names}, {@code .zones}, {@code .keys}, {@code .heap},
  * {@code .report}).
  */
+@org.junit.jupiter.api.Tag("slow") // a benchmark: bench/*.sh and CI run it (-Pslow)
 class PairSyncBenchIT {
   private static final Duration SESSION = Duration.ofSeconds(4);
   private static final Pattern INGESTED = Pattern.compile("ingested:\\s+serial (\\d+)");

@@ -22,7 +22,9 @@ import org.twinsign.testkit.SmtpServer;
 /**
  * Transfers that stop, for real: the hidden primary (Knot) hangs (SIGSTOP), so the pair gets no copy
  * of its zone; the secondary (NSD) hangs, so it does not follow the master. Each is mailed to the
- * DNS operator after its grace, and mailed resolved once the process goes on (SIGCONT).
+ * DNS operator after its grace, and mailed resolved once the process goes on (SIGCONT). A second
+ * zone is asked for with a TSIG key the primary does not know (one rotated there but not here):
+ * a TSIG problem, not a mere transfer failure.
  */
 class PairTransferAlertIT {
   private static final Duration SESSION = Duration.ofSeconds(4);
@@ -87,9 +89,16 @@ class PairTransferAlertIT {
     run = new PairRun(pair);
     List<String> signers = LocalPair.NODES.stream().map(n -> pair.dnsAddress(n).replace(':', '@')).toList();
     secondary = NsdServer.secondary(List.of("xfr.test"), signers, null);
-    hidden = KnotServer.start(Map.of("xfr.test", unsigned(2026120101)), signers);
+    hidden = KnotServer.start(Map.of("xfr.test", unsigned(2026120101), "tsig.test", unsigned(2026120101).replace(
+        "xfr.test.", "tsig.test.")), signers);
+    java.nio.file.Path tsig = dir.resolve("tsig.key");
+    java.nio.file.Files.writeString(tsig, "key \"stale-key\" {\n  algorithm hmac-sha256;\n  secret"
+        + " \"c3RhbGUtc2VjcmV0LXRoYXQtdGhlLXByaW1hcnktZHJvcHBlZA==\";\n};\n");
+    java.nio.file.Files.setPosixFilePermissions(tsig, java.nio.file.attribute.PosixFilePermissions.fromString(
+        "rw-------"));
     for (String node : LocalPair.NODES) {
-      pair.configure(node, "dns.notify=127.0.0.1:" + secondary.port() + "\nalert.smtp.host=127.0.0.1\n"
+      pair.configure(node, "dns.tsig-file=" + tsig + "\ndns.notify=127.0.0.1:" + secondary.port()
+          + "\nalert.smtp.host=127.0.0.1\n"
           + "alert.smtp.port=" + smtp.port() + "\nalert.smtp.tls=none\nalert.mail.from=twinsign@pair.test\n"
           + "alert.mail.to.dns-operator=noc@pair.test\nalert.rate-limit=PT60S\n");
     }
@@ -101,6 +110,9 @@ class PairTransferAlertIT {
     run.ok("alpha", "zone", "add", "--zone", "xfr.test", "--policy", "short", "--input",
         dir.resolve("xfr.test.unsigned").toString(), "--output", dir.resolve("xfr.test.signed").toString(),
         "--primary", "127.0.0.1:" + hidden.port());
+    run.ok("alpha", "zone", "add", "--zone", "tsig.test", "--policy", "short", "--input",
+        dir.resolve("tsig.test.unsigned").toString(), "--output", dir.resolve("tsig.test.signed").toString(),
+        "--primary", "127.0.0.1:" + hidden.port(), "--primary-key", "stale-key");
     run.await("the secondary serves the signed zone", () -> pair.cli("alpha", "zone", "status", "--zone", "xfr.test")
         .out().contains("transfer out"));
 
@@ -122,7 +134,14 @@ class PairTransferAlertIT {
     assertTrue(lagging.contains("does not answer"), lagging);
     secondary.resume();
     awaitMail("secondary-not-following resolved", m -> m.contains("RESOLVED secondary-not-following"));
-    assertEquals(1, subjects().stream().filter(m -> m.contains("WARNING transfer-failed")).count(), subjects()
+    assertEquals(1, subjects().stream().filter(m -> m.contains("WARNING transfer-failed: zone xfr.test")).count(), subjects()
         .toString());
+
+    // the primary refuses the key the pair signs its queries with (long since past the grace by now)
+    String tsigProblem = awaitMail("tsig-problem", m -> m.contains("WARNING tsig-problem: zone tsig.test (in)"));
+    assertTrue(tsigProblem.contains(" -> noc@pair.test") && tsigProblem.contains("127.0.0.1:" + hidden.port())
+        && tsigProblem.contains("same TSIG key") && tsigProblem.contains("no valid signature with the zone's TSIG key"),
+        tsigProblem);
+    assertTrue(subjects().stream().noneMatch(m -> m.contains("c3RhbGUt")), "the TSIG secret in a mail");
   }
 }

@@ -42,6 +42,7 @@ import org.xbill.DNS.Type;
  * 20 changes or more ({@code -Dtwinsign.chain-bench.names}, {@code .changes}, {@code .heap},
  * {@code .report}) and reports the figures as ratios.
  */
+@org.junit.jupiter.api.Tag("slow") // a benchmark: bench/*.sh and CI run it (-Pslow)
 class ZoneChainBenchIT {
   private static final Duration SESSION = Duration.ofSeconds(4);
   private static final String ZONE = "bench.test";

@@ -156,12 +156,19 @@ class OperatorCommandsTest extends WithMariaDb {
    * saying to back up); a backup covers them and the alert is resolved.
    */
   @Test
-  void aPoolWithoutBackedUpKeysIsAlertedUntilABackupCoversIt() throws Exception {
+  void keysAndAPoolWaitingForABackupAreAlertedUntilOneCoversThem() throws Exception {
     try (org.twinsign.testkit.SmtpServer smtp = org.twinsign.testkit.SmtpServer.start()) {
       TestStore node = node(server, true, "alert.smtp.host=127.0.0.1\nalert.smtp.port=" + smtp.port()
           + "\nalert.smtp.tls=none\nalert.mail.from=signer@single.test\nalert.mail.to.dns-operator=noc@single.test\n"
-          + "alert.mail.to.security-officer=security@single.test\nalert.rate-limit=PT1H\n");
+          + "alert.mail.to.security-officer=security@single.test\nalert.mail.to.backup-officer=backup@single.test\n"
+          + "alert.rate-limit=PT1H\n");
       node.ok("enforce");
+      // the zone's own first keys wait for a backup: the backup officer hears of each
+      List<String> waiting = mails(smtp, "key-waiting-backup");
+      assertEquals(2, waiting.size(), waiting.toString());
+      assertTrue(waiting.stream().allMatch(m -> m.startsWith("[twinsign single] WARNING key-waiting-backup: key ")
+          && m.endsWith(" of zone minimal.test -> backup@single.test")), waiting.toString());
+      assertTrue(body(smtp, "key-waiting-backup: key KSK").contains("'twinsign backup prepare'"));
       List<String> low = mails(smtp, "key-pool-low");
       assertEquals(List.of("[twinsign single] WARNING key-pool-low: pool KSK keys of algorithm 13 in repository SoftHSM"
           + " -> security@single.test", "[twinsign single] WARNING key-pool-low: pool ZSK keys of algorithm 13 in"
@@ -176,6 +183,7 @@ class OperatorCommandsTest extends WithMariaDb {
       node.ok("enforce");
       node.ok("time", "leap"); // the resolved mails wait until the condition has stayed clear a while
       assertEquals(2, mails(smtp, "RESOLVED key-pool-low").size(), mails(smtp, "").toString());
+      assertEquals(2, mails(smtp, "RESOLVED key-waiting-backup").size(), mails(smtp, "").toString());
       assertEquals(List.of(), node.ok("alert", "list", "--open").lines().filter(l -> l.contains("key-pool-low"))
           .toList());
     }
