@@ -55,7 +55,8 @@ public final class AdminClient {
     return this;
   }
 
-  static AdminClient forConfig(TwinsignConfig config) {
+  /** The client of this node's own admin endpoint ({@code admin.address}, {@code admin.token.file}). */
+  public static AdminClient forConfig(TwinsignConfig config) {
     PairConfig pair = config.pair();
     return new AdminClient(pair.adminHost() + ":" + pair.adminPort(),
         PairConfig.secret(pair.adminTokenFile(), "admin.token.file"), "admin.address in " + config.source());
@@ -78,7 +79,12 @@ public final class AdminClient {
   }
 
   public Answer call(List<String> args) {
-    JsonNode json = post("/v1/command", Map.of("args", args), Duration.ofMinutes(30)); // an enforce of many zones takes a while
+    return call(args, Duration.ofMinutes(30)); // an enforce of many zones takes a while
+  }
+
+  /** As {@link #call(List)}, waiting at most {@code timeout} for the answer. */
+  public Answer call(List<String> args, Duration timeout) {
+    JsonNode json = post("/v1/command", Map.of("args", args), timeout);
     return new Answer(json.path("exit").asInt(1), json.path("out").asText(""), json.path("err").asText(""),
         json.path("node").asText("?"), json.path("role").asText("?"));
   }

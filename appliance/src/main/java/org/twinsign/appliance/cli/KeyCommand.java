@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 @Command(name = "key", description = "Zone keys: list, generate, rollover, export, DS exchange.",
     subcommands = {KeyCommand.ListKeys.class, KeyCommand.Generate.class, KeyCommand.Rollover.class,
         KeyCommand.Export.class, KeyCommand.DsSubmit.class, KeyCommand.DsSeen.class, KeyCommand.DsRetract.class,
-        KeyCommand.DsGone.class, KeyCommand.KskRetire.class, KeyCommand.Purge.class})
+        KeyCommand.DsGone.class, KeyCommand.KskRetire.class, KeyCommand.Purge.class, KeyCommand.Pool.class})
 final class KeyCommand extends CommandGroup {
   static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
 
@@ -104,6 +104,47 @@ final class KeyCommand extends CommandGroup {
         return "backup";
       }
       return report.next();
+    }
+  }
+
+  @Command(name = "pool", description = {"The key pools against what the rollovers until the next backup need.",
+      "Per repository, role and algorithm: the keys generated and backed up, the pool's target and the level",
+      "below which it is short (keypool.horizon; the enforcer's runs top the pools up)."})
+  static final class Pool extends ServiceCommand {
+    @Override
+    public boolean changesState() {
+      return false;
+    }
+
+    @Option(names = "--json", description = "As JSON.")
+    boolean json;
+
+    @Override
+    void run(Services services, PrintWriter out) {
+      List<org.twinsign.appliance.service.KeyPool.Level> levels = new org.twinsign.appliance.service.KeyPool(services)
+          .levels();
+      if (json) {
+        JsonOutput.print(out, levels.stream().map(l -> {
+          java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+          m.put("repository", l.repository());
+          m.put("role", l.role().name());
+          m.put("algorithm", l.algorithm());
+          m.put("bits", l.bits());
+          m.put("keys", l.keys());
+          m.put("backed_up", l.backedUp());
+          m.put("require_backup", services.repositories().configured(l.repository()).requireBackup());
+          m.put("target", l.target());
+          m.put("least", l.least());
+          return m;
+        }).toList());
+        return;
+      }
+      String format = "%-16s %-4s %-10s %-6s %-10s %-7s %s%n";
+      out.printf(format, "Repository:", "Role:", "Algorithm:", "Keys:", "Backed up:", "Target:", "Short below:");
+      for (org.twinsign.appliance.service.KeyPool.Level l : levels) {
+        out.printf(format, l.repository(), l.role(), l.algorithm() + (l.bits() > 0 ? "/" + l.bits() : ""), l.keys(),
+            l.backedUp(), l.target(), l.least());
+      }
     }
   }
 

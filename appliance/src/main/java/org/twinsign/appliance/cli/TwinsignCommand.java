@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
     subcommands = {VersionCommand.class, SetupCommand.class, PolicyCommand.class, ZoneCommand.class,
         ZonelistCommand.class, KeyCommand.class, BackupCommand.class, RolloverCommand.class, EnforceCommand.class,
         TimeCommand.class, HsmCommand.class, KekCommand.class, SignCommand.class, NodeCommand.class,
-        ClusterCommand.class, AlertCommand.class, CheckCommand.class,
+        ClusterCommand.class, AlertCommand.class, CheckCommand.class, RunbookJournalCommand.class,
         DemoCommand.class, CommandLine.HelpCommand.class})
 public final class TwinsignCommand implements Runnable {
   @CommandLine.Spec
@@ -69,8 +69,8 @@ public final class TwinsignCommand implements Runnable {
     return leaf instanceof Routed routed && routed.changesState();
   }
 
-  /** The node configuration, for the commands that act on the store. */
-  org.twinsign.appliance.config.TwinsignConfig config() {
+  /** The node configuration ({@code --config} or {@code TWINSIGN_CONFIG}), for the commands that need it. */
+  public org.twinsign.appliance.config.TwinsignConfig config() {
     java.nio.file.Path file = configFile;
     if (file == null) {
       String env = System.getenv("TWINSIGN_CONFIG");
@@ -91,6 +91,9 @@ public final class TwinsignCommand implements Runnable {
   /** The configured command line; {@code execute} returns 0 on success, 1 on failure, 2 on bad usage. */
   public static CommandLine commandLine() {
     CommandLine commandLine = new CommandLine(new TwinsignCommand());
+    for (CliPlugin plugin : java.util.ServiceLoader.load(CliPlugin.class)) {
+      plugin.commands().forEach(commandLine::addSubcommand);
+    }
     commandLine.setExecutionExceptionHandler(new ErrorReporter());
     return pluginUsage(commandLine);
   }

@@ -214,6 +214,11 @@ final class NodeDns implements ServedZones, org.twinsign.appliance.dns.DnsOperat
     if (v != null) {
       s.put("journal", v.journal().depth() == 0 ? "empty (IXFR answered with the whole zone)"
           : v.journal().depth() + " versions back to serial " + v.journal().oldestSerial());
+      Services services = duties.services();
+      String expire = services == null ? null : services.zones().signaturesExpire(zone.toString());
+      if (expire != null) {
+        s.put("signatures expire", expire); // of the version served
+      }
     }
     String source = sources.describe(zone);
     if (source != null) {

@@ -130,6 +130,11 @@ public final class Services implements AutoCloseable {
     return new AlertService(this);
   }
 
+  /** Runbook runs: their state and audit trail ({@code procedures/} drives them through the CLI). */
+  public RunbookJournal runbooks() {
+    return new RunbookJournal(this);
+  }
+
   @Override
   public void close() {
     try {

@@ -256,8 +256,29 @@ public final class ZoneService {
     SignedZones.Version v = services.signedZones().current(name);
     if (v != null) {
       s.put("in memory", "serial " + v.serial() + ", journal " + v.journal().depth() + " versions");
+      String expire = signaturesExpire(name);
+      if (expire != null) {
+        s.put("signatures expire", expire);
+      }
     }
     return s;
+  }
+
+  /**
+   * When the first signature of the zone's version in this process's memory expires, with the
+   * policy's Refresh and Resign ({@code zone status}; {@code health} weighs one against the
+   * others); null without a signed version here.
+   */
+  public String signaturesExpire(String zone) {
+    String name = canonical(zone);
+    SignedZones.Version v = services.signedZones().current(name);
+    long expiry = v == null ? 0 : services.signedZones().earliestExpiry(v);
+    if (expiry <= 0) {
+      return null;
+    }
+    KaspPolicy policy = services.store().read(tx -> PolicyTable.require(tx, ZoneTable.require(tx, name).policy()));
+    return java.time.Instant.ofEpochSecond(expiry) + " (earliest; refresh " + policy.signatures().refresh()
+        + ", resign " + policy.signatures().resign() + ")";
   }
 
   private String sourceSerial(ZoneTable.ZoneRow row) {

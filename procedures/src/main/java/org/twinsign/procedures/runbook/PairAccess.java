@@ -1,0 +1,85 @@
+package org.twinsign.procedures.runbook;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.twinsign.appliance.cli.AdminClient;
+
+/**
+ * The pair as a runbook reaches it: the {@code twinsign} commands an operator uses, run by this
+ * node's admin endpoint (which hands those that change state to the master). Nothing here opens
+ * the store or an HSM.
+ */
+public class PairAccess {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final AdminClient local;
+  private final String node;
+  private final String peer;
+
+  public PairAccess(AdminClient local, String node, String peer) {
+    this.local = local;
+    this.node = node;
+    this.peer = peer;
+  }
+
+  /** This node's name (the one whose configuration the CLI was given). */
+  public String node() {
+    return node;
+  }
+
+  /** The other node's name. */
+  public String peer() {
+    return peer;
+  }
+
+  /** Runs a command; its answer whatever its exit code. */
+  public AdminClient.Answer call(List<String> args) {
+    return local.call(args, Duration.ofMinutes(5));
+  }
+
+  /** Runs a command that prints JSON; its JSON, or an IllegalStateException saying why there is none. */
+  public JsonNode json(List<String> args) {
+    AdminClient.Answer a = call(args);
+    if (a.exit() != 0) {
+      throw new IllegalStateException("'twinsign " + String.join(" ", args) + "': " + (a.err().isBlank() ? a.out()
+          : a.err()).strip().replaceFirst("^error: ", ""));
+    }
+    try {
+      return JSON.readTree(a.out());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("'twinsign " + String.join(" ", args) + "' answered no JSON: " + e.getMessage());
+    }
+  }
+
+  /** {@code cluster list --json}: {@code cluster} (summary) and {@code nodes}. */
+  public JsonNode cluster() {
+    return json(List.of("cluster", "list", "--json"));
+  }
+
+  /** A running node's row of {@code cluster list}. */
+  public Optional<JsonNode> member(String name) {
+    for (JsonNode n : cluster().path("nodes")) {
+      if (n.path("node").asText().equals(name)) {
+        return Optional.of(n);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The master's name, if a node is master. */
+  public Optional<String> master() {
+    for (JsonNode n : cluster().path("nodes")) {
+      if (n.path("role").asText().equals("master")) {
+        return Optional.of(n.path("node").asText());
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The journal of runbook runs, in the replicated store ({@code runbook-journal}). */
+  public RunJournal journal() {
+    return new RunJournal(this);
+  }
+}

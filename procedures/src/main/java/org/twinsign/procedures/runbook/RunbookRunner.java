@@ -1,0 +1,206 @@
+package org.twinsign.procedures.runbook;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Runs a runbook: its checklist, then each step not done yet (precondition, action, verification),
+ * recording every check and step in the run's journal with who, when and what came of it. A run
+ * stops, resumable, where it must wait: for a person ({@code --done STEP}), or for a verification
+ * that has not passed within the step's patience. A dry run asks the same checks and says what
+ * each step would do, and changes nothing.
+ */
+public final class RunbookRunner {
+  /** How a run ended this time. */
+  public enum Result {
+    DONE(0), FAILED(1), WAITING(4);
+
+    private final int exitCode;
+
+    Result(int exitCode) {
+      this.exitCode = exitCode;
+    }
+
+    /** 0 done, 1 failed, 4 waiting (resume with {@code --resume ID}). */
+    public int exitCode() {
+      return exitCode;
+    }
+  }
+
+  /** How often a verification is asked again while the run waits for it. */
+  static final Duration POLL = Duration.ofSeconds(2);
+
+  private final PairAccess pair;
+  private final PrintWriter out;
+  private final String who;
+
+  public RunbookRunner(PairAccess pair, PrintWriter out, String who) {
+    this.pair = pair;
+    this.out = out;
+    this.who = who;
+  }
+
+  /** Prints what the run would do now; asks only checks. */
+  public Result dryRun(Runbook runbook, Map<String, String> params) {
+    out.println("Dry run of " + runbook.name() + " " + params + ": nothing is changed.");
+    boolean all = true;
+    out.println("What (checklist), as of now:");
+    for (Check check : runbook.checklist(params, pair)) {
+      Outcome o = safely(check);
+      all &= o.pass();
+      out.println("  [" + (o.pass() ? "pass" : "FAIL") + "] " + check.name() + ": " + o.evidence());
+    }
+    out.println("How (steps):");
+    int i = 1;
+    for (Step step : runbook.steps(params, pair)) {
+      Outcome done = safely(step.verification());
+      String action = step.human() ? "wait for you: " + step.prompt() : step.operation().isEmpty()
+          ? "wait until: " + step.verification().name() : "run 'twinsign " + String.join(" ", step.operation())
+              + "'";
+      out.println("  " + i++ + ". " + step.id() + ": " + step.what());
+      out.println("     " + (done.pass() ? "already done (" + done.evidence() + "): skipped" : "would " + action));
+      if (step.precondition() != null) {
+        Outcome pre = safely(step.precondition());
+        out.println("     precondition " + step.precondition().name() + ": " + (pre.pass() ? "holds" : "does not hold")
+            + " now (" + pre.evidence() + ")");
+      }
+    }
+    out.println(all ? "The checklist passes now." : "The checklist does not pass now: a run would stop there.");
+    return all ? Result.DONE : Result.FAILED;
+  }
+
+  /**
+   * Runs (or resumes, with {@code resume} not null) a run; {@code confirmed}: the human steps the
+   * operator says are done ({@code --done}).
+   */
+  public Result run(Runbook runbook, Map<String, String> params, Long resume, Set<String> confirmed) {
+    long id;
+    Set<String> done = new HashSet<>();
+    if (resume == null) {
+      id = pair.journal().start(runbook.name(), new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(params)
+          .toString(), who);
+      out.println("Run " + id + " of " + runbook.name() + " " + params + " (resume with 'twinsign runbook run "
+          + runbook.name() + " --resume " + id + "')");
+    } else {
+      id = resume;
+      JsonNode run = pair.journal().show(id);
+      if (!run.path("name").asText().equals(runbook.name())) {
+        throw new IllegalArgumentException("run " + id + " is of runbook " + run.path("name").asText() + ", not "
+            + runbook.name());
+      }
+      String state = run.path("state").asText();
+      if (List.of("done", "failed", "abandoned").contains(state)) {
+        throw new IllegalStateException("run " + id + " is " + state + ": start a new run");
+      }
+      for (JsonNode e : run.path("events")) {
+        if (e.path("kind").asText().equals("step") && e.path("status").asText().equals("done")) {
+          done.add(e.path("step").asText());
+        }
+      }
+      out.println("Run " + id + " of " + runbook.name() + " resumed on node " + pair.node() + "; done before: "
+          + (done.isEmpty() ? "no step" : String.join(", ", done)));
+      pair.journal().state(id, "running");
+    }
+    for (Check check : runbook.checklist(params, pair)) {
+      Outcome o = safely(check);
+      pair.journal().record(id, check.name(), "check", o.pass() ? "pass" : "fail", o.evidence(), who);
+      out.println("[" + (o.pass() ? "pass" : "FAIL") + "] " + check.name() + ": " + o.evidence());
+      if (!o.pass()) {
+        pair.journal().state(id, "failed");
+        out.println("The checklist does not pass: the run stops here (run " + id + " failed). Fix it and start a new"
+            + " run.");
+        return Result.FAILED;
+      }
+    }
+    for (Step step : runbook.steps(params, pair)) {
+      if (done.contains(step.id())) {
+        out.println("[done] " + step.id() + " (before)");
+        continue;
+      }
+      Result r = step(id, step, confirmed);
+      if (r != Result.DONE) {
+        return r;
+      }
+    }
+    pair.journal().state(id, "done");
+    out.println("Run " + id + " of " + runbook.name() + " is done.");
+    return Result.DONE;
+  }
+
+  private Result step(long id, Step step, Set<String> confirmed) {
+    Outcome already = safely(step.verification());
+    if (already.pass()) { // idempotent: what is done is not done again
+      pair.journal().record(id, step.id(), "step", "done", "already: " + already.evidence(), who);
+      out.println("[done] " + step.id() + ": already (" + already.evidence() + ")");
+      return Result.DONE;
+    }
+    if (step.precondition() != null) {
+      Outcome pre = safely(step.precondition());
+      pair.journal().record(id, step.id(), "precondition", pre.pass() ? "pass" : "fail", pre.evidence(), who);
+      if (!pre.pass()) {
+        pair.journal().state(id, "waiting");
+        out.println("[wait] " + step.id() + ": its precondition does not hold: " + step.precondition().name() + " ("
+            + pre.evidence() + "). Resume once it does.");
+        return Result.WAITING;
+      }
+    }
+    if (step.human()) {
+      if (!confirmed.contains(step.id())) {
+        pair.journal().record(id, step.id(), "human", "waiting", step.prompt(), who);
+        pair.journal().state(id, "waiting");
+        out.println("[you] " + step.id() + ": " + step.prompt());
+        out.println("      then: twinsign runbook run <runbook> --resume " + id + " --done " + step.id());
+        return Result.WAITING;
+      }
+      pair.journal().record(id, step.id(), "human", "confirmed", "the operator says it is done", who);
+    } else if (!step.operation().isEmpty()) {
+      org.twinsign.appliance.cli.AdminClient.Answer a = pair.call(step.operation());
+      String said = (a.out() + a.err()).strip();
+      pair.journal().record(id, step.id(), "operation", a.exit() == 0 ? "ok" : "error", "'twinsign " + String.join(
+          " ", step.operation()) + "': " + said, who);
+      out.println("[run] " + step.id() + ": twinsign " + String.join(" ", step.operation()) + (said.isEmpty() ? ""
+          : "\n      " + said.replace("\n", "\n      ")));
+      if (a.exit() != 0) {
+        pair.journal().state(id, "waiting");
+        out.println("      it failed: resume once the cause is gone");
+        return Result.WAITING;
+      }
+    }
+    long end = System.nanoTime() + step.patience().toNanos();
+    Outcome v = safely(step.verification());
+    while (!v.pass() && System.nanoTime() < end) {
+      try {
+        Thread.sleep(POLL.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      v = safely(step.verification());
+    }
+    if (!v.pass()) {
+      pair.journal().record(id, step.id(), "verification", "fail", v.evidence(), who);
+      pair.journal().state(id, "waiting");
+      out.println("[wait] " + step.id() + ": not yet: " + step.verification().name() + " (" + v.evidence()
+          + "). Resume later.");
+      return Result.WAITING;
+    }
+    pair.journal().record(id, step.id(), "step", "done", v.evidence(), who);
+    out.println("[done] " + step.id() + ": " + v.evidence());
+    return Result.DONE;
+  }
+
+  /** A check that throws (a node that does not answer) fails with what it said. */
+  private Outcome safely(Check check) {
+    try {
+      Outcome o = check.check(pair);
+      return o == null ? Outcome.fail("no answer") : o;
+    } catch (RuntimeException e) {
+      return Outcome.fail(String.valueOf(e.getMessage()));
+    }
+  }
+}
