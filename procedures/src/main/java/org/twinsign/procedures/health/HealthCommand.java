@@ -20,8 +20,8 @@ import picocli.CommandLine.Option;
  * plugin's in every form: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
  */
 @Command(name = "health", description = {"Whether the pair is safe, in one screen.",
-    "Roles, epoch, ZooKeeper, replication, HSMs, key sync and backup, key pools, DS actions, signature",
-    "expiry, open alerts: each with what to do.",
+    "Roles, epoch, ZooKeeper, replication, HSMs, key sync and backup, key pools,",
+    "DS actions, signature expiry, open alerts: each with what to do.",
     "Exit code as a Nagios plugin: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN."})
 public final class HealthCommand implements Callable<Integer> {
   @CommandLine.ParentCommand

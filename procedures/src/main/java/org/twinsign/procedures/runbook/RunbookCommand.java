@@ -22,8 +22,9 @@ import picocli.CommandLine.Parameters;
  * their own checklist. A run keeps its state and trail in the replicated store: it is resumed with
  * {@code --resume ID}, on either node.
  */
-@Command(name = "runbook", description = {"Executable runbooks: signer failure, KSK rollover, key backup, ...",
-    "Each states When, What (a checklist it checks), Why and How (steps it runs or waits for)."},
+@Command(name = "runbook", description = {"Executable runbooks ('runbook list' names them).",
+    "Each states When, What (a checklist it checks), Why and How (steps it runs",
+    "or waits for); runs are kept in the replicated store and resumed on either node."},
     subcommands = {RunbookCommand.ListRunbooks.class, RunbookCommand.Show.class, RunbookCommand.Run.class,
         RunbookCommand.History.class})
 public final class RunbookCommand implements Runnable {
@@ -114,7 +115,8 @@ public final class RunbookCommand implements Runnable {
   }
 
   @Command(name = "run", description = {"Run a runbook, or resume a run (--resume ID).",
-      "It stops where it must wait: for you (then --done STEP), or for the pair. Exit 0 done, 1 failed, 4 waiting."})
+      "It stops where it must wait: for you (then --done STEP), or for the pair.",
+      "Exit 0 done, 1 failed, 4 waiting (resume it)."})
   static final class Run implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -168,8 +170,8 @@ public final class RunbookCommand implements Runnable {
     }
   }
 
-  @Command(name = "history", description = {"The runs, newest first; --run ID: one run's trail (who, when, what,",
-      "result)."})
+  @Command(name = "history", description = {"The runs, newest first.",
+      "--run ID: one run's trail (who, when, on which node, what, result)."})
   static final class History implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
