@@ -143,5 +143,9 @@ class PairTransferAlertIT {
         && tsigProblem.contains("same TSIG key") && tsigProblem.contains("no valid signature with the zone's TSIG key"),
         tsigProblem);
     assertTrue(subjects().stream().noneMatch(m -> m.contains("c3RhbGUt")), "the TSIG secret in a mail");
+    for (String node : LocalPair.NODES) {
+      assertTrue(!java.nio.file.Files.readString(pair.process(node).log()).contains("c3RhbGUt"), "the TSIG secret in"
+          + " node " + node + "'s log");
+    }
   }
 }

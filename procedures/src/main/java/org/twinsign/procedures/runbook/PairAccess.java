@@ -15,11 +15,14 @@ import org.twinsign.appliance.cli.AdminClient;
 public class PairAccess {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final AdminClient local;
+  private final String token;
   private final String node;
   private final String peer;
 
-  public PairAccess(AdminClient local, String node, String peer) {
+  /** {@code token}: the pair's admin token, for asking the master directly ({@link #jsonOnMaster}). */
+  public PairAccess(AdminClient local, String token, String node, String peer) {
     this.local = local;
+    this.token = token;
     this.node = node;
     this.peer = peer;
   }
@@ -45,6 +48,26 @@ public class PairAccess {
     if (a.exit() != 0) {
       throw new IllegalStateException("'twinsign " + String.join(" ", args) + "': " + (a.err().isBlank() ? a.out()
           : a.err()).strip().replaceFirst("^error: ", ""));
+    }
+    try {
+      return JSON.readTree(a.out());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("'twinsign " + String.join(" ", args) + "' answered no JSON: " + e.getMessage());
+    }
+  }
+
+  /**
+   * As {@link #json}, answered by the master itself (what only the master has in memory: the zones
+   * it serves and their signatures).
+   */
+  public JsonNode jsonOnMaster(List<String> args) {
+    String master = master().orElseThrow(() -> new IllegalStateException("no node is master"));
+    String address = member(master).map(m -> m.path("admin").asText()).orElse("");
+    AdminClient.Answer a = new AdminClient(address, token, "node " + master + "'s admin address in ZooKeeper")
+        .call(args, Duration.ofMinutes(1));
+    if (a.exit() != 0) {
+      throw new IllegalStateException("'twinsign " + String.join(" ", args) + "' on node " + master + ": "
+          + (a.err().isBlank() ? a.out() : a.err()).strip().replaceFirst("^error: ", ""));
     }
     try {
       return JSON.readTree(a.out());

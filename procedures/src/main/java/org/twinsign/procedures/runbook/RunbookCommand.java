@@ -48,7 +48,8 @@ public final class RunbookCommand implements Runnable {
     if (pair == null) {
       throw new IllegalStateException("runbooks drive a signer pair: " + config.source() + " has no node.mode=pair");
     }
-    return new PairAccess(AdminClient.forConfig(config), pair.nodeName(), pair.peerName());
+    return new PairAccess(AdminClient.forConfig(config), PairConfig.secret(pair.adminTokenFile(), "admin.token.file"),
+        pair.nodeName(), pair.peerName());
   }
 
   /** Who acts: the operating system's user on this host (the audit trail's "who"). */
@@ -146,10 +147,11 @@ public final class RunbookCommand implements Runnable {
         }
       }
       PrintWriter out = spec.commandLine().getOut();
-      RunbookRunner runner = new RunbookRunner(pair(spec), out, who());
+      PairAccess pair = pair(spec);
+      RunbookRunner runner = new RunbookRunner(pair, out, who() + " via node " + pair.node());
       Map<String, String> effective = params;
       if (resume != null && params.isEmpty()) { // a resumed run keeps the parameters it was started with
-        effective = storedParams(pair(spec), resume);
+        effective = storedParams(pair, resume);
       }
       RunbookRunner.Result result = dryRun ? runner.dryRun(r, effective) : runner.run(r, effective, resume,
           new LinkedHashSet<>(done));

@@ -79,41 +79,38 @@ public final class RunbookRunner {
    * operator says are done ({@code --done}).
    */
   public Result run(Runbook runbook, Map<String, String> params, Long resume, Set<String> confirmed) {
-    long id;
+    Trail trail = new Trail(runbook, params);
     Set<String> done = new HashSet<>();
     if (resume == null) {
-      id = pair.journal().start(runbook.name(), new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(params)
-          .toString(), who);
-      out.println("Run " + id + " of " + runbook.name() + " " + params + " (resume with 'twinsign runbook run "
-          + runbook.name() + " --resume " + id + "')");
+      trail.begin();
     } else {
-      id = resume;
-      JsonNode run = pair.journal().show(id);
+      JsonNode run = pair.journal().show(resume);
       if (!run.path("name").asText().equals(runbook.name())) {
-        throw new IllegalArgumentException("run " + id + " is of runbook " + run.path("name").asText() + ", not "
+        throw new IllegalArgumentException("run " + resume + " is of runbook " + run.path("name").asText() + ", not "
             + runbook.name());
       }
       String state = run.path("state").asText();
       if (List.of("done", "failed", "abandoned").contains(state)) {
-        throw new IllegalStateException("run " + id + " is " + state + ": start a new run");
+        throw new IllegalStateException("run " + resume + " is " + state + ": start a new run");
       }
       for (JsonNode e : run.path("events")) {
         if (e.path("kind").asText().equals("step") && e.path("status").asText().equals("done")) {
           done.add(e.path("step").asText());
         }
       }
-      out.println("Run " + id + " of " + runbook.name() + " resumed on node " + pair.node() + "; done before: "
+      trail.id = resume;
+      out.println("Run " + resume + " of " + runbook.name() + " resumed on node " + pair.node() + "; done before: "
           + (done.isEmpty() ? "no step" : String.join(", ", done)));
-      pair.journal().state(id, "running");
+      trail.state("running");
     }
     for (Check check : runbook.checklist(params, pair)) {
       Outcome o = safely(check);
-      pair.journal().record(id, check.name(), "check", o.pass() ? "pass" : "fail", o.evidence(), who);
+      trail.record(check.name(), "check", o.pass() ? "pass" : "fail", o.evidence());
       out.println("[" + (o.pass() ? "pass" : "FAIL") + "] " + check.name() + ": " + o.evidence());
       if (!o.pass()) {
-        pair.journal().state(id, "failed");
-        out.println("The checklist does not pass: the run stops here (run " + id + " failed). Fix it and start a new"
-            + " run.");
+        trail.state("failed");
+        out.println("The checklist does not pass: the run stops here" + (trail.id == null ? "" : " (run " + trail.id
+            + " failed)") + ". Fix it and start a new run.");
         return Result.FAILED;
       }
     }
@@ -122,28 +119,99 @@ public final class RunbookRunner {
         out.println("[done] " + step.id() + " (before)");
         continue;
       }
-      Result r = step(id, step, confirmed);
+      Result r = step(trail, step, confirmed);
       if (r != Result.DONE) {
+        if (trail.id == null) {
+          out.println("No node is master, so this run is not recorded: run it again (its steps done are not done"
+              + " twice).");
+        }
         return r;
       }
     }
-    pair.journal().state(id, "done");
-    out.println("Run " + id + " of " + runbook.name() + " is done.");
+    trail.state("done");
+    out.println("Run " + (trail.id == null ? "(not recorded: no master)" : trail.id) + " of " + runbook.name()
+        + " is done.");
     return Result.DONE;
   }
 
-  private Result step(long id, Step step, Set<String> confirmed) {
+  /**
+   * A run's trail: in the journal (the replicated store), or held here while no node is master and
+   * nothing can be written (a master that failed is what some runbooks are for); written, with the
+   * time each entry was made, as soon as a master takes it.
+   */
+  private final class Trail {
+    private final Runbook runbook;
+    private final Map<String, String> params;
+    private final List<String[]> held = new java.util.ArrayList<>();
+    private Long id;
+    private boolean said;
+
+    Trail(Runbook runbook, Map<String, String> params) {
+      this.runbook = runbook;
+      this.params = params;
+    }
+
+    void begin() {
+      try {
+        id = pair.journal().start(runbook.name(), new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(params)
+            .toString(), who);
+        out.println("Run " + id + " of " + runbook.name() + " " + params + " (resume with 'twinsign runbook run "
+            + runbook.name() + " --resume " + id + "')");
+      } catch (IllegalStateException e) {
+        if (!noMaster(e)) {
+          throw e;
+        }
+        if (!said) {
+          said = true;
+          out.println("Run of " + runbook.name() + " " + params + ": no node is master, so its trail is held here"
+              + " and recorded once one is.");
+        }
+      }
+      if (id != null && !held.isEmpty()) {
+        for (String[] e : held) {
+          pair.journal().record(id, e[0], e[1], e[2], e[3], who);
+        }
+        held.clear();
+      }
+    }
+
+    void record(String step, String kind, String status, String evidence) {
+      if (id == null) {
+        begin();
+      }
+      if (id == null) {
+        held.add(new String[] {step, kind, status, evidence + " (at " + java.time.Instant.now() + ", no master yet)"});
+      } else {
+        pair.journal().record(id, step, kind, status, evidence, who);
+      }
+    }
+
+    void state(String state) {
+      if (id == null) {
+        begin();
+      }
+      if (id != null) {
+        pair.journal().state(id, state);
+      }
+    }
+  }
+
+  private static boolean noMaster(RuntimeException e) {
+    return String.valueOf(e.getMessage()).contains("no node is master");
+  }
+
+  private Result step(Trail trail, Step step, Set<String> confirmed) {
     Outcome already = safely(step.verification());
     if (already.pass()) { // idempotent: what is done is not done again
-      pair.journal().record(id, step.id(), "step", "done", "already: " + already.evidence(), who);
+      trail.record(step.id(), "step", "done", "already: " + already.evidence());
       out.println("[done] " + step.id() + ": already (" + already.evidence() + ")");
       return Result.DONE;
     }
     if (step.precondition() != null) {
       Outcome pre = safely(step.precondition());
-      pair.journal().record(id, step.id(), "precondition", pre.pass() ? "pass" : "fail", pre.evidence(), who);
+      trail.record(step.id(), "precondition", pre.pass() ? "pass" : "fail", pre.evidence());
       if (!pre.pass()) {
-        pair.journal().state(id, "waiting");
+        trail.state("waiting");
         out.println("[wait] " + step.id() + ": its precondition does not hold: " + step.precondition().name() + " ("
             + pre.evidence() + "). Resume once it does.");
         return Result.WAITING;
@@ -151,22 +219,23 @@ public final class RunbookRunner {
     }
     if (step.human()) {
       if (!confirmed.contains(step.id())) {
-        pair.journal().record(id, step.id(), "human", "waiting", step.prompt(), who);
-        pair.journal().state(id, "waiting");
+        trail.record(step.id(), "human", "waiting", step.prompt());
+        trail.state("waiting");
         out.println("[you] " + step.id() + ": " + step.prompt());
-        out.println("      then: twinsign runbook run <runbook> --resume " + id + " --done " + step.id());
+        out.println("      then: twinsign runbook run " + trail.runbook.name() + (trail.id == null ? "" : " --resume "
+            + trail.id) + " --done " + step.id());
         return Result.WAITING;
       }
-      pair.journal().record(id, step.id(), "human", "confirmed", "the operator says it is done", who);
+      trail.record(step.id(), "human", "confirmed", "the operator says it is done");
     } else if (!step.operation().isEmpty()) {
       org.twinsign.appliance.cli.AdminClient.Answer a = pair.call(step.operation());
       String said = (a.out() + a.err()).strip();
-      pair.journal().record(id, step.id(), "operation", a.exit() == 0 ? "ok" : "error", "'twinsign " + String.join(
-          " ", step.operation()) + "': " + said, who);
+      trail.record(step.id(), "operation", a.exit() == 0 ? "ok" : "error", "'twinsign " + String.join(
+          " ", step.operation()) + "': " + said);
       out.println("[run] " + step.id() + ": twinsign " + String.join(" ", step.operation()) + (said.isEmpty() ? ""
           : "\n      " + said.replace("\n", "\n      ")));
       if (a.exit() != 0) {
-        pair.journal().state(id, "waiting");
+        trail.state("waiting");
         out.println("      it failed: resume once the cause is gone");
         return Result.WAITING;
       }
@@ -183,13 +252,13 @@ public final class RunbookRunner {
       v = safely(step.verification());
     }
     if (!v.pass()) {
-      pair.journal().record(id, step.id(), "verification", "fail", v.evidence(), who);
-      pair.journal().state(id, "waiting");
+      trail.record(step.id(), "verification", "fail", v.evidence());
+      trail.state("waiting");
       out.println("[wait] " + step.id() + ": not yet: " + step.verification().name() + " (" + v.evidence()
           + "). Resume later.");
       return Result.WAITING;
     }
-    pair.journal().record(id, step.id(), "step", "done", v.evidence(), who);
+    trail.record(step.id(), "step", "done", v.evidence());
     out.println("[done] " + step.id() + ": " + v.evidence());
     return Result.DONE;
   }

@@ -1,0 +1,173 @@
+package org.twinsign.procedures.runbooks;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.twinsign.procedures.runbook.Check;
+import org.twinsign.procedures.runbook.Outcome;
+import org.twinsign.procedures.runbook.PairAccess;
+import org.twinsign.procedures.runbook.Runbook;
+import org.twinsign.procedures.runbook.Step;
+
+/**
+ * {@code signer-failure-master}: the master failed and the standby did not take over by itself
+ * (automatic failover paused, or blocked by a fence that failed), or the operator wants to confirm
+ * that it did. Establish that the master is really gone (checked again and again over an interval,
+ * so that a passing network problem does not cost a failover), fail over to the standby (which
+ * fences the old master), turn automatic failover back on, check that exactly one master serves
+ * every zone with fresh signatures, then rebuild the old master as the new standby.
+ */
+public final class SignerFailureMaster implements Runbook {
+  private static final Pattern EPOCH_NODE = Pattern.compile(".*\\(node ([^,]+),.*");
+
+  @Override
+  public String name() {
+    return "signer-failure-master";
+  }
+
+  @Override
+  public String summary() {
+    return "The master failed: make sure it is gone, fail over, check the signing, rebuild the old master.";
+  }
+
+  @Override
+  public String when() {
+    return "The master is down or cannot sign ('twinsign health': no master, node not running, its HSM gone) and"
+        + " the standby did not take over by itself (automatic failover paused, or blocked by a failed fence), or"
+        + " to confirm that an automatic failover left the pair as it should be.";
+  }
+
+  @Override
+  public String why() {
+    return "A pair without a master signs nothing: signatures run towards expiry and key events wait. Taking over"
+        + " from a master that is only cut off for a moment would fence a working node and lose its last writes,"
+        + " so the master must be gone over an interval first; the standby then fences it before it promotes"
+        + " itself, so that two masters never sign. The old master comes back only rebuilt from the new one.";
+  }
+
+  @Override
+  public Map<String, String> parameters() {
+    Map<String, String> p = new LinkedHashMap<>();
+    p.put("node", "the node that takes over (default: the running node that is not the failed master)");
+    p.put("failed", "the failed master (default: the node of the current epoch, if it is not running)");
+    p.put("interval", "how long the failed master must stay gone, checked every 2 s (default PT30S)");
+    return p;
+  }
+
+  private static String failed(Map<String, String> params, PairAccess pair) {
+    if (params.containsKey("failed")) {
+      return params.get("failed");
+    }
+    JsonNode cluster = pair.cluster();
+    Matcher m = EPOCH_NODE.matcher(cluster.path("cluster").path("epoch").asText(""));
+    Optional<String> master = pair.master();
+    if (m.matches() && (master.isEmpty() || !master.get().equals(m.group(1)))) {
+      return m.group(1);
+    }
+    // the epoch's node is master: after an automatic failover the failed one is the other
+    String epochNode = m.matches() ? m.group(1) : pair.node();
+    return epochNode.equals(pair.node()) ? pair.peer() : pair.node();
+  }
+
+  private static String successor(Map<String, String> params, PairAccess pair, String failed) {
+    return params.getOrDefault("node", failed.equals(pair.node()) ? pair.peer() : pair.node());
+  }
+
+  @Override
+  public List<Check> checklist(Map<String, String> params, PairAccess pair) {
+    String failed = failed(params, pair);
+    String next = successor(params, pair, failed);
+    return List.of(
+        Check.of("nodes " + failed + " and " + next + " are this pair's", p -> !failed.equals(next) && List.of(p.node(),
+            p.peer()).containsAll(List.of(failed, next)) ? Outcome.pass("the pair is " + p.node() + " and " + p.peer())
+            : Outcome.fail("the pair is " + p.node() + " and " + p.peer() + "; failed " + failed + ", next " + next)),
+        Check.of("node " + next + " runs, as the eligible standby or already master", p -> p.member(next).map(m -> {
+          String role = m.path("role").asText();
+          return role.equals("master") || m.path("eligible").asText().equals("yes") ? Outcome.pass("node " + next
+              + ": " + role + (role.equals("master") ? "" : ", eligible")) : Outcome.fail("node " + next + " is a"
+                  + " standby that is not eligible (" + p.cluster().path("cluster").path("eligible standby").asText()
+                  + "): taking over would lose writes; 'twinsign cluster failover --force' is the last resort");
+        }).orElse(Outcome.fail("node " + next + " is not running"))));
+  }
+
+  @Override
+  public List<Step> steps(Map<String, String> params, PairAccess pair) {
+    String failed = failed(params, pair);
+    String next = successor(params, pair, failed);
+    Duration interval = Duration.parse(params.getOrDefault("interval", "PT30S"));
+    Check nextIsMaster = Check.of("node " + next + " is master", p -> p.master().filter(next::equals).map(m ->
+        Outcome.pass("node " + next + " is master; epoch " + p.cluster().path("cluster").path("epoch").asText()))
+        .orElse(Outcome.fail("master: " + p.master().orElse("none"))));
+    Check gone = Check.of("node " + failed + " stays gone for " + interval.toSeconds() + " s", p -> {
+      Optional<String> master = p.master();
+      if (master.isPresent() && !master.get().equals(failed)) {
+        return Outcome.pass("node " + master.get() + " is master already (a failover happened)");
+      }
+      Instant end = Instant.now().plus(interval);
+      int looks = 0;
+      while (Instant.now().isBefore(end)) {
+        if (p.member(failed).isPresent()) {
+          return Outcome.fail("node " + failed + " is running (" + p.member(failed).get().path("state").asText()
+              + "): a passing problem, or it came back");
+        }
+        looks++;
+        try {
+          Thread.sleep(2000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return Outcome.fail("interrupted");
+        }
+      }
+      return Outcome.pass("node " + failed + " was not running at any of " + looks + " looks over "
+          + interval.toSeconds() + " s");
+    });
+    Check failoverOn = Check.of("automatic failover is on", p -> {
+      String state = p.cluster().path("cluster").path("automatic failover").asText("on");
+      return state.equals("on") ? Outcome.pass("automatic failover is on") : Outcome.fail("automatic failover is "
+          + state);
+    });
+    Check signing = Check.of("node " + next + " serves every zone, with signatures that are not running out", p -> {
+      if (p.master().filter(next::equals).isEmpty()) {
+        return Outcome.fail("node " + next + " is not master");
+      }
+      List<String> problems = new ArrayList<>();
+      int zones = 0;
+      for (JsonNode z : p.jsonOnMaster(List.of("zone", "list", "--json"))) {
+        zones++;
+        String name = z.path("zone").asText();
+        JsonNode status = p.jsonOnMaster(List.of("zone", "status", "--zone", name, "--json"));
+        String served = status.path("served").asText("");
+        String expire = status.path("signatures expire").asText("");
+        if (!served.startsWith("serial")) {
+          problems.add(name + ": served " + served);
+        } else if (expire.isEmpty()) {
+          problems.add(name + ": no signatures in memory yet");
+        } else if (Instant.parse(expire.split(" ")[0]).isBefore(Instant.now())) {
+          problems.add(name + ": signatures expired at " + expire.split(" ")[0]);
+        }
+      }
+      return problems.isEmpty() ? Outcome.pass(zones + " zone(s) served and signed by node " + next)
+          : Outcome.fail(String.join("; ", problems));
+    });
+    List<Step> steps = new ArrayList<>();
+    steps.add(Step.await("gone", "Establish that node " + failed + " is really gone: not running at any look over "
+        + interval.toSeconds() + " s (a passing network problem is not a failure).", gone, interval.plusSeconds(30)));
+    steps.add(Step.operation("failover", "Node " + next + " fences node " + failed + " and takes over (unless it"
+        + " already did).", Check.of("node " + failed + " is not running", p -> p.member(failed).isEmpty()
+            ? Outcome.pass("not running") : Outcome.fail("node " + failed + " runs again: a failover would fence it")),
+        List.of("cluster", "failover", "--to", next), nextIsMaster, Duration.ofMinutes(2)));
+    steps.add(Step.operation("resume", "Turn automatic failover back on (a pause or a failed fence turned it off).",
+        null, List.of("cluster", "resume"), failoverOn, Duration.ofSeconds(30)));
+    steps.add(Step.await("signing", "Check that exactly one master, node " + next + ", serves and signs every zone.",
+        signing, Duration.ofMinutes(3)));
+    steps.addAll(StandbyRebuild.steps(failed));
+    return steps;
+  }
+}

@@ -1,0 +1,143 @@
+package org.twinsign.procedures.runbook;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.twinsign.appliance.demo.LocalPair;
+
+/**
+ * {@code runbook run signer-failure-master} against a real pair whose automatic failover is paused:
+ * the master is killed; a dry run changes nothing; the run, started on the standby while no node is
+ * master (its trail held until one is), makes sure the master stays gone, fails over, turns
+ * automatic failover back on, checks that the new master serves and signs the zone, and waits for
+ * the old master's rebuild; it is resumed on the rebuilt node, across the failover, and ends once
+ * that node is an eligible standby.
+ */
+class SignerFailureMasterIT {
+  private static final Duration SESSION = Duration.ofSeconds(4);
+
+  @TempDir
+  Path dir;
+
+  private LocalPair pair;
+
+  @AfterEach
+  void stop() {
+    if (pair != null) {
+      pair.close();
+    }
+  }
+
+  private void await(String what, Duration limit, BooleanSupplier condition) throws InterruptedException {
+    long end = System.nanoTime() + limit.toNanos();
+    while (System.nanoTime() < end) {
+      if (condition.getAsBoolean()) {
+        return;
+      }
+      Thread.sleep(500);
+    }
+    throw new AssertionError("not within " + limit.toSeconds() + " s: " + what + "\n" + pair.cli("alpha", "cluster",
+        "list").out());
+  }
+
+  private boolean eligible(String node) {
+    return pair.cli("alpha", "cluster", "list").out().lines().anyMatch(l -> l.startsWith(node + " ")
+        && l.contains(" yes "));
+  }
+
+  /** CHECKSUM TABLE of every table of the store on {@code node}'s database. */
+  private Map<String, Long> checksums(String node) throws Exception {
+    Map<String, Long> sums = new TreeMap<>();
+    try (Connection c = pair.database(node).rootConnection(); Statement s = c.createStatement()) {
+      java.util.List<String> tables = new java.util.ArrayList<>();
+      try (ResultSet r = s.executeQuery("SELECT table_name FROM information_schema.tables WHERE table_schema ="
+          + " 'twinsign'")) {
+        while (r.next()) {
+          tables.add(r.getString(1));
+        }
+      }
+      for (String t : tables) {
+        try (ResultSet r = s.executeQuery("CHECKSUM TABLE twinsign." + t)) {
+          r.next();
+          sums.put(t, r.getLong(2));
+        }
+      }
+    }
+    return sums;
+  }
+
+  @Test
+  void theMasterIsReplacedAndTheRunIsResumedOnTheOtherNode() throws Exception {
+    pair = LocalPair.create(dir, 1, SESSION, new PrintWriter(System.out, true));
+    pair.startNode("alpha");
+    await("alpha master", Duration.ofMinutes(1), () -> pair.cli("alpha", "cluster", "list").out().lines()
+        .anyMatch(l -> l.startsWith("alpha ") && l.contains(" master ")));
+    pair.startNode("beta");
+    await("beta eligible", Duration.ofMinutes(1), () -> eligible("beta"));
+    assertEquals(0, pair.cli("alpha", "policy", "import", Path.of("../appliance/src/test/resources/kasp/short.xml")
+        .toAbsolutePath().toString()).exit());
+    Files.copy(Path.of("../appliance/src/test/resources/zones/minimal.test.zone"), dir.resolve("minimal.test.zone"));
+    Path signed = dir.resolve("minimal.test.signed");
+    assertEquals(0, pair.cli("alpha", "zone", "add", "--zone", "minimal.test", "--policy", "short", "--input",
+        dir.resolve("minimal.test.zone").toString(), "--output", signed.toString()).exit());
+    await("minimal.test signed", Duration.ofMinutes(1), () -> Files.exists(signed));
+    await("beta holds the master's output", Duration.ofMinutes(1), () -> pair.cli("alpha", "cluster", "list").out()
+        .contains("master's output: 1 zone(s) held"));
+    assertEquals(0, pair.cli("alpha", "cluster", "pause", "--reason", "maintenance").exit());
+
+    // the master dies; nobody takes over by itself
+    pair.process("alpha").kill();
+    await("alpha gone", Duration.ofSeconds(30), () -> !pair.cli("beta", "cluster", "list").out().contains("alpha "));
+    Map<String, Long> before = checksums("beta");
+    LocalPair.Answer dry = pair.cli("beta", "runbook", "run", "signer-failure-master", "--param", "interval=PT4S",
+        "--dry-run");
+    assertEquals(0, dry.exit(), dry.out() + dry.err());
+    assertTrue(dry.out().contains("[pass] node beta runs, as the eligible standby or already master")
+        && dry.out().contains("would run 'twinsign cluster failover --to beta'"), dry.out());
+    assertEquals(before, checksums("beta"), "a dry run changes nothing");
+
+    LocalPair.Answer first = pair.cli("beta", "runbook", "run", "signer-failure-master", "--param", "interval=PT6S");
+    assertEquals(4, first.exit(), first.out() + first.err());
+    assertTrue(first.out().startsWith("Run of signer-failure-master {interval=PT6S}: no node is master"), first.out());
+    assertTrue(first.out().contains("[done] gone: node alpha was not running at any of")
+        && first.out().contains("[run] failover: twinsign cluster failover --to beta")
+        && first.out().contains("[done] failover: node beta is master")
+        && first.out().contains("[done] resume: automatic failover is on")
+        && first.out().contains("[done] signing: 1 zone(s) served and signed by node beta")
+        && first.out().contains("[done] down: already") && first.out().contains("[you] rebuild: on node alpha"),
+        first.out());
+    String id = first.out().replaceAll("(?s).*\\nRun (\\d+) of signer-failure-master.*", "$1");
+    assertTrue(id.matches("\\d+"), first.out());
+    assertTrue(first.out().contains("--resume " + id + " --done rebuild"), first.out());
+
+    // the old master is rebuilt and started; the run is resumed there, on the other node
+    LocalPair.Answer rebuilt = pair.cliProcess("alpha", Duration.ofMinutes(3), "node", "rebuild");
+    assertEquals(0, rebuilt.exit(), rebuilt.out() + rebuilt.err());
+    pair.startNode("alpha");
+    LocalPair.Answer resumed = pair.cli("alpha", "runbook", "run", "signer-failure-master", "--resume", id, "--done",
+        "rebuild");
+    assertEquals(0, resumed.exit(), resumed.out() + resumed.err());
+    assertTrue(resumed.out().contains("resumed on node alpha; done before: ") && resumed.out().contains(
+        "[done] eligible") && resumed.out().contains("Run " + id + " of signer-failure-master is done."),
+        resumed.out());
+
+    LocalPair.Answer trail = pair.cli("beta", "runbook", "history", "--run", id);
+    assertTrue(trail.out().startsWith("Run " + id + " of signer-failure-master {\"interval\":\"PT6S\"}: done"),
+        trail.out());
+    assertTrue(trail.out().contains("no master yet") && trail.out().contains(" via node beta)")
+        && trail.out().contains(" via node alpha)"), trail.out());
+  }
+}
