@@ -44,15 +44,20 @@ public class PairAccess {
 
   /** Runs a command that prints JSON; its JSON, or an IllegalStateException saying why there is none. */
   public JsonNode json(List<String> args) {
-    AdminClient.Answer a = call(args);
+    return parse(args, call(args), "");
+  }
+
+  /** The JSON of an answer, or an IllegalStateException with what the node said. */
+  private static JsonNode parse(List<String> args, AdminClient.Answer a, String where) {
+    String command = "'twinsign " + String.join(" ", args) + "'" + where;
     if (a.exit() != 0) {
-      throw new IllegalStateException("'twinsign " + String.join(" ", args) + "': " + (a.err().isBlank() ? a.out()
-          : a.err()).strip().replaceFirst("^error: ", ""));
+      throw new IllegalStateException(command + ": " + (a.err().isBlank() ? a.out() : a.err()).strip()
+          .replaceFirst("^error: ", ""));
     }
     try {
       return JSON.readTree(a.out());
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException("'twinsign " + String.join(" ", args) + "' answered no JSON: " + e.getMessage());
+      throw new IllegalStateException(command + " answered no JSON: " + e.getMessage());
     }
   }
 
@@ -63,17 +68,8 @@ public class PairAccess {
   public JsonNode jsonOnMaster(List<String> args) {
     String master = master().orElseThrow(() -> new IllegalStateException("no node is master"));
     String address = member(master).map(m -> m.path("admin").asText()).orElse("");
-    AdminClient.Answer a = new AdminClient(address, token, "node " + master + "'s admin address in ZooKeeper")
-        .call(args, Duration.ofMinutes(1));
-    if (a.exit() != 0) {
-      throw new IllegalStateException("'twinsign " + String.join(" ", args) + "' on node " + master + ": "
-          + (a.err().isBlank() ? a.out() : a.err()).strip().replaceFirst("^error: ", ""));
-    }
-    try {
-      return JSON.readTree(a.out());
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException("'twinsign " + String.join(" ", args) + "' answered no JSON: " + e.getMessage());
-    }
+    return parse(args, new AdminClient(address, token, "node " + master + "'s admin address in ZooKeeper")
+        .call(args, Duration.ofMinutes(1)), " on node " + master);
   }
 
   /** {@code cluster list --json}: {@code cluster} (summary) and {@code nodes}. */

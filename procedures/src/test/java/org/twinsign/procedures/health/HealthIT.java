@@ -3,7 +3,6 @@ package org.twinsign.procedures.health;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,6 +12,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.twinsign.appliance.demo.LocalPair;
+import org.twinsign.procedures.TestPair;
 
 /**
  * {@code twinsign health} against a real pair (two node processes, two MariaDB, SoftHSM, three
@@ -22,18 +22,29 @@ import org.twinsign.appliance.demo.LocalPair;
  * what to do, and in the screen and the JSON.
  */
 class HealthIT {
-  private static final Duration SESSION = Duration.ofSeconds(4);
-
   @TempDir
   Path dir;
 
+  private TestPair test;
   private LocalPair pair;
 
   @AfterEach
   void stop() {
-    if (pair != null) {
-      pair.close();
+    if (test != null) {
+      test.close();
     }
+  }
+
+  private void await(String what, Duration limit, BooleanSupplier condition) throws InterruptedException {
+    try {
+      test.await(what, limit, condition);
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "\nhealth now:\n" + health("alpha").out(), e);
+    }
+  }
+
+  private boolean eligible(String node) {
+    return test.eligible(node);
   }
 
   private LocalPair.Answer health(String node, String... more) {
@@ -47,19 +58,6 @@ class HealthIT {
     LocalPair.Answer a = pair.cli(node, args);
     assertEquals(0, a.exit(), String.join(" ", args) + ": " + a.out() + a.err());
     return a.out();
-  }
-
-  private void await(String what, Duration limit, BooleanSupplier condition) throws InterruptedException {
-    long end = System.nanoTime() + limit.toNanos();
-    while (System.nanoTime() < end) {
-      if (condition.getAsBoolean()) {
-        return;
-      }
-      Thread.sleep(500);
-    }
-    throw new AssertionError("not within " + limit.toSeconds() + " s: " + what + "\nhealth now:\n"
-        + health("alpha").out() + "\n--- alpha:\n" + pair.process("alpha").logTail(40) + "\n--- beta:\n"
-        + (pair.process("beta") == null ? "" : pair.process("beta").logTail(40)));
   }
 
   /** Waits until the Nagios line of {@code node} matches; returns it (its exit code checked against its state). */
@@ -104,42 +102,15 @@ class HealthIT {
     return nagios.out().strip();
   }
 
-  private boolean eligible(String node) {
-    return pair.cli("alpha", "cluster", "list").out().lines().anyMatch(l -> l.startsWith(node + " ")
-        && l.contains(" yes "));
-  }
-
-  private Path tokenOf(String node) throws Exception {
-    byte[] label = ("twinsign-" + node).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    try (var dirs = Files.list(pair.token(node).directory().resolve("tokens"))) {
-      for (Path d : dirs.toList()) {
-        String token = new String(Files.readAllBytes(d.resolve("token.object")),
-            java.nio.charset.StandardCharsets.ISO_8859_1);
-        if (token.contains(new String(label, java.nio.charset.StandardCharsets.ISO_8859_1))) {
-          return d;
-        }
-      }
-    }
-    throw new AssertionError("no SoftHSM token labelled twinsign-" + node);
-  }
-
   @Test
   void healthReportsEachFaultWithItsExitCodeAndWhatToDo() throws Exception {
-    pair = LocalPair.create(dir, 3, SESSION, new PrintWriter(System.out, true));
-    for (String node : LocalPair.NODES) {
-      pair.configure(node, "repository.SoftHSM.require-backup=true\n");
-    }
-    pair.startNode("alpha");
-    await("alpha master", Duration.ofMinutes(1), () -> pair.cli("alpha", "cluster", "list").out().lines()
-        .anyMatch(l -> l.startsWith("alpha ") && l.contains(" master ")));
-    pair.startNode("beta");
-    await("beta eligible", Duration.ofMinutes(1), () -> eligible("beta"));
+    test = TestPair.start(dir, 3, "repository.SoftHSM.require-backup=true\n");
+    pair = test.pair();
     // Resign 20 s, Refresh 3 min, Validity 4 min: a master that cannot sign is seen within a minute
     ok("alpha", "policy", "import", Path.of("../appliance/src/test/resources/kasp/alerting.xml").toAbsolutePath()
         .toString());
     Path zone = dir.resolve("expiry.test.zone");
-    Files.writeString(zone, "$ORIGIN expiry.test.\n$TTL 60\n@ IN SOA ns1 hostmaster 1 7200 3600 1209600 60\n"
-        + "@ IN NS ns1\nns1 IN A 192.0.2.1\nwww IN A 192.0.2.80\n");
+    Files.writeString(zone, TestPair.zoneText("expiry.test"));
     Path signed = dir.resolve("expiry.test.signed");
     ok("alpha", "zone", "add", "--zone", "expiry.test", "--policy", "alerting", "--input", zone.toString(),
         "--output", signed.toString());
@@ -187,7 +158,7 @@ class HealthIT {
         < 2 && eligible("beta"));
 
     // 5. the standby's HSM goes away
-    Path token = tokenOf("beta");
+    Path token = test.tokenOf("beta");
     Path gone = token.resolveSibling(token.getFileName() + ".gone");
     Files.move(token, gone);
     awaitCritical("beta's HSM gone", "hsm beta", "node beta's key repository", "'twinsign hsm list'");
@@ -197,7 +168,7 @@ class HealthIT {
     await("beta eligible with its HSM", Duration.ofMinutes(2), () -> eligible("beta"));
 
     // 6. the master's HSM goes away: it cannot re-sign; the signatures it serves run towards expiry
-    Path alphaToken = tokenOf("alpha");
+    Path alphaToken = test.tokenOf("alpha");
     Files.move(alphaToken, alphaToken.resolveSibling(alphaToken.getFileName() + ".gone"));
     awaitCritical("the master's HSM gone", "hsm alpha", "node alpha's key repository", "'twinsign hsm list'");
     awaitCritical("signatures near expiry", "zone expiry.test", "the signer has missed its runs",

@@ -3,20 +3,14 @@ package org.twinsign.procedures.runbook;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.twinsign.appliance.demo.LocalPair;
+import org.twinsign.procedures.TestPair;
 
 /**
  * {@code runbook run signer-failure-master} against a real pair whose automatic failover is paused:
@@ -27,87 +21,38 @@ import org.twinsign.appliance.demo.LocalPair;
  * that node is an eligible standby.
  */
 class SignerFailureMasterIT {
-  private static final Duration SESSION = Duration.ofSeconds(4);
-
   @TempDir
   Path dir;
 
+  private TestPair test;
   private LocalPair pair;
 
   @AfterEach
   void stop() {
-    if (pair != null) {
-      pair.close();
+    if (test != null) {
+      test.close();
     }
-  }
-
-  private void await(String what, Duration limit, BooleanSupplier condition) throws InterruptedException {
-    long end = System.nanoTime() + limit.toNanos();
-    while (System.nanoTime() < end) {
-      if (condition.getAsBoolean()) {
-        return;
-      }
-      Thread.sleep(500);
-    }
-    throw new AssertionError("not within " + limit.toSeconds() + " s: " + what + "\n" + pair.cli("alpha", "cluster",
-        "list").out());
-  }
-
-  private boolean eligible(String node) {
-    return pair.cli("alpha", "cluster", "list").out().lines().anyMatch(l -> l.startsWith(node + " ")
-        && l.contains(" yes "));
-  }
-
-  /** CHECKSUM TABLE of every table of the store on {@code node}'s database. */
-  private Map<String, Long> checksums(String node) throws Exception {
-    Map<String, Long> sums = new TreeMap<>();
-    try (Connection c = pair.database(node).rootConnection(); Statement s = c.createStatement()) {
-      java.util.List<String> tables = new java.util.ArrayList<>();
-      try (ResultSet r = s.executeQuery("SELECT table_name FROM information_schema.tables WHERE table_schema ="
-          + " 'twinsign'")) {
-        while (r.next()) {
-          tables.add(r.getString(1));
-        }
-      }
-      for (String t : tables) {
-        try (ResultSet r = s.executeQuery("CHECKSUM TABLE twinsign." + t)) {
-          r.next();
-          sums.put(t, r.getLong(2));
-        }
-      }
-    }
-    return sums;
   }
 
   @Test
   void theMasterIsReplacedAndTheRunIsResumedOnTheOtherNode() throws Exception {
-    pair = LocalPair.create(dir, 1, SESSION, new PrintWriter(System.out, true));
-    pair.startNode("alpha");
-    await("alpha master", Duration.ofMinutes(1), () -> pair.cli("alpha", "cluster", "list").out().lines()
-        .anyMatch(l -> l.startsWith("alpha ") && l.contains(" master ")));
-    pair.startNode("beta");
-    await("beta eligible", Duration.ofMinutes(1), () -> eligible("beta"));
-    assertEquals(0, pair.cli("alpha", "policy", "import", Path.of("../appliance/src/test/resources/kasp/short.xml")
-        .toAbsolutePath().toString()).exit());
-    Files.copy(Path.of("../appliance/src/test/resources/zones/minimal.test.zone"), dir.resolve("minimal.test.zone"));
-    Path signed = dir.resolve("minimal.test.signed");
-    assertEquals(0, pair.cli("alpha", "zone", "add", "--zone", "minimal.test", "--policy", "short", "--input",
-        dir.resolve("minimal.test.zone").toString(), "--output", signed.toString()).exit());
-    await("minimal.test signed", Duration.ofMinutes(1), () -> Files.exists(signed));
-    await("beta holds the master's output", Duration.ofMinutes(1), () -> pair.cli("alpha", "cluster", "list").out()
+    test = TestPair.start(dir, 1, "");
+    pair = test.pair();
+    test.signedZone("short", "minimal.test", TestPair.zoneText("minimal.test"));
+    test.await("beta holds the master's output", Duration.ofMinutes(1), () -> pair.cli("alpha", "cluster", "list").out()
         .contains("master's output: 1 zone(s) held"));
     assertEquals(0, pair.cli("alpha", "cluster", "pause", "--reason", "maintenance").exit());
 
     // the master dies; nobody takes over by itself
     pair.process("alpha").kill();
-    await("alpha gone", Duration.ofSeconds(30), () -> !pair.cli("beta", "cluster", "list").out().contains("alpha "));
-    Map<String, Long> before = checksums("beta");
+    test.await("alpha gone", Duration.ofSeconds(30), () -> !pair.cli("beta", "cluster", "list").out().contains("alpha "));
+    Map<String, Long> before = test.checksums("beta");
     LocalPair.Answer dry = pair.cli("beta", "runbook", "run", "signer-failure-master", "--param", "interval=PT4S",
         "--dry-run");
     assertEquals(0, dry.exit(), dry.out() + dry.err());
     assertTrue(dry.out().contains("[pass] node beta runs, as the eligible standby or already master")
         && dry.out().contains("would run 'twinsign cluster failover --to beta'"), dry.out());
-    assertEquals(before, checksums("beta"), "a dry run changes nothing");
+    assertEquals(before, test.checksums("beta"), "a dry run changes nothing");
 
     LocalPair.Answer first = pair.cli("beta", "runbook", "run", "signer-failure-master", "--param", "interval=PT6S");
     assertEquals(4, first.exit(), first.out() + first.err());

@@ -3,20 +3,14 @@ package org.twinsign.procedures.runbook;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.twinsign.appliance.demo.LocalPair;
+import org.twinsign.procedures.TestPair;
 
 /**
  * {@code runbook run signer-failure-standby} against a real pair: a dry run changes nothing (the
@@ -26,73 +20,24 @@ import org.twinsign.appliance.demo.LocalPair;
  * did what when.
  */
 class SignerFailureStandbyIT {
-  private static final Duration SESSION = Duration.ofSeconds(4);
-
   @TempDir
   Path dir;
 
+  private TestPair test;
   private LocalPair pair;
 
   @AfterEach
   void stop() {
-    if (pair != null) {
-      pair.close();
+    if (test != null) {
+      test.close();
     }
-  }
-
-  private void await(String what, Duration limit, BooleanSupplier condition) throws InterruptedException {
-    long end = System.nanoTime() + limit.toNanos();
-    while (System.nanoTime() < end) {
-      if (condition.getAsBoolean()) {
-        return;
-      }
-      Thread.sleep(500);
-    }
-    throw new AssertionError("not within " + limit.toSeconds() + " s: " + what + "\n" + pair.cli("alpha", "cluster",
-        "list").out());
-  }
-
-  private boolean eligible(String node) {
-    return pair.cli("alpha", "cluster", "list").out().lines().anyMatch(l -> l.startsWith(node + " ")
-        && l.contains(" yes "));
-  }
-
-  /** CHECKSUM TABLE of every table of the store on {@code node}'s database. */
-  private Map<String, Long> checksums(String node) throws Exception {
-    Map<String, Long> sums = new TreeMap<>();
-    try (Connection c = pair.database(node).rootConnection(); Statement s = c.createStatement()) {
-      java.util.List<String> tables = new java.util.ArrayList<>();
-      try (ResultSet r = s.executeQuery("SELECT table_name FROM information_schema.tables WHERE table_schema ="
-          + " 'twinsign'")) {
-        while (r.next()) {
-          tables.add(r.getString(1));
-        }
-      }
-      for (String t : tables) {
-        try (ResultSet r = s.executeQuery("CHECKSUM TABLE twinsign." + t)) {
-          r.next();
-          sums.put(t, r.getLong(2));
-        }
-      }
-    }
-    return sums;
   }
 
   @Test
   void theStandbyIsRebuiltStepByStepAndTheRunResumes() throws Exception {
-    pair = LocalPair.create(dir, 1, SESSION, new PrintWriter(System.out, true));
-    pair.startNode("alpha");
-    await("alpha master", Duration.ofMinutes(1), () -> pair.cli("alpha", "cluster", "list").out().lines()
-        .anyMatch(l -> l.startsWith("alpha ") && l.contains(" master ")));
-    pair.startNode("beta");
-    await("beta eligible", Duration.ofMinutes(1), () -> eligible("beta"));
-    assertEquals(0, pair.cli("alpha", "policy", "import", Path.of("../appliance/src/test/resources/kasp/short.xml")
-        .toAbsolutePath().toString()).exit());
-    Files.copy(Path.of("../appliance/src/test/resources/zones/minimal.test.zone"), dir.resolve("minimal.test.zone"));
-    Path signed = dir.resolve("minimal.test.signed");
-    assertEquals(0, pair.cli("alpha", "zone", "add", "--zone", "minimal.test", "--policy", "short", "--input",
-        dir.resolve("minimal.test.zone").toString(), "--output", signed.toString()).exit());
-    await("minimal.test signed", Duration.ofMinutes(1), () -> Files.exists(signed));
+    test = TestPair.start(dir, 1, "");
+    pair = test.pair();
+    test.signedZone("short", "minimal.test", TestPair.zoneText("minimal.test"));
 
     LocalPair.Answer list = pair.cli("alpha", "runbook", "list");
     assertTrue(list.out().contains("signer-failure-standby"), list.out() + list.err());
@@ -102,18 +47,18 @@ class SignerFailureStandbyIT {
         show.out() + show.err());
 
     // a dry run while all is well: every step already done or what it would do; nothing changes
-    Map<String, Long> before = checksums("alpha");
+    Map<String, Long> before = test.checksums("alpha");
     LocalPair.Answer dry = pair.cli("alpha", "runbook", "run", "signer-failure-standby", "--param", "node=beta",
         "--dry-run");
     assertEquals(0, dry.exit(), dry.out() + dry.err());
     assertTrue(dry.out().contains("[pass] exactly one master, and not node beta: node alpha is master")
         && dry.out().contains("would wait for you: stop node beta"), dry.out());
-    assertEquals(before, checksums("alpha"), "a dry run changes nothing");
+    assertEquals(before, test.checksums("alpha"), "a dry run changes nothing");
     assertTrue(pair.cli("alpha", "runbook", "history").out().lines().count() <= 1, "no run recorded");
 
     // the standby dies; the run finds it down and waits for the operator's rebuild
     pair.process("beta").kill();
-    await("beta gone", Duration.ofSeconds(30), () -> !pair.cli("alpha", "cluster", "list").out().contains("beta "));
+    test.await("beta gone", Duration.ofSeconds(30), () -> !pair.cli("alpha", "cluster", "list").out().contains("beta "));
     LocalPair.Answer first = pair.cli("alpha", "runbook", "run", "signer-failure-standby", "--param", "node=beta");
     assertEquals(4, first.exit(), first.out() + first.err());
     String id = first.out().replaceAll("(?s)^Run (\\d+) of.*", "$1");
@@ -135,7 +80,7 @@ class SignerFailureStandbyIT {
     assertTrue(resumed.out().contains("[done] eligible") && resumed.out().contains("[done] keys")
         && resumed.out().contains("[done] output") && resumed.out().contains("Run " + id + " of signer-failure-standby"
             + " is done."), resumed.out());
-    assertTrue(eligible("beta"));
+    assertTrue(test.eligible("beta"));
 
     // the trail: who, when, on which node, what came of it
     LocalPair.Answer trail = pair.cli("alpha", "runbook", "history", "--run", id);

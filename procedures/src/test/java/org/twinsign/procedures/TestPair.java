@@ -1,0 +1,143 @@
+package org.twinsign.procedures;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
+import org.twinsign.appliance.demo.LocalPair;
+
+/**
+ * A running pair for the procedures' tests: {@link LocalPair} with alpha master and beta an
+ * eligible standby, and what the tests ask of it (waits, a signed zone, the store's checksums, a
+ * node's SoftHSM token directory). Closing it stops everything.
+ */
+public final class TestPair implements AutoCloseable {
+  private static final Duration SESSION = Duration.ofSeconds(4);
+  private final LocalPair pair;
+  private final Path dir;
+
+  private TestPair(LocalPair pair, Path dir) {
+    this.pair = pair;
+    this.dir = dir;
+  }
+
+  /**
+   * Starts {@code zooKeeperServers} ZooKeeper servers and both nodes, each node's config first
+   * given {@code config} (may be empty); returns once beta is an eligible standby.
+   */
+  public static TestPair start(Path dir, int zooKeeperServers, String config) throws InterruptedException {
+    TestPair p = new TestPair(LocalPair.create(dir, zooKeeperServers, SESSION, new PrintWriter(System.out, true)), dir);
+    try {
+      if (!config.isEmpty()) {
+        LocalPair.NODES.forEach(n -> p.pair.configure(n, config));
+      }
+      p.pair.startNode("alpha");
+      p.await("alpha master", Duration.ofMinutes(1), () -> p.pair.cli("alpha", "cluster", "list").out().lines()
+          .anyMatch(l -> l.startsWith("alpha ") && l.contains(" master ")));
+      p.pair.startNode("beta");
+      p.await("beta eligible", Duration.ofMinutes(1), () -> p.eligible("beta"));
+      return p;
+    } catch (RuntimeException | InterruptedException | Error e) {
+      p.close();
+      throw e;
+    }
+  }
+
+  public LocalPair pair() {
+    return pair;
+  }
+
+  /** Waits until {@code condition} holds; fails saying what, with the cluster as alpha sees it. */
+  public void await(String what, Duration limit, BooleanSupplier condition) throws InterruptedException {
+    long end = System.nanoTime() + limit.toNanos();
+    while (System.nanoTime() < end) {
+      if (condition.getAsBoolean()) {
+        return;
+      }
+      Thread.sleep(500);
+    }
+    throw new AssertionError("not within " + limit.toSeconds() + " s: " + what + "\n" + pair.cli("alpha", "cluster",
+        "list").out() + pair.cli("beta", "cluster", "list").out());
+  }
+
+  /** Whether {@code node} is an eligible standby, as alpha (or, when alpha does not answer, beta) says. */
+  public boolean eligible(String node) {
+    LocalPair.Answer a = pair.cli("alpha", "cluster", "list");
+    String list = a.exit() == 0 ? a.out() : pair.cli("beta", "cluster", "list").out();
+    return list.lines().anyMatch(l -> l.startsWith(node + " ") && l.contains(" yes "));
+  }
+
+  /**
+   * Imports the appliance's test policy {@code policy} and adds zone {@code zone} from
+   * {@code zoneText}; returns the signed file once it exists.
+   */
+  public Path signedZone(String policy, String zone, String zoneText) throws Exception {
+    assertEquals(0, pair.cli("alpha", "policy", "import", Path.of("../appliance/src/test/resources/kasp/" + policy
+        + ".xml").toAbsolutePath().toString()).exit());
+    Path input = dir.resolve(zone + ".zone");
+    Files.writeString(input, zoneText);
+    Path signed = dir.resolve(zone + ".signed");
+    LocalPair.Answer added = pair.cli("alpha", "zone", "add", "--zone", zone, "--policy", policy, "--input",
+        input.toString(), "--output", signed.toString());
+    assertEquals(0, added.exit(), added.out() + added.err());
+    await(zone + " signed", Duration.ofMinutes(1), () -> Files.exists(signed));
+    return signed;
+  }
+
+  /** A small zone's text. */
+  public static String zoneText(String zone) {
+    return "$ORIGIN " + zone + ".\n$TTL 60\n@ IN SOA ns1 hostmaster 1 7200 3600 1209600 60\n@ IN NS ns1\n"
+        + "ns1 IN A 192.0.2.1\nwww IN A 192.0.2.80\n";
+  }
+
+  /** CHECKSUM TABLE of every table of the store on {@code node}'s database. */
+  public Map<String, Long> checksums(String node) throws Exception {
+    Map<String, Long> sums = new TreeMap<>();
+    try (Connection c = pair.database(node).rootConnection(); Statement s = c.createStatement()) {
+      List<String> tables = new ArrayList<>();
+      try (ResultSet r = s.executeQuery("SELECT table_name FROM information_schema.tables WHERE table_schema ="
+          + " 'twinsign'")) {
+        while (r.next()) {
+          tables.add(r.getString(1));
+        }
+      }
+      for (String t : tables) {
+        try (ResultSet r = s.executeQuery("CHECKSUM TABLE twinsign." + t)) {
+          r.next();
+          sums.put(t, r.getLong(2));
+        }
+      }
+    }
+    return sums;
+  }
+
+  /** The SoftHSM token directory of {@code node} (the nodes' tokens share one SoftHSM directory here). */
+  public Path tokenOf(String node) throws Exception {
+    String label = "twinsign-" + node;
+    try (var dirs = Files.list(pair.token(node).directory().resolve("tokens"))) {
+      for (Path d : dirs.toList()) {
+        String token = new String(Files.readAllBytes(d.resolve("token.object")),
+            java.nio.charset.StandardCharsets.ISO_8859_1);
+        if (token.contains(label)) {
+          return d;
+        }
+      }
+    }
+    throw new AssertionError("no SoftHSM token labelled " + label);
+  }
+
+  @Override
+  public void close() {
+    pair.close();
+  }
+}
