@@ -154,6 +154,30 @@ public final class AlertMailer {
     }
   }
 
+  /**
+   * Connects to the server and leaves (TLS and AUTH as for a mail, no mail): what its certificate
+   * is now ({@link #certificate()}) when no mail has gone out for a while.
+   *
+   * @throws MessagingException when the server could not be reached or refused the connection
+   */
+  public void probe() throws MessagingException {
+    Transport transport = session.getTransport();
+    try {
+      if (settings.smtpUser() != null) {
+        transport.connect(settings.smtpHost(), settings.smtpPort(), settings.smtpUser(),
+            PairConfig.secret(settings.smtpPasswordFile(), "alert.smtp.password.file"));
+      } else {
+        transport.connect();
+      }
+    } finally {
+      try {
+        transport.close();
+      } catch (MessagingException e) {
+        // connected or the error above says why not
+      }
+    }
+  }
+
   /** The server refused the mail for good (5xx for every address or for its content). */
   public static final class Refused extends RuntimeException {
     Refused(jakarta.mail.MessagingException e) {

@@ -9,15 +9,21 @@ import org.twinsign.appliance.service.Services;
 
 /**
  * {@code certificate-problem}: the SMTP server's certificate, as the mailer saw it at its last
- * handshake, is refused (then no alert mail goes out: the alert waits in the outbox and in
+ * handshake (a mail, or a connection of its own after an hour without one), is refused (then no alert mail goes out: the alert waits in the outbox and in
  * {@code alert list}, the metrics and {@code health}), or expires within {@link #EXPIRY_WARNING}
  * (mailed while mails still go).
  */
 public final class CertificateAlerts implements AlertSource {
   /** A certificate that expires sooner than this is an alert: its renewal should have happened by now. */
   static final Duration EXPIRY_WARNING = Duration.ofDays(14);
+  /**
+   * Without a mail for this long, the source connects to the server to see its certificate (a
+   * renewed certificate clears the alert, an expiring one is seen, without waiting for a mail).
+   */
+  static final Duration PROBE_AFTER = Duration.ofHours(1);
 
   private final AlertMailer mailer;
+  private Instant probed; // the last connection of its own: a server that is away is not asked every second
 
   public CertificateAlerts(AlertMailer mailer) {
     this.mailer = mailer;
@@ -37,6 +43,16 @@ public final class CertificateAlerts implements AlertSource {
   @Override
   public List<Condition> look(Services services) {
     SmtpCertificate.Seen seen = mailer.certificate();
+    boolean stale = seen == null || seen.at().isBefore(Instant.now().minus(PROBE_AFTER));
+    if (stale && (probed == null || probed.isBefore(Instant.now().minus(Duration.ofMinutes(5))))) {
+      probed = Instant.now();
+      try {
+        mailer.probe();
+      } catch (jakarta.mail.MessagingException | RuntimeException e) {
+        // the watch recorded a certificate problem; a server that is away says nothing of its certificate
+      }
+      seen = mailer.certificate();
+    }
     if (seen == null) {
       return null;
     }

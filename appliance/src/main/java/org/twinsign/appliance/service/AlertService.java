@@ -136,6 +136,9 @@ public final class AlertService {
       return 0;
     }
     String key = AlertKind.DIGEST.id() + " " + day;
+    if (services.store().read(tx -> AlertTable.byKey(tx, key).isPresent())) {
+      return 0; // today's is queued: no write transaction every second for it
+    }
     return services.store().write(services.lease(), tx -> {
       if (AlertTable.byKey(tx, key).isPresent()) {
         return 0;

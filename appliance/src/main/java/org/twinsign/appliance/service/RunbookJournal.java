@@ -45,7 +45,11 @@ public final class RunbookJournal {
       throw new IllegalArgumentException("state '" + state + "' is not one of " + STATES);
     }
     services.store().write(services.lease(), tx -> {
-      require(tx, run);
+      RunbookTable.Run r = require(tx, run);
+      if (FINAL.contains(r.state())) { // a finished run stays finished: another run is started
+        throw new IllegalStateException("runbook run " + run + " (" + r.name() + ") is " + r.state()
+            + ": start a new run");
+      }
       RunbookTable.state(tx, run, state, FINAL.contains(state), Store.now(tx));
       return null;
     });

@@ -27,7 +27,8 @@ public final class RunbookTable {
       String who, String node, Instant now) {
     tx.update("UPDATE runbook_run SET updated_at = ?, epoch = ? WHERE id = ?", now, tx.epoch(), run);
     return tx.insert("INSERT INTO runbook_event (run_id, step, kind, status, evidence, who, node, at, epoch) VALUES"
-        + " (?, ?, ?, ?, ?, ?, ?, ?, ?)", run, step, kind, status, evidence, who, node, now, tx.epoch());
+        + " (?, ?, ?, ?, ?, ?, ?, ?, ?)", run, step.length() > 255 ? step.substring(0, 255) : step, kind, status,
+        evidence, who.length() > 200 ? who.substring(0, 200) : who, node, now, tx.epoch());
   }
 
   /** Sets the run's state; a final one (done, failed, abandoned) also its end. */

@@ -135,7 +135,7 @@ public final class Health {
   private void hsm(JsonNode n, List<Finding> out) {
     String name = n.path("node").asText();
     String kek = n.path("kek").asText("");
-    if (kek.startsWith("error")) {
+    if (kek.startsWith("error") || kek.contains("=error")) { // one repository, or several ({a=..., b=error: ...})
       out.add(new Finding("hsm " + name, State.CRITICAL, "node " + name + "'s key repository does not answer: "
           + kek.replaceFirst("^error: ", ""), "the HSM of node " + name + " (its PIN file, library and token;"
               + " 'twinsign hsm list' there); a master that cannot sign hands over to the standby"));
@@ -282,6 +282,23 @@ public final class Health {
     if (n == 0) {
       out.add(Finding.ok("alerts", "none open"));
     }
+  }
+
+  /**
+   * What is wrong with the signatures a master serves, from {@code zone status}'s {@code signatures
+   * expire} field: running out (less than {@code Refresh - Resign} left: a run was missed), or
+   * empty when they are as the signer keeps them.
+   */
+  public static java.util.Optional<String> signatureProblem(String expires, Instant now) {
+    Matcher m = EXPIRY.matcher(expires);
+    if (!m.matches()) {
+      return java.util.Optional.of("no signature expiry known (" + expires + ")");
+    }
+    Instant at = Instant.parse(m.group(1));
+    Duration left = Duration.between(now, at);
+    Duration keep = Duration.parse(m.group(2)).minus(Duration.parse(m.group(3)));
+    return left.compareTo(keep) < 0 ? java.util.Optional.of("signatures expire from " + at + " (in " + human(left)
+        + "): less than Refresh - Resign left, a run was missed") : java.util.Optional.empty();
   }
 
   private static String human(Duration d) {

@@ -52,10 +52,7 @@ public final class HealthCommand implements Callable<Integer> {
       PairAnswers answers = PairAnswers.ask(AdminClient.forConfig(config), PairConfig.secret(pair.adminTokenFile(),
           "admin.token.file"));
       findings = new Health(pair.nodeName(), pair.peerName(), Instant.now()).findings(answers);
-    } catch (RuntimeException e) {
-      if (!nagios && !json) {
-        throw e;
-      }
+    } catch (RuntimeException e) { // UNKNOWN in every form, as a plugin that cannot look
       cluster = "?";
       findings = List.of(new Finding("health", State.UNKNOWN, String.valueOf(e.getMessage()), "the node"
           + " configuration (--config or TWINSIGN_CONFIG)"));
@@ -102,7 +99,9 @@ public final class HealthCommand implements Callable<Integer> {
       b.append(s.name().toLowerCase(java.util.Locale.ROOT)).append('=').append(findings.stream().filter(f -> f
           .state() == s).count()).append(s == State.UNKNOWN ? "" : " ");
     }
-    return b.toString().replace('\n', ' ');
+    // one line, and no '|' before the perfdata's
+    int bar = b.lastIndexOf(" | ");
+    return (b.substring(0, bar).replace('|', '/') + b.substring(bar)).replace('\n', ' ');
   }
 
   private static String counts(List<Finding> findings) {

@@ -20,6 +20,8 @@ public final class PairAnswers {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** How long the zones are asked at most: a health screen answers in seconds, however many zones. */
   static final Duration ZONE_BUDGET = Duration.ofSeconds(20);
+  /** How long all questions take at most: a monitoring system gives a check a minute at most. */
+  static final Duration TOTAL = Duration.ofSeconds(45);
 
   /** One command's answer: its JSON, or why there is none. */
   public record Answer(JsonNode json, String error) {
@@ -53,7 +55,8 @@ public final class PairAnswers {
 
   /** Asks the pair: {@code local} is this node's admin endpoint; {@code token} opens the master's too. */
   public static PairAnswers ask(AdminClient local, String token) {
-    Answer cluster = ask(local, List.of("cluster", "list", "--json"));
+    long deadline = System.nanoTime() + TOTAL.toNanos();
+    Answer cluster = ask(local, List.of("cluster", "list", "--json"), deadline);
     String master = null;
     if (cluster.ok()) {
       for (JsonNode node : cluster.json().path("nodes")) {
@@ -68,20 +71,20 @@ public final class PairAnswers {
       return new PairAnswers(cluster, null, none, none, none, Map.of(), 0);
     }
     AdminClient m = new AdminClient(master, token, "the master's admin address in ZooKeeper");
-    Answer alerts = ask(m, List.of("alert", "list", "--open", "--json"));
-    Answer keys = ask(m, List.of("key", "list", "--json"));
-    Answer pool = ask(m, List.of("key", "pool", "--json"));
+    Answer alerts = ask(m, List.of("alert", "list", "--open", "--json"), deadline);
+    Answer keys = ask(m, List.of("key", "list", "--json"), deadline);
+    Answer pool = ask(m, List.of("key", "pool", "--json"), deadline);
     Map<String, Answer> zones = new LinkedHashMap<>();
-    Answer list = ask(m, List.of("zone", "list", "--json"));
+    Answer list = ask(m, List.of("zone", "list", "--json"), deadline);
     int notAsked = 0;
     if (list.ok()) {
-      long end = System.nanoTime() + ZONE_BUDGET.toNanos();
+      long end = Math.min(System.nanoTime() + ZONE_BUDGET.toNanos(), deadline);
       for (JsonNode zone : list.json()) {
         String name = zone.path("zone").asText();
         if (System.nanoTime() > end) {
           notAsked++;
         } else {
-          zones.put(name, ask(m, List.of("zone", "status", "--zone", name, "--json")));
+          zones.put(name, ask(m, List.of("zone", "status", "--zone", name, "--json"), end));
         }
       }
     } else {
@@ -90,9 +93,15 @@ public final class PairAnswers {
     return new PairAnswers(cluster, master, alerts, keys, pool, zones, notAsked);
   }
 
-  private static Answer ask(AdminClient client, List<String> args) {
+  /** One question, given what is left until {@code deadline} (at most 20 s, at least 1 s). */
+  private static Answer ask(AdminClient client, List<String> args, long deadline) {
+    long left = deadline - System.nanoTime();
+    if (left <= 0) {
+      return Answer.failed("not asked: the health check's " + TOTAL.toSeconds() + " s were used up");
+    }
     try {
-      AdminClient.Answer a = client.call(args, Duration.ofSeconds(20));
+      AdminClient.Answer a = client.call(args, Duration.ofNanos(Math.max(1_000_000_000L, Math.min(left,
+          Duration.ofSeconds(20).toNanos()))));
       if (a.exit() != 0) {
         return Answer.failed(firstLine(a.err().isBlank() ? a.out() : a.err()));
       }

@@ -150,7 +150,11 @@ public final class RunbookCommand implements Runnable {
       PairAccess pair = pair(spec);
       RunbookRunner runner = new RunbookRunner(pair, out, who() + " via node " + pair.node());
       Map<String, String> effective = params;
-      if (resume != null && params.isEmpty()) { // a resumed run keeps the parameters it was started with
+      if (resume != null) { // a resumed run keeps the parameters it was started with
+        if (!params.isEmpty()) {
+          throw new CommandLine.ParameterException(spec.commandLine(), "--param with --resume: run " + resume
+              + " keeps the parameters it was started with; start a new run for others");
+        }
         effective = storedParams(pair, resume);
       }
       RunbookRunner.Result result = dryRun ? runner.dryRun(r, effective) : runner.run(r, effective, resume,

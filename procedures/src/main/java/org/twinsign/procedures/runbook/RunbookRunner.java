@@ -125,10 +125,12 @@ public final class RunbookRunner {
           out.println("No node is master, so this run is not recorded: run it again (its steps done are not done"
               + " twice).");
         }
+        trail.unrecorded();
         return r;
       }
     }
     trail.state("done");
+    trail.unrecorded();
     out.println("Run " + (trail.id == null ? "(not recorded: no master)" : trail.id) + " of " + runbook.name()
         + " is done.");
     return Result.DONE;
@@ -178,26 +180,69 @@ public final class RunbookRunner {
     void record(String step, String kind, String status, String evidence) {
       if (id == null) {
         begin();
-      }
-      if (id == null) {
-        held.add(new String[] {step, kind, status, evidence + " (at " + java.time.Instant.now() + ", no master yet)"});
       } else {
-        pair.journal().record(id, step, kind, status, evidence, who);
+        flush();
+      }
+      String[] entry = {step, kind, status, evidence};
+      if (id != null && held.isEmpty()) {
+        try {
+          pair.journal().record(id, step, kind, status, evidence, who);
+          return;
+        } catch (IllegalStateException e) {
+          if (!noMaster(e)) {
+            throw e;
+          }
+        }
+      }
+      entry[3] = evidence + " (at " + java.time.Instant.now() + ", no master to record it then)";
+      held.add(entry);
+    }
+
+    /** Writes what is held, if a master takes it now. */
+    private void flush() {
+      try {
+        while (!held.isEmpty()) {
+          String[] e = held.get(0);
+          pair.journal().record(id, e[0], e[1], e[2], e[3], who);
+          held.remove(0);
+        }
+      } catch (IllegalStateException e) {
+        if (!noMaster(e)) {
+          throw e;
+        }
       }
     }
 
     void state(String state) {
       if (id == null) {
         begin();
+      } else {
+        flush();
       }
       if (id != null) {
-        pair.journal().state(id, state);
+        try {
+          pair.journal().state(id, state);
+        } catch (IllegalStateException e) {
+          if (!noMaster(e)) {
+            throw e;
+          }
+          out.println("(no master to record the run's state '" + state + "' now: resume it once there is one)");
+        }
+      }
+    }
+
+    /** Says what could not be recorded (the CLI ends here). */
+    void unrecorded() {
+      for (String[] e : held) {
+        out.println("not recorded (no master): " + e[0] + " " + e[1] + " " + e[2] + ": " + e[3]);
       }
     }
   }
 
+  /** The master is away (none, or one stepping down or promoting): what is written waits. */
   private static boolean noMaster(RuntimeException e) {
-    return String.valueOf(e.getMessage()).contains("no node is master");
+    String m = String.valueOf(e.getMessage());
+    return m.contains("no node is master") || m.contains("is not master") || m.contains("lease");
   }
 
   private Result step(Trail trail, Step step, Set<String> confirmed) {
@@ -207,7 +252,8 @@ public final class RunbookRunner {
       out.println("[done] " + step.id() + ": already (" + already.evidence() + ")");
       return Result.DONE;
     }
-    if (step.precondition() != null) {
+    boolean confirmedNow = step.human() && confirmed.contains(step.id());
+    if (step.precondition() != null && !confirmedNow) { // a person who did the step may have changed what held before
       Outcome pre = safely(step.precondition());
       trail.record(step.id(), "precondition", pre.pass() ? "pass" : "fail", pre.evidence());
       if (!pre.pass()) {
@@ -228,7 +274,12 @@ public final class RunbookRunner {
       }
       trail.record(step.id(), "human", "confirmed", "the operator says it is done");
     } else if (!step.operation().isEmpty()) {
-      org.twinsign.appliance.cli.AdminClient.Answer a = pair.call(step.operation());
+      org.twinsign.appliance.cli.AdminClient.Answer a;
+      try {
+        a = pair.call(step.operation());
+      } catch (RuntimeException e) { // the node does not answer: nothing is known to be done
+        a = new org.twinsign.appliance.cli.AdminClient.Answer(1, "", String.valueOf(e.getMessage()), "?", "?");
+      }
       String said = (a.out() + a.err()).strip();
       trail.record(step.id(), "operation", a.exit() == 0 ? "ok" : "error", "'twinsign " + String.join(
           " ", step.operation()) + "': " + said);

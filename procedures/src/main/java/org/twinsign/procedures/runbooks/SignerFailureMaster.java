@@ -56,7 +56,8 @@ public final class SignerFailureMaster implements Runbook {
   public Map<String, String> parameters() {
     Map<String, String> p = new LinkedHashMap<>();
     p.put("node", "the node that takes over (default: the running node that is not the failed master)");
-    p.put("failed", "the failed master (default: the node of the current epoch, if it is not running)");
+    p.put("failed", "the failed master (default: the node of the current epoch when it is not running; needed"
+        + " when a master runs: itself if it cannot sign, the other node to confirm an automatic failover)");
     p.put("interval", "how long the failed master must stay gone, checked every 2 s (default PT30S)");
     return p;
   }
@@ -68,12 +69,13 @@ public final class SignerFailureMaster implements Runbook {
     JsonNode cluster = pair.cluster();
     Matcher m = EPOCH_NODE.matcher(cluster.path("cluster").path("epoch").asText(""));
     Optional<String> master = pair.master();
-    if (m.matches() && (master.isEmpty() || !master.get().equals(m.group(1)))) {
+    if (m.matches() && master.isEmpty()) {
       return m.group(1);
     }
-    // the epoch's node is master: after an automatic failover the failed one is the other
-    String epochNode = m.matches() ? m.group(1) : pair.node();
-    return epochNode.equals(pair.node()) ? pair.peer() : pair.node();
+    // a master runs: it may be the one that cannot sign, or the one that took over; only the operator knows
+    throw new IllegalArgumentException("node " + master.orElse("?") + " is master: say which node failed, --param"
+        + " failed=NODE (the master itself if it cannot sign: it is stopped or fenced first; the other node to"
+        + " confirm an automatic failover)");
   }
 
   private static String successor(Map<String, String> params, PairAccess pair, String failed) {
@@ -101,7 +103,13 @@ public final class SignerFailureMaster implements Runbook {
   public List<Step> steps(Map<String, String> params, PairAccess pair) {
     String failed = failed(params, pair);
     String next = successor(params, pair, failed);
-    Duration interval = Duration.parse(params.getOrDefault("interval", "PT30S"));
+    Duration interval;
+    try {
+      interval = Duration.parse(params.getOrDefault("interval", "PT30S"));
+    } catch (java.time.format.DateTimeParseException e) {
+      throw new IllegalArgumentException("--param interval='" + params.get("interval") + "' is not an ISO-8601"
+          + " duration (PT30S, PT2M)");
+    }
     Check nextIsMaster = Check.of("node " + next + " is master", p -> p.master().filter(next::equals).map(m ->
         Outcome.pass("node " + next + " is master; epoch " + p.cluster().path("cluster").path("epoch").asText()))
         .orElse(Outcome.fail("master: " + p.master().orElse("none"))));
@@ -109,6 +117,11 @@ public final class SignerFailureMaster implements Runbook {
       Optional<String> master = p.master();
       if (master.isPresent() && !master.get().equals(failed)) {
         return Outcome.pass("node " + master.get() + " is master already (a failover happened)");
+      }
+      if (p.member(failed).isPresent()) {
+        return Outcome.fail("node " + failed + " is running (" + p.member(failed).get().path("state").asText()
+            + "): a passing problem, or a master that cannot sign: then stop it ('systemctl stop twinsign' there) or"
+            + " fence it (power it off) and resume");
       }
       Instant end = Instant.now().plus(interval);
       int looks = 0;
@@ -149,8 +162,9 @@ public final class SignerFailureMaster implements Runbook {
           problems.add(name + ": served " + served);
         } else if (expire.isEmpty()) {
           problems.add(name + ": no signatures in memory yet");
-        } else if (Instant.parse(expire.split(" ")[0]).isBefore(Instant.now())) {
-          problems.add(name + ": signatures expired at " + expire.split(" ")[0]);
+        } else {
+          org.twinsign.procedures.health.Health.signatureProblem(expire, Instant.now()).ifPresent(why ->
+              problems.add(name + ": " + why));
         }
       }
       return problems.isEmpty() ? Outcome.pass(zones + " zone(s) served and signed by node " + next)

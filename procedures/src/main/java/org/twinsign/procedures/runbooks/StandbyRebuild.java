@@ -33,8 +33,11 @@ final class StandbyRebuild {
     });
     Check output = Check.of("node " + s + " holds the master's signed zones", p -> {
       String ingest = p.member(s).map(m -> m.path("ingest").asText("")).orElse("");
-      return ingest.contains("behind") || ingest.isEmpty() ? Outcome.fail("master's output: " + (ingest.isEmpty()
-          ? "not reported yet" : ingest)) : Outcome.pass("master's output: " + ingest);
+      int zones = p.jsonOnMaster(java.util.List.of("zone", "list", "--json")).size();
+      // "N zone(s) held", and nothing after it (", M behind (...)" or a problem)
+      return ingest.equals(zones + " zone(s) held") ? Outcome.pass("master's output: " + ingest + " of " + zones)
+          : Outcome.fail("master's output: " + (ingest.isEmpty() ? "not reported yet" : ingest) + "; the master has "
+              + zones + " zone(s)");
     });
     return List.of(
         Step.human("down", "Make sure node " + s + " is down, so that nothing of it acts while it is rebuilt.", null,

@@ -221,8 +221,8 @@ class RunbookRunnerTest {
     assertTrue(out.contains("Run 1 of sample"), out);
     JsonNode events = pair.runs.get(0).path("events");
     assertEquals("check", events.get(0).path("kind").asText(), events.toString());
-    assertTrue(events.get(0).path("evidence").asText().contains("no master yet"), events.toString());
-    assertFalse(events.get(events.size() - 1).path("evidence").asText().contains("no master yet"));
+    assertTrue(events.get(0).path("evidence").asText().contains("no master to record it then"), events.toString());
+    assertFalse(events.get(events.size() - 1).path("evidence").asText().contains("no master to record it then"));
     assertEquals("done", pair.runs.get(0).path("state").asText());
   }
 }
