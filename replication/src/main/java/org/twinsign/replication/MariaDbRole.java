@@ -46,6 +46,23 @@ public final class MariaDbRole {
     }
   }
 
+  /**
+   * How far the server's clock is from this process's: its {@code NOW(6)} minus the midpoint of the
+   * query on the local clock (off by half the query's time, milliseconds). Replication does not
+   * depend on it; the times the store records do ({@code NOW()} defaults, audit trails).
+   */
+  public java.time.Duration clockOffset() throws SQLException {
+    try (Connection c = connections.open(); Statement s = c.createStatement()) {
+      long before = System.currentTimeMillis();
+      try (ResultSet r = s.executeQuery("SELECT UNIX_TIMESTAMP(NOW(6))")) {
+        long after = System.currentTimeMillis();
+        r.next();
+        long server = r.getBigDecimal(1).movePointRight(3).longValue();
+        return java.time.Duration.ofMillis(server - (before + after) / 2);
+      }
+    }
+  }
+
   private DatabaseStatus status(Connection c) throws SQLException {
     Map<String, String> vars = pairs(c, "SELECT @@read_only, @@gtid_current_pos, @@gtid_binlog_pos,"
         + " @@rpl_semi_sync_master_enabled");

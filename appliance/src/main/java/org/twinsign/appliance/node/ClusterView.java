@@ -49,6 +49,7 @@ final class ClusterView implements ClusterOperations {
   @Override
   public List<Map<String, String>> members() throws Exception {
     Eligibility.Mark mark = eligibility.read();
+    Map<String, java.time.Duration> clocks = members.clockOffsets();
     List<Map<String, String>> rows = new ArrayList<>();
     for (Map.Entry<String, Map<String, String>> m : members.list().entrySet()) {
       Map<String, String> row = new LinkedHashMap<>();
@@ -63,7 +64,10 @@ final class ClusterView implements ClusterOperations {
       row.put("admin", info.getOrDefault("admin", ""));
       row.put("pid", info.getOrDefault("pid", ""));
       row.put("last_contact", info.getOrDefault("seen", ""));
-      for (String key : List.of("gtid", "keysync", "keys", "kek", "ingest", "dns")) {
+      if (clocks.containsKey(m.getKey())) { // the node's clock against ZooKeeper's ('timing-drift', 'health')
+        row.put("clock", clocks.get(m.getKey()).toMillis() + " ms");
+      }
+      for (String key : List.of("gtid", "keysync", "keys", "kek", "ingest", "dns", "database clock")) {
         if (info.containsKey(key)) {
           row.put(key, info.get(key));
         }

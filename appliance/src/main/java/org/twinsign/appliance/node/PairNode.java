@@ -311,6 +311,7 @@ final class PairNode implements NodeRole {
       if (s.replica() != null && s.replica().secondsBehind() != null) {
         info.put("lag", s.replica().secondsBehind() + " s");
       }
+      info.put("database clock", local.clockOffset().toMillis() + " ms"); // against this node's ('timing-drift')
     } catch (SQLException e) {
       info.put("database", "unreachable: " + e.getMessage());
     }

@@ -66,10 +66,15 @@ public class PairAccess {
    * it serves and their signatures).
    */
   public JsonNode jsonOnMaster(List<String> args) {
-    String master = master().orElseThrow(() -> new IllegalStateException("no node is master"));
-    String address = member(master).map(m -> m.path("admin").asText()).orElse("");
-    return parse(args, new AdminClient(address, token, "node " + master + "'s admin address in ZooKeeper")
-        .call(args, Duration.ofMinutes(1)), " on node " + master);
+    return jsonOn(master().orElseThrow(() -> new IllegalStateException("no node is master")), args);
+  }
+
+  /** As {@link #json}, answered by node {@code name} itself (a command that reads: from its own store). */
+  public JsonNode jsonOn(String name, List<String> args) {
+    String address = member(name).map(m -> m.path("admin").asText()).orElseThrow(() -> new IllegalStateException(
+        "node " + name + " is not running"));
+    return parse(args, new AdminClient(address, token, "node " + name + "'s admin address in ZooKeeper")
+        .call(args, Duration.ofMinutes(1)), " on node " + name);
   }
 
   /** {@code cluster list --json}: {@code cluster} (summary) and {@code nodes}. */

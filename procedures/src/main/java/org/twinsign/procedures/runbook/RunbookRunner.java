@@ -64,6 +64,9 @@ public final class RunbookRunner {
               + "'";
       out.println("  " + i++ + ". " + step.id() + ": " + step.what());
       out.println("     " + (done.pass() ? "already done (" + done.evidence() + "): skipped" : "would " + action));
+      if (!done.pass()) {
+        out.println("     now: " + step.verification().name() + ": no (" + done.evidence() + ")");
+      }
       if (step.precondition() != null) {
         Outcome pre = safely(step.precondition());
         out.println("     precondition " + step.precondition().name() + ": " + (pre.pass() ? "holds" : "does not hold")
@@ -268,6 +271,7 @@ public final class RunbookRunner {
         trail.record(step.id(), "human", "waiting", step.prompt());
         trail.state("waiting");
         out.println("[you] " + step.id() + ": " + step.prompt());
+        out.println("      now: " + step.verification().name() + ": no (" + already.evidence() + ")");
         out.println("      then: twinsign runbook run " + trail.runbook.name() + (trail.id == null ? "" : " --resume "
             + trail.id) + " --done " + step.id());
         return Result.WAITING;

@@ -1,0 +1,92 @@
+package org.twinsign.procedures.runbook;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.twinsign.appliance.demo.LocalPair;
+import org.twinsign.procedures.TestPair;
+
+/**
+ * {@code runbook run timing-drift} against a real pair: in good order it is done at once; the
+ * standby started under libfaketime 30 s ahead (its monotonic clock left alone) is found by a dry
+ * run that changes nothing, node and database clock both; the standby's store changed outside
+ * replication is found by a run, which waits until the standby is rebuilt and then ends.
+ */
+class TimingDriftIT {
+  @TempDir
+  Path dir;
+
+  private TestPair test;
+  private LocalPair pair;
+
+  @AfterEach
+  void stop() {
+    if (test != null) {
+      test.close();
+    }
+  }
+
+  @Test
+  void aClockAheadAndATamperedStoreAreFoundAndTheRunWaitsForTheFix() throws Exception {
+    test = TestPair.start(dir, 1, "");
+    pair = test.pair();
+    test.signedZone("short", "minimal.test", TestPair.zoneText("minimal.test"));
+    test.await("beta holds the master's output", Duration.ofMinutes(1), () -> pair.cli("alpha", "cluster", "list")
+        .out().contains("master's output: 1 zone(s) held"));
+
+    LocalPair.Answer good = pair.cli("alpha", "runbook", "run", "timing-drift");
+    assertEquals(0, good.exit(), good.out() + good.err());
+    assertTrue(good.out().contains("[done] node-clocks: already (node alpha ") && good.out().contains(
+        "[done] key-timeline: already (") && good.out().contains("the same on every node"), good.out());
+
+    // beta's clock 30 s ahead (libfaketime; the lease runs on the monotonic clock, left alone)
+    pair.process("beta").stop(Duration.ofSeconds(20));
+    Path clock = dir.resolve("clock-beta");
+    Files.writeString(clock, "+30s\n");
+    pair.startNode("beta", Map.of("LD_PRELOAD", "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
+        "FAKETIME_TIMESTAMP_FILE", clock.toString(), "FAKETIME_CACHE_DURATION", "1", "DONT_FAKE_MONOTONIC", "1"));
+    test.await("beta eligible under its moved clock", Duration.ofMinutes(2), () -> test.eligible("beta"));
+    Map<String, Long> before = test.checksums("alpha");
+    String[] dry = new String[1];
+    test.await("the dry run sees beta's clock", Duration.ofMinutes(1), () -> {
+      dry[0] = pair.cli("alpha", "runbook", "run", "timing-drift", "--dry-run").out();
+      return dry[0].contains("node beta +3");
+    });
+    assertTrue(dry[0].matches("(?s).*node-clocks: .*\\n\\s+would wait for you: fix the time service.*")
+        && dry[0].matches("(?s).*node beta \\+3\\d{4} ms against ZooKeeper.*")
+        && dry[0].matches("(?s).*node beta -\\d{5} ms against its node.*"), dry[0]);
+    assertEquals(before, test.checksums("alpha"), "a dry run changes nothing");
+
+    // beta's clock is right again; its store is changed behind replication's back
+    pair.process("beta").stop(Duration.ofSeconds(20));
+    pair.startNode("beta");
+    test.await("beta eligible", Duration.ofMinutes(2), () -> test.eligible("beta"));
+    pair.database("beta").execute("SET SESSION sql_log_bin = 0", "UPDATE twinsign.zone_key SET dnskey_state ="
+        + " 'unretentive' WHERE dnskey_state = 'omnipresent' OR dnskey_state = 'rumoured' LIMIT 1");
+    LocalPair.Answer found = pair.cli("alpha", "runbook", "run", "timing-drift");
+    assertEquals(4, found.exit(), found.out() + found.err());
+    String id = found.out().replaceAll("(?s)^Run (\\d+) of.*", "$1");
+    assertTrue(found.out().contains("[done] node-clocks") && found.out().contains("[done] database-clocks")
+        && found.out().contains("[you] key-timeline: a standby whose store differs") && found.out().contains(
+            "node beta: minimal.test ")
+        && found.out().contains("(master: state "), found.out());
+
+    // the standby is rebuilt from the master: the run ends
+    pair.process("beta").stop(Duration.ofSeconds(20));
+    LocalPair.Answer rebuilt = pair.cliProcess("beta", Duration.ofMinutes(3), "node", "rebuild");
+    assertEquals(0, rebuilt.exit(), rebuilt.out() + rebuilt.err());
+    pair.startNode("beta");
+    test.await("beta eligible after its rebuild", Duration.ofMinutes(2), () -> test.eligible("beta"));
+    LocalPair.Answer fixed = pair.cli("alpha", "runbook", "run", "timing-drift", "--resume", id);
+    assertEquals(0, fixed.exit(), fixed.out() + fixed.err());
+    assertTrue(fixed.out().contains("[done] key-timeline: already (") && fixed.out().contains("Run " + id
+        + " of timing-drift is done."), fixed.out());
+  }
+}
