@@ -51,6 +51,7 @@ public final class Health {
     for (JsonNode n : answers.nodes()) {
       hsm(n, out);
     }
+    clocks(answers.nodes(), out);
     if (answers.masterAddress() == null) {
       return out;
     }
@@ -152,6 +153,35 @@ public final class Health {
     if (n.path("role").asText().equals("master") && !keys.isEmpty() && !keys.equals("in sync")) {
       out.add(new Finding("key sync", State.WARNING, "keys: " + keys, "'twinsign cluster list' and the standby's"
           + " log say why; 'twinsign kek status' whether both HSMs hold the same KEK"));
+    }
+  }
+
+  /** A clock further than this from ZooKeeper's (a node) or its node's (a database) is a warning, as the alert. */
+  static final long CLOCK_BOUND_MS = 2000;
+
+  private static void clocks(List<JsonNode> nodes, List<Finding> out) {
+    List<String> seen = new ArrayList<>();
+    for (JsonNode n : nodes) {
+      String name = n.path("node").asText();
+      for (String[] c : new String[][] {{"clock", "ZooKeeper's"}, {"database clock", "its node's"}}) {
+        String text = n.path(c[0]).asText("").replace(" ms", "").trim();
+        if (!text.matches("-?\\d+")) {
+          continue;
+        }
+        long ms = Long.parseLong(text);
+        String what = (c[0].equals("clock") ? "node " : "the database of node ") + name + " " + (ms >= 0 ? "+" : "")
+            + ms + " ms";
+        if (Math.abs(ms) > CLOCK_BOUND_MS) {
+          out.add(new Finding("clock " + name, State.WARNING, what + " against " + c[1] + " clock (bound "
+              + CLOCK_BOUND_MS + " ms)", "the time service on node " + name + "'s host ('chronyc tracking'); the"
+                  + " runbook timing-drift"));
+        } else {
+          seen.add(what);
+        }
+      }
+    }
+    if (!seen.isEmpty()) {
+      out.add(Finding.ok("clocks", String.join(", ", seen)));
     }
   }
 
