@@ -22,6 +22,14 @@ public interface Runbook {
   /** The parameters it takes, with what each means (and its default, if any). */
   Map<String, String> parameters();
 
+  /**
+   * The run's parameters with their defaults resolved against the pair as it is when the run
+   * starts: a run resumed later (after a failover, say) keeps them, whatever the pair looks like then.
+   */
+  default Map<String, String> resolve(Map<String, String> params, PairAccess pair) {
+    return params;
+  }
+
   /** What must hold before the steps start, given the run's parameters. */
   List<Check> checklist(Map<String, String> params, PairAccess pair);
 

@@ -156,6 +156,8 @@ public final class RunbookCommand implements Runnable {
               + " keeps the parameters it was started with; start a new run for others");
         }
         effective = storedParams(pair, resume);
+      } else {
+        effective = r.resolve(params, pair);
       }
       RunbookRunner.Result result = dryRun ? runner.dryRun(r, effective) : runner.run(r, effective, resume,
           new LinkedHashSet<>(done));

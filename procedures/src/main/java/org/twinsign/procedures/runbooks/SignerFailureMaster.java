@@ -78,6 +78,15 @@ public final class SignerFailureMaster implements Runbook {
         + " confirm an automatic failover)");
   }
 
+  @Override
+  public Map<String, String> resolve(Map<String, String> params, PairAccess pair) {
+    Map<String, String> p = new LinkedHashMap<>(params);
+    String failed = failed(params, pair);
+    p.put("failed", failed);
+    p.put("node", successor(params, pair, failed));
+    return p;
+  }
+
   private static String successor(Map<String, String> params, PairAccess pair, String failed) {
     return params.getOrDefault("node", failed.equals(pair.node()) ? pair.peer() : pair.node());
   }

@@ -48,6 +48,13 @@ public final class SignerFailureStandby implements Runbook {
     return p;
   }
 
+  @Override
+  public Map<String, String> resolve(Map<String, String> params, PairAccess pair) {
+    Map<String, String> p = new LinkedHashMap<>(params);
+    p.put("node", standby(params, pair));
+    return p;
+  }
+
   private static String standby(Map<String, String> params, PairAccess pair) {
     String node = params.get("node");
     if (node != null) {

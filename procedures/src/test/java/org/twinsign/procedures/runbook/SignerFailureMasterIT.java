@@ -56,7 +56,8 @@ class SignerFailureMasterIT {
 
     LocalPair.Answer first = pair.cli("beta", "runbook", "run", "signer-failure-master", "--param", "interval=PT6S");
     assertEquals(4, first.exit(), first.out() + first.err());
-    assertTrue(first.out().startsWith("Run of signer-failure-master {interval=PT6S}: no node is master"), first.out());
+    assertTrue(first.out().startsWith("Run of signer-failure-master {interval=PT6S, failed=alpha, node=beta}: no node is"
+        + " master"), first.out());
     // a step whose verification passes at once is "already" done: the gone check samples before it acts
     assertTrue(first.out().matches("(?s).*\\[done\\] gone: (already \\()?node alpha was not running at any of.*")
         && first.out().contains("[run] failover: twinsign cluster failover --to beta")
@@ -73,6 +74,8 @@ class SignerFailureMasterIT {
     LocalPair.Answer rebuilt = pair.cliProcess("alpha", Duration.ofMinutes(3), "node", "rebuild");
     assertEquals(0, rebuilt.exit(), rebuilt.out() + rebuilt.err());
     pair.startNode("alpha");
+    test.await("alpha's node daemon answers", Duration.ofMinutes(1), () -> pair.cli("alpha", "cluster", "list").exit()
+        == 0);
     LocalPair.Answer resumed = pair.cli("alpha", "runbook", "run", "signer-failure-master", "--resume", id, "--done",
         "rebuild");
     assertEquals(0, resumed.exit(), resumed.out() + resumed.err());
@@ -81,8 +84,8 @@ class SignerFailureMasterIT {
         resumed.out());
 
     LocalPair.Answer trail = pair.cli("beta", "runbook", "history", "--run", id);
-    assertTrue(trail.out().startsWith("Run " + id + " of signer-failure-master {\"interval\":\"PT6S\"}: done"),
-        trail.out());
+    assertTrue(trail.out().startsWith("Run " + id + " of signer-failure-master {\"interval\":\"PT6S\",\"failed\":\"alpha\","
+        + "\"node\":\"beta\"}: done"), trail.out());
     assertTrue(trail.out().contains("no master to record it then") && trail.out().contains(" via node beta)")
         && trail.out().contains(" via node alpha)"), trail.out());
   }

@@ -53,16 +53,26 @@ class TimingDriftIT {
     pair.startNode("beta", Map.of("LD_PRELOAD", "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
         "FAKETIME_TIMESTAMP_FILE", clock.toString(), "FAKETIME_CACHE_DURATION", "1", "DONT_FAKE_MONOTONIC", "1"));
     test.await("beta eligible under its moved clock", Duration.ofMinutes(2), () -> test.eligible("beta"));
-    Map<String, Long> before = test.checksums("alpha");
+    // the master's alert loop records the timing-drift alert it sees meanwhile (its seen_at at every look):
+    // the alerts are the pair's own writes, not the dry run's
+    Map<String, Long> before = new java.util.TreeMap<>(test.checksums("alpha"));
+    before.keySet().removeAll(java.util.List.of("alert", "alert_mail"));
     String[] dry = new String[1];
-    test.await("the dry run sees beta's clock", Duration.ofMinutes(1), () -> {
-      dry[0] = pair.cli("alpha", "runbook", "run", "timing-drift", "--dry-run").out();
-      return dry[0].contains("node beta +3");
-    });
+    try {
+      test.await("the dry run sees beta's clock", Duration.ofMinutes(1), () -> {
+        dry[0] = pair.cli("alpha", "runbook", "run", "timing-drift", "--dry-run").out();
+        return dry[0].matches("(?s).*node beta \\+(29|3\\d)\\d{3} ms against ZooKeeper.*");
+      });
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "\nthe last dry run:\n" + dry[0] + "\ncluster list --json:\n"
+          + pair.cli("alpha", "cluster", "list", "--json").out(), e);
+    }
     assertTrue(dry[0].matches("(?s).*node-clocks: .*\\n\\s+would wait for you: fix the time service.*")
-        && dry[0].matches("(?s).*node beta \\+3\\d{4} ms against ZooKeeper.*")
+        && dry[0].matches("(?s).*node beta \\+(29|3\\d)\\d{3} ms against ZooKeeper.*")
         && dry[0].matches("(?s).*node beta -\\d{5} ms against its node.*"), dry[0]);
-    assertEquals(before, test.checksums("alpha"), "a dry run changes nothing");
+    Map<String, Long> after = new java.util.TreeMap<>(test.checksums("alpha"));
+    after.keySet().removeAll(java.util.List.of("alert", "alert_mail"));
+    assertEquals(before, after, "a dry run changes nothing");
 
     // beta's clock is right again; its store is changed behind replication's back
     pair.process("beta").stop(Duration.ofSeconds(20));
