@@ -64,6 +64,12 @@ final class PairKeys implements PublicationGate, KekOperations, AutoCloseable {
   private volatile String lastLogged;
   private volatile boolean standbyEligible;
   private final Set<Long> degradedWarned = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /**
+   * Keys the gate let through while the standby was not eligible (id -> when), until the standby
+   * holds them: the publication they allow is committed a moment later, and a standby marked
+   * eligible in between would be promoted without a key the zones publish.
+   */
+  private final Map<Long, Long> degradedPassed = new java.util.concurrent.ConcurrentHashMap<>();
   private volatile long eligibleReadAt;
 
   PairKeys(TwinsignConfig config, MasterDuties duties, AdminCommands commands, ClusterView view,
@@ -241,6 +247,7 @@ final class PairKeys implements PublicationGate, KekOperations, AutoCloseable {
       return null;
     }
     if (degraded(standby)) {
+      degradedPassed.putIfAbsent(key.id(), System.nanoTime());
       if (degradedWarned.add(key.id()) && "master".equals(view.role())) {
         LOG.warn("key {} may be published without node {}'s HSM holding it: the pair runs degraded (node {} is not"
             + " eligible); it becomes eligible again only once it holds every published key", key.locator(),
@@ -250,6 +257,21 @@ final class PairKeys implements PublicationGate, KekOperations, AutoCloseable {
     }
     String why = problems.getOrDefault(WrappedKeyTable.keyId(key.repository(), key.locator()), peerProblem);
     return "node " + standby + "'s HSM holds it (key sync" + (why == null ? "" : ": " + why) + ")";
+  }
+
+  /**
+   * The keys let through without the standby (see {@link #degradedPassed}) that it may still lack;
+   * one passed half an hour ago is let go (its publication is long committed, or never will be).
+   */
+  Set<Long> degradedPending() {
+    long now = System.nanoTime();
+    degradedPassed.values().removeIf(at -> now - at > java.time.Duration.ofMinutes(30).toNanos());
+    return Set.copyOf(degradedPassed.keySet());
+  }
+
+  /** The standby holds these keys now (or they are gone): they no longer hold its eligibility back. */
+  void synced(java.util.Collection<Long> ids) {
+    degradedPassed.keySet().removeAll(ids);
   }
 
   /** Whether the standby is not eligible: no failover lands on it, so keys need not wait for it. */

@@ -273,8 +273,17 @@ final class PairNode implements NodeRole {
     }
     try {
       long missing = services.keySync().publishedNotOn(standby);
-      return missing == 0 ? Optional.empty() : Optional.of("lacks " + missing + " published key(s) in its HSM (key"
-          + " sync)");
+      if (missing > 0) {
+        return Optional.of("lacks " + missing + " published key(s) in its HSM (key sync)");
+      }
+      // keys let through while it was not eligible: their publication may commit after this check
+      java.util.Set<Long> pending = keys.degradedPending();
+      java.util.Set<Long> lacking = services.keySync().notOn(standby, pending);
+      java.util.Set<Long> held = new java.util.HashSet<>(pending);
+      held.removeAll(lacking);
+      keys.synced(held);
+      return lacking.isEmpty() ? Optional.empty() : Optional.of("lacks " + lacking.size() + " key(s) being published"
+          + " without it in its HSM (key sync)");
     } catch (RuntimeException e) {
       return Optional.of("could not be checked for published keys in its HSM: " + e.getMessage());
     }

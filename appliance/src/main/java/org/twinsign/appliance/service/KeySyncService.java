@@ -304,6 +304,11 @@ public final class KeySyncService {
   }
 
   /** How many published keys {@code node}'s HSM is not known to hold: above zero, it is no standby to promote. */
+  /** Of the keys {@code ids}, those that exist and are not in {@code node}'s HSM. */
+  public java.util.Set<Long> notOn(String node, java.util.Collection<Long> ids) {
+    return services.store().read(tx -> WrappedKeyTable.notOn(tx, node, ids));
+  }
+
   public long publishedNotOn(String node) {
     List<String> tokens = services.repositories().tokens();
     return services.store().read(tx -> WrappedKeyTable.publishedNotOn(tx, node, tokens));

@@ -131,6 +131,18 @@ public final class WrappedKeyTable {
         params(repositories, node)).get(0);
   }
 
+  /** Of the keys {@code ids}, those that still exist and are not recorded as on {@code node}. */
+  public static java.util.Set<Long> notOn(StoreTransaction tx, String node, Collection<Long> ids) {
+    if (ids.isEmpty()) {
+      return java.util.Set.of();
+    }
+    java.util.List<Object> params = new java.util.ArrayList<>(ids);
+    params.add(node);
+    return new java.util.HashSet<>(tx.query("SELECT h.id FROM hsm_key h WHERE h.id IN (" + "?,".repeat(ids.size() - 1)
+        + "?) AND NOT EXISTS (SELECT 1 FROM key_on_node n WHERE n.hsm_key = h.id AND n.node = ?)", r -> r.getLong(1),
+        params.toArray()));
+  }
+
   /** Keys of {@code repositories} without a wrapped copy, and of those wrapped, how many are not on {@code node}. */
   public record Counts(long notWrapped, long notOnNode) {}
 
