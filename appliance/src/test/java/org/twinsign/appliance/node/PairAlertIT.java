@@ -27,6 +27,7 @@ import org.twinsign.testkit.TcpProxy;
  * TCP proxy that cuts the link: conditions made for real (a standby not running, replication
  * stopped by hand, kill -9 of the master), counted by Message-ID.
  */
+@org.junit.jupiter.api.Tag("slow") // a long fault scenario (minutes): CI runs it (-Pslow)
 class PairAlertIT {
   private static final Duration SESSION = Duration.ofSeconds(4);
 

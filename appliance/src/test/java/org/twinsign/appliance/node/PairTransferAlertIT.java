@@ -26,6 +26,7 @@ import org.twinsign.testkit.SmtpServer;
  * zone is asked for with a TSIG key the primary does not know (one rotated there but not here):
  * a TSIG problem, not a mere transfer failure.
  */
+@org.junit.jupiter.api.Tag("slow") // a long fault scenario (minutes): CI runs it (-Pslow)
 class PairTransferAlertIT {
   private static final Duration SESSION = Duration.ofSeconds(4);
 

@@ -24,6 +24,7 @@ import org.twinsign.testkit.SmtpServer;
  * signatures near expiry the DNS operator is mailed that they expire. A failover to the standby,
  * whose HSM is whole, re-signs the zone, and both alerts are mailed resolved by the new master.
  */
+@org.junit.jupiter.api.Tag("slow") // a long fault scenario (minutes): CI runs it (-Pslow)
 class PairZoneAlertIT {
   private static final Duration SESSION = Duration.ofSeconds(4);
 
