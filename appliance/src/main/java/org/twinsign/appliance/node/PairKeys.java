@@ -71,6 +71,14 @@ final class PairKeys implements PublicationGate, KekOperations, AutoCloseable {
    */
   private final Map<Long, Long> degradedPassed = new java.util.concurrent.ConcurrentHashMap<>();
   private volatile long eligibleReadAt;
+  /** Since when (nanos) the standby has not been eligible, look after look; 0 while it is. */
+  private volatile long ineligibleSince;
+  /**
+   * How long the standby must stay not eligible before keys are published without it: a standby
+   * that restarts, or catches up after a failover, is back within seconds, and a key published
+   * without it in that moment keeps it from being eligible until key sync brings it.
+   */
+  static final Duration DEGRADE_AFTER = Duration.ofSeconds(30);
 
   PairKeys(TwinsignConfig config, MasterDuties duties, AdminCommands commands, ClusterView view,
       Eligibility eligibility, String token) {
@@ -284,8 +292,13 @@ final class PairKeys implements PublicationGate, KekOperations, AutoCloseable {
         standbyEligible = true; // unknown: wait for the standby rather than publish without it
       }
       eligibleReadAt = now;
+      if (standbyEligible) {
+        ineligibleSince = 0;
+      } else if (ineligibleSince == 0) {
+        ineligibleSince = now;
+      }
     }
-    return !standbyEligible;
+    return !standbyEligible && ineligibleSince != 0 && now - ineligibleSince >= DEGRADE_AFTER.toNanos();
   }
 
   // ---- requests from the peer
