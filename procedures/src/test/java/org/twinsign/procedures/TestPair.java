@@ -94,6 +94,18 @@ public final class TestPair implements AutoCloseable {
     return signed;
   }
 
+  /**
+   * Waits until the pair is quiet: every key in the standby's HSM and recorded so, the master's
+   * output held by the standby (key sync and ingest write in the background meanwhile).
+   */
+  public void awaitSettled() throws InterruptedException {
+    await("every key in beta's HSM and the master's output held", Duration.ofMinutes(2), () -> {
+      String list = pair.cli("alpha", "cluster", "list").out();
+      return list.contains("keys (keysync=wrap): in sync") && list.contains("master's output: ")
+          && !list.contains(" behind");
+    });
+  }
+
   /** A small zone's text. */
   public static String zoneText(String zone) {
     return "$ORIGIN " + zone + ".\n$TTL 60\n@ IN SOA ns1 hostmaster 1 7200 3600 1209600 60\n@ IN NS ns1\n"

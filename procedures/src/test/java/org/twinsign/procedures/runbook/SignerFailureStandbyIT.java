@@ -47,6 +47,7 @@ class SignerFailureStandbyIT {
         show.out() + show.err());
 
     // a dry run while all is well: every step already done or what it would do; nothing changes
+    test.awaitSettled(); // key sync records what beta holds in the background: not the dry run's writes
     Map<String, Long> before = test.checksums("alpha");
     LocalPair.Answer dry = pair.cli("alpha", "runbook", "run", "signer-failure-standby", "--param", "node=beta",
         "--dry-run");

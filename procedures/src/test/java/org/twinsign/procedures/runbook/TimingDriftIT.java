@@ -55,6 +55,7 @@ class TimingDriftIT {
     test.await("beta eligible under its moved clock", Duration.ofMinutes(2), () -> test.eligible("beta"));
     // the master's alert loop records the timing-drift alert it sees meanwhile (its seen_at at every look):
     // the alerts are the pair's own writes, not the dry run's
+    test.awaitSettled();
     Map<String, Long> before = new java.util.TreeMap<>(test.checksums("alpha"));
     before.keySet().removeAll(java.util.List.of("alert", "alert_mail"));
     String[] dry = new String[1];
