@@ -126,14 +126,8 @@ public final class AlertMailer {
     }
     message.setHeader("Auto-Submitted", "auto-generated"); // RFC 3834: no vacation replies to the signer
     message.saveChanges();
-    Transport transport = session.getTransport();
+    Transport transport = connected();
     try {
-      if (settings.smtpUser() != null) {
-        transport.connect(settings.smtpHost(), settings.smtpPort(), settings.smtpUser(),
-            PairConfig.secret(settings.smtpPasswordFile(), "alert.smtp.password.file"));
-      } else {
-        transport.connect();
-      }
       transport.sendMessage(message, message.getAllRecipients());
     } catch (jakarta.mail.SendFailedException e) {
       if (e.getValidSentAddresses() == null || e.getValidSentAddresses().length == 0) {
@@ -161,21 +155,24 @@ public final class AlertMailer {
    * @throws MessagingException when the server could not be reached or refused the connection
    */
   public void probe() throws MessagingException {
-    Transport transport = session.getTransport();
+    Transport transport = connected();
     try {
-      if (settings.smtpUser() != null) {
-        transport.connect(settings.smtpHost(), settings.smtpPort(), settings.smtpUser(),
-            PairConfig.secret(settings.smtpPasswordFile(), "alert.smtp.password.file"));
-      } else {
-        transport.connect();
-      }
-    } finally {
-      try {
-        transport.close();
-      } catch (MessagingException e) {
-        // connected or the error above says why not
-      }
+      transport.close();
+    } catch (MessagingException e) {
+      // connected: a QUIT that fails says nothing of the certificate
     }
+  }
+
+  /** A transport connected to the server (TLS, and AUTH with the password from its file when configured). */
+  private Transport connected() throws MessagingException {
+    Transport transport = session.getTransport();
+    if (settings.smtpUser() != null) {
+      transport.connect(settings.smtpHost(), settings.smtpPort(), settings.smtpUser(),
+          PairConfig.secret(settings.smtpPasswordFile(), "alert.smtp.password.file"));
+    } else {
+      transport.connect();
+    }
+    return transport;
   }
 
   /** The server refused the mail for good (5xx for every address or for its content). */

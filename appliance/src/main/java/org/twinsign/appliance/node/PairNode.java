@@ -47,6 +47,11 @@ final class PairNode implements NodeRole {
   private volatile PairKeys keys;
   private volatile SignedIngest ingest;
   private volatile Fenced lastFence;
+  // the database's clock against this node's, measured every DB_CLOCK_EVERY: describe() runs at every
+  // tick of the HA loop, and a clock drifts over hours, not ticks
+  private static final long DB_CLOCK_EVERY = java.time.Duration.ofSeconds(10).toNanos();
+  private long dbClockMillis;
+  private long dbClockAt;
 
   /** A fence this node made of its peer before taking over: when, and how (for the alert). */
   record Fenced(String node, java.time.Instant at, String how) {}
@@ -289,6 +294,16 @@ final class PairNode implements NodeRole {
     }
   }
 
+  /** The database's clock against this node's, in ms, measured again once it is DB_CLOCK_EVERY old. */
+  private synchronized long databaseClock() throws SQLException {
+    long now = System.nanoTime();
+    if (dbClockAt == 0 || now - dbClockAt > DB_CLOCK_EVERY) {
+      dbClockMillis = local.clockOffset().toMillis();
+      dbClockAt = now;
+    }
+    return dbClockMillis;
+  }
+
   @Override
   public Map<String, String> describe() {
     Map<String, String> info = new LinkedHashMap<>();
@@ -320,7 +335,7 @@ final class PairNode implements NodeRole {
       if (s.replica() != null && s.replica().secondsBehind() != null) {
         info.put("lag", s.replica().secondsBehind() + " s");
       }
-      info.put("database clock", local.clockOffset().toMillis() + " ms"); // against this node's ('timing-drift')
+      info.put("database clock", databaseClock() + " ms"); // against this node's ('timing-drift')
     } catch (SQLException e) {
       info.put("database", "unreachable: " + e.getMessage());
     }

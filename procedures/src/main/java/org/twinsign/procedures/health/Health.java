@@ -265,29 +265,25 @@ public final class Health {
       out.add(new Finding(area, State.UNKNOWN, status.error(), "'twinsign zone status --zone " + name + "'"));
       return;
     }
-    String expires = status.json().path("signatures expire").asText("");
-    Matcher m = EXPIRY.matcher(expires);
-    if (!m.matches()) {
+    Expiry e = Expiry.parse(status.json().path("signatures expire").asText(""));
+    if (e == null) {
       String signed = status.json().path("signed serial").asText("");
       out.add(new Finding(area, signed.startsWith("not signed") ? State.WARNING : State.OK, "signed serial: "
           + signed + "; no signatures in the master's memory", signed.startsWith("not signed")
               ? "'twinsign zone status --zone " + name + "' says what it waits for" : ""));
       return;
     }
-    Instant at = Instant.parse(m.group(1));
-    Duration refresh = Duration.parse(m.group(2));
-    Duration resign = Duration.parse(m.group(3));
-    Duration left = Duration.between(now, at);
+    Duration left = Duration.between(now, e.at());
     // served signatures keep at least Refresh - Resign; less means a run was missed, and less than
     // Refresh - 2 x Resign (at least Resign) two: the alert's bound
-    Duration critical = refresh.minus(resign.multipliedBy(2));
-    critical = critical.compareTo(resign) < 0 ? resign : critical;
-    String text = "signatures expire from " + at + " (in " + human(left) + "; refresh " + refresh + ")";
+    Duration critical = e.refresh().minus(e.resign().multipliedBy(2));
+    critical = critical.compareTo(e.resign()) < 0 ? e.resign() : critical;
+    String text = "signatures expire from " + e.at() + " (in " + human(left) + "; refresh " + e.refresh() + ")";
     if (left.compareTo(critical) < 0) {
       out.add(new Finding(area, State.CRITICAL, text + ": the signer has missed its runs", "why the zone is not"
           + " re-signed: 'twinsign zone status --zone " + name + "', the master's log; then 'twinsign zone resign"
           + " --zone " + name + "'"));
-    } else if (left.compareTo(refresh.minus(resign)) < 0) {
+    } else if (left.compareTo(e.keep()) < 0) {
       out.add(new Finding(area, State.WARNING, text + ": a run was missed", "'twinsign zone status --zone " + name
           + "' (next re-sign)"));
     } else {
@@ -320,15 +316,28 @@ public final class Health {
    * empty when they are as the signer keeps them.
    */
   public static java.util.Optional<String> signatureProblem(String expires, Instant now) {
-    Matcher m = EXPIRY.matcher(expires);
-    if (!m.matches()) {
+    Expiry e = Expiry.parse(expires);
+    if (e == null) {
       return java.util.Optional.of("no signature expiry known (" + expires + ")");
     }
-    Instant at = Instant.parse(m.group(1));
-    Duration left = Duration.between(now, at);
-    Duration keep = Duration.parse(m.group(2)).minus(Duration.parse(m.group(3)));
-    return left.compareTo(keep) < 0 ? java.util.Optional.of("signatures expire from " + at + " (in " + human(left)
-        + "): less than Refresh - Resign left, a run was missed") : java.util.Optional.empty();
+    Duration left = Duration.between(now, e.at());
+    return left.compareTo(e.keep()) < 0 ? java.util.Optional.of("signatures expire from " + e.at() + " (in "
+        + human(left) + "): less than Refresh - Resign left, a run was missed") : java.util.Optional.empty();
+  }
+
+  /** {@code zone status}'s {@code signatures expire}: the earliest expiry, with the policy's Refresh and Resign. */
+  private record Expiry(Instant at, Duration refresh, Duration resign) {
+    /** Null when the field says nothing of expiry (no signatures in the master's memory). */
+    static Expiry parse(String field) {
+      Matcher m = EXPIRY.matcher(field);
+      return m.matches() ? new Expiry(Instant.parse(m.group(1)), Duration.parse(m.group(2)), Duration.parse(
+          m.group(3))) : null;
+    }
+
+    /** What the signer keeps left: Refresh - Resign (a run missed below it). */
+    Duration keep() {
+      return refresh.minus(resign);
+    }
   }
 
   private static String human(Duration d) {
