@@ -79,6 +79,8 @@ class PairSyncBenchIT {
     int zones = Integer.getInteger("twinsign.pair-bench.zones", 5);
     int keys = Integer.getInteger("twinsign.pair-bench.keys", 5);
     String heap = System.getProperty("twinsign.pair-bench.heap", "1g");
+    // the bench's million names take many minutes; the test's default size, seconds: a miss fails early
+    stepLimit = Duration.ofMinutes(Math.max(5, names / 30_000));
     report.add("pair sync bench: a zone of " + names + " names (NSEC3, ECDSA P-256), " + zones + " small zones, "
         + keys + " pool keys of each role; node heap " + heap + "; session timeout " + SESSION.toSeconds() + " s");
     pair = LocalPair.create(dir, 1, SESSION, new PrintWriter(System.out, true));
@@ -111,10 +113,13 @@ class PairSyncBenchIT {
     long s0 = System.nanoTime();
     run.ok("alpha", "zone", "add", "--zone", "large.test", "--policy", "short", "--input", input.toString(),
         "--output", signed.toString(), "--primary", "127.0.0.1:" + hidden.port());
-    await("large.test signed", Duration.ofMinutes(30), () -> Files.exists(signed));
+    await("large.test signed", stepLimit, () -> Files.exists(signed));
     long s1 = System.nanoTime();
+    // the signed file is moved into place before the store's commit records its serial (then the file
+    // would be put back if the commit failed): the serial is read once committed
+    await("large.test's serial committed", Duration.ofMinutes(1), () -> publishedOrNone("alpha", "large.test") > 0);
     long firstSerial = published("alpha", "large.test");
-    await("beta's copy of large.test", Duration.ofMinutes(30), () -> ingested("large.test") == firstSerial);
+    await("beta's copy of large.test", stepLimit, () -> ingested("large.test") == firstSerial);
     long s2 = System.nanoTime();
     report.add(String.format("large.test: signed in %.1f s; beta's copy (AXFR) %.1f s after the signed file", ms(s1
         - s0) / 1000, ms(s2 - s1) / 1000));
@@ -189,7 +194,7 @@ class PairSyncBenchIT {
       run.ok("beta", "zone", "add", "--zone", "z" + i + ".test", "--policy", "short", "--input", small.toString(),
           "--output", dir.resolve("z" + i + ".test.signed").toString());
     }
-    await("all small zones signed", Duration.ofMinutes(30), () -> {
+    await("all small zones signed", stepLimit, () -> {
       for (int i = 0; i < zones; i++) {
         if (!Files.exists(dir.resolve("z" + i + ".test.signed"))) {
           return false;
@@ -198,18 +203,18 @@ class PairSyncBenchIT {
       return true;
     });
     long r0 = System.nanoTime();
-    LocalPair.Answer rebuilt = pair.cliProcess("alpha", Duration.ofMinutes(30), "node", "rebuild", "--empty-token");
+    LocalPair.Answer rebuilt = pair.cliProcess("alpha", stepLimit, "node", "rebuild", "--empty-token");
     assertEquals(0, rebuilt.exit(), rebuilt.out());
     long r1 = System.nanoTime();
     start("alpha");
-    await("alpha eligible, holding every key", Duration.ofMinutes(30), () -> {
+    await("alpha eligible, holding every key", stepLimit, () -> {
       String list = cluster("beta");
       return list.lines().anyMatch(l -> l.startsWith("alpha ") && l.contains(" yes ")) && list.contains("keys"
           + " (keysync=wrap): in sync");
     });
     long r2 = System.nanoTime();
     int all = zones + 1;
-    await("alpha holding all zones", Duration.ofMinutes(30), () -> cluster("beta").contains("master's output: " + all
+    await("alpha holding all zones", stepLimit, () -> cluster("beta").contains("master's output: " + all
         + " zone(s) held"));
     long r3 = System.nanoTime();
     report.add(String.format("rebuild of the standby with %d zones: database clone and keys (emptied token) %.1f s;"
@@ -256,6 +261,14 @@ class PairSyncBenchIT {
   private long published(String node, String zone) throws Exception {
     try (Connection c = pair.database(node).rootConnection(); Statement s = c.createStatement()) {
       return published(s, zone);
+    }
+  }
+
+  private long publishedOrNone(String node, String zone) {
+    try {
+      return published(node, zone);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     }
   }
 
@@ -313,6 +326,9 @@ class PairSyncBenchIT {
     throw new AssertionError("not within " + limit + ": " + what + "\n" + cluster() + "\n--- alpha\n"
         + pair.process("alpha").logTail(30) + "\n--- beta\n" + pair.process("beta").logTail(30));
   }
+
+  /** How long a step of the size asked for may take. */
+  private Duration stepLimit = Duration.ofMinutes(5);
 
   private static double ms(long nanos) {
     return nanos / 1e6;
