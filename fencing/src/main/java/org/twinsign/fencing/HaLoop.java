@@ -39,6 +39,8 @@ public final class HaLoop implements Closeable {
   private final Clock clock;
   private final Duration interval;
   private final Duration fenceDelay;
+  private final ClockSkew clockSkew;
+  private Map<String, String> clocksOff = Map.of(); // nodes whose clock is off, from this tick's look
   private final Semaphore wake = new Semaphore(0);
   private final Thread thread;
   private volatile boolean running = true;
@@ -55,6 +57,17 @@ public final class HaLoop implements Closeable {
 
   public HaLoop(Leadership leadership, ClusterMembers members, Eligibility eligibility, FailoverSwitch failover,
       NodeRole role, Clock clock, Duration interval, Duration fenceDelay) {
+    this(leadership, members, eligibility, failover, role, clock, interval, fenceDelay, Duration.ZERO);
+  }
+
+  /**
+   * {@code clockBound}: a node whose clock is further than this from ZooKeeper's (and the other
+   * node's) does not act as master: it is not marked eligible, does not promote, and as master hands
+   * over to an eligible standby and steps down ({@link ClockSkew}); zero: not judged.
+   */
+  public HaLoop(Leadership leadership, ClusterMembers members, Eligibility eligibility, FailoverSwitch failover,
+      NodeRole role, Clock clock, Duration interval, Duration fenceDelay, Duration clockBound) {
+    this.clockSkew = new ClockSkew(clockBound);
     this.leadership = leadership;
     this.members = members;
     this.eligibility = eligibility;
@@ -122,6 +135,7 @@ public final class HaLoop implements Closeable {
 
   void tick() throws Exception {
     tickedAt = System.nanoTime();
+    clocksOff = clockSkew.enabled() ? clockSkew.look(members.clockOffsets()) : Map.of();
     if (leadership.isMaster()) {
       actAsMaster();
     } else {
@@ -152,18 +166,35 @@ public final class HaLoop implements Closeable {
       note("stepped down: " + why);
       return;
     }
-    duties = true;
-    role.becomeMaster(lease); // idempotent: restarts the duties if they died
     String standby = members.list().keySet().stream().filter(n -> !n.equals(leadership.node())).findFirst()
         .orElse("");
     // the mark first, replication second: a "not eligible" that a commit writes in between makes
     // the conditional write below fail instead of being overwritten
     Eligibility.Mark mark = eligibility.read();
+    if (clocksOff.containsKey(leadership.node())) {
+      // signatures made now would carry its wrong time (an inception in the future makes them bogus):
+      // it stops signing; an eligible standby whose clock is right takes over without being fenced
+      String why = "this node's clock " + clocksOff.get(leadership.node());
+      boolean handover = !standby.isEmpty() && mark.eligible(standby) && mark.epoch() == lease.epoch().getAsLong()
+          && !clocksOff.containsKey(standby);
+      if (handover) {
+        failover.handOver(standby, false, true, why);
+      }
+      LOG.warn("node {} steps down: {}{}", leadership.node(), why, handover ? "; it hands over to node " + standby
+          : "; no eligible standby with a good clock takes over");
+      leadership.stepDown(why);
+      note("stepped down: " + why);
+      return;
+    }
+    duties = true;
+    role.becomeMaster(lease); // idempotent: restarts the duties if they died
     Optional<Boolean> inSync = standby.isEmpty() ? Optional.of(false) : role.standbyInSync(standby);
     // the standby's own word on its replication: a stopped applier still acknowledges what it receives
     String broken = running.getOrDefault(standby, Map.of()).getOrDefault("replication-problem", "");
     Optional<String> lacks = !inSync.orElse(false) ? Optional.empty()
-        : !broken.isEmpty() ? Optional.of("reports its replication broken: " + broken) : role.standbyLacks(standby);
+        : !broken.isEmpty() ? Optional.of("reports its replication broken: " + broken)
+        : clocksOff.containsKey(standby) ? Optional.of("has a clock that " + clocksOff.get(standby))
+        : role.standbyLacks(standby);
     if (lacks.isPresent()) {
       inSync = Optional.of(false);
     }
@@ -189,7 +220,8 @@ public final class HaLoop implements Closeable {
     EpochRecord last = leadership.currentEpoch();
     Promotion.Observation seen = new Promotion.Observation(leadership.node(), role.data(), last,
         !last.node().isEmpty() && !last.node().equals(leadership.node()) && members.list().containsKey(last.node()),
-        eligibility.read(), failover.off(), failover.handover(), clock.instant());
+        eligibility.read(), failover.off(), failover.handover(), clock.instant(),
+        Optional.ofNullable(clocksOff.get(leadership.node())));
     Promotion.Decision decision = Promotion.decide(seen);
     switch (decision.step()) {
       case RESUME -> {

@@ -58,12 +58,21 @@ public final class Promotion {
   /** What the candidate knows when it decides. */
   public record Observation(String me, Data data, EpochRecord last, boolean lastMasterConnected,
       Eligibility.Mark eligible, Optional<FailoverSwitch.Off> off, Optional<FailoverSwitch.Handover> handover,
-      Instant now) {}
+      Instant now, Optional<String> clockOff) {
+    /** {@code clockOff}: why this node's clock is too far off to act as master ({@link ClockSkew}), if it is. */
+    public Observation(String me, Data data, EpochRecord last, boolean lastMasterConnected, Eligibility.Mark eligible,
+        Optional<FailoverSwitch.Off> off, Optional<FailoverSwitch.Handover> handover, Instant now) {
+      this(me, data, last, lastMasterConnected, eligible, off, handover, now, Optional.empty());
+    }
+  }
 
   public static Decision decide(Observation o) {
     String last = o.last().node();
     if (o.data() == Data.UNREACHABLE) {
       return Decision.refuse(last, false, "this node's database is unreachable");
+    }
+    if (o.clockOff().isPresent()) { // not a block: the other node, whose clock may be right, may take over
+      return Decision.refuse(last, false, "this node's clock " + o.clockOff().get() + ": fix its time service");
     }
     Optional<FailoverSwitch.Handover> handover = o.handover().filter(h -> fresh(h, o.now()));
     if (o.last().epoch() == 0) {

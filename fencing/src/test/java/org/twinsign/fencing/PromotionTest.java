@@ -102,4 +102,17 @@ class PromotionTest {
     assertEquals(Step.RESUME, Promotion.decide(new Promotion.Observation("alpha", Data.PRIMARY, ALPHA_7, false,
         BETA_IN_SYNC, Optional.empty(), Optional.of(stale), NOW)).step());
   }
+
+  @Test
+  void aNodeWhoseClockIsOffActsAsMasterNeitherAgainNorByFailoverAndBlocksNothing() {
+    Optional<String> off = Optional.of("is +30.0 s off ZooKeeper's clock");
+    Decision resume = Promotion.decide(new Promotion.Observation("alpha", Data.PRIMARY, ALPHA_7, false, BETA_IN_SYNC,
+        Optional.empty(), Optional.empty(), NOW, off));
+    assertEquals(Step.REFUSE, resume.step());
+    assertTrue(resume.why().contains("this node's clock is +30.0 s off"), resume.why());
+    Decision failover = Promotion.decide(new Promotion.Observation("beta", Data.REPLICA, ALPHA_7, false, BETA_IN_SYNC,
+        Optional.empty(), Optional.empty(), NOW, off));
+    assertEquals(Step.REFUSE, failover.step());
+    assertFalse(failover.block(), "the other node, whose clock may be right, may still take over");
+  }
 }

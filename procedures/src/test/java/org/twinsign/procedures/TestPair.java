@@ -36,10 +36,17 @@ public final class TestPair implements AutoCloseable {
    * given {@code config} (may be empty); returns once beta is an eligible standby.
    */
   public static TestPair start(Path dir, int zooKeeperServers, String config) throws InterruptedException {
+    return start(dir, zooKeeperServers, pair -> config);
+  }
+
+  /** As above, the config made from the pair once its ports are known (a secondary to notify, say). */
+  public static TestPair start(Path dir, int zooKeeperServers, java.util.function.Function<LocalPair, String> config)
+      throws InterruptedException {
     TestPair p = new TestPair(LocalPair.create(dir, zooKeeperServers, SESSION, new PrintWriter(System.out, true)), dir);
     try {
-      if (!config.isEmpty()) {
-        LocalPair.NODES.forEach(n -> p.pair.configure(n, config));
+      String lines = config.apply(p.pair);
+      if (!lines.isEmpty()) {
+        LocalPair.NODES.forEach(n -> p.pair.configure(n, lines));
       }
       p.pair.startNode("alpha");
       p.await("alpha master", Duration.ofMinutes(1), () -> p.pair.cli("alpha", "cluster", "list").out().lines()

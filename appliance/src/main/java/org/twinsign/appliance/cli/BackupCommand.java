@@ -64,6 +64,18 @@ final class BackupCommand extends CommandGroup {
     @Option(names = {"--verbose", "-v"}, description = "List every key not backed up.")
     boolean verbose;
 
+    @Option(names = "--json", description = "As JSON: each repository's last and open backup, every key's state.")
+    boolean json;
+
+    @Override
+    void run(Services services, PrintWriter out) {
+      if (json) {
+        JsonOutput.print(out, services.backups().status(repository));
+      } else {
+        super.run(services, out);
+      }
+    }
+
     @Override
     List<String> step(BackupService backups, String repository) {
       return backups.list(repository, verbose);

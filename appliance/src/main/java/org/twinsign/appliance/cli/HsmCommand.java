@@ -89,11 +89,25 @@ final class HsmCommand implements Runnable {
     @CommandLine.Mixin
     HsmOption hsm;
 
+    @CommandLine.Option(names = "--json", description = "As JSON: locator, algorithm, bits, label of each key.")
+    boolean json;
+
     @Override
     public void run() {
       try (KeyRepository token = hsm.open(1)) {
         List<HsmKey> keys = token.list();
         PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+          JsonOutput.print(out, keys.stream().map(k -> {
+            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("locator", k.locator().hex());
+            m.put("algorithm", k.algorithm().name());
+            m.put("bits", k.bits());
+            m.put("label", k.label());
+            return m;
+          }).toList());
+          return;
+        }
         out.printf("%-34s %-16s %5s  %s%n", "Locator", "Algorithm", "Bits", "Label");
         for (HsmKey key : keys) {
           String algorithm = key.algorithm().family() == DnssecAlgorithm.KeyFamily.RSA ? "RSA" : key.algorithm().name();

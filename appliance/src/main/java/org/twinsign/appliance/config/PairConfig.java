@@ -28,6 +28,8 @@ import java.util.Set;
  * fence.command=/usr/local/sbin/fence-node         # gets the node to fence as its argument; exit 0 = fenced
  * fence.timeout=PT30S                              # optional
  * fence.delay=PT0S                                 # optional: wait before fencing, favouring the last master
+ * clock.bound=PT60S                                # optional: a node whose clock is further off ZooKeeper's (and the
+ *                                                  #   other node's) does not act as master; PT0S: not judged
  * admin.address=127.0.0.1:8441                     # the node's admin endpoint (HTTP, JSON)
  * admin.token.file=/etc/twinsign/admin.token       # the cluster's admin token, the same on both nodes
  * node.history-file=/var/log/twinsign/history.jsonl # optional: every master action with its epoch (audit, fault tests)
@@ -47,7 +49,7 @@ public record PairConfig(String nodeName, String clusterName, String zookeeperCo
     String peerName, String peerDbHost, int peerDbPort, String dbAdminUser, Path dbAdminPasswordFile,
     String replicationUser, Path replicationPasswordFile, List<String> fenceCommand, Duration fenceTimeout,
     Duration fenceDelay, String adminHost, int adminPort, Path adminTokenFile, Path historyFile, DnsConfig dns,
-    KeySync keySync, boolean kekHandover, String metricsHost, int metricsPort) {
+    KeySync keySync, boolean kekHandover, String metricsHost, int metricsPort, Duration clockBound) {
 
   /** How keys reach the standby's HSM ({@code keysync}). */
   public enum KeySync {
@@ -61,7 +63,7 @@ public record PairConfig(String nodeName, String clusterName, String zookeeperCo
       "zookeeper.session-timeout", "peer.name", "peer.db.host", "peer.db.port", "db.admin.user",
       "db.admin.password.file", "replication.user", "replication.password.file", "fence.command", "fence.timeout",
       "fence.delay", "admin.address", "admin.token.file", "node.history-file", "keysync",
-      "kek.handover", "metrics.address");
+      "kek.handover", "metrics.address", "clock.bound");
 
   public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(10);
 
@@ -95,7 +97,20 @@ public record PairConfig(String nodeName, String clusterName, String zookeeperCo
         base.resolve(required(file, p, "admin.token.file")),
         p.getProperty("node.history-file") == null ? null : base.resolve(p.getProperty("node.history-file").trim()),
         DnsConfig.parse(file, p), keySync(file, p), kekHandover(file, p), metrics == null ? null : metrics[0],
-        metrics == null ? 0 : port(file, "metrics.address", metrics[1]));
+        metrics == null ? 0 : port(file, "metrics.address", metrics[1]), clockBound(file, p));
+  }
+
+  /** Signatures' inception is set back (an hour by default): a minute's error is harmless, more is not. */
+  public static final Duration DEFAULT_CLOCK_BOUND = Duration.ofSeconds(60);
+
+  private static Duration clockBound(Path file, Properties p) {
+    Duration bound = duration(file, p, "clock.bound", DEFAULT_CLOCK_BOUND);
+    if (!bound.isZero() && bound.compareTo(Duration.ofSeconds(2)) < 0) {
+      // below the timing-drift alert's 2 s, a write's latency alone would count as an error
+      throw new ConfigException(file + ": clock.bound " + bound + " is below PT2S: give PT2S or more, or PT0S to"
+          + " turn the judgement off");
+    }
+    return bound;
   }
 
   private static KeySync keySync(Path file, Properties p) {

@@ -94,7 +94,8 @@ public final class NodeDaemon implements AutoCloseable {
     Leadership leading = leadership;
     duties.acknowledgeCommitsWith(new SemiSyncAcknowledgement(why -> eligibility.mark("", why, leading.lease())));
     FailoverSwitch failover = new FailoverSwitch(client, paths, clock);
-    loop = new HaLoop(leadership, members, eligibility, failover, node, clock, TICK, pair.fenceDelay());
+    loop = new HaLoop(leadership, members, eligibility, failover, node, clock, TICK, pair.fenceDelay(),
+        pair.clockBound());
     view = new ClusterView(pair.nodeName(), members, leadership, failover, eligibility, loop);
     commands = new AdminCommands(config, duties, view, token);
     keys = new PairKeys(config, duties, commands, view, eligibility, token);

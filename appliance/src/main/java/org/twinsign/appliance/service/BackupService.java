@@ -114,6 +114,29 @@ public final class BackupService {
     });
   }
 
+  /** A key's backup state, for {@code backup list --json}. */
+  public record KeyBackup(String locator, String role, int algorithm, String backup, String generated) {}
+
+  /** A repository's backups, for {@code backup list --json}: {@code preparedAt} is set while one is open. */
+  public record RepositoryBackups(String repository, boolean requireBackup, String lastBackup, String preparedAt,
+      List<KeyBackup> keys) {}
+
+  /** As {@link #list}, for machines: every key of each repository with its backup state. */
+  public List<RepositoryBackups> status(String repository) {
+    return services.store().read(tx -> {
+      List<RepositoryBackups> all = new ArrayList<>();
+      for (String name : repositories(tx, repository)) {
+        List<KeyBackup> keys = KeyTable.hsmKeys(tx, name).stream().map(k -> new KeyBackup(k.locator(),
+            k.role().name(), k.algorithm(), k.backup().name().toLowerCase(java.util.Locale.ROOT), String.valueOf(k.createdAt())))
+            .toList();
+        all.add(new RepositoryBackups(name, services.repositories().configured(name).requireBackup(),
+            BackupTable.lastCommitted(tx, name).map(b -> b.finishedAt().toString()).orElse(null), BackupTable.open(tx,
+                name).map(b -> b.preparedAt().toString()).orElse(null), keys));
+      }
+      return all;
+    });
+  }
+
   /** The repository named, or every configured one; a writer records them first (keys and backups refer to them). */
   private List<String> repositories(StoreTransaction tx, String repository) {
     if (repository != null && !services.config().repositories().containsKey(repository)) {

@@ -19,12 +19,43 @@ public class PairAccess {
   private final String node;
   private final String peer;
 
+  private final org.twinsign.appliance.config.TwinsignConfig config;
+
   /** {@code token}: the pair's admin token, for asking the master directly ({@link #jsonOnMaster}). */
   public PairAccess(AdminClient local, String token, String node, String peer) {
+    this(local, token, node, peer, null);
+  }
+
+  /** As above, with this node's configuration ({@code config}: what a runbook reads of this host, its HSMs). */
+  public PairAccess(AdminClient local, String token, String node, String peer,
+      org.twinsign.appliance.config.TwinsignConfig config) {
     this.local = local;
     this.token = token;
     this.node = node;
     this.peer = peer;
+    this.config = config;
+  }
+
+  private final java.util.Map<String, java.time.Instant> stepsDone = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * When the current run's step {@code id} was done (from its trail, or this invocation): for waits
+   * counted from an earlier step ("the DS TTL after the parent publishes it").
+   */
+  public Optional<java.time.Instant> stepDoneAt(String id) {
+    return Optional.ofNullable(stepsDone.get(id));
+  }
+
+  void stepDone(String id, java.time.Instant at) {
+    stepsDone.put(id, at);
+  }
+
+  /** This node's configuration, as the CLI read it. */
+  public org.twinsign.appliance.config.TwinsignConfig config() {
+    if (config == null) {
+      throw new IllegalStateException("this runbook reads the node's configuration: run it with --config");
+    }
+    return config;
   }
 
   /** This node's name (the one whose configuration the CLI was given). */

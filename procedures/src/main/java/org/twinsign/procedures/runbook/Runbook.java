@@ -35,4 +35,12 @@ public interface Runbook {
 
   /** How: the steps, given the run's parameters. */
   List<Step> steps(Map<String, String> params, PairAccess pair);
+
+  /**
+   * What a finished run reports (recorded in its trail, shown as pass or WARN): checks of what the
+   * run was for that it cannot make hold itself (enough backed-up keys, say). None by default.
+   */
+  default List<Check> report(Map<String, String> params, PairAccess pair) {
+    return List.of();
+  }
 }

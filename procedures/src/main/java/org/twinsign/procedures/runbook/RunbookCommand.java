@@ -49,7 +49,7 @@ public final class RunbookCommand implements Runnable {
       throw new IllegalStateException("runbooks drive a signer pair: " + config.source() + " has no node.mode=pair");
     }
     return new PairAccess(AdminClient.forConfig(config), PairConfig.secret(pair.adminTokenFile(), "admin.token.file"),
-        pair.nodeName(), pair.peerName());
+        pair.nodeName(), pair.peerName(), config);
   }
 
   /** Who acts: the operating system's user on this host (the audit trail's "who"). */
@@ -106,10 +106,15 @@ public final class RunbookCommand implements Runnable {
       int i = 1;
       for (Step s : r.steps(params, pair)) {
         out.println("  " + i++ + ". " + s.id() + ": " + s.what());
-        out.println("     " + (s.human() ? "you: " + s.prompt() : s.operation().isEmpty() ? "waits (up to "
-            + s.patience().toMinutes() + " min) until: " + s.verification().name() : "runs: twinsign " + String.join(
-                " ", s.operation())));
-        out.println("     done when: " + s.verification().name());
+        if (s.late() != null) {
+          out.println("     (made when the run reaches it, from what the earlier steps made)");
+          continue;
+        }
+        out.println("     " + (s.human() ? "you: " + s.prompt() : s.command() != null ? "runs here: " + s.command()
+            : s.operation().isEmpty() ? "waits (up to " + s.patience().toMinutes() + " min) until: "
+                + s.verification().name() : "runs: twinsign " + String.join(" ", s.operation())));
+        out.println("     done when: " + (s.verification() == null ? "you confirm it (--done " + s.id() + ")"
+            : s.verification().name()));
       }
       out.flush();
     }

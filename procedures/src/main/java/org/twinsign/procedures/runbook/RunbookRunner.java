@@ -34,6 +34,8 @@ public final class RunbookRunner {
 
   /** How often a verification is asked again while the run waits for it. */
   static final Duration POLL = Duration.ofSeconds(2);
+  /** How long a host command (an HSM backup) may run before it is stopped and the step waits. */
+  static final Duration COMMAND_LIMIT = Duration.ofHours(1);
 
   private final PairAccess pair;
   private final PrintWriter out;
@@ -57,14 +59,24 @@ public final class RunbookRunner {
     }
     out.println("How (steps):");
     int i = 1;
-    for (Step step : runbook.steps(params, pair)) {
-      Outcome done = safely(step.verification());
-      String action = step.human() ? "wait for you: " + step.prompt() : step.operation().isEmpty()
-          ? "wait until: " + step.verification().name() : "run 'twinsign " + String.join(" ", step.operation())
-              + "'";
+    for (Step listed : runbook.steps(params, pair)) {
+      Step step = listed;
+      if (listed.late() != null) {
+        try {
+          step = listed.late().apply(pair);
+        } catch (RuntimeException e) {
+          out.println("  " + i++ + ". " + listed.id() + ": " + listed.what());
+          out.println("     made when the run reaches it (now: " + e.getMessage() + ")");
+          continue;
+        }
+      }
+      Outcome done = step.verification() == null ? Outcome.fail("confirmed by you") : safely(step.verification());
+      String action = step.human() ? "wait for you: " + step.prompt() : step.command() != null ? "run '"
+          + step.command() + "' on this machine" : step.operation().isEmpty() ? "wait until: "
+              + step.verification().name() : "run 'twinsign " + String.join(" ", step.operation()) + "'";
       out.println("  " + i++ + ". " + step.id() + ": " + step.what());
       out.println("     " + (done.pass() ? "already done (" + done.evidence() + "): skipped" : "would " + action));
-      if (!done.pass()) {
+      if (!done.pass() && step.verification() != null) {
         out.println("     now: " + step.verification().name() + ": no (" + done.evidence() + ")");
       }
       if (step.precondition() != null) {
@@ -99,6 +111,11 @@ public final class RunbookRunner {
       for (JsonNode e : run.path("events")) {
         if (e.path("kind").asText().equals("step") && e.path("status").asText().equals("done")) {
           done.add(e.path("step").asText());
+          try {
+            pair.stepDone(e.path("step").asText(), java.time.Instant.parse(e.path("at").asText()));
+          } catch (java.time.format.DateTimeParseException unknown) {
+            // an entry without its time: waits counted from it start now
+          }
         }
       }
       trail.id = resume;
@@ -132,6 +149,7 @@ public final class RunbookRunner {
         return r;
       }
     }
+    report(trail, runbook.report(params, pair));
     trail.state("done");
     trail.unrecorded();
     out.println("Run " + (trail.id == null ? "(not recorded: no master)" : trail.id) + " of " + runbook.name()
@@ -248,10 +266,47 @@ public final class RunbookRunner {
     return m.contains("no node is master") || m.contains("is not master") || m.contains("lease");
   }
 
-  private Result step(Trail trail, Step step, Set<String> confirmed) {
+  private Result step(Trail trail, Step listed, Set<String> confirmed) {
+    Step step = listed;
+    if (listed.late() != null) {
+      try {
+        step = listed.late().apply(pair);
+      } catch (RuntimeException e) {
+        trail.record(listed.id(), "precondition", "fail", String.valueOf(e.getMessage()));
+        trail.state("waiting");
+        out.println("[wait] " + listed.id() + ": cannot be made yet: " + e.getMessage() + ". Resume once it can.");
+        return Result.WAITING;
+      }
+    }
+    if (step.verification() == null) { // done once the operator confirms it
+      if (!confirmed.contains(step.id())) {
+        if (step.precondition() != null) {
+          Outcome pre = safely(step.precondition());
+          if (!pre.pass()) {
+            trail.record(step.id(), "precondition", "fail", pre.evidence());
+            trail.state("waiting");
+            out.println("[wait] " + step.id() + ": its precondition does not hold: " + step.precondition().name()
+                + " (" + pre.evidence() + "). Resume once it does.");
+            return Result.WAITING;
+          }
+        }
+        trail.record(step.id(), "human", "waiting", step.prompt());
+        trail.state("waiting");
+        out.println("[you] " + step.id() + ": " + step.prompt());
+        out.println("      then: twinsign runbook run " + trail.runbook.name() + (trail.id == null ? "" : " --resume "
+            + trail.id) + " --done " + step.id());
+        return Result.WAITING;
+      }
+      trail.record(step.id(), "human", "confirmed", "the operator says it is done");
+      trail.record(step.id(), "step", "done", "confirmed by " + who);
+      pair.stepDone(step.id(), java.time.Instant.now());
+      out.println("[done] " + step.id() + ": confirmed by you");
+      return Result.DONE;
+    }
     Outcome already = safely(step.verification());
     if (already.pass()) { // idempotent: what is done is not done again
       trail.record(step.id(), "step", "done", "already: " + already.evidence());
+      pair.stepDone(step.id(), java.time.Instant.now());
       out.println("[done] " + step.id() + ": already (" + already.evidence() + ")");
       return Result.DONE;
     }
@@ -277,6 +332,15 @@ public final class RunbookRunner {
         return Result.WAITING;
       }
       trail.record(step.id(), "human", "confirmed", "the operator says it is done");
+    } else if (step.command() != null) {
+      HostCommand.Result r = HostCommand.run(step.command(), COMMAND_LIMIT);
+      trail.record(step.id(), "command", r.exit() == 0 ? "ok" : "error", "'" + step.command() + "': " + r.summary());
+      out.println("[run] " + step.id() + ": " + step.command() + "\n      " + r.summary().replace("\n", "\n      "));
+      if (r.exit() != 0) {
+        trail.state("waiting");
+        out.println("      it failed: resume once the cause is gone");
+        return Result.WAITING;
+      }
     } else if (!step.operation().isEmpty()) {
       org.twinsign.appliance.cli.AdminClient.Answer a;
       try {
@@ -314,8 +378,18 @@ public final class RunbookRunner {
       return Result.WAITING;
     }
     trail.record(step.id(), "step", "done", v.evidence());
+    pair.stepDone(step.id(), java.time.Instant.now());
     out.println("[done] " + step.id() + ": " + v.evidence());
     return Result.DONE;
+  }
+
+  /** A finished run's report: each check recorded; one that does not pass is a warning, not a failure. */
+  private void report(Trail trail, List<Check> checks) {
+    for (Check check : checks) {
+      Outcome o = safely(check);
+      trail.record(check.name(), "report", o.pass() ? "pass" : "warning", o.evidence());
+      out.println("[" + (o.pass() ? "pass" : "WARN") + "] " + check.name() + ": " + o.evidence());
+    }
   }
 
   /** A check that throws (a node that does not answer) fails with what it said. */

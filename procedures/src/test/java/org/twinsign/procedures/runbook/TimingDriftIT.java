@@ -35,7 +35,7 @@ class TimingDriftIT {
 
   @Test
   void aClockAheadAndATamperedStoreAreFoundAndTheRunWaitsForTheFix() throws Exception {
-    test = TestPair.start(dir, 1, "");
+    test = TestPair.start(dir, 1, "clock.bound=PT10S\n");
     pair = test.pair();
     test.signedZone("short", "minimal.test", TestPair.zoneText("minimal.test"));
     test.await("beta holds the master's output", Duration.ofMinutes(1), () -> pair.cli("alpha", "cluster", "list")
@@ -52,7 +52,15 @@ class TimingDriftIT {
     Files.writeString(clock, "+30s\n");
     pair.startNode("beta", Map.of("LD_PRELOAD", "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
         "FAKETIME_TIMESTAMP_FILE", clock.toString(), "FAKETIME_CACHE_DURATION", "1", "DONT_FAKE_MONOTONIC", "1"));
-    test.await("beta eligible under its moved clock", Duration.ofMinutes(2), () -> test.eligible("beta"));
+    // beyond clock.bound: it runs as standby, but is not marked eligible, so it never takes over
+    test.await("beta a standby, not eligible for its clock", Duration.ofMinutes(2), () -> {
+      String list = pair.cli("alpha", "cluster", "list").out();
+      return list.lines().anyMatch(l -> l.startsWith("beta ") && l.contains(" standby ")) && list.contains(
+          "eligible standby: none (node beta has a clock that is +");
+    });
+    assertTrue(pair.cli("alpha", "cluster", "list").out().matches("(?s).*node beta has a clock that is \\+(29|3\\d)"
+        + "\\.\\d s off ZooKeeper's clock and the other node's, beyond clock.bound 10 s.*"),
+        pair.cli("alpha", "cluster", "list").out());
     // the master's alert loop records the timing-drift alert it sees meanwhile (its seen_at at every look):
     // the alerts are the pair's own writes, not the dry run's
     test.awaitSettled();
@@ -99,5 +107,28 @@ class TimingDriftIT {
     assertEquals(0, fixed.exit(), fixed.out() + fixed.err());
     assertTrue(fixed.out().contains("[done] key-timeline: already (") && fixed.out().contains("Run " + id
         + " of timing-drift is done."), fixed.out());
+
+    // the master's clock moves beyond the bound while it signs: it hands over to the eligible standby
+    pair.process("beta").stop(Duration.ofSeconds(20));
+    Files.writeString(clock, "+0s\n");
+    pair.startNode("beta", Map.of("LD_PRELOAD", "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
+        "FAKETIME_TIMESTAMP_FILE", clock.toString(), "FAKETIME_CACHE_DURATION", "1", "DONT_FAKE_MONOTONIC", "1"));
+    test.await("beta eligible", Duration.ofMinutes(2), () -> test.eligible("beta"));
+    LocalPair.Answer switched = pair.cli("alpha", "cluster", "switchover", "--to", "beta");
+    assertEquals(0, switched.exit(), switched.out() + switched.err());
+    test.await("beta master, alpha eligible", Duration.ofMinutes(2), () -> {
+      String list = pair.cli("alpha", "cluster", "list").out();
+      return list.lines().anyMatch(l -> l.startsWith("beta ") && l.contains(" master ")) && test.eligible("alpha");
+    });
+    Files.writeString(clock, "+30s\n");
+    test.await("alpha master again: beta handed over", Duration.ofMinutes(1), () -> pair.cli("alpha", "cluster",
+        "list").out().lines().anyMatch(l -> l.startsWith("alpha ") && l.contains(" master ")));
+    String betaLog = Files.readString(pair.process("beta").log());
+    assertTrue(betaLog.contains("node beta steps down: this node's clock is +") && betaLog.contains(
+        "it hands over to node alpha"), betaLog);
+    // and, its clock still off, it is not made eligible again (its 3 looks take 1.5 s; its catching up, less)
+    Thread.sleep(10_000);
+    assertTrue(pair.cli("alpha", "cluster", "list").out().contains("eligible standby: none ("),
+        pair.cli("alpha", "cluster", "list").out());
   }
 }
