@@ -39,6 +39,7 @@ public final class ParentZone implements AutoCloseable {
     Files.createDirectories(dir);
     Path pin = dir.resolve("parent.pin");
     Files.writeString(pin, "parent-store-pin\n");
+    Files.setPosixFilePermissions(pin, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     Path hsm = dir.resolve("parent-hsm.conf");
     Files.writeString(hsm, "type=soft\ndirectory=" + dir.resolve("keys") + "\npin.file=" + pin + "\n");
     Files.createDirectories(dir.resolve("keys"));

@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
 @Command(name = "key", description = "Zone keys: list, generate, rollover, export, DS exchange.",
     subcommands = {KeyCommand.ListKeys.class, KeyCommand.Generate.class, KeyCommand.Rollover.class,
         KeyCommand.Export.class, KeyCommand.DsSubmit.class, KeyCommand.DsSeen.class, KeyCommand.DsRetract.class,
-        KeyCommand.DsGone.class, KeyCommand.KskRetire.class, KeyCommand.Purge.class, KeyCommand.Pool.class})
+        KeyCommand.DsGone.class, KeyCommand.KskRetire.class, KeyCommand.Purge.class, KeyCommand.Pool.class,
+        KeyCommand.Verify.class})
 final class KeyCommand extends CommandGroup {
   static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
 
@@ -104,6 +105,56 @@ final class KeyCommand extends CommandGroup {
         return "backup";
       }
       return report.next();
+    }
+  }
+
+  @Command(name = "verify", description = {"Whether this node's key repositories hold each key the zones use.",
+      "Answered by the node asked, from a fresh listing of its HSMs (after an HSM was restored, say)."})
+  static final class Verify extends ServiceCommand {
+    @Override
+    public boolean changesState() {
+      return false;
+    }
+
+    @Option(names = "--zone", paramLabel = "NAME")
+    String zone;
+
+    @Option(names = "--json", description = "As JSON: zone, keytype, key tag, locator, repository, present.")
+    boolean json;
+
+    @Override
+    void run(Services services, PrintWriter out) {
+      java.util.Map<String, java.util.Set<String>> held = new java.util.HashMap<>();
+      List<java.util.Map<String, Object>> rows = new java.util.ArrayList<>();
+      for (KeyReport report : services.keys().list(zone)) {
+        org.twinsign.appliance.enforcer.KeyState state = report.key().state();
+        if (state.allHidden()) {
+          continue; // a dead key is used by no zone any more
+        }
+        java.util.Set<String> locators = held.computeIfAbsent(state.repository(), r -> {
+          java.util.Set<String> hex = new java.util.HashSet<>();
+          services.repositories().get(r).locators().forEach(l -> hex.add(l.hex()));
+          return hex;
+        });
+        java.util.Map<String, Object> row = new java.util.LinkedHashMap<>();
+        row.put("zone", report.zone());
+        row.put("keytype", report.role().name());
+        row.put("key_tag", report.keyTag());
+        row.put("locator", state.locator());
+        row.put("repository", state.repository());
+        row.put("present", locators.contains(state.locator()));
+        rows.add(row);
+      }
+      long missing = rows.stream().filter(r -> !(Boolean) r.get("present")).count();
+      if (json) {
+        JsonOutput.print(out, rows);
+      } else {
+        for (java.util.Map<String, Object> r : rows) {
+          out.printf("%-24s %-4s %5s %-34s %-12s %s%n", r.get("zone"), r.get("keytype"), r.get("key_tag"),
+              r.get("locator"), r.get("repository"), (Boolean) r.get("present") ? "present" : "MISSING");
+        }
+        out.println(rows.size() + " key(s) in use, " + missing + " missing from this node's HSMs");
+      }
     }
   }
 

@@ -325,6 +325,12 @@ public final class Health {
         + human(left) + "): less than Refresh - Resign left, a run was missed") : java.util.Optional.empty();
   }
 
+  /** The earliest expiry in {@code zone status}'s {@code signatures expire} field, or null when it says none. */
+  public static Instant signaturesExpireAt(String expires) {
+    Expiry e = Expiry.parse(expires);
+    return e == null ? null : e.at();
+  }
+
   /** {@code zone status}'s {@code signatures expire}: the earliest expiry, with the policy's Refresh and Resign. */
   private record Expiry(Instant at, Duration refresh, Duration resign) {
     /** Null when the field says nothing of expiry (no signatures in the master's memory). */

@@ -264,11 +264,15 @@ public final class KskRollover implements Runbook {
 
   /** The DS records of KSK {@code tag}, as 'key export --ds' prints them. */
   private static String dsText(PairAccess p, String zone, int tag) {
-    var a = p.call(List.of("key", "export", "--zone", zone, "--ds", "--keytype", "KSK"));
-    if (a.exit() != 0) {
-      throw new IllegalStateException("'key export --zone " + zone + " --ds': " + a.err().strip());
+    StringBuilder export = new StringBuilder();
+    for (String state : List.of("publish", "ready", "active")) { // whichever the new KSK is in now
+      var a = p.call(List.of("key", "export", "--zone", zone, "--ds", "--keytype", "KSK", "--keystate", state));
+      if (a.exit() == 0) {
+        export.append(a.out());
+      }
     }
-    String lines = String.join("\n", a.out().lines().filter(l -> l.matches(".*\\sDS\\s+" + tag + "\\s.*")).toList());
+    String lines = String.join("\n", export.toString().lines().filter(l -> l.matches(".*\\sDS\\s+" + tag
+        + "\\s.*")).toList());
     if (lines.isEmpty()) {
       throw new IllegalStateException("'key export --zone " + zone + " --ds' has no DS of KSK " + tag + " yet");
     }

@@ -179,6 +179,7 @@ class KskRolloverIT {
     }
     assertEquals(0, run.exit(), all.toString() + run.err());
     String out = all.toString();
+    System.out.println("--- the " + kind + " rollover, as the runbook printed it:\n" + out);
     for (String step : kind.equals("multi-ds")
         ? List.of("both", "settle", "submitted", "parent", "seen", "ds-ttl", "retire", "retracted", "parent-gone",
             "gone", "removed")

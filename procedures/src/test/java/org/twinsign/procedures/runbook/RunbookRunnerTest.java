@@ -225,4 +225,62 @@ class RunbookRunnerTest {
     assertFalse(events.get(events.size() - 1).path("evidence").asText().contains("no master to record it then"));
     assertEquals("done", pair.runs.get(0).path("state").asText());
   }
+
+  /** A runbook of a step made when reached, one confirmed by the operator, a host command, and a report. */
+  static final class Later extends Sample {
+    final AtomicInteger made = new AtomicInteger();
+    final java.nio.file.Path marker;
+
+    Later(java.nio.file.Path marker) {
+      this.marker = marker;
+    }
+
+    @Override
+    public List<Step> steps(Map<String, String> params, PairAccess pair) {
+      return List.of(
+          Step.late("late", "made when reached", p -> {
+            if (made.incrementAndGet() < 2) {
+              throw new IllegalStateException("nothing to make it from yet");
+            }
+            return Step.operation("late", "runs what earlier steps decided", null, List.of("key", "ds-seen",
+                "--keytag", "4711"), Check.of("ran", q -> ((FakePair) q).calls.isEmpty() ? Outcome.fail("no")
+                    : Outcome.pass("ran " + ((FakePair) q).calls.get(0))), Duration.ofSeconds(1));
+          }),
+          Step.confirmed("tell", "a person tells the registry", null, "tell the registry"),
+          Step.command("touch", "a host command", null, "echo making it; touch '" + marker + "'", Check.of(
+              "the marker exists", p -> java.nio.file.Files.exists(marker) ? Outcome.pass("exists") : Outcome.fail(
+                  "missing")), Duration.ofSeconds(2)),
+          Step.await("after", "waits from the confirmation", Check.of("the confirmation's time is known", p ->
+              p.stepDoneAt("tell").map(t -> Outcome.pass("told at " + t)).orElse(Outcome.fail("unknown"))),
+              Duration.ofSeconds(1)));
+    }
+
+    @Override
+    public List<Check> report(Map<String, String> params, PairAccess pair) {
+      return List.of(Check.of("enough of something", p -> Outcome.fail("short by one")));
+    }
+  }
+
+  @Test
+  void lateConfirmedAndCommandStepsAndTheReport(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    FakePair pair = new FakePair();
+    Later later = new Later(dir.resolve("marker"));
+    StringWriter text = new StringWriter();
+    RunbookRunner runner = new RunbookRunner(pair, new PrintWriter(text, true), "tester");
+    assertEquals(RunbookRunner.Result.WAITING, runner.run(later, Map.of(), null, Set.of()), text.toString());
+    assertTrue(text.toString().contains("[wait] late: cannot be made yet: nothing to make it from yet"),
+        text.toString());
+    assertEquals(RunbookRunner.Result.WAITING, runner.run(later, Map.of(), 1L, Set.of()), text.toString());
+    assertTrue(text.toString().contains("[run] late: twinsign key ds-seen --keytag 4711") && text.toString()
+        .contains("[you] tell: tell the registry"), text.toString());
+    assertEquals(RunbookRunner.Result.DONE, runner.run(later, Map.of(), 1L, Set.of("tell")), text.toString());
+    assertTrue(text.toString().contains("[done] tell: confirmed by you") && text.toString().contains(
+        "[run] touch: echo making it; touch") && text.toString().contains("exit 0; making it") && text.toString()
+        .contains("[done] after: already (told at ") && text.toString().contains("[WARN] enough of something: short by one"),
+        text.toString());
+    JsonNode events = pair.runs.get(0).get("events");
+    assertTrue(events.toString().contains("\"kind\":\"command\"") && events.toString().contains(
+        "\"kind\":\"report\",\"status\":\"warning\""), events.toString());
+    assertEquals(1, pair.calls.size(), "the late operation ran once");
+  }
 }
