@@ -11,7 +11,7 @@ import java.util.Optional;
  * a row (one offset is one write's latency too: a node stalled between reading its clock and the
  * write looks behind once). ZooKeeper's own clock may be the wrong one: a node whose offset is
  * within {@code bound} of the other running node's is not judged (both agree; the alert says
- * which clock to look at). Not thread-safe: one HA loop asks it.
+ * which clock to look at). Looked at by one HA loop; read by others ({@link #problem} keeps no state).
  */
 public final class ClockSkew {
   /** How many looks in a row a node's clock must be off before it counts. */
@@ -19,6 +19,7 @@ public final class ClockSkew {
 
   private final Duration bound;
   private final Map<String, Integer> streaks = new HashMap<>();
+  private Map<String, Duration> lastOffsets = Map.of();
 
   /** {@code bound}: the largest offset accepted; zero turns the judgement off. */
   public ClockSkew(Duration bound) {
@@ -47,7 +48,32 @@ public final class ClockSkew {
       }
     }
     streaks.keySet().retainAll(offsets.keySet());
+    lastOffsets = Map.copyOf(offsets);
     return off;
+  }
+
+  /** The look failed (ZooKeeper unreadable): no clock is known to be good until the next look. */
+  public void unknown() {
+    lastOffsets = Map.of();
+  }
+
+  /**
+   * Whether {@code node}'s clock was within the bound at the last look (not merely not yet judged
+   * off): a node takes over or resumes as master only then, while a running master is judged off
+   * only after {@link #CONFIRMATIONS} looks.
+   */
+  public boolean goodNow(String node) {
+    return !enabled() || lastOffsets.containsKey(node) && judge(node, lastOffsets, bound).isEmpty();
+  }
+
+  /** {@code node}'s offset from ZooKeeper's clock at the last look, zero if unknown. */
+  public Duration offset(String node) {
+    return lastOffsets.getOrDefault(node, Duration.ZERO);
+  }
+
+  /** Why {@code node}'s clock is off in one look at {@code offsets}, if it is: for an operator's hand-over. */
+  public Optional<String> problem(String node, Map<String, Duration> offsets) {
+    return enabled() ? judge(node, offsets, bound) : Optional.empty();
   }
 
   /** Whether {@code node}'s clock is off in this one look, and by how much. */

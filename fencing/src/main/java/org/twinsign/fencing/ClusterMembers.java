@@ -102,8 +102,12 @@ public final class ClusterMembers {
       }
       String seen = info.get("seen");
       if (seen != null && !seen.isEmpty()) {
-        offsets.put(name, java.time.Duration.between(java.time.Instant.ofEpochMilli(stat.getMtime()),
-            java.time.Instant.parse(seen)));
+        try {
+          offsets.put(name, java.time.Duration.between(java.time.Instant.ofEpochMilli(stat.getMtime()),
+              java.time.Instant.parse(seen)));
+        } catch (java.time.format.DateTimeParseException e) {
+          // that node's field is unreadable: its clock is unknown, the others' still count
+        }
       }
     }
     return offsets;

@@ -67,8 +67,19 @@ public final class FailoverSwitch {
   }
 
   public void handOver(String target, boolean force, boolean planned, String reason) throws Exception {
-    write(paths.handover(), Map.of("target", target, "force", Boolean.toString(force), "planned",
-        Boolean.toString(planned), "reason", reason));
+    handOver(target, force, planned, reason, clock.instant());
+  }
+
+  /**
+   * As above, stamped {@code at}: a node whose clock is known to be off stamps ZooKeeper's time (its
+   * clock less its offset), else its hand-over would look stale, or fresh for too long, to the target.
+   */
+  public void handOver(String target, boolean force, boolean planned, String reason, java.time.Instant at)
+      throws Exception {
+    Map<String, String> fields = new LinkedHashMap<>(Map.of("target", target, "force", Boolean.toString(force),
+        "planned", Boolean.toString(planned), "reason", reason));
+    fields.put("at", at.toString());
+    write(paths.handover(), fields);
   }
 
   /** The hand-over is done (or abandoned). */
@@ -86,7 +97,7 @@ public final class FailoverSwitch {
 
   private void write(String path, Map<String, String> fields) throws Exception {
     Map<String, String> all = new LinkedHashMap<>(fields);
-    all.put("at", clock.instant().toString());
+    all.putIfAbsent("at", clock.instant().toString());
     byte[] data = Znode.encode(all);
     try {
       client.create().creatingParentsIfNeeded().forPath(path, data);

@@ -135,7 +135,7 @@ public final class HaLoop implements Closeable {
 
   void tick() throws Exception {
     tickedAt = System.nanoTime();
-    clocksOff = clockSkew.enabled() ? clockSkew.look(members.clockOffsets()) : Map.of();
+    clocksOff = clockSkew.enabled() ? lookAtClocks() : Map.of();
     if (leadership.isMaster()) {
       actAsMaster();
     } else {
@@ -150,6 +150,21 @@ public final class HaLoop implements Closeable {
       }
     }
     publish();
+  }
+
+  /** The nodes whose clock is off now; none while ZooKeeper cannot be read (the rest of the tick still runs). */
+  private Map<String, String> lookAtClocks() {
+    try {
+      return clockSkew.look(members.clockOffsets());
+    } catch (Exception e) {
+      clockSkew.unknown();
+      return Map.of();
+    }
+  }
+
+  /** Why {@code node}'s clock is too far off to hand it the master's role now, if it is (one fresh look). */
+  public Optional<String> clockProblem(String node) throws Exception {
+    return clockSkew.problem(node, members.clockOffsets());
   }
 
   private void actAsMaster() throws Exception {
@@ -178,7 +193,8 @@ public final class HaLoop implements Closeable {
       boolean handover = !standby.isEmpty() && mark.eligible(standby) && mark.epoch() == lease.epoch().getAsLong()
           && !clocksOff.containsKey(standby);
       if (handover) {
-        failover.handOver(standby, false, true, why);
+        // stamped with ZooKeeper's time: this node's clock would make it stale or fresh for too long
+        failover.handOver(standby, false, true, why, clock.instant().minus(clockSkew.offset(leadership.node())));
       }
       LOG.warn("node {} steps down: {}{}", leadership.node(), why, handover ? "; it hands over to node " + standby
           : "; no eligible standby with a good clock takes over");
@@ -213,6 +229,16 @@ public final class HaLoop implements Closeable {
     note("master (epoch " + lease.epoch().getAsLong() + ")");
   }
 
+  /** Why this node may not take the master's role for its clock: judged off, or not yet seen within the bound. */
+  private Optional<String> clockOff() {
+    String off = clocksOff.get(leadership.node());
+    if (off != null) {
+      return Optional.of(off);
+    }
+    return clockSkew.goodNow(leadership.node()) ? Optional.empty()
+        : Optional.of("has not been compared with ZooKeeper's yet (or was just off)");
+  }
+
   private void actAsCandidate() throws Exception {
     if (System.nanoTime() - decideAfter < 0) {
       return;
@@ -220,8 +246,7 @@ public final class HaLoop implements Closeable {
     EpochRecord last = leadership.currentEpoch();
     Promotion.Observation seen = new Promotion.Observation(leadership.node(), role.data(), last,
         !last.node().isEmpty() && !last.node().equals(leadership.node()) && members.list().containsKey(last.node()),
-        eligibility.read(), failover.off(), failover.handover(), clock.instant(),
-        Optional.ofNullable(clocksOff.get(leadership.node())));
+        eligibility.read(), failover.off(), failover.handover(), clock.instant(), clockOff());
     Promotion.Decision decision = Promotion.decide(seen);
     switch (decision.step()) {
       case RESUME -> {

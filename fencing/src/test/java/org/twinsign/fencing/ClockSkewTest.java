@@ -53,4 +53,19 @@ class ClockSkewTest {
       assertEquals(Map.of(), skew.look(Map.of("alpha", Duration.ofHours(1))));
     }
   }
+
+  @Test
+  void aNodeIsGoodToTakeOverOnlyWhenItsLastLookWasWithinTheBound() {
+    ClockSkew skew = new ClockSkew(BOUND);
+    assertTrue(!skew.goodNow("alpha"), "not looked at yet: not known to be good");
+    skew.look(Map.of("alpha", Duration.ofMillis(20), "beta", Duration.ofSeconds(30)));
+    assertTrue(skew.goodNow("alpha"));
+    assertTrue(!skew.goodNow("beta"), "off at one look: not good, though not judged off yet");
+    assertEquals(Duration.ofSeconds(30), skew.offset("beta"));
+    skew.unknown();
+    assertTrue(!skew.goodNow("alpha"), "ZooKeeper unreadable: unknown");
+    assertTrue(new ClockSkew(Duration.ZERO).goodNow("alpha"), "a zero bound judges nobody");
+    assertEquals("is +30.0 s off ZooKeeper's clock and the other node's, beyond clock.bound 10 s", skew.problem("beta",
+        Map.of("alpha", Duration.ZERO, "beta", Duration.ofSeconds(30))).orElseThrow());
+  }
 }

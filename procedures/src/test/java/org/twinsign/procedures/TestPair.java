@@ -111,6 +111,51 @@ public final class TestPair implements AutoCloseable {
       return list.contains("keys (keysync=wrap): in sync") && list.contains("master's output: ")
           && !list.contains(" behind");
     });
+    // and the store quiet: the pool's top-up and key sync write in batches, "in sync" holds between them
+    await("the store unchanged over 3 s", Duration.ofMinutes(1), () -> {
+      try {
+        Map<String, Long> first = quiet();
+        Thread.sleep(3000);
+        return first.equals(quiet());
+      } catch (Exception e) {
+        return false;
+      }
+    });
+  }
+
+  /** The store's checksums but the alerts' (the master's alert loop records what it sees at every look). */
+  private Map<String, Long> quiet() throws Exception {
+    return quiet("alpha");
+  }
+
+  private Map<String, Long> quiet(String node) throws Exception {
+    Map<String, Long> sums = new TreeMap<>(checksums(node));
+    sums.keySet().removeAll(List.of("alert", "alert_mail"));
+    return sums;
+  }
+
+  /**
+   * Runs {@code dryRun} and checks that it changed nothing: every table's CHECKSUM TABLE on
+   * {@code node}'s database (but the alerts', which the master's alert loop touches at each look)
+   * is the same before and after. The pair's own background writes (an enforcer run, key sync)
+   * may fall between the two; then it is run again, three times at most: a dry run that wrote
+   * would differ every time. Returns its (last) answer.
+   */
+  public LocalPair.Answer dryRun(String node, java.util.function.Supplier<LocalPair.Answer> dryRun) throws Exception {
+    List<String> seen = new ArrayList<>();
+    for (int attempt = 1; attempt <= 3; attempt++) {
+      Map<String, Long> before = quiet(node);
+      LocalPair.Answer answer = dryRun.get();
+      Map<String, Long> after = quiet(node);
+      if (before.equals(after)) {
+        return answer;
+      }
+      Map<String, Long> changed = new TreeMap<>(after);
+      changed.entrySet().removeIf(e -> e.getValue().equals(before.get(e.getKey())));
+      seen.add("attempt " + attempt + ": " + changed.keySet());
+      Thread.sleep(5000);
+    }
+    throw new AssertionError("a dry run changed the store every time: " + seen);
   }
 
   /** A small zone's text. */

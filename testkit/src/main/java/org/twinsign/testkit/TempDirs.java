@@ -58,6 +58,25 @@ public final class TempDirs {
     }
   }
 
+  /**
+   * Copies the tree {@code from} into {@code to} (made if missing), files with their times and
+   * permissions, as {@code cp -a} does: an HSM's token directory backed up or restored.
+   */
+  public static void copyRecursively(Path from, Path to) {
+    try (java.util.stream.Stream<Path> all = Files.walk(from)) {
+      for (Path p : all.toList()) {
+        Path target = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(p, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot copy " + from + " to " + to + ": " + e.getMessage(), e);
+    }
+  }
+
   private static void deleteIfExists(Path path) throws IOException {
     try {
       Files.deleteIfExists(path);

@@ -142,7 +142,7 @@ final class KeyCommand extends CommandGroup {
         row.put("key_tag", report.keyTag());
         row.put("locator", state.locator());
         row.put("repository", state.repository());
-        row.put("present", locators.contains(state.locator()));
+        row.put("present", locators.contains(new org.twinsign.appliance.hsm.KeyLocator(state.locator()).hex()));
         rows.add(row);
       }
       long missing = rows.stream().filter(r -> !(Boolean) r.get("present")).count();
@@ -186,15 +186,17 @@ final class KeyCommand extends CommandGroup {
           m.put("require_backup", services.repositories().configured(l.repository()).requireBackup());
           m.put("target", l.target());
           m.put("least", l.least());
+          m.put("last_generated", l.lastGenerated() == null ? null : l.lastGenerated().toString());
           return m;
         }).toList());
         return;
       }
-      String format = "%-16s %-4s %-10s %-6s %-10s %-7s %s%n";
-      out.printf(format, "Repository:", "Role:", "Algorithm:", "Keys:", "Backed up:", "Target:", "Short below:");
+      String format = "%-16s %-4s %-10s %-6s %-10s %-7s %-13s %s%n";
+      out.printf(format, "Repository:", "Role:", "Algorithm:", "Keys:", "Backed up:", "Target:", "Short below:",
+          "Last generated:");
       for (org.twinsign.appliance.service.KeyPool.Level l : levels) {
         out.printf(format, l.repository(), l.role(), l.algorithm() + (l.bits() > 0 ? "/" + l.bits() : ""), l.keys(),
-            l.backedUp(), l.target(), l.least());
+            l.backedUp(), l.target(), l.least(), time(l.lastGenerated()));
       }
     }
   }

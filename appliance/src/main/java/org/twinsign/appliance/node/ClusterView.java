@@ -143,6 +143,7 @@ final class ClusterView implements ClusterOperations {
     if (!members.list().containsKey(target)) {
       throw new IllegalStateException("node " + target + " is not running (see 'cluster list')");
     }
+    refuseWrongClock(target);
     long deadline = System.nanoTime() + SWITCHOVER_WAIT.toNanos();
     while (!eligibility.read().eligible(target)) {
       if (System.nanoTime() > deadline) {
@@ -165,11 +166,21 @@ final class ClusterView implements ClusterOperations {
     return "handed over to node " + target + ", which has not taken an epoch yet; see 'cluster list'";
   }
 
+  /** A node whose clock is beyond clock.bound does not act as master, so it is not handed the role (--force or not). */
+  private void refuseWrongClock(String target) throws Exception {
+    java.util.Optional<String> off = loop.clockProblem(target);
+    if (off.isPresent()) {
+      throw new IllegalStateException("node " + target + "'s clock " + off.get() + ": it would refuse to act as"
+          + " master; fix its time service first (runbook timing-drift), or set clock.bound=PT0S on both nodes");
+    }
+  }
+
   @Override
   public String failover(String to, boolean force) throws Exception {
     if (!members.list().containsKey(to)) {
       throw new IllegalStateException("node " + to + " is not running (see 'cluster list')");
     }
+    refuseWrongClock(to);
     if (!force && !eligibility.read().eligible(to)) {
       throw new IllegalStateException("node " + to + " is not in sync with the master (" + eligibility.read().reason()
           + "): promoting it could lose acknowledged writes; --force to take over anyway");

@@ -127,7 +127,7 @@ public final class BackupService {
       List<RepositoryBackups> all = new ArrayList<>();
       for (String name : repositories(tx, repository)) {
         List<KeyBackup> keys = KeyTable.hsmKeys(tx, name).stream().map(k -> new KeyBackup(k.locator(),
-            k.role().name(), k.algorithm(), k.backup().name().toLowerCase(java.util.Locale.ROOT), String.valueOf(k.createdAt())))
+            k.role().name(), k.algorithm(), k.backup().name().toLowerCase(java.util.Locale.ROOT), k.createdAt() == null ? null : k.createdAt().toString()))
             .toList();
         all.add(new RepositoryBackups(name, services.repositories().configured(name).requireBackup(),
             BackupTable.lastCommitted(tx, name).map(b -> b.finishedAt().toString()).orElse(null), BackupTable.open(tx,

@@ -79,7 +79,7 @@ public final class KeyPool {
    * and how many of those are backed up.
    */
   public record Level(String repository, KeyRole role, int algorithm, int bits, String policy, KeySpec spec,
-      int target, long keys, long backedUp) {
+      int target, long keys, long backedUp, java.time.Instant lastGenerated) {
     /**
      * The least the pool may hold before it is short: the target without its emergency margin (so
      * that the keys taken by the rollovers of one run do not count as short before the next top-up).
@@ -121,7 +121,8 @@ public final class KeyPool {
         levels.add(new Level(pool.repository(), pool.role(), pool.algorithm(), pool.bits(), policyOf.get(pool),
             specOf.get(pool), target, KeyTable.poolCount(tx, pool.repository(), pool.role(), pool.algorithm(),
                 pool.bits()), KeyTable.poolBackedUpCount(tx, pool.repository(), pool.role(), pool.algorithm(),
-                    pool.bits())));
+                    pool.bits()), KeyTable.lastGenerated(tx, pool.repository(), pool.role(), pool.algorithm(),
+                        pool.bits())));
       }
       return levels;
     });

@@ -52,6 +52,13 @@ public final class KeyTable {
         role.name(), algorithm, bits, bits).get(0);
   }
 
+  /** When the newest key of the pool's kind was generated (in a zone's use since, or not), or null if none was. */
+  public static Instant lastGenerated(StoreTransaction tx, String repository, KeyRole role, int algorithm, int bits) {
+    return tx.query("SELECT MAX(h.created_at) AS created_at FROM hsm_key h WHERE h.repository = ? AND h.role = ?"
+        + " AND h.algorithm = ? AND (? = 0 OR h.bits = ?)", r -> StoreTransaction.instant(r, "created_at"),
+        repository, role.name(), algorithm, bits, bits).get(0);
+  }
+
   /** How many of the pool's keys ({@link #poolCount}) are backed up. */
   public static long poolBackedUpCount(StoreTransaction tx, String repository, KeyRole role, int algorithm,
       int bits) {

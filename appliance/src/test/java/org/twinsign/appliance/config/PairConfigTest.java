@@ -90,4 +90,13 @@ class PairConfigTest {
     String single = error(GOOD.replace("node.mode=pair", "node.mode=single"));
     assertTrue(single.contains("applies to node.mode=pair only"), single);
   }
+
+  @Test
+  void theClockBoundDefaultsToAMinuteAndIsAtLeastTwoSecondsOrOff() throws Exception {
+    assertEquals(PairConfig.DEFAULT_CLOCK_BOUND, load(GOOD).pair().clockBound());
+    assertEquals(Duration.ZERO, load(GOOD + "clock.bound=PT0S\n").pair().clockBound(), "PT0S: not judged");
+    assertEquals(Duration.ofSeconds(10), load(GOOD + "clock.bound=PT10S\n").pair().clockBound());
+    String tooSmall = error(GOOD + "clock.bound=PT1S\n");
+    assertTrue(tooSmall.contains("node.conf: clock.bound PT1S is below PT2S"), tooSmall);
+  }
 }

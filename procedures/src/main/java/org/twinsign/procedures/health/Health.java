@@ -253,8 +253,10 @@ public final class Health {
                 + " it stays short, its log says why key generation fails ('twinsign key generate' adds keys by"
                 + " hand)"));
       } else {
+        // the next generation: at the master's first run after a rollover takes a key (next key event)
         out.add(Finding.ok("key pool", name + ": " + ready + (backups ? " backed up" : "") + " (need " + least
-            + ", target " + p.path("target").asLong() + ")"));
+            + ", target " + p.path("target").asLong() + "); last generated " + (p.path("last_generated").isTextual()
+                ? p.path("last_generated").asText() : "never")));
       }
     }
   }

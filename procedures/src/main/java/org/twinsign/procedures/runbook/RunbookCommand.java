@@ -52,6 +52,16 @@ public final class RunbookCommand implements Runnable {
         pair.nodeName(), pair.peerName(), config);
   }
 
+  static void printJson(PrintWriter out, Object value) {
+    try {
+      out.println(new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter()
+          .writeValueAsString(value));
+      out.flush();
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("cannot write JSON: " + e.getMessage(), e);
+    }
+  }
+
   /** Who acts: the operating system's user on this host (the audit trail's "who"). */
   static String who() {
     String host;
@@ -68,9 +78,16 @@ public final class RunbookCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @Option(names = "--json", description = "As JSON.")
+    boolean json;
+
     @Override
     public void run() {
       PrintWriter out = spec.commandLine().getOut();
+      if (json) {
+        printJson(out, Runbooks.all().stream().map(r -> Map.of("name", r.name(), "summary", r.summary())).toList());
+        return;
+      }
       for (Runbook r : Runbooks.all()) {
         out.printf("%-26s %s%n", r.name(), r.summary());
       }
@@ -89,10 +106,37 @@ public final class RunbookCommand implements Runnable {
     @Option(names = "--param", paramLabel = "KEY=VALUE", description = "Parameters, to show the steps they make.")
     Map<String, String> params = new LinkedHashMap<>();
 
+    @Option(names = "--json", description = "As JSON.")
+    boolean json;
+
     @Override
     public void run() {
       Runbook r = runbook(name);
       PrintWriter out = spec.commandLine().getOut();
+      if (json) {
+        PairAccess pair = pair(spec);
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("name", r.name());
+        doc.put("summary", r.summary());
+        doc.put("when", r.when());
+        doc.put("why", r.why());
+        doc.put("parameters", r.parameters());
+        doc.put("checklist", r.checklist(params, pair).stream().map(Check::name).toList());
+        doc.put("steps", r.steps(params, pair).stream().map(s -> {
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("id", s.id());
+          m.put("what", s.what());
+          m.put("kind", s.late() != null ? "made when reached" : s.human() ? "human" : s.command() != null
+              ? "command" : s.operation().isEmpty() ? "wait" : "operation");
+          m.put("action", s.late() != null ? null : s.human() ? s.prompt() : s.command() != null ? s.command()
+              : s.operation().isEmpty() ? null : "twinsign " + String.join(" ", s.operation()));
+          m.put("done_when", s.late() != null ? null : s.verification() == null ? "confirmed (--done " + s.id() + ")"
+              : s.verification().name());
+          return m;
+        }).toList());
+        printJson(out, doc);
+        return;
+      }
       out.println(r.name() + ": " + r.summary());
       out.println("\nWhen: " + r.when());
       out.println("\nWhy: " + r.why());
@@ -100,11 +144,22 @@ public final class RunbookCommand implements Runnable {
       r.parameters().forEach((k, v) -> out.println("  " + k + ": " + v));
       out.flush();
       PairAccess pair = pair(spec);
+      List<Check> checklist;
+      List<Step> steps;
+      try {
+        checklist = r.checklist(params, pair);
+        steps = r.steps(params, pair);
+      } catch (IllegalArgumentException e) { // they depend on parameters the pair does not settle now
+        out.println("\nWhat and How depend on its parameters: " + e.getMessage() + " (give them with --param)");
+        out.println("\nHow (steps): shown with the parameters");
+        out.flush();
+        return;
+      }
       out.println("\nWhat (checklist):");
-      r.checklist(params, pair).forEach(c -> out.println("  - " + c.name()));
+      checklist.forEach(c -> out.println("  - " + c.name()));
       out.println("\nHow (steps):");
       int i = 1;
-      for (Step s : r.steps(params, pair)) {
+      for (Step s : steps) {
         out.println("  " + i++ + ". " + s.id() + ": " + s.what());
         if (s.late() != null) {
           out.println("     (made when the run reaches it, from what the earlier steps made)");
@@ -142,6 +197,9 @@ public final class RunbookCommand implements Runnable {
     @Option(names = "--dry-run", description = "Say what would happen and which checks pass now; change nothing.")
     boolean dryRun;
 
+    @Option(names = "--json", description = "As JSON: the run's id, result, exit code and what it printed.")
+    boolean json;
+
     @Override
     public Integer call() {
       Runbook r = runbook(name);
@@ -152,8 +210,10 @@ public final class RunbookCommand implements Runnable {
         }
       }
       PrintWriter out = spec.commandLine().getOut();
+      java.io.StringWriter captured = new java.io.StringWriter();
       PairAccess pair = pair(spec);
-      RunbookRunner runner = new RunbookRunner(pair, out, who() + " via node " + pair.node());
+      RunbookRunner runner = new RunbookRunner(pair, json ? new PrintWriter(captured, true) : out, who() + " via node "
+          + pair.node());
       Map<String, String> effective = params;
       if (resume != null) { // a resumed run keeps the parameters it was started with
         if (!params.isEmpty()) {
@@ -166,6 +226,17 @@ public final class RunbookCommand implements Runnable {
       }
       RunbookRunner.Result result = dryRun ? runner.dryRun(r, effective) : runner.run(r, effective, resume,
           new LinkedHashSet<>(done));
+      if (json) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("runbook", r.name());
+        doc.put("run", dryRun ? null : runner.runId());
+        doc.put("dry_run", dryRun);
+        doc.put("params", effective);
+        doc.put("result", result.name().toLowerCase(java.util.Locale.ROOT));
+        doc.put("exit", result.exitCode());
+        doc.put("output", captured.toString().lines().toList());
+        printJson(out, doc);
+      }
       out.flush();
       return result.exitCode();
     }

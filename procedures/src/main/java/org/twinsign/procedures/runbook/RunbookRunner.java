@@ -41,6 +41,13 @@ public final class RunbookRunner {
   private final PrintWriter out;
   private final String who;
 
+  private Long runId;
+
+  /** The run's id in the journal after {@link #run}: null while no master could record it. */
+  public Long runId() {
+    return runId;
+  }
+
   public RunbookRunner(PairAccess pair, PrintWriter out, String who) {
     this.pair = pair;
     this.out = out;
@@ -96,6 +103,7 @@ public final class RunbookRunner {
   public Result run(Runbook runbook, Map<String, String> params, Long resume, Set<String> confirmed) {
     Trail trail = new Trail(runbook, params);
     Set<String> done = new HashSet<>();
+    boolean checked = false; // a resumed run whose checklist passed when it started
     if (resume == null) {
       trail.begin();
     } else {
@@ -108,7 +116,13 @@ public final class RunbookRunner {
       if (List.of("done", "failed", "abandoned").contains(state)) {
         throw new IllegalStateException("run " + resume + " is " + state + ": start a new run");
       }
+      boolean checks = false;
+      boolean failed = false;
       for (JsonNode e : run.path("events")) {
+        if (e.path("kind").asText().equals("check")) {
+          checks = true;
+          failed |= !e.path("status").asText().equals("pass");
+        }
         if (e.path("kind").asText().equals("step") && e.path("status").asText().equals("done")) {
           done.add(e.path("step").asText());
           try {
@@ -119,11 +133,16 @@ public final class RunbookRunner {
         }
       }
       trail.id = resume;
+      runId = resume;
+      checked = checks && !failed;
       out.println("Run " + resume + " of " + runbook.name() + " resumed on node " + pair.node() + "; done before: "
-          + (done.isEmpty() ? "no step" : String.join(", ", done)));
+          + (done.isEmpty() ? "no step" : String.join(", ", done)) + (checks && !failed
+              ? "; its checklist passed when it started" : ""));
       trail.state("running");
     }
-    for (Check check : runbook.checklist(params, pair)) {
+    // the checklist is what must hold before the steps start: once it passed, a resumed run does not ask it
+    // again (the steps change what it saw: a DS replaced at the parent, a deadline that came closer)
+    for (Check check : checked ? List.<Check>of() : runbook.checklist(params, pair)) {
       Outcome o = safely(check);
       trail.record(check.name(), "check", o.pass() ? "pass" : "fail", o.evidence());
       out.println("[" + (o.pass() ? "pass" : "FAIL") + "] " + check.name() + ": " + o.evidence());
@@ -178,6 +197,7 @@ public final class RunbookRunner {
       try {
         id = pair.journal().start(runbook.name(), new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(params)
             .toString(), who);
+        runId = id;
         out.println("Run " + id + " of " + runbook.name() + " " + params + " (resume with 'twinsign runbook run "
             + runbook.name() + " --resume " + id + "')");
       } catch (IllegalStateException e) {

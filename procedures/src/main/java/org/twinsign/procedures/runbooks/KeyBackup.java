@@ -55,7 +55,8 @@ public final class KeyBackup implements Runbook {
     p.put("repository", "the key repository (default: the only PKCS#11 repository of this node's configuration)");
     p.put("backup", "where the HSM backup is (SoftHSM: a copy of its token directory, or of the token's own"
         + " directory); it is searched for the keys");
-    p.put("command", "a command that makes the backup, run here by /bin/sh (default: you make it, and say so)");
+    p.put("command", "a command that makes the backup, run here by /bin/sh (default: you make it, and say so);"
+        + " it is kept in the run's journal: secrets go in files it reads, never in it");
     return p;
   }
 
@@ -109,7 +110,7 @@ public final class KeyBackup implements Runbook {
   @Override
   public List<Step> steps(Map<String, String> params, PairAccess pair) {
     String name = repositoryName(params, pair);
-    Path backup = Path.of(params.getOrDefault("backup", "."));
+    Path backup = params.containsKey("backup") ? Path.of(params.get("backup")) : null;
     Check prepared = Check.of("a backup of repository " + name + " is prepared", p -> {
       JsonNode r = status(p, name);
       return r.path("prepared_at").isTextual() ? Outcome.pass("prepared at " + r.path("prepared_at").asText() + ": "
@@ -117,6 +118,9 @@ public final class KeyBackup implements Runbook {
               + " is prepared");
     });
     Check inBackup = Check.of("the backup holds every prepared key of " + name, p -> {
+      if (backup == null) {
+        return Outcome.fail("--param backup=DIR is not given: no backup to look in");
+      }
       Set<String> wanted = locators(status(p, name), "prepared");
       if (wanted.isEmpty()) {
         return Outcome.pass("no key of " + name + " is prepared: the backup need hold none");

@@ -141,9 +141,8 @@ public final class KeyRecovery implements Runbook {
               missing));
     });
     Check standby = Check.of("the standby's HSM holds every key", p -> {
-      String keys = p.member(p.master().orElseThrow()).orElseThrow().path("keys").asText("");
-      return keys.equals("in sync") || keys.isEmpty() ? Outcome.pass("keys " + (keys.isEmpty() ? "(no key sync)"
-          : keys)) : Outcome.fail("keys: " + keys + " (a standby whose HSM was not restored: signer-failure-standby)");
+      String master = p.master().orElseThrow(() -> new IllegalStateException("no node is master"));
+      return StandbyRebuild.keysOn(master.equals(p.node()) ? p.peer() : p.node()).check(p);
     });
     Check resumed = Check.of("automatic failover is on", p -> {
       String failover = p.cluster().path("cluster").path("automatic failover").asText();

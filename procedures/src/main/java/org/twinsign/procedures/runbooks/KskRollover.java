@@ -238,8 +238,7 @@ public final class KskRollover implements Runbook {
             "retracted", "gone")), PATIENCE));
     if (single) {
       steps.add(Step.operation("retracted", "Record that the parent removed the old DS (the new one replaced it):"
-          + " 'key ds-retract'.", Check.of("no parent server publishes the DS of KSK " + old, p -> all(parents,
-              s -> ServerQuery.ask(s, zone, Type.DS), a -> !a.keyTags().contains(old), a -> "DS " + a.keyTags())),
+          + " 'key ds-retract'.", replaced(zone, parents, old),
           List.of("key", "ds-retract", "--zone", zone, "--keytag", Integer.toString(old)), Check.of("the enforcer has"
               + " KSK " + old + "'s DS retracted", p -> ds(p, zone, old, "retracted", "gone")), Duration.ofMinutes(1)));
     } else {
@@ -249,17 +248,28 @@ public final class KskRollover implements Runbook {
           "--zone", zone, "--keytag", Integer.toString(old)), Check.of("the enforcer has KSK " + old + "'s DS"
               + " retracted", p -> ds(p, zone, old, "retracted", "gone")), Duration.ofMinutes(1)));
       steps.add(Step.await("parent-gone", "Wait until no parent server publishes the DS of KSK " + old + ".",
-          Check.of("no parent server publishes the DS of KSK " + old, p -> all(parents, s -> ServerQuery.ask(s, zone,
-              Type.DS), a -> !a.keyTags().contains(old), a -> "DS " + a.keyTags())), PATIENCE));
+          replaced(zone, parents, old), PATIENCE));
     }
     steps.add(Step.operation("gone", "Record that the old DS is gone: 'key ds-gone'.", null, List.of("key", "ds-gone",
         "--zone", zone, "--keytag", Integer.toString(old)), Check.of("the enforcer has KSK " + old + "'s DS gone",
             p -> ds(p, zone, old, "gone")), Duration.ofMinutes(1)));
     steps.add(Step.await("removed", "Wait until no authoritative serves KSK " + old + " any more.", Check.of(
-        "no authoritative serves KSK " + old, p -> all(servers, s -> ServerQuery.ask(s, zone, Type.DNSKEY),
-            a -> !a.keyTags().contains(old) && !a.signers().contains(old), a -> "keys " + a.keyTags() + ", signed by "
-                + a.signers())), PATIENCE));
+        "no authoritative serves KSK " + old + ", the new KSK signing the DNSKEY RRset", p -> {
+          int next = successor(p, zone, old);
+          return all(servers, s -> ServerQuery.ask(s, zone, Type.DNSKEY), a -> !a.keyTags().contains(old)
+              && !a.signers().contains(old) && a.keyTags().contains(next) && a.signers().contains(next),
+              a -> "keys " + a.keyTags() + ", signed by " + a.signers());
+        }), PATIENCE));
     return steps;
+  }
+
+  /** Every parent server publishes the new KSK's DS and not the old one's (an empty DS set is no proof). */
+  private static Check replaced(String zone, String parents, int old) {
+    return Check.of("no parent server publishes the DS of KSK " + old + ", each the new one's", p -> {
+      int next = successor(p, zone, old);
+      return all(parents, s -> ServerQuery.ask(s, zone, Type.DS), a -> !a.keyTags().contains(old) && a.keyTags()
+          .contains(next), a -> "DS " + a.keyTags());
+    });
   }
 
   /** The DS records of KSK {@code tag}, as 'key export --ds' prints them. */

@@ -9,7 +9,8 @@ public final class Runbooks {
   private Runbooks() {}
 
   public static List<Runbook> all() {
-    return List.of(new SignerFailureMaster(), new SignerFailureStandby(), new KskRollover(), new KeyBackup(), new KeyRecovery(), new TimingDrift());
+    return List.of(new SignerFailureMaster(), new SignerFailureStandby(), new KskRollover(), new KeyBackup(),
+        new KeyRecovery(), new HsmReplacement(), new TimingDrift());
   }
 
   public static Optional<Runbook> named(String name) {

@@ -35,21 +35,15 @@ record ServerQuery(String server, Set<Integer> keyTags, Set<Integer> signers, lo
 
   /** The {@code type} (DNSKEY or DS) RRset of {@code name} at {@code server}; IllegalStateException if it does not answer. */
   static ServerQuery ask(String server, String name, int type) {
-    String[] hostPort = server.contains("@") ? server.split("@", 2) : server.matches("[^:]+:\\d+")
-        ? server.split(":", 2) : new String[] {server, "53"};
     try {
-      SimpleResolver resolver = new SimpleResolver(hostPort[0]);
-      resolver.setPort(Integer.parseInt(hostPort[1]));
-      resolver.setTCP(true);
-      resolver.setTimeout(TIMEOUT);
-      Message query = Message.newQuery(Record.newRecord(Name.fromString(name.endsWith(".") ? name : name + "."),
-          type, DClass.IN));
-      query.getHeader().unsetFlag(Flags.RD);
-      query.addRecord(new OPTRecord(1232, 0, 0, org.xbill.DNS.ExtendedFlags.DO), Section.ADDITIONAL);
-      Message answer = resolver.send(query);
+      Message answer = send(server, Name.fromString(name.endsWith(".") ? name : name + "."), type);
       if (answer.getRcode() != Rcode.NOERROR) {
         throw new IllegalStateException("server " + server + " answers " + Rcode.string(answer.getRcode()) + " for "
             + name + " " + Type.string(type));
+      }
+      if (!answer.getHeader().getFlag(Flags.AA)) { // a referral or a lame server: an empty answer proves nothing
+        throw new IllegalStateException("server " + server + " is not authoritative for " + name + " " + Type.string(
+            type) + " (no AA flag): give the zone's own servers");
       }
       Set<Integer> tags = new TreeSet<>();
       Set<Integer> signers = new TreeSet<>();
@@ -71,6 +65,23 @@ record ServerQuery(String server, Set<Integer> keyTags, Set<Integer> signers, lo
       throw new IllegalStateException("server " + server + " does not answer " + name + " " + Type.string(type) + ": "
           + e.getMessage());
     }
+  }
+
+  /**
+   * Asks {@code server} ({@code HOST:PORT}, {@code HOST@PORT} or {@code HOST}) for {@code name}
+   * {@code type} itself: TCP, DO bit, no recursion.
+   */
+  static Message send(String server, Name name, int type) throws IOException {
+    String[] hostPort = server.contains("@") ? server.split("@", 2) : server.matches("[^:]+:\\d+")
+        ? server.split(":", 2) : new String[] {server, "53"};
+    SimpleResolver resolver = new SimpleResolver(hostPort[0]);
+    resolver.setPort(Integer.parseInt(hostPort[1]));
+    resolver.setTCP(true);
+    resolver.setTimeout(TIMEOUT);
+    Message query = Message.newQuery(Record.newRecord(name, type, DClass.IN));
+    query.getHeader().unsetFlag(Flags.RD);
+    query.addRecord(new OPTRecord(1232, 0, 0, org.xbill.DNS.ExtendedFlags.DO), Section.ADDITIONAL);
+    return resolver.send(query);
   }
 
   /** The servers of a comma-separated list. */

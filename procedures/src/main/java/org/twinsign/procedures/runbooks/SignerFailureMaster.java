@@ -52,6 +52,8 @@ public final class SignerFailureMaster implements Runbook {
         + " itself, so that two masters never sign. The old master comes back only rebuilt from the new one.";
   }
 
+  private static final Pattern SERVED = Pattern.compile("^serial (\\d+)");
+
   @Override
   public Map<String, String> parameters() {
     Map<String, String> p = new LinkedHashMap<>();
@@ -59,6 +61,8 @@ public final class SignerFailureMaster implements Runbook {
     p.put("failed", "the failed master (default: the node of the current epoch when it is not running; needed"
         + " when a master runs: itself if it cannot sign, the other node to confirm an automatic failover)");
     p.put("interval", "how long the failed master must stay gone, checked every 2 s (default PT30S)");
+    p.put("secondaries", "the zones' secondaries, HOST:PORT,... (optional): each must serve every zone at the new"
+        + " master's serial, validating");
     return p;
   }
 
@@ -190,6 +194,33 @@ public final class SignerFailureMaster implements Runbook {
         null, List.of("cluster", "resume"), failoverOn, Duration.ofSeconds(30)));
     steps.add(Step.await("signing", "Check that exactly one master, node " + next + ", serves and signs every zone.",
         signing, Duration.ofMinutes(3)));
+    String secondaries = params.get("secondaries");
+    if (secondaries != null) {
+      steps.add(Step.await("secondaries", "Check that every secondary serves every zone at node " + next + "'s"
+          + " serial, and that it validates.", Check.of("every secondary serves node " + next + "'s serial of every"
+              + " zone, validating", p -> {
+                List<String> good = new ArrayList<>();
+                List<String> bad = new ArrayList<>();
+                for (JsonNode z : p.jsonOnMaster(List.of("zone", "list", "--json"))) {
+                  String zone = z.path("zone").asText();
+                  String served = p.jsonOnMaster(List.of("zone", "status", "--zone", zone, "--json")).path("served")
+                      .asText("");
+                  Matcher m = SERVED.matcher(served);
+                  long serial = m.find() ? Long.parseLong(m.group(1)) : -1;
+                  for (String server : ServerQuery.servers(secondaries)) {
+                    SecondaryValidation v = SecondaryValidation.of(server, zone);
+                    if (v.problem() != null) {
+                      bad.add(zone + " at " + v.problem());
+                    } else if (v.serial() != serial) {
+                      bad.add(zone + " at " + server + ": serial " + v.serial() + ", the master serves " + serial);
+                    } else {
+                      good.add(zone + " at " + server + ": serial " + serial + ", validates");
+                    }
+                  }
+                }
+                return bad.isEmpty() ? Outcome.pass(String.join("; ", good)) : Outcome.fail(String.join("; ", bad));
+              }), Duration.ofMinutes(3)));
+    }
     steps.addAll(StandbyRebuild.steps(failed));
     return steps;
   }

@@ -51,22 +51,14 @@ public final class SignerFailureStandby implements Runbook {
   @Override
   public Map<String, String> resolve(Map<String, String> params, PairAccess pair) {
     Map<String, String> p = new LinkedHashMap<>(params);
-    p.put("node", standby(params, pair));
+    p.put("node", StandbyRebuild.node(params, pair));
     return p;
   }
 
-  private static String standby(Map<String, String> params, PairAccess pair) {
-    String node = params.get("node");
-    if (node != null) {
-      return node;
-    }
-    Optional<String> master = pair.master();
-    return master.map(m -> m.equals(pair.node()) ? pair.peer() : pair.node()).orElse(pair.peer());
-  }
 
   @Override
   public List<Check> checklist(Map<String, String> params, PairAccess pair) {
-    String standby = standby(params, pair);
+    String standby = StandbyRebuild.node(params, pair);
     return List.of(
         Check.of("node " + standby + " is one of this pair's nodes", p -> standby.equals(p.node())
             || standby.equals(p.peer()) ? Outcome.pass("the pair is " + p.node() + " and " + p.peer())
@@ -89,6 +81,6 @@ public final class SignerFailureStandby implements Runbook {
 
   @Override
   public List<Step> steps(Map<String, String> params, PairAccess pair) {
-    return StandbyRebuild.steps(standby(params, pair));
+    return StandbyRebuild.steps(StandbyRebuild.node(params, pair));
   }
 }

@@ -71,8 +71,9 @@ final class SoftHsmBackup {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
     // the JDK's PKCS#11 wrapper, as bin/twinsign opens it
-    command.addAll(List.of("--add-exports", "jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "org.twinsign.appliance.cli.TwinsignCommand",
-        "hsm", "list", "--json", "--hsm", hsm.toString()));
+    command.addAll(List.of("--add-exports", "jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED", "-cp",
+        System.getProperty("java.class.path"), "org.twinsign.appliance.cli.TwinsignCommand", "hsm", "list", "--json",
+        "--hsm", hsm.toString()));
     Path out = work.resolve("list.out");
     Path err = work.resolve("list.err");
     ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())

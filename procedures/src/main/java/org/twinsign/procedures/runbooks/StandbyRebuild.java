@@ -15,6 +15,42 @@ import org.twinsign.procedures.runbook.Step;
 final class StandbyRebuild {
   private StandbyRebuild() {}
 
+  /** The node a standby runbook is about: {@code node} if given, else the one that is not master. */
+  static String node(java.util.Map<String, String> params, org.twinsign.procedures.runbook.PairAccess pair) {
+    String node = params.get("node");
+    if (node != null) {
+      return node;
+    }
+    java.util.Optional<String> master = pair.master();
+    return master.map(m -> m.equals(pair.node()) ? pair.peer() : pair.node()).orElse(pair.peer());
+  }
+
+  /**
+   * Node {@code s}'s HSM holds every key the zones use: as it answers itself ({@code key verify}, a
+   * fresh listing of its HSM), and as the master's key sync has recorded it (which may lag).
+   */
+  static Check keysOn(String s) {
+    return Check.of("every key the zones use is in node " + s + "'s HSM", p -> {
+      List<String> missing = new java.util.ArrayList<>();
+      int all = 0;
+      for (com.fasterxml.jackson.databind.JsonNode k : p.jsonOn(s, List.of("key", "verify", "--json"))) {
+        all++;
+        if (!k.path("present").asBoolean()) {
+          missing.add(k.path("zone").asText() + " " + k.path("keytype").asText() + " " + k.path("key_tag").asText());
+        }
+      }
+      if (!missing.isEmpty()) {
+        return Outcome.fail("missing from node " + s + "'s HSM: " + String.join(", ", missing));
+      }
+      String synced = p.member(p.master().orElseThrow()).orElseThrow().path("keys").asText("");
+      boolean sync = p.config().pair() != null && p.config().pair().keySync()
+          == org.twinsign.appliance.config.PairConfig.KeySync.WRAP;
+      return !sync || synced.equals("in sync") ? Outcome.pass("all " + all + " key(s) in use are in node " + s
+          + "'s HSM" + (sync ? "; key sync: in sync" : "")) : Outcome.fail("node " + s + " holds the keys in use; key"
+              + " sync: " + (synced.isEmpty() ? "not reported yet" : synced));
+    });
+  }
+
   static List<Step> steps(String s) {
     Check down = Check.of("node " + s + " is not running", p -> p.member(s).isEmpty()
         ? Outcome.pass("node " + s + " is not in ZooKeeper's list of running nodes")
@@ -26,11 +62,7 @@ final class StandbyRebuild {
         .asText().equals("yes")).map(m -> Outcome.pass("eligible; database " + m.path("database").asText() + ", lag "
             + m.path("lag").asText())).orElse(Outcome.fail("not eligible: " + p.cluster().path("cluster").path(
                 "eligible standby").asText())));
-    Check keys = Check.of("the master's keys are all in node " + s + "'s HSM", p -> {
-      String k = p.member(p.master().orElseThrow()).orElseThrow().path("keys").asText("");
-      return k.equals("in sync") || k.isEmpty() ? Outcome.pass("keys " + (k.isEmpty() ? "(no key sync)" : k))
-          : Outcome.fail("keys: " + k);
-    });
+    Check keys = keysOn(s);
     Check output = Check.of("node " + s + " holds the master's signed zones", p -> {
       String ingest = p.member(s).map(m -> m.path("ingest").asText("")).orElse("");
       int zones = p.jsonOnMaster(java.util.List.of("zone", "list", "--json")).size();

@@ -17,12 +17,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.twinsign.appliance.demo.LocalPair;
 import org.twinsign.procedures.ParentZone;
-import org.twinsign.procedures.TestPair;
 import org.twinsign.testkit.NsdServer;
 import org.twinsign.testkit.UnboundResolver;
 import org.xbill.DNS.DClass;
@@ -44,43 +41,23 @@ import org.xbill.DNS.Type;
  * rollovers, multi-DS then single-DS: no answer may be bogus or unsigned. The test acts on what
  * the runbook prompts (the DS records it prints), resumes it where it waits, and checks the trail.
  */
-class KskRolloverIT {
+@org.junit.jupiter.api.Tag("slow") // minutes of a scenario: CI runs it (bin/test -Pslow)
+class KskRolloverIT extends RunbookIT {
   private static final String ZONE = "child." + ParentZone.ZONE;
   private static final Pattern DS_LINE = Pattern.compile("(?m)^\\S+\\s+\\d+\\s+IN\\s+DS\\s+(\\d+)\\s.*$");
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @TempDir
-  Path dir;
-
-  private TestPair test;
-  private LocalPair pair;
   private NsdServer secondary;
   private ParentZone parent;
   private UnboundResolver unbound;
 
-  @AfterEach
-  void stop() {
-    for (AutoCloseable c : new AutoCloseable[] {unbound, parent, secondary, test}) {
-      try {
-        if (c != null) {
-          c.close();
-        }
-      } catch (Exception e) {
-        // the others still close
-      }
-    }
-  }
-
   @Test
   void bothParentKindsRollTheKskWhileEveryAnswerValidates() throws Exception {
-    NsdServer[] made = new NsdServer[1];
-    test = TestPair.start(dir, 3, p -> {
-      made[0] = NsdServer.secondary(ZONE, LocalPair.NODES.stream().map(n -> p.dnsAddress(n).replace(':', '@'))
-          .toList(), null);
-      return "dns.notify=127.0.0.1:" + made[0].port() + "\n";
+    start(p -> {
+      secondary = closedAfter(NsdServer.secondary(ZONE, LocalPair.NODES.stream().map(n -> p.dnsAddress(n).replace(':',
+          '@')).toList(), null));
+      return "dns.notify=127.0.0.1:" + secondary.port() + "\n";
     });
-    secondary = made[0];
-    pair = test.pair();
     ok("policy", "import", Path.of("src/test/resources/kasp/fast-ksk.xml").toAbsolutePath().toString());
     Path input = dir.resolve(ZONE + ".zone");
     Files.writeString(input, "$ORIGIN " + ZONE + ".\n$TTL 10\n@ SOA ns1 hostmaster 1 60 30 600 10\n@ NS ns1\n"
@@ -94,13 +71,26 @@ class KskRolloverIT {
         "ds_at_parent").asText().equals("submit")));
     int first = ksks().get(0).path("key_tag").asInt();
     List<String> firstDs = ParentZone.dsOf(ok("key", "export", "--zone", ZONE, "--ds"), first);
-    parent = ParentZone.start(dir.resolve("parent"), ZONE, firstDs);
+    parent = closedAfter(ParentZone.start(dir.resolve("parent"), ZONE, firstDs));
     ok("key", "ds-submit", "--zone", ZONE, "--keytag", Integer.toString(first));
     ok("key", "ds-seen", "--zone", ZONE, "--keytag", Integer.toString(first));
-    unbound = UnboundResolver.start(Map.of(ParentZone.ZONE, new UnboundResolver.Stub(List.of("127.0.0.1@"
+    unbound = closedAfter(UnboundResolver.start(Map.of(ParentZone.ZONE, new UnboundResolver.Stub(List.of("127.0.0.1@"
         + parent.port()), parent.trustAnchor()), ZONE, new UnboundResolver.Stub(List.of("127.0.0.1@"
-            + secondary.port()), "")));
+            + secondary.port()), ""))));
     assertEquals("", validation(), "the zone validates through the parent before any rollover");
+
+    // a dry run once the zone is quiet (its first KSK active: no key event due) changes nothing
+    test.await("the first KSK active", Duration.ofMinutes(1), () -> ksks().stream().allMatch(k -> k.path("state")
+        .asText().equals("active")));
+    test.awaitSettled();
+    LocalPair.Answer dry = test.dryRun("alpha", () ->
+        pair.cli("alpha", "runbook", "run", "ksk-rollover", "--param", "zone=" + ZONE, "--param",
+        "parent=multi-ds", "--param", "servers=127.0.0.1:" + secondary.port(), "--param", "parent-servers=127.0.0.1:"
+            + parent.port(), "--dry-run"));
+    assertEquals(0, dry.exit(), dry.out() + dry.err());
+    assertTrue(dry.out().contains("[pass] every parent server serves the DS of KSK " + first) && dry.out().contains(
+        "would run 'twinsign key rollover --zone " + ZONE + " --keytype KSK'") && dry.out().contains(
+            "made when the run reaches it"), dry.out());
 
     // the runbook asks what it needs: the parameters it requires, and a parent kind it knows
     LocalPair.Answer noParent = pair.cli("alpha", "runbook", "run", "ksk-rollover", "--param", "zone=" + ZONE);

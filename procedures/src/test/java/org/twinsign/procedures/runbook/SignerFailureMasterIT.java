@@ -3,12 +3,8 @@ package org.twinsign.procedures.runbook;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.twinsign.appliance.demo.LocalPair;
 import org.twinsign.procedures.TestPair;
 
@@ -20,25 +16,18 @@ import org.twinsign.procedures.TestPair;
  * the old master's rebuild; it is resumed on the rebuilt node, across the failover, and ends once
  * that node is an eligible standby.
  */
-class SignerFailureMasterIT {
-  @TempDir
-  Path dir;
-
-  private TestPair test;
-  private LocalPair pair;
-
-  @AfterEach
-  void stop() {
-    if (test != null) {
-      test.close();
-    }
-  }
+class SignerFailureMasterIT extends RunbookIT {
+  private org.twinsign.testkit.NsdServer secondary;
 
   @Test
   void theMasterIsReplacedAndTheRunIsResumedOnTheOtherNode() throws Exception {
-    test = TestPair.start(dir, 1, "");
-    pair = test.pair();
+    start(p -> {
+      secondary = closedAfter(org.twinsign.testkit.NsdServer.secondary("minimal.test", LocalPair.NODES.stream()
+          .map(n -> p.dnsAddress(n).replace(':', '@')).toList(), null));
+      return "dns.notify=127.0.0.1:" + secondary.port() + "\n";
+    });
     test.signedZone("short", "minimal.test", TestPair.zoneText("minimal.test"));
+    secondary.awaitSerial("minimal.test", -1, Duration.ofMinutes(1));
     test.await("beta holds the master's output", Duration.ofMinutes(1), () -> pair.cli("alpha", "cluster", "list").out()
         .contains("master's output: 1 zone(s) held"));
     assertEquals(0, pair.cli("alpha", "cluster", "pause", "--reason", "maintenance").exit());
@@ -46,24 +35,26 @@ class SignerFailureMasterIT {
     // the master dies; nobody takes over by itself
     pair.process("alpha").kill();
     test.await("alpha gone", Duration.ofSeconds(30), () -> !pair.cli("beta", "cluster", "list").out().contains("alpha "));
-    Map<String, Long> before = test.checksums("beta");
-    LocalPair.Answer dry = pair.cli("beta", "runbook", "run", "signer-failure-master", "--param", "interval=PT4S",
-        "--dry-run");
+    LocalPair.Answer dry = test.dryRun("beta", () ->
+        pair.cli("beta", "runbook", "run", "signer-failure-master", "--param", "interval=PT4S",
+        "--dry-run"));
     assertEquals(0, dry.exit(), dry.out() + dry.err());
     assertTrue(dry.out().contains("[pass] node beta runs, as the eligible standby or already master")
         && dry.out().contains("would run 'twinsign cluster failover --to beta'"), dry.out());
-    assertEquals(before, test.checksums("beta"), "a dry run changes nothing");
 
-    LocalPair.Answer first = pair.cli("beta", "runbook", "run", "signer-failure-master", "--param", "interval=PT6S");
+    LocalPair.Answer first = pair.cli("beta", "runbook", "run", "signer-failure-master", "--param", "interval=PT6S",
+        "--param", "secondaries=127.0.0.1:" + secondary.port());
     assertEquals(4, first.exit(), first.out() + first.err());
-    assertTrue(first.out().startsWith("Run of signer-failure-master {interval=PT6S, failed=alpha, node=beta}: no node is"
-        + " master"), first.out());
+    assertTrue(first.out().startsWith("Run of signer-failure-master {interval=PT6S, secondaries=127.0.0.1:"
+        + secondary.port() + ", failed=alpha, node=beta}: no node is master"), first.out());
     // a step whose verification passes at once is "already" done: the gone check samples before it acts
     assertTrue(first.out().matches("(?s).*\\[done\\] gone: (already \\()?node alpha was not running at any of.*")
         && first.out().contains("[run] failover: twinsign cluster failover --to beta")
         && first.out().contains("[done] failover: node beta is master")
         && first.out().matches("(?s).*\\[done\\] resume: (already \\()?automatic failover is on.*")
         && first.out().matches("(?s).*\\[done\\] signing: (already \\()?1 zone\\(s\\) served and signed by node beta.*")
+        && first.out().matches("(?s).*\\[done\\] secondaries: (already \\()?minimal.test at 127.0.0.1:\\d+: serial \\d+,"
+            + " validates.*")
         && first.out().contains("[done] down: already") && first.out().contains("[you] rebuild: on node alpha"),
         first.out());
     String id = first.out().replaceAll("(?s).*\\nRun (\\d+) of signer-failure-master.*", "$1");
@@ -84,8 +75,8 @@ class SignerFailureMasterIT {
         resumed.out());
 
     LocalPair.Answer trail = pair.cli("beta", "runbook", "history", "--run", id);
-    assertTrue(trail.out().startsWith("Run " + id + " of signer-failure-master {\"interval\":\"PT6S\",\"failed\":\"alpha\","
-        + "\"node\":\"beta\"}: done"), trail.out());
+    assertTrue(trail.out().startsWith("Run " + id + " of signer-failure-master {\"interval\":\"PT6S\",\"secondaries\":"
+        + "\"127.0.0.1:" + secondary.port() + "\",\"failed\":\"alpha\",\"node\":\"beta\"}: done"), trail.out());
     assertTrue(trail.out().contains("no master to record it then") && trail.out().contains(" via node beta)")
         && trail.out().contains(" via node alpha)"), trail.out());
   }

@@ -3,12 +3,8 @@ package org.twinsign.procedures.runbook;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.twinsign.appliance.demo.LocalPair;
 import org.twinsign.procedures.TestPair;
 
@@ -19,24 +15,10 @@ import org.twinsign.procedures.TestPair;
  * the rebuilt standby is eligible and holds every key and the master's output. The trail says who
  * did what when.
  */
-class SignerFailureStandbyIT {
-  @TempDir
-  Path dir;
-
-  private TestPair test;
-  private LocalPair pair;
-
-  @AfterEach
-  void stop() {
-    if (test != null) {
-      test.close();
-    }
-  }
-
+class SignerFailureStandbyIT extends RunbookIT {
   @Test
   void theStandbyIsRebuiltStepByStepAndTheRunResumes() throws Exception {
-    test = TestPair.start(dir, 1, "");
-    pair = test.pair();
+    start("");
     test.signedZone("short", "minimal.test", TestPair.zoneText("minimal.test"));
 
     LocalPair.Answer list = pair.cli("alpha", "runbook", "list");
@@ -48,13 +30,12 @@ class SignerFailureStandbyIT {
 
     // a dry run while all is well: every step already done or what it would do; nothing changes
     test.awaitSettled(); // key sync records what beta holds in the background: not the dry run's writes
-    Map<String, Long> before = test.checksums("alpha");
-    LocalPair.Answer dry = pair.cli("alpha", "runbook", "run", "signer-failure-standby", "--param", "node=beta",
-        "--dry-run");
+    LocalPair.Answer dry = test.dryRun("alpha", () ->
+        pair.cli("alpha", "runbook", "run", "signer-failure-standby", "--param", "node=beta",
+        "--dry-run"));
     assertEquals(0, dry.exit(), dry.out() + dry.err());
     assertTrue(dry.out().contains("[pass] exactly one master, and not node beta: node alpha is master")
         && dry.out().contains("would wait for you: stop node beta"), dry.out());
-    assertEquals(before, test.checksums("alpha"), "a dry run changes nothing");
     assertTrue(pair.cli("alpha", "runbook", "history").out().lines().count() <= 1, "no run recorded");
 
     // the standby dies; the run finds it down and waits for the operator's rebuild

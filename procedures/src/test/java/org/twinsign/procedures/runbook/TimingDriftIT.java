@@ -7,9 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.twinsign.appliance.demo.LocalPair;
 import org.twinsign.procedures.TestPair;
 
@@ -19,24 +17,11 @@ import org.twinsign.procedures.TestPair;
  * run that changes nothing, node and database clock both; the standby's store changed outside
  * replication is found by a run, which waits until the standby is rebuilt and then ends.
  */
-class TimingDriftIT {
-  @TempDir
-  Path dir;
-
-  private TestPair test;
-  private LocalPair pair;
-
-  @AfterEach
-  void stop() {
-    if (test != null) {
-      test.close();
-    }
-  }
-
+@org.junit.jupiter.api.Tag("slow") // minutes of a scenario: CI runs it (bin/test -Pslow)
+class TimingDriftIT extends RunbookIT {
   @Test
   void aClockAheadAndATamperedStoreAreFoundAndTheRunWaitsForTheFix() throws Exception {
-    test = TestPair.start(dir, 1, "clock.bound=PT10S\n");
-    pair = test.pair();
+    start("clock.bound=PT10S\n");
     test.signedZone("short", "minimal.test", TestPair.zoneText("minimal.test"));
     test.await("beta holds the master's output", Duration.ofMinutes(1), () -> pair.cli("alpha", "cluster", "list")
         .out().contains("master's output: 1 zone(s) held"));
