@@ -298,32 +298,8 @@ public final class RunbookRunner {
         return Result.WAITING;
       }
     }
-    if (step.verification() == null) { // done once the operator confirms it
-      if (!confirmed.contains(step.id())) {
-        if (step.precondition() != null) {
-          Outcome pre = safely(step.precondition());
-          if (!pre.pass()) {
-            trail.record(step.id(), "precondition", "fail", pre.evidence());
-            trail.state("waiting");
-            out.println("[wait] " + step.id() + ": its precondition does not hold: " + step.precondition().name()
-                + " (" + pre.evidence() + "). Resume once it does.");
-            return Result.WAITING;
-          }
-        }
-        trail.record(step.id(), "human", "waiting", step.prompt());
-        trail.state("waiting");
-        out.println("[you] " + step.id() + ": " + step.prompt());
-        out.println("      then: twinsign runbook run " + trail.runbook.name() + (trail.id == null ? "" : " --resume "
-            + trail.id) + " --done " + step.id());
-        return Result.WAITING;
-      }
-      trail.record(step.id(), "human", "confirmed", "the operator says it is done");
-      trail.record(step.id(), "step", "done", "confirmed by " + who);
-      pair.stepDone(step.id(), java.time.Instant.now());
-      out.println("[done] " + step.id() + ": confirmed by you");
-      return Result.DONE;
-    }
-    Outcome already = safely(step.verification());
+    // a step without a verification is done once the operator confirms it
+    Outcome already = step.verification() == null ? Outcome.fail("not confirmed") : safely(step.verification());
     if (already.pass()) { // idempotent: what is done is not done again
       trail.record(step.id(), "step", "done", "already: " + already.evidence());
       pair.stepDone(step.id(), java.time.Instant.now());
@@ -346,12 +322,20 @@ public final class RunbookRunner {
         trail.record(step.id(), "human", "waiting", step.prompt());
         trail.state("waiting");
         out.println("[you] " + step.id() + ": " + step.prompt());
-        out.println("      now: " + step.verification().name() + ": no (" + already.evidence() + ")");
+        if (step.verification() != null) {
+          out.println("      now: " + step.verification().name() + ": no (" + already.evidence() + ")");
+        }
         out.println("      then: twinsign runbook run " + trail.runbook.name() + (trail.id == null ? "" : " --resume "
             + trail.id) + " --done " + step.id());
         return Result.WAITING;
       }
       trail.record(step.id(), "human", "confirmed", "the operator says it is done");
+      if (step.verification() == null) {
+        trail.record(step.id(), "step", "done", "confirmed by " + who);
+        pair.stepDone(step.id(), java.time.Instant.now());
+        out.println("[done] " + step.id() + ": confirmed by you");
+        return Result.DONE;
+      }
     } else if (step.command() != null) {
       HostCommand.Result r = HostCommand.run(step.command(), COMMAND_LIMIT);
       trail.record(step.id(), "command", r.exit() == 0 ? "ok" : "error", "'" + step.command() + "': " + r.summary());

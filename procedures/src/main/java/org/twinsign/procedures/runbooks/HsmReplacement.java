@@ -53,9 +53,7 @@ public final class HsmReplacement implements Runbook {
 
   @Override
   public Map<String, String> resolve(Map<String, String> params, PairAccess pair) {
-    Map<String, String> p = new LinkedHashMap<>(params);
-    p.put("node", StandbyRebuild.node(params, pair));
-    return p;
+    return StandbyRebuild.withNode(params, pair);
   }
 
 

@@ -85,8 +85,7 @@ public final class KeyBackup implements Runbook {
     String name = repositoryName(params, pair);
     String backup = params.get("backup");
     return List.of(
-        Check.of("a node is master", p -> p.master().map(m -> Outcome.pass("node " + m)).orElse(Outcome.fail(
-            "no node is master: run signer-failure-master first"))),
+        PairChecks.masterRuns(),
         Check.of("repository " + name + " is a SoftHSM token this runbook can verify a backup of", p -> {
           TwinsignConfig.Repository r = p.config().repositories().get(name);
           if (r == null) {

@@ -67,8 +67,7 @@ public final class KeyRecovery implements Runbook {
     boolean accepted = "accepted".equals(params.get("deadline"));
     Duration dsTtl = Duration.parse(params.getOrDefault("ds-ttl", "P1D"));
     return List.of(
-        Check.of("a node is master", p -> p.master().map(m -> Outcome.pass("node " + m)).orElse(Outcome.fail(
-            "no node is master: run signer-failure-master first"))),
+        PairChecks.masterRuns(),
         Check.of("every key the zones use is in a committed backup", p -> {
           Set<String> backedUp = new TreeSet<>();
           for (JsonNode r : p.jsonOnMaster(List.of("backup", "list", "--json"))) {
@@ -127,27 +126,13 @@ public final class KeyRecovery implements Runbook {
       String failover = p.cluster().path("cluster").path("automatic failover").asText();
       return failover.startsWith("paused") ? Outcome.pass(failover) : Outcome.fail("automatic failover: " + failover);
     });
-    Check back = Check.of("every key the zones use is in the master's HSM", p -> {
-      List<String> missing = new ArrayList<>();
-      int all = 0;
-      for (JsonNode k : p.jsonOnMaster(List.of("key", "verify", "--json"))) {
-        all++;
-        if (!k.path("present").asBoolean()) {
-          missing.add(k.path("zone").asText() + " " + k.path("keytype").asText() + " " + k.path("key_tag").asText());
-        }
-      }
-      return missing.isEmpty() ? Outcome.pass("all " + all + " key(s) in use are in node " + p.master().orElse("?")
-          + "'s HSM") : Outcome.fail("missing from node " + p.master().orElse("?") + "'s HSM: " + String.join(", ",
-              missing));
-    });
+    Check back = Check.of("every key the zones use is in the master's HSM", p -> PairChecks.keysIn(p, p.master()
+        .orElseThrow(() -> new IllegalStateException("no node is master"))));
     Check standby = Check.of("the standby's HSM holds every key", p -> {
       String master = p.master().orElseThrow(() -> new IllegalStateException("no node is master"));
       return StandbyRebuild.keysOn(master.equals(p.node()) ? p.peer() : p.node()).check(p);
     });
-    Check resumed = Check.of("automatic failover is on", p -> {
-      String failover = p.cluster().path("cluster").path("automatic failover").asText();
-      return failover.startsWith("on") ? Outcome.pass(failover) : Outcome.fail("automatic failover: " + failover);
-    });
+    Check resumed = PairChecks.failoverOn();
     List<Step> steps = new ArrayList<>();
     steps.add(Step.operation("pause", "Pause automatic failover: the nodes are restarted on purpose.", null, List.of(
         "cluster", "pause"), paused, Duration.ofSeconds(30)));

@@ -115,8 +115,7 @@ public final class KskRollover implements Runbook {
   public List<Check> checklist(Map<String, String> params, PairAccess pair) {
     String zone = params.getOrDefault("zone", "?");
     return List.of(
-        Check.of("a node is master", p -> p.master().map(m -> Outcome.pass("node " + m)).orElse(Outcome.fail(
-            "no node is master: run signer-failure-master first"))),
+        PairChecks.masterRuns(),
         Check.of("every authoritative serves zone " + zone + "'s DNSKEY RRset", p -> all(params.get("servers"),
             s -> ServerQuery.ask(s, zone, Type.DNSKEY), q -> !q.keyTags().isEmpty(), q -> "keys " + q.keyTags())),
         Check.of("every parent server serves the DS of KSK " + params.get("old"), p -> all(params.get(

@@ -154,11 +154,7 @@ public final class SignerFailureMaster implements Runbook {
       return Outcome.pass("node " + failed + " was not running at any of " + looks + " looks over "
           + interval.toSeconds() + " s");
     });
-    Check failoverOn = Check.of("automatic failover is on", p -> {
-      String state = p.cluster().path("cluster").path("automatic failover").asText("on");
-      return state.equals("on") ? Outcome.pass("automatic failover is on") : Outcome.fail("automatic failover is "
-          + state);
-    });
+    Check failoverOn = PairChecks.failoverOn();
     Check signing = Check.of("node " + next + " serves every zone, with signatures that are not running out", p -> {
       if (p.master().filter(next::equals).isEmpty()) {
         return Outcome.fail("node " + next + " is not master");

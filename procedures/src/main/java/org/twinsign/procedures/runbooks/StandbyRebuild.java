@@ -15,6 +15,14 @@ import org.twinsign.procedures.runbook.Step;
 final class StandbyRebuild {
   private StandbyRebuild() {}
 
+  /** The run's parameters with {@code node} resolved ({@link #node}). */
+  static java.util.Map<String, String> withNode(java.util.Map<String, String> params,
+      org.twinsign.procedures.runbook.PairAccess pair) {
+    java.util.Map<String, String> p = new java.util.LinkedHashMap<>(params);
+    p.put("node", node(params, pair));
+    return p;
+  }
+
   /** The node a standby runbook is about: {@code node} if given, else the one that is not master. */
   static String node(java.util.Map<String, String> params, org.twinsign.procedures.runbook.PairAccess pair) {
     String node = params.get("node");
@@ -31,22 +39,15 @@ final class StandbyRebuild {
    */
   static Check keysOn(String s) {
     return Check.of("every key the zones use is in node " + s + "'s HSM", p -> {
-      List<String> missing = new java.util.ArrayList<>();
-      int all = 0;
-      for (com.fasterxml.jackson.databind.JsonNode k : p.jsonOn(s, List.of("key", "verify", "--json"))) {
-        all++;
-        if (!k.path("present").asBoolean()) {
-          missing.add(k.path("zone").asText() + " " + k.path("keytype").asText() + " " + k.path("key_tag").asText());
-        }
-      }
-      if (!missing.isEmpty()) {
-        return Outcome.fail("missing from node " + s + "'s HSM: " + String.join(", ", missing));
+      Outcome held = PairChecks.keysIn(p, s);
+      if (!held.pass()) {
+        return held;
       }
       String synced = p.member(p.master().orElseThrow()).orElseThrow().path("keys").asText("");
       boolean sync = p.config().pair() != null && p.config().pair().keySync()
           == org.twinsign.appliance.config.PairConfig.KeySync.WRAP;
-      return !sync || synced.equals("in sync") ? Outcome.pass("all " + all + " key(s) in use are in node " + s
-          + "'s HSM" + (sync ? "; key sync: in sync" : "")) : Outcome.fail("node " + s + " holds the keys in use; key"
+      return !sync || synced.equals("in sync") ? Outcome.pass(held.evidence() + (sync ? "; key sync: in sync" : ""))
+          : Outcome.fail("node " + s + " holds the keys in use; key"
               + " sync: " + (synced.isEmpty() ? "not reported yet" : synced));
     });
   }

@@ -56,8 +56,7 @@ public final class TimingDrift implements Runbook {
 
   @Override
   public List<Check> checklist(Map<String, String> params, PairAccess pair) {
-    return List.of(Check.of("a node is master", p -> p.master().map(m -> Outcome.pass("node " + m)).orElse(
-        Outcome.fail("no node is master: the runbook signer-failure-master first"))));
+    return List.of(PairChecks.masterRuns());
   }
 
   private static long millis(JsonNode node, String field) {
